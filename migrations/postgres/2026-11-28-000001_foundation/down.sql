@@ -1,0 +1,4 @@
+DROP TABLE deliveries;
+DROP TABLE activities;
+DROP TABLE follows;
+DROP TABLE actors;

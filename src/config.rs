@@ -1,0 +1,219 @@
+//! Configuration: `config/default.toml` (embedded), an optional file given with
+//! `--config`, then `KUVEND_<SECTION>__<KEY>` environment variables, in that order.
+
+use serde::Deserialize;
+use std::{collections::BTreeMap, net::IpAddr, net::SocketAddr, path::Path};
+use url::Url;
+
+/// The defaults, compiled in so that the binary runs without any file beside it.
+pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+
+/// Everything the server and the admin commands read from configuration.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub instance: InstanceSettings,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub federation: FederationSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceSettings {
+    pub domain: String,
+    pub https: bool,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub bind: SocketAddr,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `synchronous` setting, as far as kuvend allows choosing it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Normal,
+    Full,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSettings {
+    pub allow_private_addresses: bool,
+    pub host_overrides: BTreeMap<String, IpAddr>,
+    pub delivery_give_up_hours: u32,
+    pub delivery_concurrency: usize,
+    pub request_timeout_secs: u64,
+}
+
+/// A configuration problem, reported as one line naming the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads the defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_with_env(file, std::env::vars())
+    }
+
+    /// Like [`Settings::load`], with the environment given explicitly (for tests).
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULT_CONFIG,
+            config::FileFormat::Toml,
+        ));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            builder = builder.add_source(config::File::from(path).required(true));
+        }
+        // Only variables with a section separator are configuration; others such as
+        // KUVEND_TEST_POSTGRES_URL belong to scripts and must not be rejected as unknown.
+        let overrides: config::Map<String, String> = env
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let rest = name.strip_prefix("KUVEND_")?;
+                rest.contains("__").then(|| (name.clone(), value))
+            })
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("KUVEND")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(overrides)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let domain = &self.instance.domain;
+        let parsed = Url::parse(&format!("http://{domain}/")).ok();
+        let is_plain_host = parsed.as_ref().is_some_and(|u| {
+            u.path() == "/"
+                && u.username().is_empty()
+                && u.query().is_none()
+                && matches!(u.host(), Some(url::Host::Domain(_)))
+                && u.authority() == domain.to_ascii_lowercase()
+        });
+        if !is_plain_host {
+            return Err(ConfigError(format!(
+                "instance.domain: {domain:?} is not a host name with an optional port \
+                 (like \"cso.example\" or \"localhost:8080\"; an IP address cannot be a domain)"
+            )));
+        }
+        if !(self.database.url.starts_with("sqlite://")
+            || self.database.url.starts_with("postgres://")
+            || self.database.url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(format!(
+                "database.url: {:?} must start with sqlite:// or postgres://",
+                self.database.url
+            )));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError(
+                "database.max_connections: must be at least 1".into(),
+            ));
+        }
+        if self.http.max_body_bytes < 1024 {
+            return Err(ConfigError(
+                "http.max_body_bytes: must be at least 1024".into(),
+            ));
+        }
+        if self.federation.delivery_concurrency == 0 {
+            return Err(ConfigError(
+                "federation.delivery_concurrency: must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `https://domain` (or `http://` for local testing), without a trailing slash.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.instance.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.instance.domain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.database.url, "sqlite://data/kuvend.db");
+        assert_eq!(s.http.bind.to_string(), "127.0.0.1:8080");
+        assert!(s.instance.https);
+        assert!(!s.federation.allow_private_addresses);
+    }
+
+    #[test]
+    fn environment_overrides_and_ignores_script_variables() {
+        let s = Settings::load_with_env(
+            None,
+            env(&[
+                ("KUVEND_DATABASE__URL", "postgres://x@localhost/y"),
+                ("KUVEND_INSTANCE__HTTPS", "false"),
+                ("KUVEND_TEST_POSTGRES_URL", "postgres://ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://x@localhost/y");
+        assert!(!s.instance.https);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let err = Settings::load_with_env(None, env(&[("KUVEND_INSTANCE__HTTPS", "maybe")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("instance.https"), "{err}");
+        let err = Settings::load_with_env(None, env(&[("KUVEND_INSTANCE__DOMAIN", "127.0.0.1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("instance.domain"), "{err}");
+        let err = Settings::load_with_env(None, env(&[("KUVEND_DATABASE__URL", "mysql://x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.url"), "{err}");
+        let err = Settings::load_with_env(None, env(&[("KUVEND_HTTP__BIND", "nowhere")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http.bind"), "{err}");
+    }
+}

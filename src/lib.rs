@@ -1,0 +1,7 @@
+//! kuvend: a federated ActivityPub server for civil-society organisations.
+//!
+//! Layers, with dependencies in one direction:
+//! `http` → `service` → {`federation`, `storage`, `delivery`}.
+
+pub mod config;
+pub mod storage;

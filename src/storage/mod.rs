@@ -1,0 +1,298 @@
+//! Storage: the only layer that knows diesel. Two backends behind one [`Db`]:
+//! every query is a method on [`Q`], written once and compiled for SQLite and
+//! PostgreSQL by the `on_q!` macro; [`transaction!`] groups queries atomically.
+
+pub mod actors;
+pub mod activities;
+pub mod deliveries;
+pub mod follows;
+pub mod models;
+pub mod schema;
+
+use crate::config::{DatabaseSettings, SqliteSynchronous};
+use diesel::{Connection, ConnectionError, SqliteConnection};
+use diesel_async::{
+    AsyncPgConnection, SimpleAsyncConnection,
+    async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, bb8::Pool},
+    sync_connection_wrapper::SyncConnectionWrapper,
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::{path::Path, sync::Arc};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub type SqlitePool = Pool<SqliteConn>;
+pub type PgPool = Pool<AsyncPgConnection>;
+
+/// A storage failure. `Conflict` and `NotFound` are expected outcomes callers
+/// act on; the others are faults.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot open database {url}: {reason}")]
+    Open { url: String, reason: String },
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("no database connection available: {0}")]
+    Pool(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StorageError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => StorageError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                StorageError::Conflict(info.message().to_string())
+            }
+            other => StorageError::Query(other),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> From<bb8::RunError<E>> for StorageError {
+    fn from(error: bb8::RunError<E>) -> Self {
+        StorageError::Pool(error.to_string())
+    }
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// The two backends. Public so that the macros can match on it; nothing outside
+/// `storage` should name it.
+pub enum Backend {
+    Sqlite {
+        pool: SqlitePool,
+        /// SQLite allows one writer at a time; serialising our own write
+        /// transactions here avoids SQLITE_BUSY when a read transaction would
+        /// have to upgrade to a write lock another connection holds.
+        write_lock: tokio::sync::Mutex<()>,
+    },
+    Postgres {
+        pool: PgPool,
+    },
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    backend: Arc<Backend>,
+}
+
+/// A connection of either backend, borrowed for a few queries or one
+/// transaction. Every query is a method on `Q`, written once for both backends.
+pub enum Q<'c> {
+    Sqlite(&'c mut SqliteConn),
+    Postgres(&'c mut AsyncPgConnection),
+}
+
+/// Runs `$body` with `$conn` bound to the backend's own connection type; the body
+/// is compiled once per backend.
+macro_rules! on_q {
+    ($q:expr, |$conn:ident| $body:expr) => {
+        match $q {
+            $crate::storage::Q::Sqlite($conn) => $body,
+            $crate::storage::Q::Postgres($conn) => $body,
+        }
+    };
+}
+pub(crate) use on_q;
+
+/// A pooled connection, outside any transaction.
+pub enum Conn {
+    Sqlite(bb8::PooledConnection<'static, AsyncDieselConnectionManager<SqliteConn>>),
+    Postgres(bb8::PooledConnection<'static, AsyncDieselConnectionManager<AsyncPgConnection>>),
+}
+
+impl Conn {
+    pub fn q(&mut self) -> Q<'_> {
+        match self {
+            Conn::Sqlite(c) => Q::Sqlite(c),
+            Conn::Postgres(c) => Q::Postgres(c),
+        }
+    }
+}
+
+/// Runs `$body`, an expression of type `StorageResult<T>` that uses `$q: Q`, in
+/// one transaction: everything it wrote commits together or not at all.
+#[macro_export]
+macro_rules! transaction {
+    ($db:expr, |$q:ident| $body:expr) => {{
+        use diesel_async::{AsyncConnection as _, scoped_futures::ScopedFutureExt as _};
+        match $db.backend() {
+            $crate::storage::Backend::Sqlite { pool, write_lock } => {
+                let _writer = write_lock.lock().await;
+                let mut pooled = pool.get().await?;
+                pooled
+                    .transaction::<_, $crate::storage::StorageError, _>(|conn| {
+                        async move {
+                            let mut $q = $crate::storage::Q::Sqlite(conn);
+                            $body
+                        }
+                        .scope_boxed()
+                    })
+                    .await
+            }
+            $crate::storage::Backend::Postgres { pool } => {
+                let mut pooled = pool.get().await?;
+                pooled
+                    .transaction::<_, $crate::storage::StorageError, _>(|conn| {
+                        async move {
+                            let mut $q = $crate::storage::Q::Postgres(conn);
+                            $body
+                        }
+                        .scope_boxed()
+                    })
+                    .await
+            }
+        }
+    }};
+}
+
+impl Db {
+    /// Opens the database named in the settings, creating an SQLite file and its
+    /// directory if needed, and applies pending migrations.
+    pub async fn open(settings: &DatabaseSettings) -> StorageResult<Db> {
+        let url = settings.url.as_str();
+        let backend = if let Some(path) = sqlite_path(url) {
+            open_sqlite(url, path, settings).await?
+        } else {
+            open_postgres(url, settings).await?
+        };
+        Ok(Db {
+            backend: Arc::new(backend),
+        })
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// A connection from the pool, for reads or single statements.
+    pub async fn conn(&self) -> StorageResult<Conn> {
+        Ok(match &*self.backend {
+            Backend::Sqlite { pool, .. } => Conn::Sqlite(pool.get_owned().await?),
+            Backend::Postgres { pool } => Conn::Postgres(pool.get_owned().await?),
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(*self.backend, Backend::Postgres { .. })
+    }
+}
+
+/// `sqlite://data/kuvend.db` → `data/kuvend.db`; `sqlite:///abs.db` → `/abs.db`.
+fn sqlite_path(url: &str) -> Option<&str> {
+    url.strip_prefix("sqlite://")
+}
+
+fn open_error(url: &str, reason: impl ToString) -> StorageError {
+    // Never echo a password from the URL.
+    let shown = match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    };
+    StorageError::Open {
+        url: shown,
+        reason: reason.to_string(),
+    }
+}
+
+async fn open_sqlite(
+    url: &str,
+    path: &str,
+    settings: &DatabaseSettings,
+) -> StorageResult<Backend> {
+    if path.is_empty() {
+        return Err(open_error(url, "no file name after sqlite://"));
+    }
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| open_error(url, format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let synchronous = match settings.sqlite_synchronous {
+        SqliteSynchronous::Normal => "NORMAL",
+        SqliteSynchronous::Full => "FULL",
+    };
+    let pragmas = format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;"
+    );
+
+    // Migrations first, on a plain connection, so a bad path fails with one clear error.
+    let path_owned = path.to_string();
+    let pragmas_owned = pragmas.clone();
+    tokio::task::spawn_blocking(move || -> StorageResult<()> {
+        let mut conn = SqliteConnection::establish(&path_owned)
+            .map_err(|e| open_error(&format!("sqlite://{path_owned}"), e))?;
+        diesel::connection::SimpleConnection::batch_execute(&mut conn, &pragmas_owned)
+            .map_err(|e| open_error(&format!("sqlite://{path_owned}"), e))?;
+        conn.run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| StorageError::Migration(e.to_string()))?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| StorageError::Migration(e.to_string()))??;
+
+    let mut config = ManagerConfig::<SqliteConn>::default();
+    config.custom_setup = Box::new(move |url| {
+        let pragmas = pragmas.clone();
+        let url = url.to_string();
+        Box::pin(async move {
+            let mut conn = <SqliteConn as diesel_async::AsyncConnection>::establish(&url).await?;
+            conn.batch_execute(&pragmas)
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
+    let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
+    let pool = Pool::builder()
+        .max_size(settings.max_connections)
+        .build(manager)
+        .await
+        .map_err(|e| open_error(url, e))?;
+    Ok(Backend::Sqlite {
+        pool,
+        write_lock: tokio::sync::Mutex::new(()),
+    })
+}
+
+async fn open_postgres(url: &str, settings: &DatabaseSettings) -> StorageResult<Backend> {
+    let url_owned = url.to_string();
+    tokio::task::spawn_blocking(move || -> StorageResult<()> {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url_owned)
+            .map_err(|e| open_error(&url_owned, e))?;
+        conn.run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map_err(|e| StorageError::Migration(e.to_string()))?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| StorageError::Migration(e.to_string()))??;
+
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    let pool = Pool::builder()
+        .max_size(settings.max_connections)
+        .build(manager)
+        .await
+        .map_err(|e| open_error(url, e))?;
+    Ok(Backend::Postgres { pool })
+}
+
+/// The current time, as stored: UTC without zone, microsecond precision so that
+/// both backends store and compare the same value.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, chrono::Duration::microseconds(1)).unwrap_or(now)
+}

@@ -1,0 +1,214 @@
+//! Rows as stored, and the small enums stored as text in them.
+
+use super::schema::{activities, actors, deliveries, follows};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What an actor is to kuvend, whatever its wire type.
+    ActorKind {
+        Organization = "organization",
+        Coalition = "coalition",
+        Person = "person",
+        Application = "application",
+        Service = "service",
+    }
+);
+
+text_enum!(
+    /// A follow is pending until the followee's `Accept`, then accepted.
+    FollowState {
+        Pending = "pending",
+        Accepted = "accepted",
+    }
+);
+
+text_enum!(
+    /// Where a delivery stands in the queue.
+    DeliveryState {
+        Pending = "pending",
+        Delivered = "delivered",
+        Failed = "failed",
+    }
+);
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = actors)]
+pub struct ActorRow {
+    pub id: i64,
+    pub ap_id: String,
+    pub kind: String,
+    pub ap_type: String,
+    pub username: String,
+    pub username_key: String,
+    pub domain: String,
+    pub local: bool,
+    pub display_name: String,
+    pub summary: String,
+    pub profile_url: Option<String>,
+    pub icon_url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub public_key_id: String,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub manually_approves_followers: bool,
+    pub discoverable: bool,
+    pub published_at: NaiveDateTime,
+    pub fetched_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ActorRow {
+    pub fn kind(&self) -> ActorKind {
+        ActorKind::parse(&self.kind).unwrap_or(ActorKind::Person)
+    }
+
+    /// `user@domain`, as shown to people.
+    pub fn handle(&self) -> String {
+        format!("{}@{}", self.username, self.domain)
+    }
+
+    /// Where deliveries to this actor go: its shared inbox if it has one.
+    pub fn delivery_inbox(&self) -> &str {
+        self.shared_inbox_url.as_deref().unwrap_or(&self.inbox_url)
+    }
+}
+
+/// An actor to insert, or the new state of a remote actor to upsert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = actors)]
+pub struct NewActor {
+    pub ap_id: String,
+    pub kind: String,
+    pub ap_type: String,
+    pub username: String,
+    pub username_key: String,
+    pub domain: String,
+    pub local: bool,
+    pub display_name: String,
+    pub summary: String,
+    pub profile_url: Option<String>,
+    pub icon_url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub public_key_id: String,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub manually_approves_followers: bool,
+    pub discoverable: bool,
+    pub published_at: NaiveDateTime,
+    pub fetched_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = follows)]
+pub struct FollowRow {
+    pub id: i64,
+    pub follower_id: i64,
+    pub followee_id: i64,
+    pub state: String,
+    pub follow_ap_id: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl FollowRow {
+    pub fn state(&self) -> FollowState {
+        FollowState::parse(&self.state).unwrap_or(FollowState::Pending)
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = follows)]
+pub struct NewFollow {
+    pub follower_id: i64,
+    pub followee_id: i64,
+    pub state: String,
+    pub follow_ap_id: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = activities)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub ap_id: String,
+    pub kind: String,
+    pub actor_id: i64,
+    pub local: bool,
+    pub body: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = activities)]
+pub struct NewActivity {
+    pub ap_id: String,
+    pub kind: String,
+    pub actor_id: i64,
+    pub local: bool,
+    pub body: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = deliveries)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub activity_id: i64,
+    pub inbox_url: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = deliveries)]
+pub struct NewDelivery {
+    pub activity_id: i64,
+    pub inbox_url: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

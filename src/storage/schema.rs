@@ -1,0 +1,77 @@
+//! One schema for both backends, in types SQLite and PostgreSQL share.
+
+diesel::table! {
+    actors (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        kind -> Text,
+        ap_type -> Text,
+        username -> Text,
+        username_key -> Text,
+        domain -> Text,
+        local -> Bool,
+        display_name -> Text,
+        summary -> Text,
+        profile_url -> Nullable<Text>,
+        icon_url -> Nullable<Text>,
+        inbox_url -> Text,
+        shared_inbox_url -> Nullable<Text>,
+        outbox_url -> Nullable<Text>,
+        followers_url -> Nullable<Text>,
+        following_url -> Nullable<Text>,
+        public_key_id -> Text,
+        public_key_pem -> Text,
+        private_key_pem -> Nullable<Text>,
+        manually_approves_followers -> Bool,
+        discoverable -> Bool,
+        published_at -> Timestamp,
+        fetched_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        follower_id -> BigInt,
+        followee_id -> BigInt,
+        state -> Text,
+        follow_ap_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        kind -> Text,
+        actor_id -> BigInt,
+        local -> Bool,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        inbox_url -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(follows -> actors (follower_id));
+diesel::joinable!(activities -> actors (actor_id));
+diesel::joinable!(deliveries -> activities (activity_id));
+diesel::allow_tables_to_appear_in_same_query!(actors, follows, activities, deliveries);
