@@ -5,3 +5,6 @@
 
 pub mod config;
 pub mod storage;
+pub mod context;
+pub mod federation;
+pub mod delivery;

@@ -125,36 +125,35 @@ impl Conn {
 /// one transaction: everything it wrote commits together or not at all.
 #[macro_export]
 macro_rules! transaction {
-    ($db:expr, |$q:ident| $body:expr) => {{
-        use diesel_async::{AsyncConnection as _, scoped_futures::ScopedFutureExt as _};
-        match $db.backend() {
-            $crate::storage::Backend::Sqlite { pool, write_lock } => {
-                let _writer = write_lock.lock().await;
-                let mut pooled = pool.get().await?;
-                pooled
-                    .transaction::<_, $crate::storage::StorageError, _>(|conn| {
-                        async move {
+    ($db:expr, |$q:ident| $body:expr) => {
+        async {
+            use diesel_async::AsyncConnection as _;
+            match $db.backend() {
+                $crate::storage::Backend::Sqlite { pool, write_lock } => {
+                    let _writer = write_lock.lock().await;
+                    let mut pooled = pool.get().await?;
+                    pooled
+                        .transaction::<_, $crate::storage::StorageError, _>(async move |conn| {
+                            #[allow(unused_mut)]
                             let mut $q = $crate::storage::Q::Sqlite(conn);
                             $body
-                        }
-                        .scope_boxed()
-                    })
-                    .await
-            }
-            $crate::storage::Backend::Postgres { pool } => {
-                let mut pooled = pool.get().await?;
-                pooled
-                    .transaction::<_, $crate::storage::StorageError, _>(|conn| {
-                        async move {
+                        })
+                        .await
+                }
+                $crate::storage::Backend::Postgres { pool } => {
+                    let mut pooled = pool.get().await?;
+                    pooled
+                        .transaction::<_, $crate::storage::StorageError, _>(async move |conn| {
+                            #[allow(unused_mut)]
                             let mut $q = $crate::storage::Q::Postgres(conn);
                             $body
-                        }
-                        .scope_boxed()
-                    })
-                    .await
+                        })
+                        .await
+                }
             }
         }
-    }};
+        .await
+    };
 }
 
 impl Db {

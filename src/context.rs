@@ -1,0 +1,52 @@
+//! What every layer shares for one instance: settings, database, HTTP client,
+//! key caches and the delivery worker's wake-up signal.
+
+use crate::{
+    config::Settings,
+    federation::{keys::KeyCache, urls::Urls},
+    storage::Db,
+};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The instance's shared state; cheap to clone.
+#[derive(Clone)]
+pub struct Kuvend {
+    inner: Arc<KuvendInner>,
+}
+
+pub struct KuvendInner {
+    pub settings: Settings,
+    pub db: Db,
+    pub urls: Urls,
+    /// The one client for every outgoing request, with the address checks of
+    /// [`crate::federation::client`].
+    pub http: reqwest::Client,
+    pub keys: KeyCache,
+    /// Woken when a transaction has queued deliveries, so the worker need not
+    /// wait for its next poll.
+    pub delivery_wakeup: Notify,
+}
+
+impl std::ops::Deref for Kuvend {
+    type Target = KuvendInner;
+    fn deref(&self) -> &KuvendInner {
+        &self.inner
+    }
+}
+
+impl Kuvend {
+    pub fn new(settings: Settings, db: Db, http: reqwest::Client) -> Kuvend {
+        let urls = Urls::new(settings.base_url());
+        Kuvend {
+            inner: Arc::new(KuvendInner {
+                settings,
+                db,
+                urls,
+                http,
+                keys: KeyCache::default(),
+                delivery_wakeup: Notify::new(),
+            }),
+        }
+    }
+}

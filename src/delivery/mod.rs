@@ -1,0 +1,194 @@
+//! The delivery worker: takes due deliveries from the persistent queue, signs
+//! each with a fresh signature, POSTs it, and records the outcome. Services
+//! never send; they queue (see `storage::Q::enqueue_activity`).
+
+use crate::{
+    context::Kuvend,
+    federation::signatures,
+    storage::{StorageError, deliveries::ClaimedDelivery, now},
+    transaction,
+};
+use chrono::Duration as ChronoDuration;
+use futures::StreamExt;
+use rand::Rng;
+use std::time::{Duration, SystemTime};
+use tokio::sync::watch;
+use url::Url;
+
+/// How often an idle worker looks for deliveries queued by another process
+/// (the admin CLI, or another kuvend process on the same PostgreSQL).
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// What one attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered(u16),
+    /// Worth trying again later: network errors, 5xx, 401, 408, 429.
+    Retry(Option<u16>, String),
+    /// Another attempt would get the same answer: other 4xx.
+    Final(u16, String),
+}
+
+/// Classifies an HTTP status as Mastodon does for its own deliveries.
+pub fn classify(status: u16) -> Outcome {
+    match status {
+        200..=299 => Outcome::Delivered(status),
+        401 | 408 | 429 => Outcome::Retry(Some(status), format!("HTTP {status}")),
+        400..=499 => Outcome::Final(status, format!("HTTP {status}")),
+        _ => Outcome::Retry(Some(status), format!("HTTP {status}")),
+    }
+}
+
+/// The wait before attempt `attempts + 1`: 10 s doubling up to 6 h, with ±10 %
+/// jitter so that many deliveries to one recovering server spread out.
+pub fn backoff(attempts: i32) -> Duration {
+    let base = 10u64.saturating_mul(1u64 << attempts.clamp(0, 16) as u32).min(6 * 3600);
+    let jitter = rand::thread_rng().gen_range(0.9..1.1);
+    Duration::from_secs_f64(base as f64 * jitter)
+}
+
+/// Runs until `shutdown` turns true.
+pub async fn run_worker(ctx: Kuvend, mut shutdown: watch::Receiver<bool>) {
+    let concurrency = ctx.settings.federation.delivery_concurrency;
+    let lease = ChronoDuration::seconds(2 * ctx.settings.federation.request_timeout_secs as i64 + 30);
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let claimed: Result<Vec<ClaimedDelivery>, StorageError> =
+            transaction!(ctx.db, |q| q.claim_due_deliveries(concurrency as i64 * 2, lease).await);
+        match claimed {
+            Ok(batch) if !batch.is_empty() => {
+                futures::stream::iter(batch)
+                    .for_each_concurrent(concurrency, |claimed| {
+                        let ctx = ctx.clone();
+                        async move { deliver(&ctx, claimed).await }
+                    })
+                    .await;
+                continue;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "cannot read the delivery queue"),
+        }
+        tokio::select! {
+            _ = ctx.delivery_wakeup.notified() => {}
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
+    let delivery = &claimed.delivery;
+    let recorded = match attempt(ctx, &claimed).await {
+        Outcome::Delivered(status) => {
+            tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
+            match ctx.db.conn().await {
+                Ok(mut conn) => conn.q().mark_delivered(delivery.id, i32::from(status)).await,
+                Err(error) => Err(error),
+            }
+        }
+        Outcome::Retry(status, error) => record_failure(ctx, &claimed, status, &error, false).await,
+        Outcome::Final(status, error) => record_failure(ctx, &claimed, Some(status), &error, true).await,
+    };
+    if let Err(error) = recorded {
+        // The lease expires and the delivery is attempted again: delivered at
+        // least once, never lost.
+        tracing::error!(%error, delivery = delivery.id, "cannot record delivery outcome");
+    }
+}
+
+async fn record_failure(
+    ctx: &Kuvend,
+    claimed: &ClaimedDelivery,
+    status: Option<u16>,
+    error: &str,
+    is_final: bool,
+) -> Result<(), StorageError> {
+    let delivery = &claimed.delivery;
+    let wait = backoff(delivery.attempts);
+    let next = now() + ChronoDuration::from_std(wait).unwrap_or(ChronoDuration::hours(6));
+    let deadline = delivery.created_at
+        + ChronoDuration::hours(i64::from(ctx.settings.federation.delivery_give_up_hours));
+    let give_up = is_final || next > deadline;
+    tracing::info!(inbox = %delivery.inbox_url, %error, give_up, "delivery failed");
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
+        .record_failed_attempt(delivery.id, status.map(i32::from), error, next, give_up)
+        .await
+}
+
+async fn attempt(ctx: &Kuvend, claimed: &ClaimedDelivery) -> Outcome {
+    let url = match Url::parse(&claimed.delivery.inbox_url) {
+        Ok(url) => url,
+        Err(_) => return Outcome::Final(0, "inbox URL does not parse".into()),
+    };
+    let signer = match ctx.db.conn().await {
+        Ok(mut conn) => conn.q().actor_by_id(claimed.actor_id).await,
+        Err(error) => Err(error),
+    };
+    let signer = match signer {
+        Ok(actor) => actor,
+        Err(error) => return Outcome::Retry(None, format!("cannot load signer: {error}")),
+    };
+    let Some(key) = signer
+        .private_key_pem
+        .as_deref()
+        .and_then(|pem| ctx.keys.private_key(pem).ok())
+    else {
+        return Outcome::Final(0, "signer has no usable private key".into());
+    };
+    let body = claimed.body.as_bytes();
+    let signed = match signatures::sign(&key, &signer.public_key_id, "POST", &url, Some(body), SystemTime::now()) {
+        Ok(signed) => signed,
+        Err(error) => return Outcome::Final(0, format!("cannot sign: {error}")),
+    };
+    let mut request = ctx
+        .http
+        .post(url)
+        .header("content-type", "application/activity+json")
+        .header("date", signed.date)
+        .header("signature", signed.signature)
+        .body(claimed.body.clone());
+    if let Some(digest) = signed.digest {
+        request = request.header("digest", digest);
+    }
+    match request.send().await {
+        Ok(response) => classify(response.status().as_u16()),
+        Err(error) => Outcome::Retry(None, error_chain(&error)),
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified_like_mastodon() {
+        assert_eq!(classify(202), Outcome::Delivered(202));
+        for retry in [401, 408, 429, 500, 502, 503] {
+            assert!(matches!(classify(retry), Outcome::Retry(..)), "{retry}");
+        }
+        for final_ in [400, 403, 404, 410, 422] {
+            assert!(matches!(classify(final_), Outcome::Final(..)), "{final_}");
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) < Duration::from_secs(12));
+        assert!(backoff(3) > Duration::from_secs(70));
+        assert!(backoff(30) <= Duration::from_secs_f64(6.0 * 3600.0 * 1.1));
+    }
+}

@@ -1,0 +1,244 @@
+//! Actor rows ↔ actor documents, and fetching remote actors.
+
+use super::{
+    FedData, FederationError,
+    protocol::actor::{ActorJson, EndpointsJson, ImageJson, PublicKeyJson},
+    urls::Urls,
+};
+use crate::storage::{
+    models::{ActorKind, ActorRow, NewActor},
+    now,
+};
+use activitypub_federation::{
+    config::Data,
+    fetch::fetch_object_http,
+    traits::{Actor, Object},
+};
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// An actor row as activitypub_federation sees it (for WebFinger resolution
+/// and fetching with its cache-aware `dereference`).
+#[derive(Debug, Clone)]
+pub struct ApActor {
+    pub row: ActorRow,
+    id: Url,
+}
+
+impl ApActor {
+    pub fn new(row: ActorRow) -> Result<ApActor, FederationError> {
+        let id = Url::parse(&row.ap_id)
+            .map_err(|_| FederationError::Invalid(format!("stored actor id {} is not a URL", row.ap_id)))?;
+        Ok(ApActor { row, id })
+    }
+}
+
+/// The wire type for a kind of actor.
+pub fn ap_type(kind: ActorKind) -> &'static str {
+    match kind {
+        ActorKind::Organization => "Organization",
+        ActorKind::Coalition => "Group",
+        ActorKind::Person => "Person",
+        ActorKind::Application => "Application",
+        ActorKind::Service => "Service",
+    }
+}
+
+fn kind_of_type(ap_type: &str) -> ActorKind {
+    match ap_type {
+        "Organization" => ActorKind::Organization,
+        "Group" => ActorKind::Coalition,
+        "Application" => ActorKind::Application,
+        "Service" => ActorKind::Service,
+        _ => ActorKind::Person,
+    }
+}
+
+fn parse(url: &str) -> Option<Url> {
+    Url::parse(url).ok()
+}
+
+/// The document of a local actor.
+pub fn local_actor_json(row: &ActorRow, urls: &Urls) -> ActorJson {
+    let is_instance = row.kind() == ActorKind::Application;
+    ActorJson {
+        id: parse(&row.ap_id).unwrap_or_else(|| urls.actor(&row.username)),
+        kind: row.ap_type.clone(),
+        preferred_username: row.username.clone(),
+        name: Some(row.display_name.clone()),
+        summary: Some(row.summary.clone()),
+        url: row.profile_url.as_deref().and_then(parse),
+        icon: row.icon_url.as_deref().and_then(parse).map(|url| ImageJson {
+            kind: "Image".into(),
+            media_type: None,
+            url,
+        }),
+        image: None,
+        inbox: parse(&row.inbox_url).unwrap_or_else(|| urls.inbox(&row.username)),
+        outbox: row.outbox_url.as_deref().and_then(parse),
+        followers: row.followers_url.as_deref().and_then(parse),
+        following: row.following_url.as_deref().and_then(parse),
+        featured: (!is_instance).then(|| urls.featured(&row.username)),
+        endpoints: Some(EndpointsJson {
+            shared_inbox: Some(urls.shared_inbox()),
+        }),
+        manually_approves_followers: row.manually_approves_followers,
+        discoverable: Some(row.discoverable),
+        indexable: Some(row.discoverable),
+        published: Some(DateTime::<Utc>::from_naive_utc_and_offset(row.published_at, Utc)),
+        attachment: Vec::new(),
+        public_key: PublicKeyJson {
+            id: row.public_key_id.clone(),
+            owner: parse(&row.ap_id).unwrap_or_else(|| urls.actor(&row.username)),
+            public_key_pem: row.public_key_pem.clone(),
+        },
+    }
+}
+
+/// `host[:port]` of a URL, the form domains are stored and compared in.
+pub fn authority(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{}:{port}", host.to_ascii_lowercase()),
+        (Some(host), None) => host.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// Checks a fetched actor document and turns it into a row to store. Every
+/// URL the document names for itself must be on the host it came from, and
+/// the key must be the actor's own: otherwise one server could speak for
+/// another (a lesson several servers learned through advisories).
+pub fn remote_actor_row(json: &ActorJson, fetched_from: &Url) -> Result<NewActor, FederationError> {
+    let host = authority(&json.id);
+    if json.id != *fetched_from && authority(fetched_from) != host {
+        return Err(FederationError::Invalid(format!(
+            "actor {} was served by {}",
+            json.id,
+            authority(fetched_from)
+        )));
+    }
+    let same_host = |what: &str, url: &Url| {
+        if authority(url) == host {
+            Ok(())
+        } else {
+            Err(FederationError::Invalid(format!("{what} {url} is not on {host}")))
+        }
+    };
+    same_host("inbox", &json.inbox)?;
+    if let Some(url) = json.outbox.as_ref() {
+        same_host("outbox", url)?;
+    }
+    if let Some(shared) = json.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref()) {
+        same_host("shared inbox", shared)?;
+    }
+    if json.public_key.owner != json.id {
+        return Err(FederationError::Invalid(format!(
+            "key {} is owned by {}, not by {}",
+            json.public_key.id, json.public_key.owner, json.id
+        )));
+    }
+    let key_id = Url::parse(&json.public_key.id)
+        .map_err(|_| FederationError::Invalid("publicKey.id is not a URL".into()))?;
+    same_host("key", &key_id)?;
+    if json.preferred_username.is_empty() || json.preferred_username.len() > 255 {
+        return Err(FederationError::Invalid("bad preferredUsername".into()));
+    }
+    let now = now();
+    let kind = kind_of_type(&json.kind);
+    Ok(NewActor {
+        ap_id: json.id.to_string(),
+        kind: kind.as_str().to_string(),
+        ap_type: json.kind.clone(),
+        username: json.preferred_username.clone(),
+        username_key: json.preferred_username.to_lowercase(),
+        domain: host,
+        local: false,
+        display_name: json.name.clone().unwrap_or_default(),
+        summary: json.summary.clone().unwrap_or_default(),
+        profile_url: json.url.as_ref().map(Url::to_string),
+        icon_url: json.icon.as_ref().map(|i| i.url.to_string()),
+        inbox_url: json.inbox.to_string(),
+        shared_inbox_url: json
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.shared_inbox.as_ref())
+            .map(Url::to_string),
+        outbox_url: json.outbox.as_ref().map(Url::to_string),
+        followers_url: json.followers.as_ref().map(Url::to_string),
+        following_url: json.following.as_ref().map(Url::to_string),
+        public_key_id: json.public_key.id.clone(),
+        public_key_pem: json.public_key.public_key_pem.clone(),
+        private_key_pem: None,
+        manually_approves_followers: json.manually_approves_followers,
+        discoverable: json.discoverable.unwrap_or(false),
+        published_at: json.published.map(|p| p.naive_utc()).unwrap_or(now),
+        fetched_at: Some(now),
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Fetches a remote actor document (signed by the instance actor) and checks
+/// it, without storing anything.
+pub async fn fetch_remote_actor(url: &Url, data: &FedData) -> Result<NewActor, FederationError> {
+    let fetched = fetch_object_http::<_, ActorJson>(url, data).await?;
+    remote_actor_row(&fetched.object, &fetched.url)
+}
+
+#[async_trait::async_trait]
+impl Object for ApActor {
+    type DataType = crate::context::Kuvend;
+    type Kind = ActorJson;
+    type Error = FederationError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        if self.row.local {
+            return None;
+        }
+        Some(DateTime::from_naive_utc_and_offset(
+            self.row.fetched_at.unwrap_or(self.row.updated_at),
+            Utc,
+        ))
+    }
+
+    async fn read_from_id(object_id: Url, data: &Data<Self::DataType>) -> Result<Option<Self>, Self::Error> {
+        let mut conn = data.db.conn().await?;
+        conn.q().actor_by_ap_id(object_id.as_str()).await?.map(ApActor::new).transpose()
+    }
+
+    async fn into_json(self, data: &Data<Self::DataType>) -> Result<Self::Kind, Self::Error> {
+        Ok(local_actor_json(&self.row, &data.urls))
+    }
+
+    async fn verify(json: &Self::Kind, expected_domain: &Url, _data: &Data<Self::DataType>) -> Result<(), Self::Error> {
+        remote_actor_row(json, expected_domain).map(|_| ())
+    }
+
+    async fn from_json(json: Self::Kind, data: &Data<Self::DataType>) -> Result<Self, Self::Error> {
+        let row = remote_actor_row(&json, &json.id)?;
+        let mut conn = data.db.conn().await?;
+        ApActor::new(conn.q().upsert_remote_actor(&row).await?)
+    }
+}
+
+impl Actor for ApActor {
+    fn public_key_pem(&self) -> &str {
+        &self.row.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        self.row.private_key_pem.clone()
+    }
+
+    fn inbox(&self) -> Url {
+        Url::parse(&self.row.inbox_url).unwrap_or_else(|_| self.id().clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.row.shared_inbox_url.as_deref().and_then(|u| Url::parse(u).ok())
+    }
+}

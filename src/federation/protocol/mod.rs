@@ -1,0 +1,93 @@
+//! Wire formats: serde structs only, one doc comment per field. Rows live in
+//! `storage::models`, logic in `service`.
+
+pub mod activities;
+pub mod actor;
+pub mod collections;
+pub mod nodeinfo;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+/// The ActivityStreams public collection.
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The JSON-LD context of actor documents: ActivityStreams, the security
+/// vocabulary (for `publicKey`) and the extensions Mastodon reads.
+pub fn actor_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "featured": {"@id": "toot:featured", "@type": "@id"},
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
+        }
+    ])
+}
+
+/// The context of activities and collections.
+pub fn activity_context() -> Value {
+    json!("https://www.w3.org/ns/activitystreams")
+}
+
+/// A document with its `@context` first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WithContext<T> {
+    /// JSON-LD context; on incoming documents we read but do not expand it.
+    #[serde(rename = "@context", default)]
+    pub context: Value,
+    /// The document itself.
+    #[serde(flatten)]
+    pub inner: T,
+}
+
+impl<T> WithContext<T> {
+    pub fn new(context: Value, inner: T) -> Self {
+        WithContext { context, inner }
+    }
+}
+
+/// An object given either inline or by its id, as ActivityStreams allows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum ObjectOrId<T> {
+    /// Only the id.
+    Id(Url),
+    /// The object inline.
+    Object(T),
+}
+
+/// Reads a field that may be a URL, an object with an `id` (or `href`), or an
+/// array of those, keeping the first URL. Servers differ here (e.g. `url`).
+pub fn deserialize_first_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    fn first(value: &Value) -> Option<Url> {
+        match value {
+            Value::String(s) => Url::parse(s).ok(),
+            Value::Object(map) => map
+                .get("href")
+                .or_else(|| map.get("id"))
+                .and_then(Value::as_str)
+                .and_then(|s| Url::parse(s).ok()),
+            Value::Array(items) => items.iter().find_map(first),
+            _ => None,
+        }
+    }
+    Ok(first(&Value::deserialize(d)?))
+}
+
+/// Reads a field that should hold a `T` but is sometimes malformed on the
+/// wire; a malformed value counts as absent instead of failing the document.
+pub fn deserialize_lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(serde_json::from_value(Value::deserialize(d)?).ok())
+}

@@ -1,0 +1,79 @@
+//! The URLs kuvend gives its own actors, objects and endpoints. One place, so
+//! that every id federated for a local thing is built the same way.
+
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct Urls {
+    /// `https://domain`, no trailing slash.
+    base: String,
+}
+
+impl Urls {
+    pub fn new(base: String) -> Urls {
+        Urls { base }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Url {
+        // The base is validated at start-up and paths are built here; a failure is a bug.
+        Url::parse(&format!("{}{path}", self.base)).unwrap_or_else(|e| {
+            panic!("kuvend built an invalid URL {}{path}: {e}", self.base)
+        })
+    }
+
+    pub fn actor(&self, username: &str) -> Url {
+        self.url(&format!("/users/{username}"))
+    }
+    pub fn actor_key(&self, username: &str) -> String {
+        format!("{}#main-key", self.actor(username))
+    }
+    pub fn inbox(&self, username: &str) -> Url {
+        self.url(&format!("/users/{username}/inbox"))
+    }
+    pub fn outbox(&self, username: &str) -> Url {
+        self.url(&format!("/users/{username}/outbox"))
+    }
+    pub fn followers(&self, username: &str) -> Url {
+        self.url(&format!("/users/{username}/followers"))
+    }
+    pub fn following(&self, username: &str) -> Url {
+        self.url(&format!("/users/{username}/following"))
+    }
+    pub fn featured(&self, username: &str) -> Url {
+        self.url(&format!("/users/{username}/collections/featured"))
+    }
+    /// The HTML profile page.
+    pub fn profile(&self, username: &str) -> Url {
+        self.url(&format!("/@{username}"))
+    }
+    pub fn shared_inbox(&self) -> Url {
+        self.url("/inbox")
+    }
+    /// The instance actor (FEP-2677), which signs the instance's own fetches.
+    pub fn instance_actor(&self) -> Url {
+        self.url("/actor")
+    }
+    pub fn instance_actor_key(&self) -> String {
+        format!("{}#main-key", self.instance_actor())
+    }
+    pub fn instance_actor_inbox(&self) -> Url {
+        self.url("/actor/inbox")
+    }
+    pub fn instance_actor_outbox(&self) -> Url {
+        self.url("/actor/outbox")
+    }
+    /// A fresh id for an outgoing activity.
+    pub fn new_activity(&self) -> Url {
+        self.url(&format!("/activities/{}", uuid::Uuid::new_v4()))
+    }
+    pub fn nodeinfo(&self) -> Url {
+        self.url("/nodeinfo/2.1")
+    }
+    pub fn webfinger_template(&self) -> String {
+        format!("{}/.well-known/webfinger?resource={{uri}}", self.base)
+    }
+}
