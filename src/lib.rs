@@ -8,3 +8,7 @@ pub mod storage;
 pub mod context;
 pub mod federation;
 pub mod delivery;
+pub mod service;
+pub mod http;
+pub mod app;
+pub mod cli;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `kuvend` binary: all of it lives in the library, so tests can start it.
+
+fn main() -> std::process::ExitCode {
+    kuvend::cli::main()
+}

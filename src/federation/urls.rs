@@ -63,9 +63,6 @@ impl Urls {
     pub fn instance_actor_inbox(&self) -> Url {
         self.url("/actor/inbox")
     }
-    pub fn instance_actor_outbox(&self) -> Url {
-        self.url("/actor/outbox")
-    }
     /// A fresh id for an outgoing activity.
     pub fn new_activity(&self) -> Url {
         self.url(&format!("/activities/{}", uuid::Uuid::new_v4()))

@@ -92,3 +92,25 @@ impl Q<'_> {
             .optional()?))
     }
 }
+
+/// How many rows each table holds: for operators' statistics and for tests
+/// that check a refused request changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowCounts {
+    pub actors: i64,
+    pub follows: i64,
+    pub activities: i64,
+    pub deliveries: i64,
+}
+
+impl Q<'_> {
+    pub async fn row_counts(&mut self) -> StorageResult<RowCounts> {
+        use super::schema::{actors, follows};
+        on_q!(self, |c| Ok(RowCounts {
+            actors: actors::table.count().get_result(c).await?,
+            follows: follows::table.count().get_result(c).await?,
+            activities: activities::table.count().get_result(c).await?,
+            deliveries: deliveries::table.count().get_result(c).await?,
+        }))
+    }
+}

@@ -123,17 +123,24 @@ impl Conn {
 
 /// Runs `$body`, an expression of type `StorageResult<T>` that uses `$q: Q`, in
 /// one transaction: everything it wrote commits together or not at all.
+///
+/// The body's error type is `StorageError` unless named after the database:
+/// `transaction!(db, ServiceError, |q| ...)`; it must convert from
+/// `StorageError` and `diesel::result::Error`.
 #[macro_export]
 macro_rules! transaction {
     ($db:expr, |$q:ident| $body:expr) => {
+        $crate::transaction!($db, $crate::storage::StorageError, |$q| $body)
+    };
+    ($db:expr, $error:ty, |$q:ident| $body:expr) => {
         async {
             use diesel_async::AsyncConnection as _;
             match $db.backend() {
                 $crate::storage::Backend::Sqlite { pool, write_lock } => {
                     let _writer = write_lock.lock().await;
-                    let mut pooled = pool.get().await?;
+                    let mut pooled = pool.get().await.map_err($crate::storage::StorageError::from)?;
                     pooled
-                        .transaction::<_, $crate::storage::StorageError, _>(async move |conn| {
+                        .transaction::<_, $error, _>(async |conn| {
                             #[allow(unused_mut)]
                             let mut $q = $crate::storage::Q::Sqlite(conn);
                             $body
@@ -141,9 +148,9 @@ macro_rules! transaction {
                         .await
                 }
                 $crate::storage::Backend::Postgres { pool } => {
-                    let mut pooled = pool.get().await?;
+                    let mut pooled = pool.get().await.map_err($crate::storage::StorageError::from)?;
                     pooled
-                        .transaction::<_, $crate::storage::StorageError, _>(async move |conn| {
+                        .transaction::<_, $error, _>(async |conn| {
                             #[allow(unused_mut)]
                             let mut $q = $crate::storage::Q::Postgres(conn);
                             $body
@@ -154,6 +161,14 @@ macro_rules! transaction {
         }
         .await
     };
+}
+
+/// Lets a service's transaction fail with the service's own error (see
+/// [`transaction!`]); the cause is a storage failure like any other.
+impl From<diesel::result::Error> for crate::service::ServiceError {
+    fn from(error: diesel::result::Error) -> Self {
+        StorageError::from(error).into()
+    }
 }
 
 impl Db {

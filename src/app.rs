@@ -1,0 +1,151 @@
+//! Start-up: open the database, build the shared context, and run the HTTP
+//! server with the delivery worker beside it.
+
+use crate::{
+    config::Settings,
+    context::Kuvend,
+    delivery,
+    federation::{self, FedData, actors::ApActor},
+    service::{ServiceError, instance::ensure_instance_actor},
+    storage::{Db, StorageError},
+};
+use activitypub_federation::config::FederationConfig;
+use std::net::SocketAddr;
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+/// Why the instance could not start. Each says what to fix, in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] StorageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("cannot prepare the instance actor: {0}")]
+    InstanceActor(ServiceError),
+    #[error("cannot set up federation: {0}")]
+    Federation(#[from] federation::FederationError),
+}
+
+/// Everything an instance needs, without the HTTP server: what the admin
+/// commands use too.
+#[derive(Clone)]
+pub struct Prepared {
+    pub ctx: Kuvend,
+    pub federation: FederationConfig<Kuvend>,
+}
+
+impl Prepared {
+    pub fn data(&self) -> FedData {
+        self.federation.to_request_data()
+    }
+}
+
+pub async fn prepare(settings: Settings) -> Result<Prepared, StartError> {
+    let db = Db::open(&settings.database).await?;
+    let http = federation::client::build(&settings.federation, &settings.base_url())?;
+    let ctx = Kuvend::new(settings, db, http);
+    let instance_actor = ensure_instance_actor(&ctx.db, &ctx.urls, &ctx.settings.instance.domain)
+        .await
+        .map_err(StartError::InstanceActor)?;
+    let instance_actor = ApActor::new(instance_actor)?;
+    let federation = federation::federation_config(ctx.clone(), &instance_actor).await?;
+    Ok(Prepared { ctx, federation })
+}
+
+/// A running instance: its address, and a handle to stop it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub prepared: Prepared,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    worker: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting requests and the worker, and waits for both.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        let _ = self.worker.await;
+    }
+
+    /// Waits until the server stops (on SIGINT/SIGTERM when run by `serve`).
+    pub async fn wait(self) {
+        let _ = self.server.await;
+        let _ = self.shutdown.send(true);
+        let _ = self.worker.await;
+    }
+}
+
+/// Starts serving on `listener`, with the delivery worker.
+pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningServer, StartError> {
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: prepared.ctx.settings.http.bind,
+        source,
+    })?;
+    let (shutdown, mut stop_server) = watch::channel(false);
+    let worker = tokio::spawn(delivery::run_worker(prepared.ctx.clone(), shutdown.subscribe()));
+    let app = crate::http::router(prepared.federation.clone());
+    let server = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_server.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "HTTP server failed");
+        }
+    });
+    Ok(RunningServer {
+        addr,
+        prepared,
+        shutdown,
+        server,
+        worker,
+    })
+}
+
+/// `kuvend serve`: binds the configured address and runs until SIGINT or SIGTERM.
+pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    let addr = settings.http.bind;
+    let prepared = prepare(settings).await?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    tracing::info!(
+        "kuvend {} serving {} on http://{addr}",
+        env!("CARGO_PKG_VERSION"),
+        prepared.ctx.settings.base_url()
+    );
+    let running = start(prepared, listener).await?;
+    let shutdown = running.shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        let _ = shutdown.send(true);
+    });
+    running.wait().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,258 @@
+//! The command line: `kuvend serve` and `kuvend admin …`. Errors are one line
+//! on stderr and a non-zero exit: 2 for a bad configuration or bad arguments,
+//! 1 for anything else.
+
+use crate::{
+    app::{self, Prepared, StartError},
+    config::{ConfigError, Settings},
+    service::{self, ServiceError, follows, orgs},
+    storage::models::DeliveryState,
+};
+use clap::{Args, Parser, Subcommand};
+use std::{path::PathBuf, process::ExitCode};
+
+#[derive(Debug, Parser)]
+#[command(name = "kuvend", version, about = "A federated ActivityPub server for civil-society organisations")]
+pub struct Cli {
+    /// Configuration file (TOML), read over config/default.toml's defaults.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Administer the instance (works while the server runs).
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Admin {
+    /// Organisations on this instance.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// An organisation's followers and follow requests.
+    Followers(FollowersArgs),
+    /// Make an organisation follow a remote actor (handle user@host or actor URL).
+    Follow { org: String, target: String },
+    /// Stop following, or withdraw a follow request.
+    Unfollow { org: String, target: String },
+    /// What an organisation follows, with each follow's state.
+    Following { org: String },
+    /// The delivery queue, newest first.
+    Deliveries {
+        /// Only deliveries that were given up.
+        #[arg(long)]
+        failed: bool,
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation (with its key pair).
+    Create {
+        /// User name: letters, digits and _, at most 30; part of @name@domain.
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// A short description (plain text).
+        #[arg(long, default_value = "")]
+        summary: String,
+        /// Approve followers by hand.
+        #[arg(long)]
+        manual_approval: bool,
+    },
+    /// List organisations.
+    List,
+    /// Show one organisation.
+    Show { username: String },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct FollowersArgs {
+    /// The organisation whose followers to list.
+    pub org: Option<String>,
+    /// List pending follow requests instead.
+    #[arg(long)]
+    pub pending: bool,
+    #[command(subcommand)]
+    pub action: Option<FollowersAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowersAction {
+    /// Approve a pending follow request (sends Accept).
+    Approve { org: String, actor: String },
+    /// Reject a follow request or remove a follower (sends Reject).
+    Reject { org: String, actor: String },
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("{0}")]
+    Service(#[from] ServiceError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Config(_) | CliError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match cli.command {
+        Command::Serve => "info",
+        Command::Admin(_) => "warn",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KUVEND_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let text = match &error {
+                CliError::Service(ServiceError::Internal(cause)) => format!("internal error: {cause:#}"),
+                other => other.to_string(),
+            };
+            eprintln!("error: {text}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => Ok(app::serve(settings).await?),
+        Command::Admin(admin) => {
+            let prepared = app::prepare(settings).await?;
+            run_admin(&prepared, admin).await
+        }
+    }
+}
+
+async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
+    let ctx = &prepared.ctx;
+    match admin {
+        Admin::Org(OrgCommand::Create {
+            username,
+            name,
+            summary,
+            manual_approval,
+        }) => {
+            let org = orgs::create_organization(
+                ctx,
+                orgs::NewOrganization {
+                    username,
+                    display_name: name,
+                    summary,
+                    manually_approves_followers: manual_approval,
+                },
+            )
+            .await?;
+            println!("created @{}@{} ({})", org.username, org.domain, org.ap_id);
+        }
+        Admin::Org(OrgCommand::List) => {
+            for org in orgs::list_organizations(ctx).await? {
+                println!("@{}@{}\t{}", org.username, org.domain, org.display_name);
+            }
+        }
+        Admin::Org(OrgCommand::Show { username }) => {
+            let org = orgs::organization(ctx, &username).await?;
+            let followers = follows::followers(ctx, &username, false).await?.len();
+            let pending = follows::followers(ctx, &username, true).await?.len();
+            let following = follows::following(ctx, &username).await?.len();
+            println!("handle: @{}@{}", org.username, org.domain);
+            println!("name: {}", org.display_name);
+            println!("id: {}", org.ap_id);
+            println!("profile: {}", org.profile_url.unwrap_or_default());
+            println!("manual approval: {}", if org.manually_approves_followers { "yes" } else { "no" });
+            println!("followers: {followers} ({pending} pending)");
+            println!("following: {following}");
+        }
+        Admin::Followers(FollowersArgs { action: Some(action), .. }) => match action {
+            FollowersAction::Approve { org, actor } => {
+                let follower = follows::approve(ctx, &org, &actor).await?;
+                println!("approved {} (Accept queued)", follower.handle());
+            }
+            FollowersAction::Reject { org, actor } => {
+                let follower = follows::reject(ctx, &org, &actor).await?;
+                println!("rejected {} (Reject queued)", follower.handle());
+            }
+        },
+        Admin::Followers(FollowersArgs { org, pending, action: None }) => {
+            let org = org.ok_or_else(|| CliError::Usage("name an organisation: kuvend admin followers <org>".into()))?;
+            for (follow, actor) in follows::followers(ctx, &org, pending).await? {
+                println!("{}\t{}\t{}", actor.handle(), actor.ap_id, follow.state);
+            }
+        }
+        Admin::Follow { org, target } => {
+            let (follow, followee) = follows::follow(&prepared.data(), &org, &target).await?;
+            println!(
+                "{} → {}: {} (Follow queued; the running server delivers it)",
+                org,
+                followee.handle(),
+                follow.state
+            );
+        }
+        Admin::Unfollow { org, target } => {
+            let followee = follows::unfollow(ctx, &org, &target).await?;
+            println!("{org} no longer follows {} (Undo queued)", followee.handle());
+        }
+        Admin::Following { org } => {
+            for (follow, actor) in follows::following(ctx, &org).await? {
+                println!("{}\t{}\t{}", actor.handle(), actor.ap_id, follow.state);
+            }
+        }
+        Admin::Deliveries { failed, limit } => {
+            let state = failed.then_some(DeliveryState::Failed);
+            let listing = service::deliveries::list(ctx, state, limit).await?;
+            for item in listing {
+                let d = item.delivery;
+                println!(
+                    "{}\t{}\t{}\t{}\tattempts={}\tstatus={}\t{}",
+                    d.id,
+                    d.state,
+                    item.activity_kind,
+                    d.inbox_url,
+                    d.attempts,
+                    d.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                    d.last_error.unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! ActivityPub endpoints: actor documents, collections and inboxes.
+
+use super::{
+    activity_json,
+    error::{ApiError, ApiResult},
+    wants_activity_json,
+};
+use crate::{
+    federation::{FedData, protocol::{WithContext, activity_context, actor_context}},
+    service::{
+        ServiceError,
+        documents::{self, CollectionDocument, CollectionKind},
+        inbox::{self, InboxOutcome, InboxRequest},
+    },
+};
+use axum::{
+    body::Body,
+    extract::{OriginalUri, Path, Query},
+    http::{HeaderMap, Method, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+pub async fn actor(data: FedData, Path(username): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+    if !wants_activity_json(&headers) {
+        let actor = documents::local_actor(&data, &username).await?;
+        return Ok(Redirect::to(&format!("/@{}", actor.username)).into_response());
+    }
+    let document = documents::actor_document(&data, &username).await?;
+    Ok(activity_json(&WithContext::new(actor_context(), document)))
+}
+
+/// The instance actor is served to anyone, signed request or not (FEP-2677):
+/// servers fetch it to verify our signed fetches.
+pub async fn instance_actor(data: FedData) -> ApiResult<Response> {
+    let document = documents::instance_actor_document(&data).await?;
+    Ok(activity_json(&WithContext::new(actor_context(), document)))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+async fn collection(data: FedData, username: String, kind: CollectionKind, page: Option<i64>) -> ApiResult<Response> {
+    Ok(match documents::collection(&data, &username, kind, page).await? {
+        CollectionDocument::Collection(c) => activity_json(&WithContext::new(activity_context(), c)),
+        CollectionDocument::Page(p) => activity_json(&WithContext::new(activity_context(), p)),
+    })
+}
+
+pub async fn outbox(data: FedData, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Response> {
+    collection(data, username, CollectionKind::Outbox, q.page).await
+}
+
+pub async fn followers(data: FedData, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Response> {
+    collection(data, username, CollectionKind::Followers, q.page).await
+}
+
+pub async fn following(data: FedData, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Response> {
+    collection(data, username, CollectionKind::Following, q.page).await
+}
+
+/// Pinned posts: none yet, but Mastodon fetches the collection it is told of.
+pub async fn featured(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
+    let actor = documents::local_actor(&data, &username).await?;
+    Ok(activity_json(&json!({
+        "@context": activity_context(),
+        "id": data.urls.featured(&actor.username),
+        "type": "OrderedCollection",
+        "totalItems": 0,
+        "orderedItems": [],
+    })))
+}
+
+pub async fn shared_inbox(
+    data: FedData,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    receive(data, method, uri, headers, body).await
+}
+
+pub async fn actor_inbox(
+    data: FedData,
+    Path(username): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    documents::local_actor(&data, &username).await?;
+    receive(data, method, uri, headers, body).await
+}
+
+fn is_activity_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let media = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    media == "application/activity+json"
+        || (media == "application/ld+json" && value.contains("https://www.w3.org/ns/activitystreams"))
+}
+
+async fn receive(
+    data: FedData,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    if !is_activity_content_type(&headers) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "inbox accepts application/activity+json or application/ld+json with the ActivityStreams profile",
+        ));
+    }
+    let limit = data.settings.http.max_body_bytes;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ServiceError::PayloadTooLarge(format!("body is larger than {limit} bytes"))
+    })?;
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let outcome = inbox::receive(
+        &data,
+        InboxRequest {
+            method: method.as_str(),
+            path_and_query,
+            headers: &headers,
+            body: &body,
+        },
+    )
+    .await?;
+    if let InboxOutcome::Ignored(reason) = &outcome {
+        tracing::info!(%reason, "activity ignored");
+    }
+    Ok(StatusCode::ACCEPTED.into_response())
+}

@@ -1,0 +1,55 @@
+//! The one place service errors become HTTP responses: a status and a JSON
+//! `{"error": "..."}` body. Internal causes are logged, never sent.
+
+use crate::service::ServiceError;
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        let status = match &error {
+            ServiceError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::Conflict(_) => StatusCode::CONFLICT,
+            ServiceError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::Remote(_) => StatusCode::BAD_GATEWAY,
+            ServiceError::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        ApiError::new(status, error.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_client_error() {
+            tracing::info!(status = self.status.as_u16(), reason = %self.message, "request refused");
+        }
+        (self.status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,60 @@
+//! HTTP: the only layer that knows axum. Handlers parse, call a service and
+//! shape the response; errors become responses in `error`.
+
+pub mod activitypub;
+pub mod error;
+pub mod pages;
+pub mod wellknown;
+
+use crate::context::Kuvend;
+use activitypub_federation::config::{FederationConfig, FederationMiddleware};
+use axum::{
+    Router,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Serialize;
+
+/// The content type of ActivityPub documents we serve.
+pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
+
+/// The whole application.
+pub fn router(config: FederationConfig<Kuvend>) -> Router {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/.well-known/webfinger", get(wellknown::webfinger))
+        .route("/.well-known/host-meta", get(wellknown::host_meta))
+        .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
+        .route("/nodeinfo/2.1", get(wellknown::nodeinfo))
+        .route("/actor", get(activitypub::instance_actor))
+        .route("/actor/inbox", post(activitypub::shared_inbox))
+        .route("/inbox", post(activitypub::shared_inbox))
+        .route("/users/{username}", get(activitypub::actor))
+        .route("/users/{username}/inbox", post(activitypub::actor_inbox))
+        .route("/users/{username}/outbox", get(activitypub::outbox))
+        .route("/users/{username}/followers", get(activitypub::followers))
+        .route("/users/{username}/following", get(activitypub::following))
+        .route("/users/{username}/collections/featured", get(activitypub::featured))
+        .route("/{profile}", get(pages::profile))
+        .fallback(pages::not_found)
+        .layer(FederationMiddleware::new(config))
+}
+
+/// Whether the client asked for ActivityPub JSON rather than a page.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/activity+json") || v.contains("application/ld+json"))
+}
+
+/// A document served as `application/activity+json`.
+pub fn activity_json<T: Serialize>(document: &T) -> Response {
+    let mut response = axum::Json(document).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON));
+    response
+}

@@ -1,0 +1,224 @@
+//! Read-only documents: actor documents, WebFinger, NodeInfo, collections and
+//! what the profile page shows.
+
+use super::{ServiceError, ServiceResult, instance::instance_actor_username};
+use crate::{
+    context::Kuvend,
+    federation::{
+        actors::local_actor_json,
+        protocol::{
+            actor::ActorJson,
+            collections::{OrderedCollectionJson, OrderedCollectionPageJson},
+            nodeinfo::*,
+        },
+    },
+    storage::models::{ActorKind, ActorRow},
+};
+use serde_json::json;
+use url::Url;
+
+/// Items per collection page.
+pub const PAGE_SIZE: i64 = 40;
+
+/// A local actor that can be looked up by user name (not the instance actor).
+pub async fn local_actor(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRow> {
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
+        .local_actor_by_username(username)
+        .await?
+        .filter(|a| a.kind() != ActorKind::Application)
+        .ok_or_else(|| ServiceError::NotFound(format!("no actor {username:?} on this instance")))
+}
+
+pub async fn actor_document(ctx: &Kuvend, username: &str) -> ServiceResult<ActorJson> {
+    Ok(local_actor_json(&local_actor(ctx, username).await?, &ctx.urls))
+}
+
+pub async fn instance_actor_document(ctx: &Kuvend) -> ServiceResult<ActorJson> {
+    let mut conn = ctx.db.conn().await?;
+    let row = conn
+        .q()
+        .actor_by_ap_id(ctx.urls.instance_actor().as_str())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("no instance actor".into()))?;
+    Ok(local_actor_json(&row, &ctx.urls))
+}
+
+/// What WebFinger answers for a resource.
+pub struct WebfingerTarget {
+    pub subject: String,
+    pub actor_id: String,
+    pub profile_url: Option<String>,
+    pub kind: ActorKind,
+}
+
+/// Resolves `acct:user@domain` (the domain must be ours, port included) or an
+/// actor URL of ours.
+pub async fn webfinger(ctx: &Kuvend, resource: &str) -> ServiceResult<WebfingerTarget> {
+    let domain = ctx.settings.instance.domain.to_lowercase();
+    let username = if let Some(acct) = resource.strip_prefix("acct:") {
+        let (user, host) = acct
+            .trim_start_matches('@')
+            .rsplit_once('@')
+            .ok_or_else(|| ServiceError::BadRequest(format!("{resource:?} is not user@domain")))?;
+        if host.to_lowercase() != domain {
+            return Err(ServiceError::NotFound(format!("{host} is not this instance")));
+        }
+        user.to_string()
+    } else if let Ok(url) = Url::parse(resource) {
+        let actor_prefix = format!("{}/users/", ctx.urls.base());
+        let profile_prefix = format!("{}/@", ctx.urls.base());
+        if url == ctx.urls.instance_actor() {
+            instance_actor_username(&domain)
+        } else if let Some(user) = resource.strip_prefix(&actor_prefix).or_else(|| resource.strip_prefix(&profile_prefix)) {
+            user.to_string()
+        } else {
+            return Err(ServiceError::NotFound(format!("{resource} is not an actor here")));
+        }
+    } else {
+        return Err(ServiceError::BadRequest(format!(
+            "resource {resource:?} is neither acct:user@domain nor a URL"
+        )));
+    };
+    let mut conn = ctx.db.conn().await?;
+    let actor = conn
+        .q()
+        .local_actor_by_username(&username)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no actor {username:?} on this instance")))?;
+    Ok(WebfingerTarget {
+        subject: format!("acct:{}@{domain}", actor.username),
+        actor_id: actor.ap_id.clone(),
+        profile_url: actor.profile_url.clone(),
+        kind: actor.kind(),
+    })
+}
+
+pub async fn nodeinfo(ctx: &Kuvend) -> ServiceResult<NodeInfoJson> {
+    let mut conn = ctx.db.conn().await?;
+    let organisations = conn.q().count_local_actors(ActorKind::Organization).await?;
+    Ok(NodeInfoJson {
+        version: "2.1",
+        software: NodeInfoSoftwareJson {
+            name: "kuvend",
+            version: env!("CARGO_PKG_VERSION"),
+            repository: env!("CARGO_PKG_REPOSITORY").into(),
+            homepage: env!("CARGO_PKG_REPOSITORY").into(),
+        },
+        protocols: vec!["activitypub"],
+        services: NodeInfoServicesJson {
+            inbound: vec![],
+            outbound: vec![],
+        },
+        open_registrations: false,
+        usage: NodeInfoUsageJson {
+            users: NodeInfoUsersJson {
+                total: organisations,
+            },
+            local_posts: 0,
+        },
+        metadata: json!({
+            "nodeName": ctx.settings.instance.name,
+            "nodeDescription": ctx.settings.instance.description,
+        }),
+    })
+}
+
+pub fn nodeinfo_links(ctx: &Kuvend) -> NodeInfoLinksJson {
+    NodeInfoLinksJson {
+        links: vec![
+            NodeInfoLinkJson {
+                rel: "http://nodeinfo.diaspora.software/ns/schema/2.1".into(),
+                href: ctx.urls.nodeinfo().to_string(),
+            },
+            NodeInfoLinkJson {
+                rel: "https://www.w3.org/ns/activitystreams#Application".into(),
+                href: ctx.urls.instance_actor().to_string(),
+            },
+        ],
+    }
+}
+
+/// Which collection of an actor.
+#[derive(Debug, Clone, Copy)]
+pub enum CollectionKind {
+    Outbox,
+    Followers,
+    Following,
+}
+
+/// A collection, or one page of it (`page` counts from 1).
+pub enum CollectionDocument {
+    Collection(OrderedCollectionJson),
+    Page(OrderedCollectionPageJson<serde_json::Value>),
+}
+
+pub async fn collection(
+    ctx: &Kuvend,
+    username: &str,
+    kind: CollectionKind,
+    page: Option<i64>,
+) -> ServiceResult<CollectionDocument> {
+    let actor = local_actor(ctx, username).await?;
+    let id = match kind {
+        CollectionKind::Outbox => ctx.urls.outbox(&actor.username),
+        CollectionKind::Followers => ctx.urls.followers(&actor.username),
+        CollectionKind::Following => ctx.urls.following(&actor.username),
+    };
+    let mut conn = ctx.db.conn().await?;
+    let total = match kind {
+        // Posts come with the posts issue; the outbox is empty until then.
+        CollectionKind::Outbox => 0,
+        CollectionKind::Followers => conn.q().count_followers(actor.id).await?,
+        CollectionKind::Following => conn.q().count_following(actor.id).await?,
+    };
+    let page_url = |n: i64| {
+        let mut url = id.clone();
+        url.set_query(Some(&format!("page={n}")));
+        url
+    };
+    let Some(page) = page else {
+        return Ok(CollectionDocument::Collection(OrderedCollectionJson {
+            id: id.clone(),
+            kind: "OrderedCollection",
+            total_items: total,
+            first: Some(page_url(1)),
+        }));
+    };
+    if page < 1 {
+        return Err(ServiceError::BadRequest("page counts from 1".into()));
+    }
+    let offset = (page - 1).saturating_mul(PAGE_SIZE);
+    let items: Vec<String> = match kind {
+        CollectionKind::Outbox => Vec::new(),
+        CollectionKind::Followers => conn.q().follower_ids_page(actor.id, offset, PAGE_SIZE).await?,
+        CollectionKind::Following => conn.q().following_ids_page(actor.id, offset, PAGE_SIZE).await?,
+    };
+    Ok(CollectionDocument::Page(OrderedCollectionPageJson {
+        id: page_url(page),
+        kind: "OrderedCollectionPage",
+        part_of: id.clone(),
+        total_items: total,
+        next: (offset + PAGE_SIZE < total).then(|| page_url(page + 1)),
+        prev: (page > 1).then(|| page_url(page - 1)),
+        ordered_items: items.into_iter().map(serde_json::Value::String).collect(),
+    }))
+}
+
+/// What the HTML profile page shows.
+pub struct ProfileView {
+    pub actor: ActorRow,
+    pub handle: String,
+    pub followers: i64,
+}
+
+pub async fn profile(ctx: &Kuvend, username: &str) -> ServiceResult<ProfileView> {
+    let actor = local_actor(ctx, username).await?;
+    let mut conn = ctx.db.conn().await?;
+    let followers = conn.q().count_followers(actor.id).await?;
+    Ok(ProfileView {
+        handle: format!("@{}@{}", actor.username, ctx.settings.instance.domain),
+        actor,
+        followers,
+    })
+}

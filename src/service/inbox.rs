@@ -1,0 +1,267 @@
+//! The inbox: every incoming activity, per-actor or shared, goes through
+//! [`receive`]. It authenticates the request (HTTP signature by the
+//! activity's own actor, Date within an hour, Digest of the body), then
+//! applies the activity in one transaction together with the record of its
+//! id, so a repeated delivery changes nothing and a failed one leaves nothing.
+
+use super::{ServiceError, ServiceResult, follows::receive_follow};
+use crate::{
+    context::Kuvend,
+    federation::{
+        FedData,
+        actors::{authority, fetch_remote_actor, remote_actor_row},
+        protocol::{
+            activities::{FollowJson, IncomingActivity},
+            actor::ActorJson,
+        },
+        signatures::{self, IncomingSignature},
+    },
+    storage::{
+        Q,
+        models::{ActorRow, FollowRow, FollowState, NewActor},
+    },
+    transaction,
+};
+use http::HeaderMap;
+use std::time::SystemTime;
+use url::Url;
+
+/// An incoming POST, as the HTTP layer hands it over.
+pub struct InboxRequest<'a> {
+    pub method: &'a str,
+    /// Path and query as received: part of what is signed.
+    pub path_and_query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// What became of an accepted request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboxOutcome {
+    Applied,
+    /// Its id was seen before.
+    Duplicate,
+    /// Authentic, but nothing kuvend acts on (yet); the reason is logged.
+    Ignored(String),
+}
+
+/// The sending actor, as stored or as just fetched (stored with the activity).
+enum Sender {
+    Known(ActorRow),
+    Fetched(NewActor),
+}
+
+impl Sender {
+    fn key_id(&self) -> &str {
+        match self {
+            Sender::Known(row) => &row.public_key_id,
+            Sender::Fetched(new) => &new.public_key_id,
+        }
+    }
+    fn public_key_pem(&self) -> &str {
+        match self {
+            Sender::Known(row) => &row.public_key_pem,
+            Sender::Fetched(new) => &new.public_key_pem,
+        }
+    }
+}
+
+pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult<InboxOutcome> {
+    let unauthorized = |e: signatures::SignatureError| ServiceError::Unauthorized(e.to_string());
+    let signature = signatures::parse_signature_header(request.headers).map_err(unauthorized)?;
+    let signing_string = signatures::check_request(
+        &signature,
+        request.method,
+        request.path_and_query,
+        request.headers,
+        Some(request.body),
+        SystemTime::now(),
+    )
+    .map_err(unauthorized)?;
+    let activity: IncomingActivity = serde_json::from_slice(request.body)
+        .map_err(|e| ServiceError::BadRequest(format!("not a valid activity: {e}")))?;
+
+    if authority(&activity.actor) == data.settings.instance.domain.to_lowercase() {
+        return Err(ServiceError::Unauthorized(format!(
+            "actor {} claims to be local",
+            activity.actor
+        )));
+    }
+    if authority(&activity.id) != authority(&activity.actor) {
+        return Err(ServiceError::Unauthorized(format!(
+            "activity {} is not on the host of its actor {}",
+            activity.id, activity.actor
+        )));
+    }
+
+    let known = {
+        let mut conn = data.db.conn().await?;
+        conn.q().actor_by_ap_id(activity.actor.as_str()).await?
+    };
+    // Servers send Delete for accounts they removed, signed with a key we can no
+    // longer fetch; for an actor we never knew there is nothing to delete.
+    if known.is_none() && activity.kind == "Delete" && activity.object_id().as_ref() == Some(&activity.actor) {
+        return Ok(InboxOutcome::Ignored("Delete of an actor we never knew".into()));
+    }
+    let sender = match known {
+        Some(row) if row.public_key_id == signature.key_id => Sender::Known(row),
+        // Unknown, or the key changed: ask the actor's server.
+        _ => Sender::Fetched(fetch_sender(data, &activity.actor).await?),
+    };
+    let sender = verify_sender(data, sender, &signature, &signing_string, &activity.actor).await?;
+
+    let outcome = transaction!(data.db, ServiceError, |q| {
+        let actor = match &sender {
+            Sender::Known(row) => row.clone(),
+            Sender::Fetched(new) => q.upsert_remote_actor(new).await?,
+        };
+        if !q.record_received_activity(activity.id.as_str(), &activity.kind, actor.id).await? {
+            return Ok(InboxOutcome::Duplicate);
+        }
+        apply(data, &mut q, &actor, &activity).await
+    })?;
+    if outcome == InboxOutcome::Applied {
+        data.delivery_wakeup.notify_one();
+    }
+    Ok(outcome)
+}
+
+async fn fetch_sender(data: &FedData, actor: &Url) -> ServiceResult<NewActor> {
+    fetch_remote_actor(actor, data)
+        .await
+        .map_err(|e| ServiceError::Unauthorized(format!("cannot fetch signing actor {actor}: {e}")))
+}
+
+/// Checks that the key that signed is the actor's own and that the signature
+/// verifies; a stored key that fails is refreshed once, for key rotation.
+async fn verify_sender(
+    data: &FedData,
+    sender: Sender,
+    signature: &IncomingSignature,
+    signing_string: &str,
+    actor: &Url,
+) -> ServiceResult<Sender> {
+    let check = |sender: &Sender| -> ServiceResult<()> {
+        if sender.key_id() != signature.key_id {
+            return Err(ServiceError::Unauthorized(format!(
+                "key {} is not the key of actor {actor}",
+                signature.key_id
+            )));
+        }
+        let key = data
+            .keys
+            .public_key(sender.public_key_pem())
+            .map_err(|e| ServiceError::Unauthorized(e.to_string()))?;
+        signatures::verify(&key, signing_string, &signature.signature)
+            .map_err(|e| ServiceError::Unauthorized(e.to_string()))
+    };
+    match (check(&sender), &sender) {
+        (Ok(()), _) => Ok(sender),
+        (Err(_), Sender::Known(_)) => {
+            let refreshed = Sender::Fetched(fetch_sender(data, actor).await?);
+            check(&refreshed)?;
+            Ok(refreshed)
+        }
+        (Err(error), Sender::Fetched(_)) => Err(error),
+    }
+}
+
+/// Applies an authenticated activity, inside the inbox's transaction.
+async fn apply(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    activity: &IncomingActivity,
+) -> ServiceResult<InboxOutcome> {
+    match activity.kind.as_str() {
+        "Follow" => {
+            let object = activity
+                .object_id()
+                .ok_or_else(|| ServiceError::BadRequest("Follow without object".into()))?;
+            let followee = q
+                .actor_by_ap_id(object.as_str())
+                .await?
+                .filter(|a| a.local && a.kind() != crate::storage::models::ActorKind::Application)
+                .ok_or_else(|| {
+                    ServiceError::NotFound(format!("{object} is not an actor on this instance"))
+                })?;
+            let follow = FollowJson {
+                id: activity.id.clone(),
+                kind: "Follow".into(),
+                actor: activity.actor.clone(),
+                object,
+            };
+            receive_follow(ctx, q, actor, &followee, follow).await?;
+            Ok(InboxOutcome::Applied)
+        }
+        "Accept" | "Reject" => {
+            let Some(follow) = find_follow(q, activity).await? else {
+                return Ok(InboxOutcome::Ignored(format!(
+                    "{} of nothing we asked for",
+                    activity.kind
+                )));
+            };
+            if follow.followee_id != actor.id {
+                return Err(ServiceError::Unauthorized(
+                    "only the followed actor can answer a follow request".into(),
+                ));
+            }
+            if activity.kind == "Accept" {
+                q.set_follow_state(follow.id, FollowState::Accepted).await?;
+            } else {
+                q.delete_follow(follow.id).await?;
+            }
+            Ok(InboxOutcome::Applied)
+        }
+        "Undo" => {
+            let is_follow = activity.object_type().is_none_or(|t| t == "Follow");
+            if !is_follow {
+                return Ok(InboxOutcome::Ignored(format!(
+                    "Undo of {}",
+                    activity.object_type().unwrap_or("?")
+                )));
+            }
+            let Some(follow) = find_follow(q, activity).await? else {
+                return Ok(InboxOutcome::Ignored("Undo of an unknown follow".into()));
+            };
+            if follow.follower_id != actor.id {
+                return Err(ServiceError::Unauthorized(
+                    "only the follower can undo a follow".into(),
+                ));
+            }
+            q.delete_follow(follow.id).await?;
+            Ok(InboxOutcome::Applied)
+        }
+        "Update" if activity.object_id().as_ref() == Some(&activity.actor) => {
+            let json: ActorJson = serde_json::from_value(activity.object.clone())
+                .map_err(|e| ServiceError::BadRequest(format!("Update of an actor: {e}")))?;
+            let row = remote_actor_row(&json, &activity.actor)?;
+            if row.ap_id != actor.ap_id {
+                return Err(ServiceError::Unauthorized("an actor can only update itself".into()));
+            }
+            q.upsert_remote_actor(&row).await?;
+            Ok(InboxOutcome::Applied)
+        }
+        other => Ok(InboxOutcome::Ignored(format!("{other} is not handled yet"))),
+    }
+}
+
+/// The follow an Accept, Reject or Undo refers to: by the Follow's id, or, for
+/// servers that embed a Follow without one, by its actor and object.
+async fn find_follow(q: &mut Q<'_>, activity: &IncomingActivity) -> ServiceResult<Option<FollowRow>> {
+    if let Some(id) = activity.object_id() {
+        if let Some(found) = q.follow_by_ap_id(id.as_str()).await? {
+            return Ok(Some(found));
+        }
+    }
+    let Some(follow) = activity.object_as_follow() else {
+        return Ok(None);
+    };
+    let (Some(follower), Some(followee)) = (
+        q.actor_by_ap_id(follow.actor.as_str()).await?,
+        q.actor_by_ap_id(follow.object.as_str()).await?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(q.follow_between(follower.id, followee.id).await?)
+}

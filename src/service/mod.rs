@@ -1,0 +1,83 @@
+//! Services: what organisations, staff and remote servers can do, and the
+//! rules for it. They read and write through `storage`, use `federation` for
+//! wire formats and fetching, and never send activities themselves: they queue
+//! them in the transaction that makes the change.
+
+pub mod deliveries;
+pub mod documents;
+pub mod follows;
+pub mod inbox;
+pub mod instance;
+pub mod orgs;
+
+use crate::{federation::FederationError, storage::StorageError};
+
+/// A service failure. Each variant says what the caller did wrong, or that
+/// something below failed (`Internal`, whose cause is logged, never shown).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("remote server: {0}")]
+    Remote(String),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<StorageError> for ServiceError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Conflict(what) => ServiceError::Conflict(what),
+            StorageError::NotFound => ServiceError::NotFound("not found".into()),
+            other => ServiceError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<FederationError> for ServiceError {
+    fn from(error: FederationError) -> Self {
+        match error {
+            FederationError::Storage(e) => e.into(),
+            FederationError::Fetch(e) => ServiceError::Remote(e.to_string()),
+            FederationError::Invalid(e) => ServiceError::Remote(e),
+            FederationError::Signing(e) => ServiceError::Internal(e.into()),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Escapes text for HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text as HTML paragraphs, the form bios and posts federate in.
+pub fn text_to_html(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
+        .collect()
+}

@@ -1,0 +1,138 @@
+//! Organisations: local actors of kind `organization`.
+
+use super::{ServiceError, ServiceResult, text_to_html};
+use crate::{
+    context::Kuvend,
+    federation::actors::ap_type,
+    storage::{
+        StorageError,
+        models::{ActorKind, ActorRow, NewActor},
+        now,
+    },
+};
+use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
+
+/// Mastodon's rule for local user names: letters, digits and `_`, at most 30.
+pub fn validate_username(username: &str) -> ServiceResult<()> {
+    if username.is_empty() {
+        return Err(ServiceError::Unprocessable("username must not be empty".into()));
+    }
+    if username.len() > 30 {
+        return Err(ServiceError::Unprocessable(format!(
+            "username {username:?} is longer than 30 characters"
+        )));
+    }
+    if let Some(bad) = username.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+        return Err(ServiceError::Unprocessable(format!(
+            "username {username:?} contains {bad:?}; only letters a-z, digits and _ are allowed"
+        )));
+    }
+    Ok(())
+}
+
+/// An RSA-2048 key pair, generated off the async threads (it takes a while).
+pub async fn generate_keypair() -> ServiceResult<Keypair> {
+    tokio::task::spawn_blocking(generate_actor_keypair)
+        .await
+        .map_err(|e| ServiceError::Internal(e.into()))?
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("key generation failed: {e}")))
+}
+
+/// What an operator gives to create an organisation.
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub username: String,
+    pub display_name: String,
+    /// Plain text; stored and federated as HTML paragraphs.
+    pub summary: String,
+    pub manually_approves_followers: bool,
+}
+
+pub async fn create_organization(ctx: &Kuvend, org: NewOrganization) -> ServiceResult<ActorRow> {
+    validate_username(&org.username)?;
+    if org.display_name.chars().count() > 100 {
+        return Err(ServiceError::Unprocessable("name is longer than 100 characters".into()));
+    }
+    let domain = ctx.settings.instance.domain.to_lowercase();
+    {
+        let mut conn = ctx.db.conn().await?;
+        if conn.q().local_actor_by_username(&org.username).await?.is_some() {
+            return Err(ServiceError::Conflict(format!(
+                "username {:?} is already taken",
+                org.username
+            )));
+        }
+    }
+    let keys = generate_keypair().await?;
+    let urls = &ctx.urls;
+    let username = org.username;
+    let now = now();
+    let row = NewActor {
+        ap_id: urls.actor(&username).to_string(),
+        kind: ActorKind::Organization.as_str().into(),
+        ap_type: ap_type(ActorKind::Organization).into(),
+        username_key: username.to_lowercase(),
+        domain,
+        local: true,
+        display_name: org.display_name,
+        summary: text_to_html(&org.summary),
+        profile_url: Some(urls.profile(&username).to_string()),
+        icon_url: None,
+        inbox_url: urls.inbox(&username).to_string(),
+        shared_inbox_url: Some(urls.shared_inbox().to_string()),
+        outbox_url: Some(urls.outbox(&username).to_string()),
+        followers_url: Some(urls.followers(&username).to_string()),
+        following_url: Some(urls.following(&username).to_string()),
+        public_key_id: urls.actor_key(&username),
+        public_key_pem: keys.public_key,
+        private_key_pem: Some(keys.private_key),
+        manually_approves_followers: org.manually_approves_followers,
+        discoverable: true,
+        published_at: now,
+        fetched_at: None,
+        created_at: now,
+        updated_at: now,
+        username,
+    };
+    let mut conn = ctx.db.conn().await?;
+    match conn.q().insert_actor(&row).await {
+        Ok(actor) => Ok(actor),
+        Err(StorageError::Conflict(_)) => Err(ServiceError::Conflict(format!(
+            "username {:?} is already taken",
+            row.username
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn list_organizations(ctx: &Kuvend) -> ServiceResult<Vec<ActorRow>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().local_actors_of_kind(ActorKind::Organization).await?)
+}
+
+/// A local organisation by user name (any case).
+pub async fn organization(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRow> {
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
+        .local_actor_by_username(username)
+        .await?
+        .filter(|a| a.kind() == ActorKind::Organization)
+        .ok_or_else(|| ServiceError::NotFound(format!("no organisation {username:?} on this instance")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_mastodon_rules() {
+        assert!(validate_username("ngo_2026").is_ok());
+        assert!(validate_username("NGO").is_ok());
+        assert!(validate_username(&"a".repeat(30)).is_ok());
+        assert!(validate_username(&"a".repeat(31)).is_err());
+        assert!(validate_username("").is_err());
+        assert!(validate_username("with-dash").is_err());
+        assert!(validate_username("dot.ted").is_err());
+        assert!(validate_username("ünï").is_err());
+    }
+}
