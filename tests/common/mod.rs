@@ -1,0 +1,230 @@
+//! Test harness: real kuvend instances over real HTTP on loopback, each with
+//! its own host name (alpha.test, beta.test, …) resolved to 127.0.0.1 by the
+//! instances' own resolver, on real SQLite files and a real PostgreSQL.
+#![allow(dead_code)]
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use kuvend::{
+    app::{self, Prepared, RunningServer},
+    config::Settings,
+    context::Kuvend,
+    federation::FedData,
+    storage::{activities::RowCounts, models::ActorRow},
+};
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+use tokio::net::TcpListener;
+
+pub const NAMES: [&str; 3] = ["alpha.test", "beta.test", "gamma.test"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The admin URL of the throwaway PostgreSQL that `scripts/test` starts.
+/// Without it, PostgreSQL cases are skipped with a notice, unless
+/// KUVEND_REQUIRE_POSTGRES is set (as `scripts/test` and CI do).
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("KUVEND_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("KUVEND_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("KUVEND_REQUIRE_POSTGRES=1 but KUVEND_TEST_POSTGRES_URL is not set");
+            }
+            None
+        }
+    }
+}
+
+/// True if a test needing `backends` can run; prints a visible notice if not.
+pub fn available(test: &str, backends: &[Backend]) -> bool {
+    if backends.contains(&Backend::Postgres) && postgres_admin_url().is_none() {
+        eprintln!(
+            "NOTICE: {test} SKIPPED: no PostgreSQL (set KUVEND_TEST_POSTGRES_URL, or run scripts/test)"
+        );
+        return false;
+    }
+    true
+}
+
+/// A fresh, empty database of the given backend.
+pub async fn new_database(backend: Backend, dir: &Path, name: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}/{name}.db", dir.display()),
+        Backend::Postgres => {
+            let admin = postgres_admin_url().expect("PostgreSQL required");
+            let db = format!(
+                "kuvend_{}_{}",
+                name.replace(['.', '-'], "_"),
+                uuid::Uuid::new_v4().simple()
+            );
+            let mut conn = AsyncPgConnection::establish(&admin)
+                .await
+                .expect("connect to test PostgreSQL");
+            conn.batch_execute(&format!("CREATE DATABASE {db}"))
+                .await
+                .expect("create test database");
+            let mut url = url::Url::parse(&admin).expect("admin URL");
+            url.set_path(&format!("/{db}"));
+            url.to_string()
+        }
+    }
+}
+
+/// Settings for a test instance: plain http, loopback allowed, test names resolved locally.
+pub fn test_settings(domain: &str, db_url: &str, bind: SocketAddr) -> Settings {
+    let env = vec![
+        ("KUVEND_INSTANCE__DOMAIN".to_string(), domain.to_string()),
+        ("KUVEND_INSTANCE__HTTPS".into(), "false".into()),
+        ("KUVEND_HTTP__BIND".into(), bind.to_string()),
+        ("KUVEND_DATABASE__URL".into(), db_url.to_string()),
+        ("KUVEND_FEDERATION__ALLOW_PRIVATE_ADDRESSES".into(), "true".into()),
+        ("KUVEND_FEDERATION__REQUEST_TIMEOUT_SECS".into(), "5".into()),
+    ];
+    let mut settings = Settings::load_with_env(None, env).expect("test settings");
+    settings.federation.host_overrides = host_overrides();
+    settings
+}
+
+pub fn host_overrides() -> BTreeMap<String, IpAddr> {
+    NAMES
+        .iter()
+        .map(|n| (n.to_string(), IpAddr::V4(Ipv4Addr::LOCALHOST)))
+        .collect()
+}
+
+/// A kuvend instance running in this test process.
+pub struct TestInstance {
+    pub name: String,
+    pub domain: String,
+    pub port: u16,
+    pub db_url: String,
+    pub server: Option<RunningServer>,
+    pub prepared: Prepared,
+}
+
+impl TestInstance {
+    /// Starts an instance named `name` (e.g. "alpha.test") on a fresh database.
+    pub async fn start(name: &str, backend: Backend, dir: &Path) -> TestInstance {
+        let db_url = new_database(backend, dir, name).await;
+        Self::start_on(name, &db_url, 0).await
+    }
+
+    /// Starts an instance on an existing database, on `port` (0: any free port).
+    pub async fn start_on(name: &str, db_url: &str, port: u16) -> TestInstance {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let domain = format!("{name}:{port}");
+        let settings = test_settings(&domain, db_url, listener.local_addr().expect("addr"));
+        let prepared = app::prepare(settings).await.expect("prepare instance");
+        let server = app::start(prepared.clone(), listener).await.expect("start");
+        TestInstance {
+            name: name.to_string(),
+            domain,
+            port,
+            db_url: db_url.to_string(),
+            server: Some(server),
+            prepared,
+        }
+    }
+
+    pub fn ctx(&self) -> &Kuvend {
+        &self.prepared.ctx
+    }
+
+    pub fn data(&self) -> FedData {
+        self.prepared.data()
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.domain)
+    }
+
+    /// Stops the HTTP server and the worker; the database stays.
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+    }
+
+    pub async fn create_org(&self, username: &str, manual: bool) -> ActorRow {
+        kuvend::service::orgs::create_organization(
+            self.ctx(),
+            kuvend::service::orgs::NewOrganization {
+                username: username.into(),
+                display_name: format!("The {username} organisation"),
+                summary: format!("{username} works for the common good."),
+                manually_approves_followers: manual,
+            },
+        )
+        .await
+        .expect("create organisation")
+    }
+
+    pub async fn actor(&self, ap_id: &str) -> Option<ActorRow> {
+        let mut conn = self.ctx().db.conn().await.expect("conn");
+        conn.q().actor_by_ap_id(ap_id).await.expect("query")
+    }
+
+    pub async fn counts(&self) -> RowCounts {
+        let mut conn = self.ctx().db.conn().await.expect("conn");
+        conn.q().row_counts().await.expect("counts")
+    }
+
+    /// The state of the follow from `follower` to `followee` (ids), if any.
+    pub async fn follow_state(&self, follower: &str, followee: &str) -> Option<String> {
+        let mut conn = self.ctx().db.conn().await.expect("conn");
+        let mut q = conn.q();
+        let follower = q.actor_by_ap_id(follower).await.expect("query")?;
+        let followee = q.actor_by_ap_id(followee).await.expect("query")?;
+        q.follow_between(follower.id, followee.id)
+            .await
+            .expect("query")
+            .map(|f| f.state)
+    }
+
+    pub async fn pending_deliveries(&self) -> i64 {
+        let mut conn = self.ctx().db.conn().await.expect("conn");
+        conn.q().count_pending_deliveries().await.expect("count")
+    }
+}
+
+/// An HTTP client for the test itself, resolving the test names to loopback.
+pub fn client() -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    for name in NAMES {
+        builder = builder.resolve(name, SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
+    }
+    builder.build().expect("client")
+}
+
+/// Polls `check` until it returns true, or panics after `timeout`.
+pub async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {timeout:?} waiting for: {what}");
+}
+
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+pub fn path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().to_path_buf()
+}
