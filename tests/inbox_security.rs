@@ -1,0 +1,153 @@
+//! The inbox refuses what it must refuse, with a 4xx and a JSON reason, and a
+//! refused request changes nothing in the database.
+
+mod common;
+
+use common::{Backend, TestInstance, available, client, temp_dir};
+use kuvend::{federation::signatures, storage::models::ActorRow};
+use serde_json::json;
+use std::time::{Duration, SystemTime};
+use url::Url;
+
+/// A request as the test will send it.
+struct Post {
+    body: Vec<u8>,
+    headers: Vec<(&'static str, String)>,
+}
+
+/// Signs `body` as `signer` would, for `inbox`, at time `at`.
+fn signed(signer: &ActorRow, inbox: &Url, body: &[u8], at: SystemTime) -> Post {
+    let key = signatures::parse_private_key(signer.private_key_pem.as_deref().unwrap()).unwrap();
+    let out = signatures::sign(&key, &signer.public_key_id, "POST", inbox, Some(body), at).unwrap();
+    Post {
+        body: body.to_vec(),
+        headers: vec![
+            ("content-type", "application/activity+json".into()),
+            ("date", out.date),
+            ("digest", out.digest.unwrap()),
+            ("signature", out.signature),
+        ],
+    }
+}
+
+async fn send(inbox: &Url, post: Post) -> (u16, serde_json::Value) {
+    let mut request = client().post(inbox.clone()).body(post.body);
+    for (name, value) in post.headers {
+        request = request.header(name, value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
+
+fn follow_body(id: &str, actor: &ActorRow, object: &ActorRow) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Follow",
+        "actor": actor.ap_id,
+        "object": object.ap_id,
+    }))
+    .unwrap()
+}
+
+async fn inbox_scenario(target_db: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", target_db, dir.path()).await;
+    let beta = TestInstance::start("beta.test", Backend::Sqlite, dir.path()).await;
+    let target = alpha.create_org("target", false).await;
+    let sender = beta.create_org("sender", false).await;
+    let other = beta.create_org("other", false).await;
+    let inbox = Url::parse(&target.inbox_url).unwrap();
+    let shared_inbox = Url::parse(&format!("{}/inbox", alpha.base_url())).unwrap();
+    let now = SystemTime::now();
+    let body = follow_body(&format!("{}/activities/f1", beta.base_url()), &sender, &target);
+    let before = alpha.counts().await;
+
+    let mut cases: Vec<(&str, Url, Post, u16)> = Vec::new();
+    cases.push((
+        "unsigned",
+        inbox.clone(),
+        Post {
+            body: body.clone(),
+            headers: vec![("content-type", "application/activity+json".into())],
+        },
+        401,
+    ));
+    let mut bad = signed(&sender, &inbox, &body, now);
+    let sig = bad.headers[3].1.clone();
+    let start = sig.find("signature=\"").unwrap() + "signature=\"".len();
+    let mut forged = sig.clone();
+    forged.replace_range(start..start + 8, "AAAAAAAA");
+    bad.headers[3].1 = forged;
+    cases.push(("bad signature", inbox.clone(), bad, 401));
+    let mut tampered = signed(&sender, &inbox, &body, now);
+    tampered.body = String::from_utf8(body.clone()).unwrap().replace("f1", "f2").into_bytes();
+    cases.push(("body changed after signing", inbox.clone(), tampered, 401));
+    cases.push(("signed by another actor's key", inbox.clone(), signed(&other, &inbox, &body, now), 401));
+    cases.push((
+        "Date two hours old",
+        inbox.clone(),
+        signed(&sender, &inbox, &body, now - Duration::from_secs(7200)),
+        401,
+    ));
+    cases.push((
+        "Date two hours ahead",
+        inbox.clone(),
+        signed(&sender, &inbox, &body, now + Duration::from_secs(7200)),
+        401,
+    ));
+    cases.push(("signed for another path", shared_inbox.clone(), signed(&sender, &inbox, &body, now), 401));
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    cases.push(("oversized body", inbox.clone(), signed(&sender, &inbox, &huge, now), 413));
+    let malformed = b"{\"id\": \"http://beta.test/x\", \"type\": \"Follow\",".to_vec();
+    cases.push(("malformed JSON", inbox.clone(), signed(&sender, &inbox, &malformed, now), 400));
+    let mut wrong_type = signed(&sender, &inbox, &body, now);
+    wrong_type.headers[0].1 = "text/plain".into();
+    cases.push(("wrong content type", inbox.clone(), wrong_type, 415));
+    let impostor = follow_body("http://evil.test/activities/1", &sender, &target);
+    cases.push(("activity id on another host", inbox.clone(), signed(&sender, &inbox, &impostor, now), 401));
+
+    for (name, url, post, expected) in cases {
+        let (status, reply) = send(&url, post).await;
+        assert_eq!(status, expected, "{name}: {reply}");
+        assert!(
+            reply["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{name}: no JSON reason in {reply}"
+        );
+        assert_eq!(alpha.counts().await, before, "{name} changed the database");
+    }
+
+    // The same Follow, properly signed, is accepted and applied once.
+    let (status, _) = send(&inbox, signed(&sender, &inbox, &body, now)).await;
+    assert_eq!(status, 202);
+    let after = alpha.counts().await;
+    assert_eq!(after.follows, before.follows + 1);
+    assert_eq!(after.actors, before.actors + 1, "the sender is stored with its first activity");
+    assert_eq!(after.deliveries, before.deliveries + 1, "an Accept is queued");
+    assert_eq!(
+        alpha.follow_state(&sender.ap_id, &target.ap_id).await.as_deref(),
+        Some("accepted")
+    );
+    // A repeated delivery of the same id is acknowledged and changes nothing.
+    let (status, _) = send(&shared_inbox, signed(&sender, &shared_inbox, &body, now)).await;
+    assert_eq!(status, 202);
+    assert_eq!(alpha.counts().await, after);
+    // A known sender signing with its key, but for someone else, is still refused.
+    let (status, _) = send(&inbox, signed(&other, &inbox, &follow_body(&format!("{}/activities/f3", beta.base_url()), &sender, &target), now)).await;
+    assert_eq!(status, 401);
+    assert_eq!(alpha.counts().await, after);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_refuses_bad_requests_sqlite() {
+    inbox_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_refuses_bad_requests_postgres() {
+    if available("inbox_refuses_bad_requests_postgres", &[Backend::Postgres]) {
+        inbox_scenario(Backend::Postgres).await;
+    }
+}
