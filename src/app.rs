@@ -19,7 +19,10 @@ pub enum StartError {
     #[error(transparent)]
     Database(#[from] StorageError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot build the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
     #[error("cannot prepare the instance actor: {0}")]
@@ -86,7 +89,10 @@ pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningS
         source,
     })?;
     let (shutdown, mut stop_server) = watch::channel(false);
-    let worker = tokio::spawn(delivery::run_worker(prepared.ctx.clone(), shutdown.subscribe()));
+    let worker = tokio::spawn(delivery::run_worker(
+        prepared.ctx.clone(),
+        shutdown.subscribe(),
+    ));
     let app = crate::http::router(prepared.federation.clone());
     let server = tokio::spawn(async move {
         let result = axum::serve(listener, app)
@@ -134,13 +140,14 @@ async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
 
 #[derive(Debug, Parser)]
-#[command(name = "kuvend", version, about = "A federated ActivityPub server for civil-society organisations")]
+#[command(
+    name = "kuvend",
+    version,
+    about = "A federated ActivityPub server for civil-society organisations"
+)]
 pub struct Cli {
     /// Configuration file (TOML), read over config/default.toml's defaults.
     #[arg(long, global = true, value_name = "FILE")]
@@ -132,7 +136,10 @@ pub fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the runtime: {error}");
@@ -143,7 +150,9 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let text = match &error {
-                CliError::Service(ServiceError::Internal(cause)) => format!("internal error: {cause:#}"),
+                CliError::Service(ServiceError::Internal(cause)) => {
+                    format!("internal error: {cause:#}")
+                }
                 other => other.to_string(),
             };
             eprintln!("error: {text}");
@@ -198,11 +207,21 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             println!("name: {}", org.display_name);
             println!("id: {}", org.ap_id);
             println!("profile: {}", org.profile_url.unwrap_or_default());
-            println!("manual approval: {}", if org.manually_approves_followers { "yes" } else { "no" });
+            println!(
+                "manual approval: {}",
+                if org.manually_approves_followers {
+                    "yes"
+                } else {
+                    "no"
+                }
+            );
             println!("followers: {followers} ({pending} pending)");
             println!("following: {following}");
         }
-        Admin::Followers(FollowersArgs { action: Some(action), .. }) => match action {
+        Admin::Followers(FollowersArgs {
+            action: Some(action),
+            ..
+        }) => match action {
             FollowersAction::Approve { org, actor } => {
                 let follower = follows::approve(ctx, &org, &actor).await?;
                 println!("approved {} (Accept queued)", follower.handle());
@@ -212,8 +231,14 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                 println!("rejected {} (Reject queued)", follower.handle());
             }
         },
-        Admin::Followers(FollowersArgs { org, pending, action: None }) => {
-            let org = org.ok_or_else(|| CliError::Usage("name an organisation: kuvend admin followers <org>".into()))?;
+        Admin::Followers(FollowersArgs {
+            org,
+            pending,
+            action: None,
+        }) => {
+            let org = org.ok_or_else(|| {
+                CliError::Usage("name an organisation: kuvend admin followers <org>".into())
+            })?;
             for (follow, actor) in follows::followers(ctx, &org, pending).await? {
                 println!("{}\t{}\t{}", actor.handle(), actor.ap_id, follow.state);
             }
@@ -229,7 +254,10 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         }
         Admin::Unfollow { org, target } => {
             let followee = follows::unfollow(ctx, &org, &target).await?;
-            println!("{org} no longer follows {} (Undo queued)", followee.handle());
+            println!(
+                "{org} no longer follows {} (Undo queued)",
+                followee.handle()
+            );
         }
         Admin::Following { org } => {
             for (follow, actor) in follows::following(ctx, &org).await? {
@@ -248,7 +276,9 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                     item.activity_kind,
                     d.inbox_url,
                     d.attempts,
-                    d.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                    d.last_status
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "-".into()),
                     d.last_error.unwrap_or_default()
                 );
             }

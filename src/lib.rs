@@ -3,12 +3,12 @@
 //! Layers, with dependencies in one direction:
 //! `http` → `service` → {`federation`, `storage`, `delivery`}.
 
-pub mod config;
-pub mod storage;
-pub mod context;
-pub mod federation;
-pub mod delivery;
-pub mod service;
-pub mod http;
 pub mod app;
 pub mod cli;
+pub mod config;
+pub mod context;
+pub mod delivery;
+pub mod federation;
+pub mod http;
+pub mod service;
+pub mod storage;

@@ -92,7 +92,10 @@ async fn queued_accept_survives_sigkill_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_accept_survives_sigkill_postgres() {
-    if available("queued_accept_survives_sigkill_postgres", &[Backend::Postgres]) {
+    if available(
+        "queued_accept_survives_sigkill_postgres",
+        &[Backend::Postgres],
+    ) {
         crash_scenario(Backend::Postgres).await;
     }
 }
@@ -102,7 +105,18 @@ async fn crash_scenario(alpha_db: Backend) {
     let port = free_port();
     let db_url = new_database(alpha_db, dir.path(), "alpha").await;
     let config = write_config(dir.path(), port, &db_url);
-    kuvend(&config, &["admin", "org", "create", "ngo", "--name", "The NGO", "--manual-approval"]);
+    kuvend(
+        &config,
+        &[
+            "admin",
+            "org",
+            "create",
+            "ngo",
+            "--name",
+            "The NGO",
+            "--manual-approval",
+        ],
+    );
     let mut alpha = serve(&config, &dir.path().join("alpha-1.log"));
     wait_until_up(port).await;
 
@@ -112,27 +126,40 @@ async fn crash_scenario(alpha_db: Backend) {
     follows::follow(&beta.data(), "supporter", &format!("ngo@alpha.test:{port}"))
         .await
         .unwrap();
-    eventually("alpha holds the follow request", Duration::from_secs(20), || {
-        let config = config.clone();
-        async move {
-            let out = kuvend(&config, &["admin", "followers", "ngo", "--pending"]);
-            String::from_utf8_lossy(&out.stdout).contains("supporter@beta.test")
-        }
-    })
+    eventually(
+        "alpha holds the follow request",
+        Duration::from_secs(20),
+        || {
+            let config = config.clone();
+            async move {
+                let out = kuvend(&config, &["admin", "followers", "ngo", "--pending"]);
+                String::from_utf8_lossy(&out.stdout).contains("supporter@beta.test")
+            }
+        },
+    )
     .await;
 
     // The follower's inbox goes down; the Accept is queued and cannot be sent.
     beta.stop().await;
     let beta_port = beta.port;
-    kuvend(&config, &["admin", "followers", "approve", "ngo", &supporter.ap_id]);
-    eventually("alpha tried and failed once", Duration::from_secs(20), || {
-        let config = config.clone();
-        async move {
-            let out = kuvend(&config, &["admin", "deliveries"]);
-            let text = String::from_utf8_lossy(&out.stdout).to_string();
-            text.lines().any(|l| l.contains("Accept") && l.contains("pending") && l.contains("attempts=1"))
-        }
-    })
+    kuvend(
+        &config,
+        &["admin", "followers", "approve", "ngo", &supporter.ap_id],
+    );
+    eventually(
+        "alpha tried and failed once",
+        Duration::from_secs(20),
+        || {
+            let config = config.clone();
+            async move {
+                let out = kuvend(&config, &["admin", "deliveries"]);
+                let text = String::from_utf8_lossy(&out.stdout).to_string();
+                text.lines().any(|l| {
+                    l.contains("Accept") && l.contains("pending") && l.contains("attempts=1")
+                })
+            }
+        },
+    )
     .await;
 
     // SIGKILL: no chance to flush or clean up.
@@ -143,14 +170,22 @@ async fn crash_scenario(alpha_db: Backend) {
 
     // The inbox comes back on the same address, with the same database.
     let beta = TestInstance::start_on("beta.test", &beta.db_url.clone(), beta_port).await;
-    eventually("the Accept arrives after the restart", Duration::from_secs(90), || async {
-        beta.follow_state(&supporter.ap_id, &alpha_ngo).await.as_deref() == Some("accepted")
-    })
+    eventually(
+        "the Accept arrives after the restart",
+        Duration::from_secs(90),
+        || async {
+            beta.follow_state(&supporter.ap_id, &alpha_ngo)
+                .await
+                .as_deref()
+                == Some("accepted")
+        },
+    )
     .await;
     let out = kuvend(&config, &["admin", "deliveries"]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
-        text.lines().any(|l| l.contains("Accept") && l.contains("delivered")),
+        text.lines()
+            .any(|l| l.contains("Accept") && l.contains("delivered")),
         "{text}"
     );
     alpha.kill().unwrap();

@@ -20,20 +20,35 @@ async fn follow_scenario(alpha_db: Backend, beta_db: Backend) {
 
     // 1. Automatic acceptance, following by handle.
     let handle = format!("beta_ngo@{}", beta.domain);
-    let (row, followee) = follows::follow(&alpha.data(), "alpha_ngo", &handle).await.unwrap();
-    assert_eq!(row.state, "pending", "a follow is pending until Accept arrives");
+    let (row, followee) = follows::follow(&alpha.data(), "alpha_ngo", &handle)
+        .await
+        .unwrap();
+    assert_eq!(
+        row.state, "pending",
+        "a follow is pending until Accept arrives"
+    );
     assert_eq!(followee.ap_id, beta_ngo.ap_id);
     eventually("beta records alpha_ngo as follower", WAIT, || async {
-        beta.follow_state(&alpha_ngo.ap_id, &beta_ngo.ap_id).await.as_deref() == Some("accepted")
+        beta.follow_state(&alpha_ngo.ap_id, &beta_ngo.ap_id)
+            .await
+            .as_deref()
+            == Some("accepted")
     })
     .await;
     eventually("alpha sees its follow accepted", WAIT, || async {
-        alpha.follow_state(&alpha_ngo.ap_id, &beta_ngo.ap_id).await.as_deref() == Some("accepted")
+        alpha
+            .follow_state(&alpha_ngo.ap_id, &beta_ngo.ap_id)
+            .await
+            .as_deref()
+            == Some("accepted")
     })
     .await;
     // The followers collection lists the follower.
     let page: serde_json::Value = client()
-        .get(format!("{}/users/beta_ngo/followers?page=1", beta.base_url()))
+        .get(format!(
+            "{}/users/beta_ngo/followers?page=1",
+            beta.base_url()
+        ))
         .header("accept", "application/activity+json")
         .send()
         .await
@@ -45,51 +60,94 @@ async fn follow_scenario(alpha_db: Backend, beta_db: Backend) {
     assert_eq!(page["orderedItems"][0], alpha_ngo.ap_id.as_str());
 
     // 2. Manual approval: pending on both sides, then approved.
-    follows::follow(&alpha.data(), "alpha_ngo", &beta_private.ap_id).await.unwrap();
+    follows::follow(&alpha.data(), "alpha_ngo", &beta_private.ap_id)
+        .await
+        .unwrap();
     eventually("beta holds a pending request", WAIT, || async {
-        beta.follow_state(&alpha_ngo.ap_id, &beta_private.ap_id).await.as_deref() == Some("pending")
+        beta.follow_state(&alpha_ngo.ap_id, &beta_private.ap_id)
+            .await
+            .as_deref()
+            == Some("pending")
     })
     .await;
     // Nothing is sent back while the request waits.
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(
-        alpha.follow_state(&alpha_ngo.ap_id, &beta_private.ap_id).await.as_deref(),
+        alpha
+            .follow_state(&alpha_ngo.ap_id, &beta_private.ap_id)
+            .await
+            .as_deref(),
         Some("pending")
     );
-    let pending = follows::followers(beta.ctx(), "beta_private", true).await.unwrap();
-    assert_eq!(pending.len(), 1);
-    follows::approve(beta.ctx(), "beta_private", &format!("alpha_ngo@{}", alpha.domain))
+    let pending = follows::followers(beta.ctx(), "beta_private", true)
         .await
         .unwrap();
+    assert_eq!(pending.len(), 1);
+    follows::approve(
+        beta.ctx(),
+        "beta_private",
+        &format!("alpha_ngo@{}", alpha.domain),
+    )
+    .await
+    .unwrap();
     assert_eq!(
-        beta.follow_state(&alpha_ngo.ap_id, &beta_private.ap_id).await.as_deref(),
+        beta.follow_state(&alpha_ngo.ap_id, &beta_private.ap_id)
+            .await
+            .as_deref(),
         Some("accepted")
     );
     eventually("alpha sees the approval", WAIT, || async {
-        alpha.follow_state(&alpha_ngo.ap_id, &beta_private.ap_id).await.as_deref() == Some("accepted")
+        alpha
+            .follow_state(&alpha_ngo.ap_id, &beta_private.ap_id)
+            .await
+            .as_deref()
+            == Some("accepted")
     })
     .await;
 
     // 3. Manual approval, rejected: the follow disappears on both sides.
-    follows::follow(&alpha.data(), "alpha_two", &format!("@beta_private@{}", beta.domain))
-        .await
-        .unwrap();
+    follows::follow(
+        &alpha.data(),
+        "alpha_two",
+        &format!("@beta_private@{}", beta.domain),
+    )
+    .await
+    .unwrap();
     eventually("beta holds alpha_two's request", WAIT, || async {
-        beta.follow_state(&alpha_two.ap_id, &beta_private.ap_id).await.as_deref() == Some("pending")
+        beta.follow_state(&alpha_two.ap_id, &beta_private.ap_id)
+            .await
+            .as_deref()
+            == Some("pending")
     })
     .await;
-    follows::reject(beta.ctx(), "beta_private", &alpha_two.ap_id).await.unwrap();
-    assert_eq!(beta.follow_state(&alpha_two.ap_id, &beta_private.ap_id).await, None);
+    follows::reject(beta.ctx(), "beta_private", &alpha_two.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        beta.follow_state(&alpha_two.ap_id, &beta_private.ap_id)
+            .await,
+        None
+    );
     eventually("alpha drops the rejected request", WAIT, || async {
-        alpha.follow_state(&alpha_two.ap_id, &beta_private.ap_id).await.is_none()
+        alpha
+            .follow_state(&alpha_two.ap_id, &beta_private.ap_id)
+            .await
+            .is_none()
     })
     .await;
 
     // 4. Undo: unfollowing removes the follow on the other side.
-    follows::unfollow(alpha.ctx(), "alpha_ngo", &beta_ngo.ap_id).await.unwrap();
-    assert_eq!(alpha.follow_state(&alpha_ngo.ap_id, &beta_ngo.ap_id).await, None);
+    follows::unfollow(alpha.ctx(), "alpha_ngo", &beta_ngo.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        alpha.follow_state(&alpha_ngo.ap_id, &beta_ngo.ap_id).await,
+        None
+    );
     eventually("beta removes the follower after Undo", WAIT, || async {
-        beta.follow_state(&alpha_ngo.ap_id, &beta_ngo.ap_id).await.is_none()
+        beta.follow_state(&alpha_ngo.ap_id, &beta_ngo.ap_id)
+            .await
+            .is_none()
     })
     .await;
 

@@ -62,7 +62,11 @@ async fn inbox_scenario(target_db: Backend) {
     let inbox = Url::parse(&target.inbox_url).unwrap();
     let shared_inbox = Url::parse(&format!("{}/inbox", alpha.base_url())).unwrap();
     let now = SystemTime::now();
-    let body = follow_body(&format!("{}/activities/f1", beta.base_url()), &sender, &target);
+    let body = follow_body(
+        &format!("{}/activities/f1", beta.base_url()),
+        &sender,
+        &target,
+    );
     let before = alpha.counts().await;
 
     let mut cases: Vec<(&str, Url, Post, u16)> = Vec::new();
@@ -83,9 +87,17 @@ async fn inbox_scenario(target_db: Backend) {
     bad.headers[3].1 = forged;
     cases.push(("bad signature", inbox.clone(), bad, 401));
     let mut tampered = signed(&sender, &inbox, &body, now);
-    tampered.body = String::from_utf8(body.clone()).unwrap().replace("f1", "f2").into_bytes();
+    tampered.body = String::from_utf8(body.clone())
+        .unwrap()
+        .replace("f1", "f2")
+        .into_bytes();
     cases.push(("body changed after signing", inbox.clone(), tampered, 401));
-    cases.push(("signed by another actor's key", inbox.clone(), signed(&other, &inbox, &body, now), 401));
+    cases.push((
+        "signed by another actor's key",
+        inbox.clone(),
+        signed(&other, &inbox, &body, now),
+        401,
+    ));
     cases.push((
         "Date two hours old",
         inbox.clone(),
@@ -98,16 +110,36 @@ async fn inbox_scenario(target_db: Backend) {
         signed(&sender, &inbox, &body, now + Duration::from_secs(7200)),
         401,
     ));
-    cases.push(("signed for another path", shared_inbox.clone(), signed(&sender, &inbox, &body, now), 401));
+    cases.push((
+        "signed for another path",
+        shared_inbox.clone(),
+        signed(&sender, &inbox, &body, now),
+        401,
+    ));
     let huge = vec![b' '; 2 * 1024 * 1024];
-    cases.push(("oversized body", inbox.clone(), signed(&sender, &inbox, &huge, now), 413));
+    cases.push((
+        "oversized body",
+        inbox.clone(),
+        signed(&sender, &inbox, &huge, now),
+        413,
+    ));
     let malformed = b"{\"id\": \"http://beta.test/x\", \"type\": \"Follow\",".to_vec();
-    cases.push(("malformed JSON", inbox.clone(), signed(&sender, &inbox, &malformed, now), 400));
+    cases.push((
+        "malformed JSON",
+        inbox.clone(),
+        signed(&sender, &inbox, &malformed, now),
+        400,
+    ));
     let mut wrong_type = signed(&sender, &inbox, &body, now);
     wrong_type.headers[0].1 = "text/plain".into();
     cases.push(("wrong content type", inbox.clone(), wrong_type, 415));
     let impostor = follow_body("http://evil.test/activities/1", &sender, &target);
-    cases.push(("activity id on another host", inbox.clone(), signed(&sender, &inbox, &impostor, now), 401));
+    cases.push((
+        "activity id on another host",
+        inbox.clone(),
+        signed(&sender, &inbox, &impostor, now),
+        401,
+    ));
 
     for (name, url, post, expected) in cases {
         let (status, reply) = send(&url, post).await;
@@ -124,10 +156,21 @@ async fn inbox_scenario(target_db: Backend) {
     assert_eq!(status, 202);
     let after = alpha.counts().await;
     assert_eq!(after.follows, before.follows + 1);
-    assert_eq!(after.actors, before.actors + 1, "the sender is stored with its first activity");
-    assert_eq!(after.deliveries, before.deliveries + 1, "an Accept is queued");
     assert_eq!(
-        alpha.follow_state(&sender.ap_id, &target.ap_id).await.as_deref(),
+        after.actors,
+        before.actors + 1,
+        "the sender is stored with its first activity"
+    );
+    assert_eq!(
+        after.deliveries,
+        before.deliveries + 1,
+        "an Accept is queued"
+    );
+    assert_eq!(
+        alpha
+            .follow_state(&sender.ap_id, &target.ap_id)
+            .await
+            .as_deref(),
         Some("accepted")
     );
     // A repeated delivery of the same id is acknowledged and changes nothing.
@@ -135,7 +178,20 @@ async fn inbox_scenario(target_db: Backend) {
     assert_eq!(status, 202);
     assert_eq!(alpha.counts().await, after);
     // A known sender signing with its key, but for someone else, is still refused.
-    let (status, _) = send(&inbox, signed(&other, &inbox, &follow_body(&format!("{}/activities/f3", beta.base_url()), &sender, &target), now)).await;
+    let (status, _) = send(
+        &inbox,
+        signed(
+            &other,
+            &inbox,
+            &follow_body(
+                &format!("{}/activities/f3", beta.base_url()),
+                &sender,
+                &target,
+            ),
+            now,
+        ),
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(alpha.counts().await, after);
 }

@@ -42,7 +42,9 @@ pub fn classify(status: u16) -> Outcome {
 /// The wait before attempt `attempts + 1`: 10 s doubling up to 6 h, with ±10 %
 /// jitter so that many deliveries to one recovering server spread out.
 pub fn backoff(attempts: i32) -> Duration {
-    let base = 10u64.saturating_mul(1u64 << attempts.clamp(0, 16) as u32).min(6 * 3600);
+    let base = 10u64
+        .saturating_mul(1u64 << attempts.clamp(0, 16) as u32)
+        .min(6 * 3600);
     let jitter = rand::thread_rng().gen_range(0.9..1.1);
     Duration::from_secs_f64(base as f64 * jitter)
 }
@@ -50,13 +52,15 @@ pub fn backoff(attempts: i32) -> Duration {
 /// Runs until `shutdown` turns true.
 pub async fn run_worker(ctx: Kuvend, mut shutdown: watch::Receiver<bool>) {
     let concurrency = ctx.settings.federation.delivery_concurrency;
-    let lease = ChronoDuration::seconds(2 * ctx.settings.federation.request_timeout_secs as i64 + 30);
+    let lease =
+        ChronoDuration::seconds(2 * ctx.settings.federation.request_timeout_secs as i64 + 30);
     loop {
         if *shutdown.borrow() {
             return;
         }
-        let claimed: Result<Vec<ClaimedDelivery>, StorageError> =
-            transaction!(ctx.db, |q| q.claim_due_deliveries(concurrency as i64 * 2, lease).await);
+        let claimed: Result<Vec<ClaimedDelivery>, StorageError> = transaction!(ctx.db, |q| q
+            .claim_due_deliveries(concurrency as i64 * 2, lease)
+            .await);
         match claimed {
             Ok(batch) if !batch.is_empty() => {
                 futures::stream::iter(batch)
@@ -84,12 +88,18 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
         Outcome::Delivered(status) => {
             tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
             match ctx.db.conn().await {
-                Ok(mut conn) => conn.q().mark_delivered(delivery.id, i32::from(status)).await,
+                Ok(mut conn) => {
+                    conn.q()
+                        .mark_delivered(delivery.id, i32::from(status))
+                        .await
+                }
                 Err(error) => Err(error),
             }
         }
         Outcome::Retry(status, error) => record_failure(ctx, &claimed, status, &error, false).await,
-        Outcome::Final(status, error) => record_failure(ctx, &claimed, Some(status), &error, true).await,
+        Outcome::Final(status, error) => {
+            record_failure(ctx, &claimed, Some(status), &error, true).await
+        }
     };
     if let Err(error) = recorded {
         // The lease expires and the delivery is attempted again: delivered at
@@ -139,7 +149,14 @@ async fn attempt(ctx: &Kuvend, claimed: &ClaimedDelivery) -> Outcome {
         return Outcome::Final(0, "signer has no usable private key".into());
     };
     let body = claimed.body.as_bytes();
-    let signed = match signatures::sign(&key, &signer.public_key_id, "POST", &url, Some(body), SystemTime::now()) {
+    let signed = match signatures::sign(
+        &key,
+        &signer.public_key_id,
+        "POST",
+        &url,
+        Some(body),
+        SystemTime::now(),
+    ) {
         Ok(signed) => signed,
         Err(error) => return Outcome::Final(0, format!("cannot sign: {error}")),
     };

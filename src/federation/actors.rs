@@ -27,8 +27,9 @@ pub struct ApActor {
 
 impl ApActor {
     pub fn new(row: ActorRow) -> Result<ApActor, FederationError> {
-        let id = Url::parse(&row.ap_id)
-            .map_err(|_| FederationError::Invalid(format!("stored actor id {} is not a URL", row.ap_id)))?;
+        let id = Url::parse(&row.ap_id).map_err(|_| {
+            FederationError::Invalid(format!("stored actor id {} is not a URL", row.ap_id))
+        })?;
         Ok(ApActor { row, id })
     }
 }
@@ -68,11 +69,15 @@ pub fn local_actor_json(row: &ActorRow, urls: &Urls) -> ActorJson {
         name: Some(row.display_name.clone()),
         summary: Some(row.summary.clone()),
         url: row.profile_url.as_deref().and_then(parse),
-        icon: row.icon_url.as_deref().and_then(parse).map(|url| ImageJson {
-            kind: "Image".into(),
-            media_type: None,
-            url,
-        }),
+        icon: row
+            .icon_url
+            .as_deref()
+            .and_then(parse)
+            .map(|url| ImageJson {
+                kind: "Image".into(),
+                media_type: None,
+                url,
+            }),
         image: None,
         inbox: parse(&row.inbox_url).unwrap_or_else(|| urls.inbox(&row.username)),
         outbox: row.outbox_url.as_deref().and_then(parse),
@@ -85,7 +90,10 @@ pub fn local_actor_json(row: &ActorRow, urls: &Urls) -> ActorJson {
         manually_approves_followers: row.manually_approves_followers,
         discoverable: Some(row.discoverable),
         indexable: Some(row.discoverable),
-        published: Some(DateTime::<Utc>::from_naive_utc_and_offset(row.published_at, Utc)),
+        published: Some(DateTime::<Utc>::from_naive_utc_and_offset(
+            row.published_at,
+            Utc,
+        )),
         attachment: Vec::new(),
         public_key: PublicKeyJson {
             id: row.public_key_id.clone(),
@@ -121,14 +129,20 @@ pub fn remote_actor_row(json: &ActorJson, fetched_from: &Url) -> Result<NewActor
         if authority(url) == host {
             Ok(())
         } else {
-            Err(FederationError::Invalid(format!("{what} {url} is not on {host}")))
+            Err(FederationError::Invalid(format!(
+                "{what} {url} is not on {host}"
+            )))
         }
     };
     same_host("inbox", &json.inbox)?;
     if let Some(url) = json.outbox.as_ref() {
         same_host("outbox", url)?;
     }
-    if let Some(shared) = json.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref()) {
+    if let Some(shared) = json
+        .endpoints
+        .as_ref()
+        .and_then(|e| e.shared_inbox.as_ref())
+    {
         same_host("shared inbox", shared)?;
     }
     if json.public_key.owner != json.id {
@@ -205,16 +219,27 @@ impl Object for ApActor {
         ))
     }
 
-    async fn read_from_id(object_id: Url, data: &Data<Self::DataType>) -> Result<Option<Self>, Self::Error> {
+    async fn read_from_id(
+        object_id: Url,
+        data: &Data<Self::DataType>,
+    ) -> Result<Option<Self>, Self::Error> {
         let mut conn = data.db.conn().await?;
-        conn.q().actor_by_ap_id(object_id.as_str()).await?.map(ApActor::new).transpose()
+        conn.q()
+            .actor_by_ap_id(object_id.as_str())
+            .await?
+            .map(ApActor::new)
+            .transpose()
     }
 
     async fn into_json(self, data: &Data<Self::DataType>) -> Result<Self::Kind, Self::Error> {
         Ok(local_actor_json(&self.row, &data.urls))
     }
 
-    async fn verify(json: &Self::Kind, expected_domain: &Url, _data: &Data<Self::DataType>) -> Result<(), Self::Error> {
+    async fn verify(
+        json: &Self::Kind,
+        expected_domain: &Url,
+        _data: &Data<Self::DataType>,
+    ) -> Result<(), Self::Error> {
         remote_actor_row(json, expected_domain).map(|_| ())
     }
 
@@ -239,6 +264,9 @@ impl Actor for ApActor {
     }
 
     fn shared_inbox(&self) -> Option<Url> {
-        self.row.shared_inbox_url.as_deref().and_then(|u| Url::parse(u).ok())
+        self.row
+            .shared_inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
     }
 }

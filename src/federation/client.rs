@@ -35,7 +35,9 @@ impl Resolve for CheckedResolver {
             };
             if !allow_private {
                 if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-                    return Err(format!("{host} resolves to non-public address {}", bad.ip()).into());
+                    return Err(
+                        format!("{host} resolves to non-public address {}", bad.ip()).into(),
+                    );
                 }
             }
             if addrs.is_empty() {
@@ -125,10 +127,16 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
         ] {
-            assert!(!is_public(addr.parse().unwrap()), "{addr} counted as public");
+            assert!(
+                !is_public(addr.parse().unwrap()),
+                "{addr} counted as public"
+            );
         }
         for addr in ["93.184.215.14", "2606:4700::1111", "1.1.1.1"] {
-            assert!(is_public(addr.parse().unwrap()), "{addr} counted as private");
+            assert!(
+                is_public(addr.parse().unwrap()),
+                "{addr} counted as private"
+            );
         }
     }
 }

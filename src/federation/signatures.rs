@@ -221,7 +221,10 @@ fn signing_string(
     for name in &sig.headers {
         let line = match name.as_str() {
             "(request-target)" => {
-                format!("(request-target): {} {path_and_query}", method.to_ascii_lowercase())
+                format!(
+                    "(request-target): {} {path_and_query}",
+                    method.to_ascii_lowercase()
+                )
             }
             "(created)" => format!("(created): {}", sig.created.unwrap_or_default()),
             "(expires)" => format!("(expires): {}", sig.expires.unwrap_or_default()),
@@ -365,11 +368,23 @@ mod tests {
         let public = parse_public_key(&public).unwrap();
         let url = Url::parse("http://beta.test:8080/users/x/inbox").unwrap();
         let now = SystemTime::now();
-        let out = sign(&key, "http://alpha.test/users/a#main-key", "POST", &url, Some(b"{}"), now).unwrap();
+        let out = sign(
+            &key,
+            "http://alpha.test/users/a#main-key",
+            "POST",
+            &url,
+            Some(b"{}"),
+            now,
+        )
+        .unwrap();
         let headers = to_headers(&out);
         let sig = parse_signature_header(&headers).unwrap();
-        assert_eq!(sig.key_owner().unwrap().as_str(), "http://alpha.test/users/a");
-        let signing = check_request(&sig, "POST", "/users/x/inbox", &headers, Some(b"{}"), now).unwrap();
+        assert_eq!(
+            sig.key_owner().unwrap().as_str(),
+            "http://alpha.test/users/a"
+        );
+        let signing =
+            check_request(&sig, "POST", "/users/x/inbox", &headers, Some(b"{}"), now).unwrap();
         verify(&public, &signing, &sig.signature).unwrap();
 
         // A changed body no longer matches the digest.
@@ -379,12 +394,20 @@ mod tests {
         );
         // Another path changes the signing string.
         let other = check_request(&sig, "POST", "/inbox", &headers, Some(b"{}"), now).unwrap();
-        assert_eq!(verify(&public, &other, &sig.signature).unwrap_err(), SignatureError::Invalid);
+        assert_eq!(
+            verify(&public, &other, &sig.signature).unwrap_err(),
+            SignatureError::Invalid
+        );
         // Two hours either way is out of range.
         for offset in [-7200i64, 7200] {
-            let then = if offset < 0 { now - Duration::from_secs(7200) } else { now + Duration::from_secs(7200) };
+            let then = if offset < 0 {
+                now - Duration::from_secs(7200)
+            } else {
+                now + Duration::from_secs(7200)
+            };
             assert_eq!(
-                check_request(&sig, "POST", "/users/x/inbox", &headers, Some(b"{}"), then).unwrap_err(),
+                check_request(&sig, "POST", "/users/x/inbox", &headers, Some(b"{}"), then)
+                    .unwrap_err(),
                 SignatureError::DateOutOfRange
             );
         }
@@ -400,7 +423,10 @@ mod tests {
             ),
         );
         let sig = parse_signature_header(&h).unwrap();
-        assert_eq!(sig.headers, ["(request-target)", "host", "date", "digest", "content-type"]);
+        assert_eq!(
+            sig.headers,
+            ["(request-target)", "host", "date", "digest", "content-type"]
+        );
         assert_eq!(sig.key_id, "https://mastodon.example/users/a#main-key");
     }
 
@@ -409,9 +435,14 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(
             "signature",
-            HeaderValue::from_static("keyId=\"k\",headers=\"(request-target) host date\",signature=\"AAAA\""),
+            HeaderValue::from_static(
+                "keyId=\"k\",headers=\"(request-target) host date\",signature=\"AAAA\"",
+            ),
         );
-        h.insert("date", HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())).unwrap());
+        h.insert(
+            "date",
+            HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())).unwrap(),
+        );
         let sig = parse_signature_header(&h).unwrap();
         assert_eq!(
             check_request(&sig, "POST", "/inbox", &h, Some(b"{}"), SystemTime::now()).unwrap_err(),

@@ -20,9 +20,8 @@ impl Urls {
 
     fn url(&self, path: &str) -> Url {
         // The base is validated at start-up and paths are built here; a failure is a bug.
-        Url::parse(&format!("{}{path}", self.base)).unwrap_or_else(|e| {
-            panic!("kuvend built an invalid URL {}{path}: {e}", self.base)
-        })
+        Url::parse(&format!("{}{path}", self.base))
+            .unwrap_or_else(|e| panic!("kuvend built an invalid URL {}{path}: {e}", self.base))
     }
 
     pub fn actor(&self, username: &str) -> Url {

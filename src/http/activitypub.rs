@@ -6,7 +6,10 @@ use super::{
     wants_activity_json,
 };
 use crate::{
-    federation::{FedData, protocol::{WithContext, activity_context, actor_context}},
+    federation::{
+        FedData,
+        protocol::{WithContext, activity_context, actor_context},
+    },
     service::{
         ServiceError,
         documents::{self, CollectionDocument, CollectionKind},
@@ -22,7 +25,11 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-pub async fn actor(data: FedData, Path(username): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn actor(
+    data: FedData,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     if !wants_activity_json(&headers) {
         let actor = documents::local_actor(&data, &username).await?;
         return Ok(Redirect::to(&format!("/@{}", actor.username)).into_response());
@@ -43,22 +50,43 @@ pub struct PageQuery {
     page: Option<i64>,
 }
 
-async fn collection(data: FedData, username: String, kind: CollectionKind, page: Option<i64>) -> ApiResult<Response> {
-    Ok(match documents::collection(&data, &username, kind, page).await? {
-        CollectionDocument::Collection(c) => activity_json(&WithContext::new(activity_context(), c)),
-        CollectionDocument::Page(p) => activity_json(&WithContext::new(activity_context(), p)),
-    })
+async fn collection(
+    data: FedData,
+    username: String,
+    kind: CollectionKind,
+    page: Option<i64>,
+) -> ApiResult<Response> {
+    Ok(
+        match documents::collection(&data, &username, kind, page).await? {
+            CollectionDocument::Collection(c) => {
+                activity_json(&WithContext::new(activity_context(), c))
+            }
+            CollectionDocument::Page(p) => activity_json(&WithContext::new(activity_context(), p)),
+        },
+    )
 }
 
-pub async fn outbox(data: FedData, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Response> {
+pub async fn outbox(
+    data: FedData,
+    Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Response> {
     collection(data, username, CollectionKind::Outbox, q.page).await
 }
 
-pub async fn followers(data: FedData, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Response> {
+pub async fn followers(
+    data: FedData,
+    Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Response> {
     collection(data, username, CollectionKind::Followers, q.page).await
 }
 
-pub async fn following(data: FedData, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Response> {
+pub async fn following(
+    data: FedData,
+    Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Response> {
     collection(data, username, CollectionKind::Following, q.page).await
 }
 
@@ -97,12 +125,21 @@ pub async fn actor_inbox(
 }
 
 fn is_activity_content_type(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let media = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     media == "application/activity+json"
-        || (media == "application/ld+json" && value.contains("https://www.w3.org/ns/activitystreams"))
+        || (media == "application/ld+json"
+            && value.contains("https://www.w3.org/ns/activitystreams"))
 }
 
 async fn receive(
@@ -119,9 +156,9 @@ async fn receive(
         ));
     }
     let limit = data.settings.http.max_body_bytes;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ServiceError::PayloadTooLarge(format!("body is larger than {limit} bytes"))
-    })?;
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ServiceError::PayloadTooLarge(format!("body is larger than {limit} bytes")))?;
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let outcome = inbox::receive(
         &data,

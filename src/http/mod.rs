@@ -35,7 +35,10 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         .route("/users/{username}/outbox", get(activitypub::outbox))
         .route("/users/{username}/followers", get(activitypub::followers))
         .route("/users/{username}/following", get(activitypub::following))
-        .route("/users/{username}/collections/featured", get(activitypub::featured))
+        .route(
+            "/users/{username}/collections/featured",
+            get(activitypub::featured),
+        )
         .route("/{profile}", get(pages::profile))
         .fallback(pages::not_found)
         .layer(FederationMiddleware::new(config))
@@ -53,8 +56,9 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
 /// A document served as `application/activity+json`.
 pub fn activity_json<T: Serialize>(document: &T) -> Response {
     let mut response = axum::Json(document).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(ACTIVITY_JSON),
+    );
     response
 }

@@ -2,7 +2,10 @@
 
 use super::{activity_json, error::ApiResult, wants_activity_json};
 use crate::{
-    federation::{FedData, protocol::{WithContext, actor_context}},
+    federation::{
+        FedData,
+        protocol::{WithContext, actor_context},
+    },
     service::{ServiceError, documents, orgs},
 };
 use axum::{
@@ -68,7 +71,11 @@ pub async fn index(data: FedData) -> ApiResult<Html<String>> {
 }
 
 /// `/@username`: the profile page, or the actor document for ActivityPub clients.
-pub async fn profile(data: FedData, Path(segment): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn profile(
+    data: FedData,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let Some(username) = segment.strip_prefix('@') else {
         return Ok(not_found().await);
     };

@@ -51,9 +51,10 @@ pub async fn webfinger(data: FedData, Query(query): Query<WebfingerQuery>) -> Ap
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/jrd+json; charset=utf-8"),
     );
-    response
-        .headers_mut()
-        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     Ok(response)
 }
 

@@ -6,7 +6,14 @@ use crate::{
     storage::{deliveries::DeliveryListing, models::DeliveryState},
 };
 
-pub async fn list(ctx: &Kuvend, state: Option<DeliveryState>, limit: i64) -> ServiceResult<Vec<DeliveryListing>> {
+pub async fn list(
+    ctx: &Kuvend,
+    state: Option<DeliveryState>,
+    limit: i64,
+) -> ServiceResult<Vec<DeliveryListing>> {
     let mut conn = ctx.db.conn().await?;
-    Ok(conn.q().list_deliveries(state, limit.clamp(1, 10_000)).await?)
+    Ok(conn
+        .q()
+        .list_deliveries(state, limit.clamp(1, 10_000))
+        .await?)
 }

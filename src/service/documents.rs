@@ -31,7 +31,10 @@ pub async fn local_actor(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRow
 }
 
 pub async fn actor_document(ctx: &Kuvend, username: &str) -> ServiceResult<ActorJson> {
-    Ok(local_actor_json(&local_actor(ctx, username).await?, &ctx.urls))
+    Ok(local_actor_json(
+        &local_actor(ctx, username).await?,
+        &ctx.urls,
+    ))
 }
 
 pub async fn instance_actor_document(ctx: &Kuvend) -> ServiceResult<ActorJson> {
@@ -62,7 +65,9 @@ pub async fn webfinger(ctx: &Kuvend, resource: &str) -> ServiceResult<WebfingerT
             .rsplit_once('@')
             .ok_or_else(|| ServiceError::BadRequest(format!("{resource:?} is not user@domain")))?;
         if host.to_lowercase() != domain {
-            return Err(ServiceError::NotFound(format!("{host} is not this instance")));
+            return Err(ServiceError::NotFound(format!(
+                "{host} is not this instance"
+            )));
         }
         user.to_string()
     } else if let Ok(url) = Url::parse(resource) {
@@ -70,10 +75,15 @@ pub async fn webfinger(ctx: &Kuvend, resource: &str) -> ServiceResult<WebfingerT
         let profile_prefix = format!("{}/@", ctx.urls.base());
         if url == ctx.urls.instance_actor() {
             instance_actor_username(&domain)
-        } else if let Some(user) = resource.strip_prefix(&actor_prefix).or_else(|| resource.strip_prefix(&profile_prefix)) {
+        } else if let Some(user) = resource
+            .strip_prefix(&actor_prefix)
+            .or_else(|| resource.strip_prefix(&profile_prefix))
+        {
             user.to_string()
         } else {
-            return Err(ServiceError::NotFound(format!("{resource} is not an actor here")));
+            return Err(ServiceError::NotFound(format!(
+                "{resource} is not an actor here"
+            )));
         }
     } else {
         return Err(ServiceError::BadRequest(format!(
@@ -191,8 +201,16 @@ pub async fn collection(
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
     let items: Vec<String> = match kind {
         CollectionKind::Outbox => Vec::new(),
-        CollectionKind::Followers => conn.q().follower_ids_page(actor.id, offset, PAGE_SIZE).await?,
-        CollectionKind::Following => conn.q().following_ids_page(actor.id, offset, PAGE_SIZE).await?,
+        CollectionKind::Followers => {
+            conn.q()
+                .follower_ids_page(actor.id, offset, PAGE_SIZE)
+                .await?
+        }
+        CollectionKind::Following => {
+            conn.q()
+                .following_ids_page(actor.id, offset, PAGE_SIZE)
+                .await?
+        }
     };
     Ok(CollectionDocument::Page(OrderedCollectionPageJson {
         id: page_url(page),

@@ -8,8 +8,9 @@ use crate::{
         FedData,
         actors::ApActor,
         protocol::{
-            WithContext, activity_context,
+            WithContext,
             activities::{FollowJson, FollowResponseJson},
+            activity_context,
         },
     },
     storage::{
@@ -22,10 +23,15 @@ use activitypub_federation::fetch::{object_id::ObjectId, webfinger::webfinger_re
 use url::Url;
 
 fn url(text: &str) -> ServiceResult<Url> {
-    Url::parse(text).map_err(|_| ServiceError::Internal(anyhow::anyhow!("stored URL {text} does not parse")))
+    Url::parse(text)
+        .map_err(|_| ServiceError::Internal(anyhow::anyhow!("stored URL {text} does not parse")))
 }
 
-fn follow_json(follow_ap_id: &str, follower: &ActorRow, followee: &ActorRow) -> ServiceResult<FollowJson> {
+fn follow_json(
+    follow_ap_id: &str,
+    follower: &ActorRow,
+    followee: &ActorRow,
+) -> ServiceResult<FollowJson> {
     Ok(FollowJson {
         id: url(follow_ap_id)?,
         kind: "Follow".into(),
@@ -49,9 +55,15 @@ async fn queue_follow_response(
     to: &ActorRow,
     body: &str,
 ) -> StorageResult<()> {
-    q.enqueue_activity(activity_id.as_str(), kind, from.id, body, &[to.inbox_url.clone()])
-        .await
-        .map(|_| ())
+    q.enqueue_activity(
+        activity_id.as_str(),
+        kind,
+        from.id,
+        body,
+        std::slice::from_ref(&to.inbox_url),
+    )
+    .await
+    .map(|_| ())
 }
 
 fn response_body(
@@ -113,7 +125,11 @@ async fn known_actor(ctx: &Kuvend, actor: &str) -> ServiceResult<ActorRow> {
 
 /// Our organisation asks to follow a remote actor: the follow is stored as
 /// pending and a `Follow` queued; it becomes accepted when `Accept` arrives.
-pub async fn follow(data: &FedData, org_username: &str, target: &str) -> ServiceResult<(FollowRow, ActorRow)> {
+pub async fn follow(
+    data: &FedData,
+    org_username: &str,
+    target: &str,
+) -> ServiceResult<(FollowRow, ActorRow)> {
     let org = organization(data, org_username).await?;
     let followee = resolve_remote_actor(data, target).await?;
     {
@@ -132,9 +148,22 @@ pub async fn follow(data: &FedData, org_username: &str, target: &str) -> Service
     let follow_id = data.urls.new_activity();
     let body = to_body(follow_json(follow_id.as_str(), &org, &followee)?)?;
     let row = transaction!(data.db, |q| {
-        let row = q.put_follow(org.id, followee.id, FollowState::Pending, follow_id.as_str()).await?;
-        q.enqueue_activity(follow_id.as_str(), "Follow", org.id, &body, &[followee.inbox_url.clone()])
+        let row = q
+            .put_follow(
+                org.id,
+                followee.id,
+                FollowState::Pending,
+                follow_id.as_str(),
+            )
             .await?;
+        q.enqueue_activity(
+            follow_id.as_str(),
+            "Follow",
+            org.id,
+            &body,
+            std::slice::from_ref(&followee.inbox_url),
+        )
+        .await?;
         Ok(row)
     })?;
     data.delivery_wakeup.notify_one();
@@ -149,8 +178,19 @@ pub async fn unfollow(ctx: &Kuvend, org_username: &str, target: &str) -> Service
         let mut conn = ctx.db.conn().await?;
         conn.q().follow_between(org.id, followee.id).await?
     }
-    .ok_or_else(|| ServiceError::NotFound(format!("{} does not follow {}", org.username, followee.handle())))?;
-    let (undo_id, body) = response_body(ctx, "Undo", &org, follow_json(&existing.follow_ap_id, &org, &followee)?)?;
+    .ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "{} does not follow {}",
+            org.username,
+            followee.handle()
+        ))
+    })?;
+    let (undo_id, body) = response_body(
+        ctx,
+        "Undo",
+        &org,
+        follow_json(&existing.follow_ap_id, &org, &followee)?,
+    )?;
     transaction!(ctx.db, |q| {
         q.delete_follow(existing.id).await?;
         queue_follow_response(&mut q, "Undo", &undo_id, &org, &followee, &body).await
@@ -160,16 +200,27 @@ pub async fn unfollow(ctx: &Kuvend, org_username: &str, target: &str) -> Service
 }
 
 /// The actors an organisation follows or asked to follow.
-pub async fn following(ctx: &Kuvend, org_username: &str) -> ServiceResult<Vec<(FollowRow, ActorRow)>> {
+pub async fn following(
+    ctx: &Kuvend,
+    org_username: &str,
+) -> ServiceResult<Vec<(FollowRow, ActorRow)>> {
     let org = organization(ctx, org_username).await?;
     let mut conn = ctx.db.conn().await?;
     Ok(conn.q().following(org.id).await?)
 }
 
 /// An organisation's followers, or its pending follow requests.
-pub async fn followers(ctx: &Kuvend, org_username: &str, pending: bool) -> ServiceResult<Vec<(FollowRow, ActorRow)>> {
+pub async fn followers(
+    ctx: &Kuvend,
+    org_username: &str,
+    pending: bool,
+) -> ServiceResult<Vec<(FollowRow, ActorRow)>> {
     let org = organization(ctx, org_username).await?;
-    let state = if pending { FollowState::Pending } else { FollowState::Accepted };
+    let state = if pending {
+        FollowState::Pending
+    } else {
+        FollowState::Accepted
+    };
     let mut conn = ctx.db.conn().await?;
     Ok(conn.q().followers(org.id, state).await?)
 }
@@ -184,10 +235,21 @@ pub async fn approve(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceRe
         conn.q().follow_between(follower.id, org.id).await?
     }
     .filter(|f| f.state() == FollowState::Pending)
-    .ok_or_else(|| ServiceError::NotFound(format!("no pending follow request from {}", follower.handle())))?;
-    let (accept_id, body) = response_body(ctx, "Accept", &org, follow_json(&request.follow_ap_id, &follower, &org)?)?;
+    .ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "no pending follow request from {}",
+            follower.handle()
+        ))
+    })?;
+    let (accept_id, body) = response_body(
+        ctx,
+        "Accept",
+        &org,
+        follow_json(&request.follow_ap_id, &follower, &org)?,
+    )?;
     transaction!(ctx.db, |q| {
-        q.set_follow_state(request.id, FollowState::Accepted).await?;
+        q.set_follow_state(request.id, FollowState::Accepted)
+            .await?;
         queue_follow_response(&mut q, "Accept", &accept_id, &org, &follower, &body).await
     })?;
     ctx.delivery_wakeup.notify_one();
@@ -203,8 +265,19 @@ pub async fn reject(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceRes
         let mut conn = ctx.db.conn().await?;
         conn.q().follow_between(follower.id, org.id).await?
     }
-    .ok_or_else(|| ServiceError::NotFound(format!("{} does not follow {}", follower.handle(), org.username)))?;
-    let (reject_id, body) = response_body(ctx, "Reject", &org, follow_json(&request.follow_ap_id, &follower, &org)?)?;
+    .ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "{} does not follow {}",
+            follower.handle(),
+            org.username
+        ))
+    })?;
+    let (reject_id, body) = response_body(
+        ctx,
+        "Reject",
+        &org,
+        follow_json(&request.follow_ap_id, &follower, &org)?,
+    )?;
     transaction!(ctx.db, |q| {
         q.delete_follow(request.id).await?;
         queue_follow_response(&mut q, "Reject", &reject_id, &org, &follower, &body).await
@@ -226,12 +299,22 @@ pub(crate) async fn receive_follow(
     let existing = q.follow_between(follower.id, followee.id).await?;
     let already_accepted = existing.is_some_and(|f| f.state() == FollowState::Accepted);
     if followee.manually_approves_followers && !already_accepted {
-        q.put_follow(follower.id, followee.id, FollowState::Pending, follow.id.as_str())
-            .await?;
+        q.put_follow(
+            follower.id,
+            followee.id,
+            FollowState::Pending,
+            follow.id.as_str(),
+        )
+        .await?;
         return Ok(());
     }
-    q.put_follow(follower.id, followee.id, FollowState::Accepted, follow.id.as_str())
-        .await?;
+    q.put_follow(
+        follower.id,
+        followee.id,
+        FollowState::Accepted,
+        follow.id.as_str(),
+    )
+    .await?;
     let (accept_id, body) = response_body(ctx, "Accept", followee, follow)?;
     queue_follow_response(q, "Accept", &accept_id, followee, follower, &body).await?;
     Ok(())

@@ -100,8 +100,13 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
     };
     // Servers send Delete for accounts they removed, signed with a key we can no
     // longer fetch; for an actor we never knew there is nothing to delete.
-    if known.is_none() && activity.kind == "Delete" && activity.object_id().as_ref() == Some(&activity.actor) {
-        return Ok(InboxOutcome::Ignored("Delete of an actor we never knew".into()));
+    if known.is_none()
+        && activity.kind == "Delete"
+        && activity.object_id().as_ref() == Some(&activity.actor)
+    {
+        return Ok(InboxOutcome::Ignored(
+            "Delete of an actor we never knew".into(),
+        ));
     }
     let sender = match known {
         Some(row) if row.public_key_id == signature.key_id => Sender::Known(row),
@@ -115,7 +120,10 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
             Sender::Known(row) => row.clone(),
             Sender::Fetched(new) => q.upsert_remote_actor(new).await?,
         };
-        if !q.record_received_activity(activity.id.as_str(), &activity.kind, actor.id).await? {
+        if !q
+            .record_received_activity(activity.id.as_str(), &activity.kind, actor.id)
+            .await?
+        {
             return Ok(InboxOutcome::Duplicate);
         }
         apply(data, &mut q, &actor, &activity).await
@@ -237,7 +245,9 @@ async fn apply(
                 .map_err(|e| ServiceError::BadRequest(format!("Update of an actor: {e}")))?;
             let row = remote_actor_row(&json, &activity.actor)?;
             if row.ap_id != actor.ap_id {
-                return Err(ServiceError::Unauthorized("an actor can only update itself".into()));
+                return Err(ServiceError::Unauthorized(
+                    "an actor can only update itself".into(),
+                ));
             }
             q.upsert_remote_actor(&row).await?;
             Ok(InboxOutcome::Applied)
@@ -248,7 +258,10 @@ async fn apply(
 
 /// The follow an Accept, Reject or Undo refers to: by the Follow's id, or, for
 /// servers that embed a Follow without one, by its actor and object.
-async fn find_follow(q: &mut Q<'_>, activity: &IncomingActivity) -> ServiceResult<Option<FollowRow>> {
+async fn find_follow(
+    q: &mut Q<'_>,
+    activity: &IncomingActivity,
+) -> ServiceResult<Option<FollowRow>> {
     if let Some(id) = activity.object_id() {
         if let Some(found) = q.follow_by_ap_id(id.as_str()).await? {
             return Ok(Some(found));

@@ -19,7 +19,11 @@ pub fn instance_actor_username(domain: &str) -> String {
 /// Returns the instance actor, creating it (and its key pair) on first start.
 pub async fn ensure_instance_actor(db: &Db, urls: &Urls, domain: &str) -> ServiceResult<ActorRow> {
     let mut conn = db.conn().await?;
-    if let Some(actor) = conn.q().actor_by_ap_id(urls.instance_actor().as_str()).await? {
+    if let Some(actor) = conn
+        .q()
+        .actor_by_ap_id(urls.instance_actor().as_str())
+        .await?
+    {
         return Ok(actor);
     }
     drop(conn);
@@ -36,7 +40,7 @@ pub async fn ensure_instance_actor(db: &Db, urls: &Urls, domain: &str) -> Servic
         local: true,
         display_name: domain.to_string(),
         summary: String::new(),
-        profile_url: Some(urls.base().to_string() + "/about"),
+        profile_url: Some(urls.base().to_string() + "/"),
         icon_url: None,
         inbox_url: urls.instance_actor_inbox().to_string(),
         shared_inbox_url: Some(urls.shared_inbox().to_string()),

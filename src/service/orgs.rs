@@ -15,14 +15,19 @@ use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
 /// Mastodon's rule for local user names: letters, digits and `_`, at most 30.
 pub fn validate_username(username: &str) -> ServiceResult<()> {
     if username.is_empty() {
-        return Err(ServiceError::Unprocessable("username must not be empty".into()));
+        return Err(ServiceError::Unprocessable(
+            "username must not be empty".into(),
+        ));
     }
     if username.len() > 30 {
         return Err(ServiceError::Unprocessable(format!(
             "username {username:?} is longer than 30 characters"
         )));
     }
-    if let Some(bad) = username.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+    if let Some(bad) = username
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
         return Err(ServiceError::Unprocessable(format!(
             "username {username:?} contains {bad:?}; only letters a-z, digits and _ are allowed"
         )));
@@ -51,12 +56,19 @@ pub struct NewOrganization {
 pub async fn create_organization(ctx: &Kuvend, org: NewOrganization) -> ServiceResult<ActorRow> {
     validate_username(&org.username)?;
     if org.display_name.chars().count() > 100 {
-        return Err(ServiceError::Unprocessable("name is longer than 100 characters".into()));
+        return Err(ServiceError::Unprocessable(
+            "name is longer than 100 characters".into(),
+        ));
     }
     let domain = ctx.settings.instance.domain.to_lowercase();
     {
         let mut conn = ctx.db.conn().await?;
-        if conn.q().local_actor_by_username(&org.username).await?.is_some() {
+        if conn
+            .q()
+            .local_actor_by_username(&org.username)
+            .await?
+            .is_some()
+        {
             return Err(ServiceError::Conflict(format!(
                 "username {:?} is already taken",
                 org.username
@@ -107,7 +119,10 @@ pub async fn create_organization(ctx: &Kuvend, org: NewOrganization) -> ServiceR
 
 pub async fn list_organizations(ctx: &Kuvend) -> ServiceResult<Vec<ActorRow>> {
     let mut conn = ctx.db.conn().await?;
-    Ok(conn.q().local_actors_of_kind(ActorKind::Organization).await?)
+    Ok(conn
+        .q()
+        .local_actors_of_kind(ActorKind::Organization)
+        .await?)
 }
 
 /// A local organisation by user name (any case).
@@ -117,7 +132,9 @@ pub async fn organization(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRo
         .local_actor_by_username(username)
         .await?
         .filter(|a| a.kind() == ActorKind::Organization)
-        .ok_or_else(|| ServiceError::NotFound(format!("no organisation {username:?} on this instance")))
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("no organisation {username:?} on this instance"))
+        })
 }
 
 #[cfg(test)]

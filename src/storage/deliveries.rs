@@ -62,11 +62,15 @@ impl Q<'_> {
                     .skip_locked()
                     .load(c)
                     .await?;
-                diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)).filter(claimable))
-                    .set(deliveries::locked_until.eq(Some(until)))
-                    .returning(DeliveryRow::as_returning())
-                    .get_results(c)
-                    .await?
+                diesel::update(
+                    deliveries::table
+                        .filter(deliveries::id.eq_any(&ids))
+                        .filter(claimable),
+                )
+                .set(deliveries::locked_until.eq(Some(until)))
+                .returning(DeliveryRow::as_returning())
+                .get_results(c)
+                .await?
             }
             Q::Sqlite(c) => {
                 // SQLite has one writer at a time, so select-then-update inside the
@@ -78,11 +82,15 @@ impl Q<'_> {
                     .select(deliveries::id)
                     .load(c)
                     .await?;
-                diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)).filter(claimable))
-                    .set(deliveries::locked_until.eq(Some(until)))
-                    .returning(DeliveryRow::as_returning())
-                    .get_results(c)
-                    .await?
+                diesel::update(
+                    deliveries::table
+                        .filter(deliveries::id.eq_any(&ids))
+                        .filter(claimable),
+                )
+                .set(deliveries::locked_until.eq(Some(until)))
+                .returning(DeliveryRow::as_returning())
+                .get_results(c)
+                .await?
             }
         };
         if rows.is_empty() {
@@ -97,7 +105,9 @@ impl Q<'_> {
         Ok(rows
             .into_iter()
             .filter_map(|delivery| {
-                let (_, body, actor_id) = bodies.iter().find(|(id, _, _)| *id == delivery.activity_id)?;
+                let (_, body, actor_id) = bodies
+                    .iter()
+                    .find(|(id, _, _)| *id == delivery.activity_id)?;
                 Some(ClaimedDelivery {
                     body: body.clone()?,
                     actor_id: *actor_id,
@@ -167,7 +177,11 @@ impl Q<'_> {
         let rows: Vec<(DeliveryRow, String, String)> = on_q!(self, |c| {
             let mut query = deliveries::table
                 .inner_join(activities::table)
-                .select((DeliveryRow::as_select(), activities::ap_id, activities::kind))
+                .select((
+                    DeliveryRow::as_select(),
+                    activities::ap_id,
+                    activities::kind,
+                ))
                 .order(deliveries::id.desc())
                 .limit(limit)
                 .into_boxed();
@@ -178,11 +192,13 @@ impl Q<'_> {
         });
         Ok(rows
             .into_iter()
-            .map(|(delivery, activity_ap_id, activity_kind)| DeliveryListing {
-                delivery,
-                activity_ap_id,
-                activity_kind,
-            })
+            .map(
+                |(delivery, activity_ap_id, activity_kind)| DeliveryListing {
+                    delivery,
+                    activity_ap_id,
+                    activity_kind,
+                },
+            )
             .collect())
     }
 

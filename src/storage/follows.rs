@@ -24,7 +24,10 @@ impl Q<'_> {
             .optional()?))
     }
 
-    pub async fn follow_by_ap_id(&mut self, follow_ap_id: &str) -> StorageResult<Option<FollowRow>> {
+    pub async fn follow_by_ap_id(
+        &mut self,
+        follow_ap_id: &str,
+    ) -> StorageResult<Option<FollowRow>> {
         on_q!(self, |c| Ok(follows::table
             .filter(follows::follow_ap_id.eq(follow_ap_id))
             .select(FollowRow::as_select())
@@ -69,7 +72,10 @@ impl Q<'_> {
         let now = now();
         on_q!(self, |c| {
             diesel::update(follows::table.find(id))
-                .set((follows::state.eq(state.as_str()), follows::updated_at.eq(now)))
+                .set((
+                    follows::state.eq(state.as_str()),
+                    follows::updated_at.eq(now),
+                ))
                 .execute(c)
                 .await?;
             Ok(())
@@ -101,7 +107,10 @@ impl Q<'_> {
     }
 
     /// The actors an actor follows or asked to follow, oldest first.
-    pub async fn following(&mut self, follower_id: i64) -> StorageResult<Vec<(FollowRow, ActorRow)>> {
+    pub async fn following(
+        &mut self,
+        follower_id: i64,
+    ) -> StorageResult<Vec<(FollowRow, ActorRow)>> {
         on_q!(self, |c| Ok(follows::table
             .inner_join(actors::table.on(actors::id.eq(follows::followee_id)))
             .filter(follows::follower_id.eq(follower_id))

@@ -2,8 +2,8 @@
 //! every query is a method on [`Q`], written once and compiled for SQLite and
 //! PostgreSQL by the `on_q!` macro; [`transaction!`] groups queries atomically.
 
-pub mod actors;
 pub mod activities;
+pub mod actors;
 pub mod deliveries;
 pub mod follows;
 pub mod models;
@@ -109,7 +109,8 @@ pub(crate) use on_q;
 /// A pooled connection, outside any transaction.
 pub enum Conn {
     Sqlite(bb8::PooledConnection<'static, AsyncDieselConnectionManager<SqliteConn>>),
-    Postgres(bb8::PooledConnection<'static, AsyncDieselConnectionManager<AsyncPgConnection>>),
+    // Boxed: the PostgreSQL connection is several times larger than SQLite's.
+    Postgres(Box<bb8::PooledConnection<'static, AsyncDieselConnectionManager<AsyncPgConnection>>>),
 }
 
 impl Conn {
@@ -138,7 +139,10 @@ macro_rules! transaction {
             match $db.backend() {
                 $crate::storage::Backend::Sqlite { pool, write_lock } => {
                     let _writer = write_lock.lock().await;
-                    let mut pooled = pool.get().await.map_err($crate::storage::StorageError::from)?;
+                    let mut pooled = pool
+                        .get()
+                        .await
+                        .map_err($crate::storage::StorageError::from)?;
                     pooled
                         .transaction::<_, $error, _>(async |conn| {
                             #[allow(unused_mut)]
@@ -148,7 +152,10 @@ macro_rules! transaction {
                         .await
                 }
                 $crate::storage::Backend::Postgres { pool } => {
-                    let mut pooled = pool.get().await.map_err($crate::storage::StorageError::from)?;
+                    let mut pooled = pool
+                        .get()
+                        .await
+                        .map_err($crate::storage::StorageError::from)?;
                     pooled
                         .transaction::<_, $error, _>(async |conn| {
                             #[allow(unused_mut)]
@@ -194,7 +201,7 @@ impl Db {
     pub async fn conn(&self) -> StorageResult<Conn> {
         Ok(match &*self.backend {
             Backend::Sqlite { pool, .. } => Conn::Sqlite(pool.get_owned().await?),
-            Backend::Postgres { pool } => Conn::Postgres(pool.get_owned().await?),
+            Backend::Postgres { pool } => Conn::Postgres(Box::new(pool.get_owned().await?)),
         })
     }
 
@@ -223,15 +230,14 @@ fn open_error(url: &str, reason: impl ToString) -> StorageError {
     }
 }
 
-async fn open_sqlite(
-    url: &str,
-    path: &str,
-    settings: &DatabaseSettings,
-) -> StorageResult<Backend> {
+async fn open_sqlite(url: &str, path: &str, settings: &DatabaseSettings) -> StorageResult<Backend> {
     if path.is_empty() {
         return Err(open_error(url, "no file name after sqlite://"));
     }
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir)
             .map_err(|e| open_error(url, format!("cannot create {}: {e}", dir.display())))?;
     }

@@ -85,7 +85,10 @@ pub fn test_settings(domain: &str, db_url: &str, bind: SocketAddr) -> Settings {
         ("KUVEND_INSTANCE__HTTPS".into(), "false".into()),
         ("KUVEND_HTTP__BIND".into(), bind.to_string()),
         ("KUVEND_DATABASE__URL".into(), db_url.to_string()),
-        ("KUVEND_FEDERATION__ALLOW_PRIVATE_ADDRESSES".into(), "true".into()),
+        (
+            "KUVEND_FEDERATION__ALLOW_PRIVATE_ADDRESSES".into(),
+            "true".into(),
+        ),
         ("KUVEND_FEDERATION__REQUEST_TIMEOUT_SECS".into(), "5".into()),
     ];
     let mut settings = Settings::load_with_env(None, env).expect("test settings");

@@ -61,7 +61,10 @@ impl IncomingActivity {
     pub fn object_id(&self) -> Option<Url> {
         match &self.object {
             Value::String(s) => Url::parse(s).ok(),
-            Value::Object(map) => map.get("id").and_then(Value::as_str).and_then(|s| Url::parse(s).ok()),
+            Value::Object(map) => map
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|s| Url::parse(s).ok()),
             _ => None,
         }
     }
