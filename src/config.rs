@@ -10,6 +10,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
 
 /// Everything the server and the admin commands read from configuration.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub instance: InstanceSettings,
     pub http: HttpSettings,
@@ -24,6 +25,7 @@ pub struct InstanceSettings {
     pub https: bool,
     pub name: String,
     pub description: String,
+    pub source_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,11 +106,13 @@ impl Settings {
                 .try_parsing(true)
                 .source(Some(overrides)),
         );
-        let settings: Settings = builder
+        let mut settings: Settings = builder
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| ConfigError(e.to_string()))?;
         settings.validate()?;
+        // Host names are case-insensitive; ids and handles use the lower-case form.
+        settings.instance.domain = settings.instance.domain.to_ascii_lowercase();
         Ok(settings)
     }
 
@@ -145,6 +149,11 @@ impl Settings {
         if self.http.max_body_bytes < 1024 {
             return Err(ConfigError(
                 "http.max_body_bytes: must be at least 1024".into(),
+            ));
+        }
+        if self.federation.request_timeout_secs == 0 {
+            return Err(ConfigError(
+                "federation.request_timeout_secs: must be at least 1".into(),
             ));
         }
         if self.federation.delivery_concurrency == 0 {
@@ -211,6 +220,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("database.url"), "{err}");
+        let err = Settings::load_with_env(None, env(&[("KUVEND_DATABSE__URL", "sqlite://x.db")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("databse"), "{err}");
         let err = Settings::load_with_env(None, env(&[("KUVEND_HTTP__BIND", "nowhere")]))
             .unwrap_err()
             .to_string();

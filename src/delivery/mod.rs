@@ -25,8 +25,9 @@ pub enum Outcome {
     Delivered(u16),
     /// Worth trying again later: network errors, 5xx, 401, 408, 429.
     Retry(Option<u16>, String),
-    /// Another attempt would get the same answer: other 4xx.
-    Final(u16, String),
+    /// Another attempt would get the same answer: redirects, other 4xx, and
+    /// faults on our side such as a signer without a key.
+    Final(Option<u16>, String),
 }
 
 /// Classifies an HTTP status as Mastodon does for its own deliveries.
@@ -34,7 +35,7 @@ pub fn classify(status: u16) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered(status),
         401 | 408 | 429 => Outcome::Retry(Some(status), format!("HTTP {status}")),
-        400..=499 => Outcome::Final(status, format!("HTTP {status}")),
+        300..=499 => Outcome::Final(Some(status), format!("HTTP {status}")),
         _ => Outcome::Retry(Some(status), format!("HTTP {status}")),
     }
 }
@@ -97,9 +98,7 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
             }
         }
         Outcome::Retry(status, error) => record_failure(ctx, &claimed, status, &error, false).await,
-        Outcome::Final(status, error) => {
-            record_failure(ctx, &claimed, Some(status), &error, true).await
-        }
+        Outcome::Final(status, error) => record_failure(ctx, &claimed, status, &error, true).await,
     };
     if let Err(error) = recorded {
         // The lease expires and the delivery is attempted again: delivered at
@@ -131,8 +130,12 @@ async fn record_failure(
 async fn attempt(ctx: &Kuvend, claimed: &ClaimedDelivery) -> Outcome {
     let url = match Url::parse(&claimed.delivery.inbox_url) {
         Ok(url) => url,
-        Err(_) => return Outcome::Final(0, "inbox URL does not parse".into()),
+        Err(_) => return Outcome::Final(None, "inbox URL does not parse".into()),
     };
+    let allow_private = ctx.settings.federation.allow_private_addresses;
+    if let Err(error) = crate::federation::client::check_literal_address(&url, allow_private) {
+        return Outcome::Final(None, error);
+    }
     let signer = match ctx.db.conn().await {
         Ok(mut conn) => conn.q().actor_by_id(claimed.actor_id).await,
         Err(error) => Err(error),
@@ -146,7 +149,7 @@ async fn attempt(ctx: &Kuvend, claimed: &ClaimedDelivery) -> Outcome {
         .as_deref()
         .and_then(|pem| ctx.keys.private_key(pem).ok())
     else {
-        return Outcome::Final(0, "signer has no usable private key".into());
+        return Outcome::Final(None, "signer has no usable private key".into());
     };
     let body = claimed.body.as_bytes();
     let signed = match signatures::sign(
@@ -158,7 +161,7 @@ async fn attempt(ctx: &Kuvend, claimed: &ClaimedDelivery) -> Outcome {
         SystemTime::now(),
     ) {
         Ok(signed) => signed,
-        Err(error) => return Outcome::Final(0, format!("cannot sign: {error}")),
+        Err(error) => return Outcome::Final(None, format!("cannot sign: {error}")),
     };
     let mut request = ctx
         .http
@@ -197,7 +200,7 @@ mod tests {
         for retry in [401, 408, 429, 500, 502, 503] {
             assert!(matches!(classify(retry), Outcome::Retry(..)), "{retry}");
         }
-        for final_ in [400, 403, 404, 410, 422] {
+        for final_ in [301, 302, 400, 403, 404, 410, 422] {
             assert!(matches!(classify(final_), Outcome::Final(..)), "{final_}");
         }
     }

@@ -49,6 +49,21 @@ impl Resolve for CheckedResolver {
     }
 }
 
+/// Checks a URL whose host is an IP address literal, which never reaches the
+/// resolver: it must be public unless private addresses are allowed.
+pub fn check_literal_address(url: &url::Url, allow_private: bool) -> Result<(), String> {
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
+        _ => return Ok(()),
+    };
+    if allow_private || is_public(ip) {
+        Ok(())
+    } else {
+        Err(format!("{ip} is not a public address"))
+    }
+}
+
 /// Whether an address is on the public internet: not loopback, private,
 /// link-local, CGNAT (100.64/10), NAT64 (64:ff9b::/96), unspecified, multicast,
 /// documentation or reserved, and not an IPv4-mapped form of one of those.
@@ -90,14 +105,15 @@ fn is_public_v6(v6: Ipv6Addr) -> bool {
         || s[0] == 0x0100) // discard prefix
 }
 
-/// Builds the client. It follows at most three redirects; every hop resolves
-/// through the same checked resolver.
+/// Builds the client. It follows no redirects by itself: a delivery that is
+/// redirected has failed, and fetches follow a redirect explicitly (checked
+/// again like any URL).
 pub fn build(settings: &FederationSettings, base_url: &str) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(user_agent(base_url))
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .connect_timeout(Duration::from_secs(settings.request_timeout_secs.min(5)))
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(Arc::new(CheckedResolver {
             overrides: settings.host_overrides.clone(),
             allow_private: settings.allow_private_addresses,

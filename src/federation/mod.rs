@@ -47,6 +47,8 @@ pub async fn federation_config(
         .request_timeout(timeout)
         .http_fetch_limit(50)
         .signed_fetch_actor(instance_actor)
+        // Sign `(request-target) host date` as Mastodon requires for signed GETs.
+        .http_signature_compat(true)
         .build()
         .await
         .map_err(|e| FederationError::Invalid(e.to_string()))

@@ -64,7 +64,7 @@ pub async fn index(data: FedData) -> ApiResult<Html<String>> {
                 "description": data.settings.instance.description,
                 "domain": data.settings.instance.domain,
             }),
-            source_url => env!("CARGO_PKG_REPOSITORY"),
+            source_url => data.settings.instance.source_url,
             organisations => organisations,
         },
     )?)
@@ -91,7 +91,7 @@ pub async fn profile(
                 "name": data.settings.instance.name,
                 "domain": data.settings.instance.domain,
             }),
-            source_url => env!("CARGO_PKG_REPOSITORY"),
+            source_url => data.settings.instance.source_url,
             name => if view.actor.display_name.is_empty() { view.actor.username.clone() } else { view.actor.display_name.clone() },
             // Local summaries are built from escaped text (service::text_to_html).
             summary_html => minijinja::Value::from_safe_string(view.actor.summary.clone()),

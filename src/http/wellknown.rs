@@ -1,7 +1,7 @@
 //! WebFinger, host-meta and NodeInfo.
 
 use super::error::{ApiError, ApiResult};
-use crate::{context::Kuvend, federation::FedData, service::documents, storage::models::ActorKind};
+use crate::{context::Kuvend, federation::FedData, service::documents};
 use axum::{
     Json,
     extract::Query,
@@ -43,7 +43,7 @@ pub async fn webfinger(data: FedData, Query(query): Query<WebfingerQuery>) -> Ap
         "aliases": aliases,
         "links": links,
     });
-    if target.kind == ActorKind::Application {
+    if target.is_application {
         body["properties"] = json!({"https://www.w3.org/ns/activitystreams#type": "Application"});
     }
     let mut response = Json(body).into_response();

@@ -52,7 +52,8 @@ pub struct WebfingerTarget {
     pub subject: String,
     pub actor_id: String,
     pub profile_url: Option<String>,
-    pub kind: ActorKind,
+    /// The instance actor is marked as an Application (FEP-2677).
+    pub is_application: bool,
 }
 
 /// Resolves `acct:user@domain` (the domain must be ours, port included) or an
@@ -100,7 +101,7 @@ pub async fn webfinger(ctx: &Kuvend, resource: &str) -> ServiceResult<WebfingerT
         subject: format!("acct:{}@{domain}", actor.username),
         actor_id: actor.ap_id.clone(),
         profile_url: actor.profile_url.clone(),
-        kind: actor.kind(),
+        is_application: actor.kind() == ActorKind::Application,
     })
 }
 
@@ -112,8 +113,8 @@ pub async fn nodeinfo(ctx: &Kuvend) -> ServiceResult<NodeInfoJson> {
         software: NodeInfoSoftwareJson {
             name: "kuvend",
             version: env!("CARGO_PKG_VERSION"),
-            repository: env!("CARGO_PKG_REPOSITORY").into(),
-            homepage: env!("CARGO_PKG_REPOSITORY").into(),
+            repository: ctx.settings.instance.source_url.clone(),
+            homepage: ctx.settings.instance.source_url.clone(),
         },
         protocols: vec!["activitypub"],
         services: NodeInfoServicesJson {

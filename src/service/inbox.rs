@@ -135,9 +135,11 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
 }
 
 async fn fetch_sender(data: &FedData, actor: &Url) -> ServiceResult<NewActor> {
-    fetch_remote_actor(actor, data)
-        .await
-        .map_err(|e| ServiceError::Unauthorized(format!("cannot fetch signing actor {actor}: {e}")))
+    fetch_remote_actor(actor, data).await.map_err(|e| {
+        // The crate's parse errors quote the whole fetched body: keep the reason short.
+        let reason: String = e.to_string().chars().take(200).collect();
+        ServiceError::Unauthorized(format!("cannot fetch signing actor {actor}: {reason}"))
+    })
 }
 
 /// Checks that the key that signed is the actor's own and that the signature
@@ -243,7 +245,8 @@ async fn apply(
         "Update" if activity.object_id().as_ref() == Some(&activity.actor) => {
             let json: ActorJson = serde_json::from_value(activity.object.clone())
                 .map_err(|e| ServiceError::BadRequest(format!("Update of an actor: {e}")))?;
-            let row = remote_actor_row(&json, &activity.actor)?;
+            let row = remote_actor_row(&json, &activity.actor)
+                .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
             if row.ap_id != actor.ap_id {
                 return Err(ServiceError::Unauthorized(
                     "an actor can only update itself".into(),

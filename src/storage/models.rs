@@ -95,11 +95,6 @@ impl ActorRow {
     pub fn handle(&self) -> String {
         format!("{}@{}", self.username, self.domain)
     }
-
-    /// Where deliveries to this actor go: its shared inbox if it has one.
-    pub fn delivery_inbox(&self) -> &str {
-        self.shared_inbox_url.as_deref().unwrap_or(&self.inbox_url)
-    }
 }
 
 /// An actor to insert, or the new state of a remote actor to upsert.

@@ -14,7 +14,7 @@ pub struct OrderedCollectionJson {
     pub kind: &'static str,
     /// How many items it holds.
     pub total_items: i64,
-    /// The first page, when the collection has items to show.
+    /// The first page (present even when the collection is empty, as Mastodon does).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<Url>,
 }

@@ -10,9 +10,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
-/// The ActivityStreams public collection.
-pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
-
 /// The JSON-LD context of actor documents: ActivityStreams, the security
 /// vocabulary (for `publicKey`) and the extensions Mastodon reads.
 pub fn actor_context() -> Value {
@@ -52,16 +49,6 @@ impl<T> WithContext<T> {
     pub fn new(context: Value, inner: T) -> Self {
         WithContext { context, inner }
     }
-}
-
-/// An object given either inline or by its id, as ActivityStreams allows.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(untagged)]
-pub enum ObjectOrId<T> {
-    /// Only the id.
-    Id(Url),
-    /// The object inline.
-    Object(T),
 }
 
 /// Reads a field that may be a URL, an object with an `id` (or `href`), or an
