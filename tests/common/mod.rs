@@ -46,7 +46,11 @@ pub fn postgres_admin_url() -> Option<String> {
 /// True if a test needing `backends` can run; prints a visible notice if not.
 pub fn available(test: &str, backends: &[Backend]) -> bool {
     if backends.contains(&Backend::Postgres) && postgres_admin_url().is_none() {
-        eprintln!(
+        // Written to stderr directly, not with eprintln!, which the test harness
+        // captures: the notice must show even when the test passes.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "NOTICE: {test} SKIPPED: no PostgreSQL (set KUVEND_TEST_POSTGRES_URL, or run scripts/test)"
         );
         return false;
