@@ -5,8 +5,8 @@
 use crate::{
     app::{self, Prepared, StartError},
     config::{ConfigError, Settings},
-    service::{self, ServiceError, follows, orgs},
-    storage::models::DeliveryState,
+    service::{self, ServiceError, follows, orgs, posts},
+    storage::models::{DeliveryState, Visibility},
 };
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -47,6 +47,8 @@ pub enum Admin {
     Unfollow { org: String, target: String },
     /// What an organisation follows, with each follow's state.
     Following { org: String },
+    /// Post as an organisation (prints the post's URL), or edit or delete a post.
+    Post(PostArgs),
     /// The delivery queue, newest first.
     Deliveries {
         /// Only deliveries that were given up.
@@ -90,6 +92,52 @@ pub struct FollowersArgs {
     pub pending: bool,
     #[command(subcommand)]
     pub action: Option<FollowersAction>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PostArgs {
+    /// The organisation that posts.
+    pub org: Option<String>,
+    /// The text: #hashtags and @user@host mentions are linked.
+    pub text: Option<String>,
+    /// Who may see it.
+    #[arg(long, value_enum, default_value = "public")]
+    pub visibility: VisibilityArg,
+    /// The post this replies to (its URL).
+    #[arg(long, value_name = "URL")]
+    pub reply_to: Option<String>,
+    /// A content warning shown before the text.
+    #[arg(long)]
+    pub spoiler: Option<String>,
+    /// The language of the text (e.g. en, sq).
+    #[arg(long)]
+    pub language: Option<String>,
+    #[command(subcommand)]
+    pub action: Option<PostAction>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum VisibilityArg {
+    Public,
+    Unlisted,
+    Followers,
+    Direct,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostAction {
+    /// Replace a post's text (sends Update).
+    Edit {
+        /// The post's id or URL.
+        post: String,
+        text: String,
+    },
+    /// Delete a post (sends Delete; its URL answers 410 from then on).
+    Delete {
+        /// The post's id or URL.
+        post: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,6 +311,45 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             for (follow, actor) in follows::following(ctx, &org).await? {
                 println!("{}\t{}\t{}", actor.handle(), actor.ap_id, follow.state);
             }
+        }
+        Admin::Post(PostArgs {
+            action: Some(action),
+            ..
+        }) => match action {
+            PostAction::Edit { post, text } => {
+                let post = posts::edit_post(&prepared.data(), &post, &text).await?;
+                println!("{} (Update queued)", post.url.unwrap_or(post.ap_id));
+            }
+            PostAction::Delete { post } => {
+                let post = posts::delete_post(ctx, &post).await?;
+                println!("deleted {} (Delete queued)", post.ap_id);
+            }
+        },
+        Admin::Post(args) => {
+            let (Some(org), Some(text)) = (args.org, args.text) else {
+                return Err(CliError::Usage(
+                    "usage: kuvend admin post <org> <text> (or: post edit|delete)".into(),
+                ));
+            };
+            let visibility = match args.visibility {
+                VisibilityArg::Public => Visibility::Public,
+                VisibilityArg::Unlisted => Visibility::Unlisted,
+                VisibilityArg::Followers => Visibility::Followers,
+                VisibilityArg::Direct => Visibility::Direct,
+            };
+            let post = posts::create_post(
+                &prepared.data(),
+                &org,
+                posts::NewPost {
+                    text,
+                    visibility,
+                    in_reply_to: args.reply_to,
+                    spoiler: args.spoiler,
+                    language: args.language,
+                },
+            )
+            .await?;
+            println!("{}", post.url.unwrap_or(post.ap_id));
         }
         Admin::Deliveries { failed, limit } => {
             let state = failed.then_some(DeliveryState::Failed);

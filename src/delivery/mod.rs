@@ -85,26 +85,58 @@ pub async fn run_worker(ctx: Kuvend, mut shutdown: watch::Receiver<bool>) {
 
 async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
     let delivery = &claimed.delivery;
-    let recorded = match attempt(ctx, &claimed).await {
-        Outcome::Delivered(status) => {
-            tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
-            match ctx.db.conn().await {
-                Ok(mut conn) => {
-                    conn.q()
-                        .mark_delivered(delivery.id, i32::from(status))
-                        .await
-                }
-                Err(error) => Err(error),
+    let domain = Url::parse(&delivery.inbox_url)
+        .map(|u| crate::federation::actors::authority(&u))
+        .unwrap_or_default();
+    let recorded = async {
+        let mut conn = ctx.db.conn().await?;
+        // An instance that failed for days is skipped until it speaks again.
+        if conn.q().instance_unavailable(&domain).await? {
+            drop(conn);
+            return record_failure(ctx, &claimed, None, "instance unavailable", true).await;
+        }
+        drop(conn);
+        let outcome = attempt(ctx, &claimed).await;
+        let mut conn = ctx.db.conn().await?;
+        match &outcome {
+            Outcome::Delivered(_) => conn.q().record_instance_alive(&domain).await?,
+            // Only failures of the instance itself count against it.
+            Outcome::Retry(..) => {
+                conn.q()
+                    .record_instance_failure(&domain, unavailable_after(ctx))
+                    .await?
+            }
+            Outcome::Final(..) => {}
+        }
+        drop(conn);
+        match outcome {
+            Outcome::Delivered(status) => {
+                tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
+                let mut conn = ctx.db.conn().await?;
+                conn.q()
+                    .mark_delivered(delivery.id, i32::from(status))
+                    .await
+            }
+            Outcome::Retry(status, error) => {
+                record_failure(ctx, &claimed, status, &error, false).await
+            }
+            Outcome::Final(status, error) => {
+                record_failure(ctx, &claimed, status, &error, true).await
             }
         }
-        Outcome::Retry(status, error) => record_failure(ctx, &claimed, status, &error, false).await,
-        Outcome::Final(status, error) => record_failure(ctx, &claimed, status, &error, true).await,
-    };
+    }
+    .await;
     if let Err(error) = recorded {
         // The lease expires and the delivery is attempted again: delivered at
         // least once, never lost.
         tracing::error!(%error, delivery = delivery.id, "cannot record delivery outcome");
     }
+}
+
+/// How long an instance may fail without a success before it is skipped: the
+/// same span a delivery is retried for.
+fn unavailable_after(ctx: &Kuvend) -> ChronoDuration {
+    ChronoDuration::hours(i64::from(ctx.settings.federation.delivery_give_up_hours))
 }
 
 async fn record_failure(
@@ -117,8 +149,7 @@ async fn record_failure(
     let delivery = &claimed.delivery;
     let wait = backoff(delivery.attempts);
     let next = now() + ChronoDuration::from_std(wait).unwrap_or(ChronoDuration::hours(6));
-    let deadline = delivery.created_at
-        + ChronoDuration::hours(i64::from(ctx.settings.federation.delivery_give_up_hours));
+    let deadline = delivery.created_at + unavailable_after(ctx);
     let give_up = is_final || next > deadline;
     tracing::info!(inbox = %delivery.inbox_url, %error, give_up, "delivery failed");
     let mut conn = ctx.db.conn().await?;

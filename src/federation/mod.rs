@@ -4,6 +4,7 @@
 pub mod actors;
 pub mod client;
 pub mod keys;
+pub mod notes;
 pub mod protocol;
 pub mod signatures;
 pub mod urls;

@@ -45,6 +45,18 @@ impl Urls {
     pub fn featured(&self, username: &str) -> Url {
         self.url(&format!("/users/{username}/collections/featured"))
     }
+    /// A post's id.
+    pub fn post(&self, username: &str, id: i64) -> Url {
+        self.url(&format!("/users/{username}/statuses/{id}"))
+    }
+    /// A post's HTML page.
+    pub fn post_page(&self, username: &str, id: i64) -> Url {
+        self.url(&format!("/@{username}/{id}"))
+    }
+    /// The page of local posts with a hashtag.
+    pub fn tag(&self, tag: &str) -> Url {
+        self.url(&format!("/tags/{tag}"))
+    }
     /// The HTML profile page.
     pub fn profile(&self, username: &str) -> Url {
         self.url(&format!("/@{username}"))

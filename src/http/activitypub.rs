@@ -14,6 +14,7 @@ use crate::{
         ServiceError,
         documents::{self, CollectionDocument, CollectionKind},
         inbox::{self, InboxOutcome, InboxRequest},
+        posts,
     },
 };
 use axum::{
@@ -66,12 +67,48 @@ async fn collection(
     )
 }
 
+#[derive(Deserialize)]
+pub struct OutboxQuery {
+    page: Option<String>,
+    max_id: Option<i64>,
+}
+
 pub async fn outbox(
     data: FedData,
     Path(username): Path<String>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<OutboxQuery>,
 ) -> ApiResult<Response> {
-    collection(data, username, CollectionKind::Outbox, q.page).await
+    let document = documents::outbox(&data, &username, q.page.is_some(), q.max_id).await?;
+    Ok(activity_json(&WithContext::new(
+        activity_context(),
+        document,
+    )))
+}
+
+/// A post's ActivityPub document. Followers-only and direct posts need a
+/// signed request by an actor they are addressed to; to anyone else they do
+/// not exist (404). A deleted post answers 410 with a Tombstone.
+pub async fn post(
+    data: FedData,
+    Path((username, id)): Path<(String, i64)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if !wants_activity_json(&headers) {
+        return Ok(Redirect::to(&format!("/@{username}/{id}")).into_response());
+    }
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    let view = posts::local_post_for(&data, &username, id, viewer.as_ref()).await?;
+    if view.post.deleted_at.is_some() {
+        let tombstone =
+            crate::federation::notes::tombstone(&view.post).map_err(ServiceError::from)?;
+        let mut response = activity_json(&WithContext::new(activity_context(), tombstone));
+        *response.status_mut() = StatusCode::GONE;
+        return Ok(response);
+    }
+    let note = posts::note_document(&data, &view)?;
+    Ok(activity_json(&WithContext::new(activity_context(), note)))
 }
 
 pub async fn followers(

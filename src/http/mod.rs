@@ -39,7 +39,10 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
             "/users/{username}/collections/featured",
             get(activitypub::featured),
         )
+        .route("/users/{username}/statuses/{id}", get(activitypub::post))
+        .route("/tags/{tag}", get(pages::tag))
         .route("/{profile}", get(pages::profile))
+        .route("/{profile}/{id}", get(pages::post))
         .fallback(pages::not_found)
         .layer(FederationMiddleware::new(config))
 }

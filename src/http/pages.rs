@@ -1,20 +1,26 @@
 //! HTML pages for people: the instance's front page and organisation profiles.
 
-use super::{activity_json, error::ApiResult, wants_activity_json};
+use super::{
+    activity_json,
+    error::{ApiError, ApiResult},
+    wants_activity_json,
+};
 use crate::{
     federation::{
         FedData,
         protocol::{WithContext, actor_context},
     },
-    service::{ServiceError, documents, orgs},
+    service::{ServiceError, documents, orgs, posts, text},
+    storage::models::{ActorRow, PostRow},
 };
 use axum::{
     Json,
-    extract::Path,
+    extract::{OriginalUri, Path, Query},
     http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Response},
 };
 use minijinja::{Environment, context};
+use serde::Deserialize;
 use serde_json::json;
 use std::sync::OnceLock;
 
@@ -27,6 +33,12 @@ fn templates() -> &'static Environment<'static> {
             ("base.html", include_str!("../../templates/base.html")),
             ("index.html", include_str!("../../templates/index.html")),
             ("profile.html", include_str!("../../templates/profile.html")),
+            ("post.html", include_str!("../../templates/post.html")),
+            (
+                "post_card.html",
+                include_str!("../../templates/post_card.html"),
+            ),
+            ("tag.html", include_str!("../../templates/tag.html")),
         ] {
             if let Err(error) = env.add_template(name, source) {
                 tracing::error!(%error, name, "template does not compile");
@@ -70,10 +82,111 @@ pub async fn index(data: FedData) -> ApiResult<Html<String>> {
     )?)
 }
 
+#[derive(Deserialize)]
+pub struct PageQuery {
+    max_id: Option<i64>,
+}
+
+/// A post as the templates show it.
+fn post_card(post: &PostRow, author: &ActorRow, domain: &str) -> minijinja::Value {
+    let name = if author.display_name.is_empty() {
+        author.username.clone()
+    } else {
+        text::strip_html(&author.display_name)
+    };
+    context! {
+        id => post.id,
+        url => post.url.clone().unwrap_or_else(|| post.ap_id.clone()),
+        author_name => name,
+        author_handle => format!("@{}@{}", author.username, if author.local { domain } else { &author.domain }),
+        author_url => author.profile_url.clone().unwrap_or_else(|| author.ap_id.clone()),
+        summary => post.summary,
+        // Local posts are rendered from escaped text; remote ones were sanitised on arrival.
+        content => minijinja::Value::from_safe_string(post.content.clone()),
+        published => post.published_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        edited => post.edited_at.is_some(),
+        replies => post.replies_count,
+        likes => post.likes_count,
+        boosts => post.boosts_count,
+    }
+}
+
+fn instance_json(data: &FedData) -> serde_json::Value {
+    json!({
+        "name": data.settings.instance.name,
+        "domain": data.settings.instance.domain,
+    })
+}
+
+/// `/@username/ID`: a public post and its thread's public replies.
+pub async fn post(
+    data: FedData,
+    Path((segment, id)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (Some(username), Ok(id)) = (segment.strip_prefix('@'), id.parse::<i64>()) else {
+        return Ok(not_found().await);
+    };
+    if wants_activity_json(&headers) {
+        return super::activitypub::post(
+            data,
+            Path((username.to_string(), id)),
+            OriginalUri(uri),
+            headers,
+        )
+        .await;
+    }
+    let view = posts::local_post_for(&data, username, id, None).await?;
+    if view.post.deleted_at.is_some() {
+        return Err(ApiError::new(StatusCode::GONE, "this post was deleted"));
+    }
+    let domain = &data.settings.instance.domain;
+    let replies: Vec<_> = posts::public_replies(&data, view.post.id)
+        .await?
+        .iter()
+        .map(|(p, a)| post_card(p, a, domain))
+        .collect();
+    Ok(render(
+        "post.html",
+        context! {
+            instance => instance_json(&data),
+            source_url => data.settings.instance.source_url,
+            post => post_card(&view.post, &view.author, domain),
+            replies => replies,
+        },
+    )?
+    .into_response())
+}
+
+/// `/tags/TAG`: local public posts with a hashtag.
+pub async fn tag(
+    data: FedData,
+    Path(tag): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Html<String>> {
+    let domain = &data.settings.instance.domain;
+    let posts: Vec<_> = documents::tagged(&data, &tag, q.max_id)
+        .await?
+        .iter()
+        .map(|(p, a)| post_card(p, a, domain))
+        .collect();
+    Ok(render(
+        "tag.html",
+        context! {
+            instance => instance_json(&data),
+            source_url => data.settings.instance.source_url,
+            tag => tag.to_lowercase(),
+            posts => posts,
+        },
+    )?)
+}
+
 /// `/@username`: the profile page, or the actor document for ActivityPub clients.
 pub async fn profile(
     data: FedData,
     Path(segment): Path<String>,
+    Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Some(username) = segment.strip_prefix('@') else {
@@ -83,7 +196,20 @@ pub async fn profile(
         let document = documents::actor_document(&data, username).await?;
         return Ok(activity_json(&WithContext::new(actor_context(), document)));
     }
-    let view = documents::profile(&data, username).await?;
+    let view = documents::profile(&data, username, q.max_id).await?;
+    let domain = &data.settings.instance.domain;
+    let posts: Vec<_> = view
+        .posts
+        .iter()
+        .map(|p| post_card(p, &view.actor, domain))
+        .collect();
+    let next = (posts.len() as i64 == documents::PAGE_SIZE)
+        .then(|| {
+            view.posts
+                .last()
+                .map(|p| format!("/@{}?max_id={}", view.actor.username, p.id))
+        })
+        .flatten();
     Ok(render(
         "profile.html",
         context! {
@@ -98,6 +224,8 @@ pub async fn profile(
             handle => view.handle,
             followers => view.followers,
             manual_approval => view.actor.manually_approves_followers,
+            posts => posts,
+            next => next,
         },
     )?
     .into_response())

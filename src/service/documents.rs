@@ -1,7 +1,7 @@
 //! Read-only documents: actor documents, WebFinger, NodeInfo, collections and
 //! what the profile page shows.
 
-use super::{ServiceError, ServiceResult, instance::instance_actor_username};
+use super::{ServiceError, ServiceResult, instance::instance_actor_username, posts};
 use crate::{
     context::Kuvend,
     federation::{
@@ -12,7 +12,7 @@ use crate::{
             nodeinfo::*,
         },
     },
-    storage::models::{ActorKind, ActorRow},
+    storage::models::{ActorKind, ActorRow, PostRow, Visibility},
 };
 use serde_json::json;
 use url::Url;
@@ -108,6 +108,7 @@ pub async fn webfinger(ctx: &Kuvend, resource: &str) -> ServiceResult<WebfingerT
 pub async fn nodeinfo(ctx: &Kuvend) -> ServiceResult<NodeInfoJson> {
     let mut conn = ctx.db.conn().await?;
     let organisations = conn.q().count_local_actors(ActorKind::Organization).await?;
+    let local_posts = conn.q().count_local_posts().await?;
     Ok(NodeInfoJson {
         version: "2.1",
         software: NodeInfoSoftwareJson {
@@ -126,7 +127,7 @@ pub async fn nodeinfo(ctx: &Kuvend) -> ServiceResult<NodeInfoJson> {
             users: NodeInfoUsersJson {
                 total: organisations,
             },
-            local_posts: 0,
+            local_posts,
         },
         metadata: json!({
             "nodeName": ctx.settings.instance.name,
@@ -153,7 +154,6 @@ pub fn nodeinfo_links(ctx: &Kuvend) -> NodeInfoLinksJson {
 /// Which collection of an actor.
 #[derive(Debug, Clone, Copy)]
 pub enum CollectionKind {
-    Outbox,
     Followers,
     Following,
 }
@@ -172,14 +172,11 @@ pub async fn collection(
 ) -> ServiceResult<CollectionDocument> {
     let actor = local_actor(ctx, username).await?;
     let id = match kind {
-        CollectionKind::Outbox => ctx.urls.outbox(&actor.username),
         CollectionKind::Followers => ctx.urls.followers(&actor.username),
         CollectionKind::Following => ctx.urls.following(&actor.username),
     };
     let mut conn = ctx.db.conn().await?;
     let total = match kind {
-        // Posts come with the posts issue; the outbox is empty until then.
-        CollectionKind::Outbox => 0,
         CollectionKind::Followers => conn.q().count_followers(actor.id).await?,
         CollectionKind::Following => conn.q().count_following(actor.id).await?,
     };
@@ -201,7 +198,6 @@ pub async fn collection(
     }
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
     let items: Vec<String> = match kind {
-        CollectionKind::Outbox => Vec::new(),
         CollectionKind::Followers => {
             conn.q()
                 .follower_ids_page(actor.id, offset, PAGE_SIZE)
@@ -224,20 +220,93 @@ pub async fn collection(
     }))
 }
 
+/// The outbox: `Create` of the actor's public and unlisted posts, newest
+/// first, paged by `max_id` (Mastodon's form).
+pub async fn outbox(
+    ctx: &Kuvend,
+    username: &str,
+    page: bool,
+    max_id: Option<i64>,
+) -> ServiceResult<serde_json::Value> {
+    let actor = local_actor(ctx, username).await?;
+    let id = ctx.urls.outbox(&actor.username);
+    let visible = [Visibility::Public, Visibility::Unlisted];
+    let total = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().count_posts_by_author(actor.id, &visible).await?
+    };
+    if !page {
+        return Ok(json!({
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{id}?page=true"),
+        }));
+    }
+    let items = posts::outbox_items(ctx, &actor, max_id, PAGE_SIZE).await?;
+    let last_id = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q()
+            .posts_by_author(actor.id, &visible, max_id, PAGE_SIZE)
+            .await?
+            .last()
+            .map(|p| p.id)
+    };
+    let this = match max_id {
+        Some(max) => format!("{id}?page=true&max_id={max}"),
+        None => format!("{id}?page=true"),
+    };
+    let mut document = json!({
+        "id": this,
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": total,
+        "orderedItems": items,
+    });
+    if let (Some(last), true) = (last_id, items.len() as i64 == PAGE_SIZE) {
+        document["next"] = json!(format!("{id}?page=true&max_id={last}"));
+    }
+    Ok(document)
+}
+
 /// What the HTML profile page shows.
 pub struct ProfileView {
     pub actor: ActorRow,
     pub handle: String,
     pub followers: i64,
+    /// Public posts, newest first (one page).
+    pub posts: Vec<PostRow>,
 }
 
-pub async fn profile(ctx: &Kuvend, username: &str) -> ServiceResult<ProfileView> {
+pub async fn profile(
+    ctx: &Kuvend,
+    username: &str,
+    max_id: Option<i64>,
+) -> ServiceResult<ProfileView> {
     let actor = local_actor(ctx, username).await?;
     let mut conn = ctx.db.conn().await?;
     let followers = conn.q().count_followers(actor.id).await?;
+    let posts = conn
+        .q()
+        .posts_by_author(actor.id, &[Visibility::Public], max_id, PAGE_SIZE)
+        .await?;
     Ok(ProfileView {
         handle: format!("@{}@{}", actor.username, ctx.settings.instance.domain),
         actor,
         followers,
+        posts,
     })
+}
+
+/// Local public posts with a hashtag, with their authors, newest first.
+pub async fn tagged(
+    ctx: &Kuvend,
+    tag: &str,
+    max_id: Option<i64>,
+) -> ServiceResult<Vec<(PostRow, ActorRow)>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .local_posts_with_tag(&tag.to_lowercase(), max_id, PAGE_SIZE)
+        .await?)
 }

@@ -4,7 +4,7 @@
 //! applies the activity in one transaction together with the record of its
 //! id, so a repeated delivery changes nothing and a failed one leaves nothing.
 
-use super::{ServiceError, ServiceResult, follows::receive_follow};
+use super::{ServiceError, ServiceResult, follows::receive_follow, posts};
 use crate::{
     context::Kuvend,
     federation::{
@@ -18,7 +18,7 @@ use crate::{
     },
     storage::{
         Q,
-        models::{ActorRow, FollowRow, FollowState, NewActor},
+        models::{ActorRow, FollowRow, FollowState, NewActor, ReactionKind},
     },
     transaction,
 };
@@ -114,6 +114,12 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
         _ => Sender::Fetched(fetch_sender(data, &activity.actor).await?),
     };
     let sender = verify_sender(data, sender, &signature, &signing_string, &activity.actor).await?;
+    // Fetching (an object given by id, missing parents) happens before the
+    // transaction, which must not wait on the network.
+    let note = match activity.kind.as_str() {
+        "Create" => Some(posts::prepare_incoming_note(data, &activity).await?),
+        _ => None,
+    };
 
     let outcome = transaction!(data.db, ServiceError, |q| {
         let actor = match &sender {
@@ -125,6 +131,14 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
             .await?
         {
             return Ok(InboxOutcome::Duplicate);
+        }
+        // It speaks again: deliveries to it resume.
+        q.record_instance_alive(&actor.domain).await?;
+        if let Some(note) = &note {
+            return Ok(applied(
+                posts::receive_note(&mut q, &actor, note).await?,
+                "a note that concerns no one here",
+            ));
         }
         apply(data, &mut q, &actor, &activity).await
     })?;
@@ -176,6 +190,14 @@ async fn verify_sender(
     }
 }
 
+fn applied(done: bool, otherwise: &str) -> InboxOutcome {
+    if done {
+        InboxOutcome::Applied
+    } else {
+        InboxOutcome::Ignored(otherwise.to_string())
+    }
+}
+
 /// Applies an authenticated activity, inside the inbox's transaction.
 async fn apply(
     ctx: &Kuvend,
@@ -223,6 +245,29 @@ async fn apply(
             }
             Ok(InboxOutcome::Applied)
         }
+        "Like" => Ok(applied(
+            posts::receive_reaction(q, actor, activity, ReactionKind::Like).await?,
+            "Like of nothing stored here",
+        )),
+        "Announce" => Ok(applied(
+            posts::receive_reaction(q, actor, activity, ReactionKind::Announce).await?,
+            "Announce of nothing stored here",
+        )),
+        "Delete" => Ok(applied(
+            posts::receive_delete(q, actor, activity).await?,
+            "Delete of nothing stored here",
+        )),
+        "Undo" if matches!(activity.object_type(), Some("Like") | Some("Announce")) => {
+            let kind = if activity.object_type() == Some("Like") {
+                ReactionKind::Like
+            } else {
+                ReactionKind::Announce
+            };
+            Ok(applied(
+                posts::receive_undo_reaction(q, actor, activity, kind).await?,
+                "Undo of an unknown reaction",
+            ))
+        }
         "Undo" => {
             let is_follow = activity.object_type().is_none_or(|t| t == "Follow");
             if !is_follow {
@@ -255,6 +300,10 @@ async fn apply(
             q.upsert_remote_actor(&row).await?;
             Ok(InboxOutcome::Applied)
         }
+        "Update" => Ok(applied(
+            posts::receive_note_update(q, actor, activity).await?,
+            "Update of nothing stored here",
+        )),
         other => Ok(InboxOutcome::Ignored(format!("{other} is not handled yet"))),
     }
 }
@@ -280,4 +329,55 @@ async fn find_follow(
         return Ok(None);
     };
     Ok(q.follow_between(follower.id, followee.id).await?)
+}
+
+/// Authenticates a signed GET (authorized fetch): returns the signing actor,
+/// or None for an unsigned request. A signature that does not verify is an
+/// error, not an anonymous request.
+pub async fn authenticate_fetch(
+    data: &FedData,
+    path_and_query: &str,
+    headers: &HeaderMap,
+) -> ServiceResult<Option<ActorRow>> {
+    if !headers.contains_key("signature") {
+        return Ok(None);
+    }
+    let unauthorized = |e: signatures::SignatureError| ServiceError::Unauthorized(e.to_string());
+    let signature = signatures::parse_signature_header(headers).map_err(unauthorized)?;
+    let signing_string = signatures::check_request(
+        &signature,
+        "GET",
+        path_and_query,
+        headers,
+        None,
+        SystemTime::now(),
+    )
+    .map_err(unauthorized)?;
+    let known = {
+        let mut conn = data.db.conn().await?;
+        conn.q().actor_by_key_id(&signature.key_id).await?
+    };
+    let sender = match known {
+        Some(row) => Sender::Known(row),
+        None => {
+            let owner = signature
+                .key_owner()
+                .ok_or_else(|| ServiceError::Unauthorized("keyId is not a URL".into()))?;
+            Sender::Fetched(fetch_sender(data, &owner).await?)
+        }
+    };
+    let owner = match &sender {
+        Sender::Known(row) => row.ap_id.clone(),
+        Sender::Fetched(new) => new.ap_id.clone(),
+    };
+    let owner =
+        Url::parse(&owner).map_err(|_| ServiceError::Unauthorized("bad key owner".into()))?;
+    let sender = verify_sender(data, sender, &signature, &signing_string, &owner).await?;
+    Ok(Some(match sender {
+        Sender::Known(row) => row,
+        Sender::Fetched(new) => {
+            let mut conn = data.db.conn().await?;
+            conn.q().upsert_remote_actor(&new).await?
+        }
+    }))
 }

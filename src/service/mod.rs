@@ -9,6 +9,8 @@ pub mod follows;
 pub mod inbox;
 pub mod instance;
 pub mod orgs;
+pub mod posts;
+pub mod text;
 
 use crate::{federation::FederationError, storage::StorageError};
 

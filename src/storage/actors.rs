@@ -67,6 +67,15 @@ impl Q<'_> {
             .optional()?))
     }
 
+    pub async fn actor_by_key_id(&mut self, key_id: &str) -> StorageResult<Option<ActorRow>> {
+        on_q!(self, |c| Ok(actors::table
+            .filter(actors::public_key_id.eq(key_id))
+            .select(ActorRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
     /// A local actor by user name, without regard to case.
     pub async fn local_actor_by_username(
         &mut self,

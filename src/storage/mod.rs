@@ -7,6 +7,7 @@ pub mod actors;
 pub mod deliveries;
 pub mod follows;
 pub mod models;
+pub mod posts;
 pub mod schema;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};

@@ -1,6 +1,6 @@
 //! Rows as stored, and the small enums stored as text in them.
 
-use super::schema::{activities, actors, deliveries, follows};
+use super::schema::{activities, actors, deliveries, follows, posts};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -43,6 +43,24 @@ text_enum!(
     FollowState {
         Pending = "pending",
         Accepted = "accepted",
+    }
+);
+
+text_enum!(
+    /// Who may see a post, in Mastodon's four levels.
+    Visibility {
+        Public = "public",
+        Unlisted = "unlisted",
+        Followers = "followers",
+        Direct = "direct",
+    }
+);
+
+text_enum!(
+    /// A reaction to a post.
+    ReactionKind {
+        Like = "like",
+        Announce = "announce",
     }
 );
 
@@ -206,4 +224,48 @@ pub struct NewDelivery {
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = posts)]
+pub struct PostRow {
+    pub id: i64,
+    pub ap_id: String,
+    pub ap_type: String,
+    pub author_id: i64,
+    pub local: bool,
+    pub visibility: String,
+    /// Sanitised HTML.
+    pub content: String,
+    /// What the author typed, for local posts (edits start from it).
+    pub source: Option<String>,
+    /// Content warning.
+    pub summary: Option<String>,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub url: Option<String>,
+    pub in_reply_to_ap_id: Option<String>,
+    pub in_reply_to_id: Option<i64>,
+    /// Addressing as sent or received (JSON arrays of URLs).
+    pub to_json: String,
+    pub cc_json: String,
+    pub replies_count: i64,
+    pub likes_count: i64,
+    pub boosts_count: i64,
+    pub published_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PostRow {
+    pub fn visibility(&self) -> Visibility {
+        Visibility::parse(&self.visibility).unwrap_or(Visibility::Direct)
+    }
+
+    /// Whether anyone, signed in or not, may read it.
+    pub fn is_public(&self) -> bool {
+        matches!(self.visibility(), Visibility::Public | Visibility::Unlisted)
+    }
 }

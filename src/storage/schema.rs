@@ -71,7 +71,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        ap_type -> Text,
+        author_id -> BigInt,
+        local -> Bool,
+        visibility -> Text,
+        content -> Text,
+        source -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        sensitive -> Bool,
+        language -> Nullable<Text>,
+        url -> Nullable<Text>,
+        in_reply_to_ap_id -> Nullable<Text>,
+        in_reply_to_id -> Nullable<BigInt>,
+        to_json -> Text,
+        cc_json -> Text,
+        replies_count -> BigInt,
+        likes_count -> BigInt,
+        boosts_count -> BigInt,
+        published_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag) {
+        post_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    post_mentions (post_id, actor_id) {
+        post_id -> BigInt,
+        actor_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    reactions (id) {
+        id -> BigInt,
+        kind -> Text,
+        actor_id -> BigInt,
+        post_id -> BigInt,
+        activity_ap_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    instances (domain) {
+        domain -> Text,
+        failing_since -> Nullable<Timestamp>,
+        unavailable -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
+diesel::joinable!(posts -> actors (author_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(post_mentions -> posts (post_id));
+diesel::joinable!(reactions -> posts (post_id));
 diesel::joinable!(activities -> actors (actor_id));
 diesel::joinable!(deliveries -> activities (activity_id));
-diesel::allow_tables_to_appear_in_same_query!(actors, follows, activities, deliveries);
+diesel::allow_tables_to_appear_in_same_query!(
+    actors,
+    follows,
+    activities,
+    deliveries,
+    posts,
+    post_tags,
+    post_mentions,
+    reactions,
+    instances
+);

@@ -5,6 +5,7 @@ pub mod activities;
 pub mod actor;
 pub mod collections;
 pub mod nodeinfo;
+pub mod note;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};

@@ -1,0 +1,226 @@
+//! Post rows ↔ Note documents.
+
+use super::{
+    FedData, FederationError,
+    actors::authority,
+    protocol::note::{NoteJson, ObjectActivityJson, PUBLIC, TagJson, TombstoneJson, is_public},
+    urls::Urls,
+};
+use crate::storage::{
+    models::{ActorRow, PostRow, Visibility},
+    now,
+    posts::new_post_id,
+};
+use activitypub_federation::fetch::fetch_object_http;
+use chrono::{DateTime, Utc};
+use url::Url;
+
+fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+fn url(text: &str) -> Result<Url, FederationError> {
+    Url::parse(text).map_err(|_| FederationError::Invalid(format!("{text} is not a URL")))
+}
+
+/// Mastodon's mapping of visibility to addressing, plus mentioned actors.
+pub fn addressing(
+    visibility: Visibility,
+    followers: &str,
+    mentioned: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let mentioned = mentioned.to_vec();
+    match visibility {
+        Visibility::Public => (
+            vec![PUBLIC.into()],
+            [vec![followers.to_string()], mentioned].concat(),
+        ),
+        Visibility::Unlisted => (
+            vec![followers.to_string()],
+            [vec![PUBLIC.into()], mentioned].concat(),
+        ),
+        Visibility::Followers => (vec![followers.to_string()], mentioned),
+        Visibility::Direct => (mentioned, Vec::new()),
+    }
+}
+
+/// The visibility a remote post's addressing expresses.
+pub fn visibility_of(to: &[String], cc: &[String], author_followers: Option<&str>) -> Visibility {
+    if to.iter().any(|u| is_public(u)) {
+        Visibility::Public
+    } else if cc.iter().any(|u| is_public(u)) {
+        Visibility::Unlisted
+    } else if author_followers.is_some_and(|f| to.iter().chain(cc).any(|u| u == f)) {
+        Visibility::Followers
+    } else {
+        Visibility::Direct
+    }
+}
+
+/// The Note for a local post.
+pub fn local_note_json(
+    post: &PostRow,
+    author: &ActorRow,
+    tags: &[String],
+    mentions: &[ActorRow],
+    urls: &Urls,
+) -> Result<NoteJson, FederationError> {
+    let to: Vec<String> = serde_json::from_str(&post.to_json).unwrap_or_default();
+    let cc: Vec<String> = serde_json::from_str(&post.cc_json).unwrap_or_default();
+    let mut tag: Vec<TagJson> = Vec::new();
+    for actor in mentions {
+        tag.push(TagJson {
+            kind: "Mention".into(),
+            href: url(&actor.ap_id)?,
+            name: format!("@{}@{}", actor.username, actor.domain),
+        });
+    }
+    for name in tags {
+        tag.push(TagJson {
+            kind: "Hashtag".into(),
+            href: urls.tag(name),
+            name: format!("#{name}"),
+        });
+    }
+    let content_map = post.language.as_ref().map(|lang| {
+        let mut map = serde_json::Map::new();
+        map.insert(
+            lang.clone(),
+            serde_json::Value::String(post.content.clone()),
+        );
+        map
+    });
+    Ok(NoteJson {
+        id: url(&post.ap_id)?,
+        kind: post.ap_type.clone(),
+        attributed_to: url(&author.ap_id)?,
+        content: post.content.clone(),
+        content_map,
+        summary: post.summary.clone(),
+        sensitive: post.sensitive,
+        in_reply_to: post.in_reply_to_ap_id.as_deref().map(url).transpose()?,
+        published: Some(utc(post.published_at)),
+        updated: post.edited_at.map(utc),
+        url: post.url.as_deref().map(url).transpose()?,
+        to,
+        cc,
+        tag,
+    })
+}
+
+/// Wraps a Note in `Create` or `Update`, addressed as the note is.
+pub fn wrap(
+    kind: &str,
+    id: Url,
+    actor: &ActorRow,
+    note: NoteJson,
+) -> Result<ObjectActivityJson<NoteJson>, FederationError> {
+    Ok(ObjectActivityJson {
+        id,
+        kind: kind.into(),
+        actor: url(&actor.ap_id)?,
+        published: (kind == "Create").then(|| note.published).flatten(),
+        to: note.to.clone(),
+        cc: note.cc.clone(),
+        object: note,
+    })
+}
+
+/// `Delete{Tombstone}` for a post, to the audience it had.
+pub fn delete_activity(
+    post: &PostRow,
+    actor: &ActorRow,
+) -> Result<ObjectActivityJson<TombstoneJson>, FederationError> {
+    let to: Vec<String> = serde_json::from_str(&post.to_json).unwrap_or_default();
+    let cc: Vec<String> = serde_json::from_str(&post.cc_json).unwrap_or_default();
+    Ok(ObjectActivityJson {
+        id: url(&format!("{}#delete", post.ap_id))?,
+        kind: "Delete".into(),
+        actor: url(&actor.ap_id)?,
+        published: None,
+        to,
+        cc,
+        object: tombstone(post)?,
+    })
+}
+
+pub fn tombstone(post: &PostRow) -> Result<TombstoneJson, FederationError> {
+    Ok(TombstoneJson {
+        id: url(&post.ap_id)?,
+        kind: "Tombstone".into(),
+        former_type: Some(post.ap_type.clone()),
+    })
+}
+
+/// Checks a remote Note and turns it into a row: the note must be on its
+/// author's host, and its HTML is sanitised with `sanitize`.
+pub fn remote_post_row(
+    note: &NoteJson,
+    author: &ActorRow,
+    parent: Option<&PostRow>,
+    sanitize: impl Fn(&str) -> String,
+) -> Result<PostRow, FederationError> {
+    if note.attributed_to.as_str() != author.ap_id {
+        return Err(FederationError::Invalid(format!(
+            "note {} is attributed to {}, not to {}",
+            note.id, note.attributed_to, author.ap_id
+        )));
+    }
+    if authority(&note.id) != author.domain {
+        return Err(FederationError::Invalid(format!(
+            "note {} is not on its author's host",
+            note.id
+        )));
+    }
+    let now = now();
+    let visibility = visibility_of(&note.to, &note.cc, author.followers_url.as_deref());
+    let language = note
+        .content_map
+        .as_ref()
+        .and_then(|m| m.keys().next().cloned())
+        .filter(|l| l.len() <= 16);
+    Ok(PostRow {
+        id: new_post_id(),
+        ap_id: note.id.to_string(),
+        ap_type: note.kind.clone(),
+        author_id: author.id,
+        local: false,
+        visibility: visibility.as_str().into(),
+        content: sanitize(&note.content),
+        source: None,
+        summary: note
+            .summary
+            .as_deref()
+            .map(&sanitize)
+            .filter(|s| !s.is_empty()),
+        sensitive: note.sensitive,
+        language,
+        url: note.url.as_ref().map(Url::to_string),
+        in_reply_to_ap_id: note.in_reply_to.as_ref().map(Url::to_string),
+        in_reply_to_id: parent.map(|p| p.id),
+        to_json: serde_json::to_string(&note.to).unwrap_or_else(|_| "[]".into()),
+        cc_json: serde_json::to_string(&note.cc).unwrap_or_else(|_| "[]".into()),
+        replies_count: 0,
+        likes_count: 0,
+        boosts_count: 0,
+        published_at: note.published.map(|p| p.naive_utc()).unwrap_or(now),
+        edited_at: note.updated.map(|u| u.naive_utc()),
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Fetches a remote Note (signed by the instance actor).
+pub async fn fetch_note(id: &Url, data: &FedData) -> Result<NoteJson, FederationError> {
+    let fetched = fetch_object_http::<_, NoteJson>(id, data).await?;
+    if fetched.object.id != fetched.url
+        || authority(&fetched.object.id) != authority(&fetched.object.attributed_to)
+    {
+        return Err(FederationError::Invalid(format!(
+            "note fetched from {} does not match",
+            fetched.url
+        )));
+    }
+    Ok(fetched.object)
+}

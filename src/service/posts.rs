@@ -1,0 +1,820 @@
+//! Posts: organisations write them (CLI now, the client API later); remote
+//! posts, replies and reactions arrive through the inbox.
+
+use super::{
+    ServiceError, ServiceResult,
+    follows::resolve_remote_actor,
+    orgs::organization,
+    text::{self, MentionTarget},
+};
+use crate::{
+    context::Kuvend,
+    federation::{
+        FedData,
+        actors::{ApActor, authority},
+        notes::{addressing, delete_activity, fetch_note, local_note_json, remote_post_row, wrap},
+        protocol::{
+            WithContext,
+            activities::IncomingActivity,
+            activity_context,
+            note::{NoteJson, ObjectActivityJson, PUBLIC},
+        },
+    },
+    storage::{
+        Q,
+        models::{ActorKind, ActorRow, PostRow, ReactionKind, Visibility},
+        now,
+        posts::{PostEdit, new_post_id},
+    },
+    transaction,
+};
+use activitypub_federation::fetch::object_id::ObjectId;
+use serde_json::json;
+use url::Url;
+
+/// The longest post, in characters (Mastodon's default is 500; organisations
+/// write statements).
+pub const MAX_POST_CHARS: usize = 5000;
+
+/// How far up a thread missing parents are fetched, and how many at most.
+const MAX_PARENT_FETCHES: usize = 5;
+
+/// What an organisation posts.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub text: String,
+    pub visibility: Visibility,
+    /// The post replied to: its URL, or the id of a post stored here.
+    pub in_reply_to: Option<String>,
+    pub spoiler: Option<String>,
+    pub language: Option<String>,
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> ServiceError {
+    ServiceError::Internal(e.into())
+}
+
+fn to_body<T: serde::Serialize>(activity: &T) -> ServiceResult<String> {
+    serde_json::to_string(&WithContext::new(activity_context(), activity)).map_err(internal)
+}
+
+fn validate_text(text: &str) -> ServiceResult<()> {
+    if text.trim().is_empty() {
+        return Err(ServiceError::Unprocessable("text must not be empty".into()));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_POST_CHARS {
+        return Err(ServiceError::Unprocessable(format!(
+            "text is {chars} characters long; at most {MAX_POST_CHARS} are allowed"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_language(language: &Option<String>) -> ServiceResult<()> {
+    if let Some(lang) = language {
+        let ok = (2..=8).contains(&lang.len())
+            && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !ok {
+            return Err(ServiceError::Unprocessable(format!(
+                "{lang:?} is not a language code like \"en\" or \"sq\""
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Resolves the mentions written in a text; unknown ones stay plain text.
+async fn resolve_mentions(
+    data: &FedData,
+    text: &str,
+    author: &ActorRow,
+) -> ServiceResult<(Vec<String>, Vec<ActorRow>, Vec<MentionTarget>)> {
+    let (tags, refs) = text::scan(text);
+    let our_domain = data.settings.instance.domain.to_lowercase();
+    let mut actors: Vec<ActorRow> = Vec::new();
+    let mut targets = Vec::new();
+    for mention in refs {
+        let found = match &mention.domain {
+            None => local_actor(data, &mention.username).await?,
+            Some(domain) if *domain == our_domain => local_actor(data, &mention.username).await?,
+            Some(domain) => {
+                match resolve_remote_actor(data, &format!("{}@{domain}", mention.username)).await {
+                    Ok(actor) => Some(actor),
+                    Err(error) => {
+                        tracing::info!(%error, "mention @{}@{domain} not resolved", mention.username);
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(actor) = found {
+            targets.push(MentionTarget {
+                mention,
+                href: actor
+                    .profile_url
+                    .clone()
+                    .unwrap_or_else(|| actor.ap_id.clone()),
+            });
+            if actor.id != author.id && !actors.iter().any(|a| a.id == actor.id) {
+                actors.push(actor);
+            }
+        }
+    }
+    Ok((tags, actors, targets))
+}
+
+async fn local_actor(ctx: &Kuvend, username: &str) -> ServiceResult<Option<ActorRow>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .local_actor_by_username(username)
+        .await?
+        .filter(|a| a.kind() != ActorKind::Application))
+}
+
+/// The inboxes a post of `author` with `visibility` goes to: followers (one
+/// per shared inbox) unless direct, and every mentioned remote actor.
+async fn audience_inboxes(
+    q: &mut Q<'_>,
+    author: &ActorRow,
+    visibility: Visibility,
+    mentions: &[ActorRow],
+) -> crate::storage::StorageResult<Vec<String>> {
+    let mut inboxes = if visibility == Visibility::Direct {
+        Vec::new()
+    } else {
+        q.follower_inboxes(author.id).await?
+    };
+    for actor in mentions.iter().filter(|a| !a.local) {
+        inboxes.push(
+            actor
+                .shared_inbox_url
+                .clone()
+                .unwrap_or_else(|| actor.inbox_url.clone()),
+        );
+    }
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// A stored post by URL (its id or page), or a remote one fetched and stored.
+pub async fn find_or_fetch_post(
+    data: &FedData,
+    reference: &str,
+) -> ServiceResult<(PostRow, ActorRow)> {
+    if let Some(found) = find_stored_post(data, reference).await? {
+        return Ok(found);
+    }
+    let url = Url::parse(reference.trim())
+        .map_err(|_| ServiceError::NotFound(format!("no post {reference:?} here")))?;
+    let note = fetch_note(&url, data)
+        .await
+        .map_err(|e| ServiceError::Unprocessable(format!("cannot fetch {url}: {e}")))?;
+    store_remote_note(data, note, 0)
+        .await?
+        .ok_or_else(|| ServiceError::Unprocessable(format!("{url} cannot be stored")))
+}
+
+/// A stored post by numeric id, id URL or page URL.
+pub async fn find_stored_post(
+    ctx: &Kuvend,
+    reference: &str,
+) -> ServiceResult<Option<(PostRow, ActorRow)>> {
+    let reference = reference.trim();
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let post = if let Ok(id) = reference.parse::<i64>() {
+        q.post_by_id(id).await?
+    } else if let Some(post) = q.post_by_ap_id(reference).await? {
+        Some(post)
+    } else {
+        // A local page URL, /@user/ID.
+        let page_prefix = format!("{}/@", ctx.urls.base());
+        match reference
+            .strip_prefix(&page_prefix)
+            .and_then(|rest| rest.split_once('/'))
+        {
+            Some((_, id)) => match id.parse::<i64>() {
+                Ok(id) => q.post_by_id(id).await?.filter(|p| p.local),
+                Err(_) => None,
+            },
+            None => None,
+        }
+    };
+    let Some(post) = post.filter(|p| p.deleted_at.is_none()) else {
+        return Ok(None);
+    };
+    let author = q.actor_by_id(post.author_id).await?;
+    Ok(Some((post, author)))
+}
+
+async fn find_local_post(ctx: &Kuvend, reference: &str) -> ServiceResult<(PostRow, ActorRow)> {
+    find_stored_post(ctx, reference)
+        .await?
+        .filter(|(p, _)| p.local)
+        .ok_or_else(|| ServiceError::NotFound(format!("no post {reference:?} on this instance")))
+}
+
+/// Stores a fetched remote note (and, up to a bound, the posts it replies to).
+/// Returns None when its author cannot be fetched.
+fn store_remote_note<'a>(
+    data: &'a FedData,
+    note: NoteJson,
+    depth: usize,
+) -> futures::future::BoxFuture<'a, ServiceResult<Option<(PostRow, ActorRow)>>> {
+    Box::pin(async move {
+        if let Some(found) = find_stored_post(data, note.id.as_str()).await? {
+            return Ok(Some(found));
+        }
+        let author: ObjectId<ApActor> = note.attributed_to.clone().into();
+        let Ok(author) = author.dereference(data).await else {
+            return Ok(None);
+        };
+        let author = author.row;
+        let parent = match &note.in_reply_to {
+            Some(parent_url) => match find_stored_post(data, parent_url.as_str()).await? {
+                Some((parent, _)) => Some(parent),
+                None if depth < MAX_PARENT_FETCHES => match fetch_note(parent_url, data).await {
+                    Ok(parent_note) => store_remote_note(data, parent_note, depth + 1)
+                        .await?
+                        .map(|(p, _)| p),
+                    Err(error) => {
+                        tracing::info!(%error, "parent {parent_url} not fetched");
+                        None
+                    }
+                },
+                None => None,
+            },
+            None => None,
+        };
+        let row = remote_post_row(&note, &author, parent.as_ref(), text::sanitize_html)?;
+        let tags = hashtags_of(&note);
+        transaction!(data.db, |q| {
+            if q.post_by_ap_id(&row.ap_id).await?.is_none() {
+                q.insert_post(&row, &tags, &[]).await?;
+                q.adopt_replies(&row).await?;
+            }
+            Ok(())
+        })?;
+        Ok(Some((row, author)))
+    })
+}
+
+fn hashtags_of(note: &NoteJson) -> Vec<String> {
+    let mut tags: Vec<String> = note
+        .tag
+        .iter()
+        .filter(|t| t.kind == "Hashtag")
+        .map(|t| t.name.trim_start_matches('#').to_lowercase())
+        .filter(|t| !t.is_empty() && t.len() <= 100)
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// Posts as an organisation: stores the post and queues `Create{Note}` to its
+/// audience in one transaction.
+pub async fn create_post(
+    data: &FedData,
+    org_username: &str,
+    new: NewPost,
+) -> ServiceResult<PostRow> {
+    let org = organization(data, org_username).await?;
+    validate_text(&new.text)?;
+    validate_language(&new.language)?;
+    let parent = match &new.in_reply_to {
+        Some(reference) => Some(find_or_fetch_post(data, reference).await?),
+        None => None,
+    };
+    let (tags, mut mentions, targets) = resolve_mentions(data, &new.text, &org).await?;
+    if let Some((_, parent_author)) = &parent {
+        if parent_author.id != org.id && !mentions.iter().any(|m| m.id == parent_author.id) {
+            mentions.push(parent_author.clone());
+        }
+    }
+    let urls = &data.urls;
+    let content = text::render(&new.text, &targets, |tag| urls.tag(tag).to_string());
+    let id = new_post_id();
+    let mention_ids: Vec<String> = mentions.iter().map(|m| m.ap_id.clone()).collect();
+    let followers = org.followers_url.clone().unwrap_or_default();
+    let (to, cc) = addressing(new.visibility, &followers, &mention_ids);
+    let now = now();
+    let row = PostRow {
+        id,
+        ap_id: urls.post(&org.username, id).to_string(),
+        ap_type: "Note".into(),
+        author_id: org.id,
+        local: true,
+        visibility: new.visibility.as_str().into(),
+        content,
+        source: Some(new.text.clone()),
+        summary: new
+            .spoiler
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| super::escape_html(&s)),
+        sensitive: new.spoiler.as_ref().is_some_and(|s| !s.trim().is_empty()),
+        language: new.language.clone(),
+        url: Some(urls.post_page(&org.username, id).to_string()),
+        in_reply_to_ap_id: parent.as_ref().map(|(p, _)| p.ap_id.clone()),
+        in_reply_to_id: parent.as_ref().map(|(p, _)| p.id),
+        to_json: serde_json::to_string(&to).map_err(internal)?,
+        cc_json: serde_json::to_string(&cc).map_err(internal)?,
+        replies_count: 0,
+        likes_count: 0,
+        boosts_count: 0,
+        published_at: now,
+        edited_at: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let note = local_note_json(&row, &org, &tags, &mentions, urls)?;
+    let activity_id = Url::parse(&format!("{}/activity", row.ap_id)).map_err(internal)?;
+    let body = to_body(&wrap("Create", activity_id.clone(), &org, note)?)?;
+    let mention_row_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
+    transaction!(data.db, |q| {
+        q.insert_post(&row, &tags, &mention_row_ids).await?;
+        let inboxes = audience_inboxes(&mut q, &org, new.visibility, &mentions).await?;
+        q.enqueue_activity(activity_id.as_str(), "Create", org.id, &body, &inboxes)
+            .await?;
+        Ok(())
+    })?;
+    data.delivery_wakeup.notify_one();
+    Ok(row)
+}
+
+/// Replaces a local post's text; queues `Update{Note}` (with `updated`).
+pub async fn edit_post(data: &FedData, reference: &str, new_text: &str) -> ServiceResult<PostRow> {
+    validate_text(new_text)?;
+    let (post, author) = find_local_post(data, reference).await?;
+    let (tags, mut mentions, targets) = resolve_mentions(data, new_text, &author).await?;
+    {
+        // Whoever the post first addressed keeps receiving it.
+        let mut conn = data.db.conn().await?;
+        for earlier in conn.q().post_mentions(post.id).await? {
+            if !mentions.iter().any(|m| m.id == earlier.id) {
+                mentions.push(earlier);
+            }
+        }
+    }
+    let urls = &data.urls;
+    let edit = PostEdit {
+        content: text::render(new_text, &targets, |tag| urls.tag(tag).to_string()),
+        source: Some(new_text.to_string()),
+        summary: post.summary.clone(),
+        sensitive: post.sensitive,
+        edited_at: now(),
+    };
+    let mut edited = post.clone();
+    edited.content = edit.content.clone();
+    edited.source = edit.source.clone();
+    edited.edited_at = Some(edit.edited_at);
+    let note = local_note_json(&edited, &author, &tags, &mentions, urls)?;
+    let activity_id = Url::parse(&format!(
+        "{}#updates/{}",
+        post.ap_id,
+        edit.edited_at.and_utc().timestamp_millis()
+    ))
+    .map_err(internal)?;
+    let body = to_body(&wrap("Update", activity_id.clone(), &author, note)?)?;
+    let visibility = post.visibility();
+    transaction!(data.db, |q| {
+        q.edit_post(post.id, &edit, &tags).await?;
+        let inboxes = audience_inboxes(&mut q, &author, visibility, &mentions).await?;
+        q.enqueue_activity(activity_id.as_str(), "Update", author.id, &body, &inboxes)
+            .await?;
+        Ok(())
+    })?;
+    data.delivery_wakeup.notify_one();
+    Ok(edited)
+}
+
+/// Deletes a local post: it answers 410 from now on, and `Delete{Tombstone}`
+/// is queued to everyone who received it.
+pub async fn delete_post(ctx: &Kuvend, reference: &str) -> ServiceResult<PostRow> {
+    let (post, author) = find_local_post(ctx, reference).await?;
+    let mentions = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().post_mentions(post.id).await?
+    };
+    let activity = delete_activity(&post, &author)?;
+    let activity_id = activity.id.clone();
+    let body = to_body(&activity)?;
+    let visibility = post.visibility();
+    transaction!(ctx.db, |q| {
+        q.mark_post_deleted(post.id).await?;
+        let inboxes = audience_inboxes(&mut q, &author, visibility, &mentions).await?;
+        q.enqueue_activity(activity_id.as_str(), "Delete", author.id, &body, &inboxes)
+            .await?;
+        Ok(())
+    })?;
+    ctx.delivery_wakeup.notify_one();
+    Ok(post)
+}
+
+/// An organisation likes or boosts a post (anywhere): records the reaction
+/// and queues `Like` (to the author) or `Announce` (to followers and author).
+pub async fn react(
+    data: &FedData,
+    org_username: &str,
+    reference: &str,
+    kind: ReactionKind,
+) -> ServiceResult<PostRow> {
+    let org = organization(data, org_username).await?;
+    let (post, author) = find_or_fetch_post(data, reference).await?;
+    if kind == ReactionKind::Announce && !post.is_public() {
+        return Err(ServiceError::Unprocessable(
+            "only public and unlisted posts can be boosted".into(),
+        ));
+    }
+    let activity_id = data.urls.new_activity();
+    let activity = match kind {
+        ReactionKind::Like => json!({
+            "id": activity_id, "type": "Like", "actor": org.ap_id, "object": post.ap_id,
+            "to": [author.ap_id],
+        }),
+        ReactionKind::Announce => json!({
+            "id": activity_id, "type": "Announce", "actor": org.ap_id, "object": post.ap_id,
+            "published": chrono::Utc::now(),
+            "to": [PUBLIC], "cc": [author.ap_id, org.followers_url],
+        }),
+    };
+    let body = to_body(&activity)?;
+    let kind_name = if kind == ReactionKind::Like {
+        "Like"
+    } else {
+        "Announce"
+    };
+    transaction!(data.db, |q| {
+        if !q
+            .add_reaction(kind, org.id, post.id, activity_id.as_str())
+            .await?
+        {
+            return Ok(());
+        }
+        let inboxes = reaction_inboxes(&mut q, &org, &author, kind).await?;
+        q.enqueue_activity(activity_id.as_str(), kind_name, org.id, &body, &inboxes)
+            .await?;
+        Ok(())
+    })?;
+    data.delivery_wakeup.notify_one();
+    find_stored_post(data, &post.ap_id)
+        .await?
+        .map(|(p, _)| p)
+        .ok_or_else(|| ServiceError::NotFound("post vanished".into()))
+}
+
+/// Withdraws a like or boost: `Undo` of it, to the same audience.
+pub async fn unreact(
+    data: &FedData,
+    org_username: &str,
+    reference: &str,
+    kind: ReactionKind,
+) -> ServiceResult<PostRow> {
+    let org = organization(data, org_username).await?;
+    let (post, author) = find_stored_post(data, reference)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no post {reference:?} here")))?;
+    let earlier = {
+        let mut conn = data.db.conn().await?;
+        conn.q().reaction_activity(kind, org.id, post.id).await?
+    }
+    .ok_or_else(|| ServiceError::NotFound("there is nothing to undo".into()))?;
+    let kind_name = if kind == ReactionKind::Like {
+        "Like"
+    } else {
+        "Announce"
+    };
+    let undo_id = data.urls.new_activity();
+    let body = to_body(&json!({
+        "id": undo_id, "type": "Undo", "actor": org.ap_id,
+        "object": {"id": earlier, "type": kind_name, "actor": org.ap_id, "object": post.ap_id},
+    }))?;
+    transaction!(data.db, |q| {
+        q.remove_reaction(kind, org.id, Some(&earlier), Some(post.id))
+            .await?;
+        let inboxes = reaction_inboxes(&mut q, &org, &author, kind).await?;
+        q.enqueue_activity(undo_id.as_str(), "Undo", org.id, &body, &inboxes)
+            .await?;
+        Ok(())
+    })?;
+    data.delivery_wakeup.notify_one();
+    find_stored_post(data, &post.ap_id)
+        .await?
+        .map(|(p, _)| p)
+        .ok_or_else(|| ServiceError::NotFound("post vanished".into()))
+}
+
+async fn reaction_inboxes(
+    q: &mut Q<'_>,
+    org: &ActorRow,
+    author: &ActorRow,
+    kind: ReactionKind,
+) -> crate::storage::StorageResult<Vec<String>> {
+    let mut inboxes = if kind == ReactionKind::Announce {
+        q.follower_inboxes(org.id).await?
+    } else {
+        Vec::new()
+    };
+    if !author.local {
+        inboxes.push(
+            author
+                .shared_inbox_url
+                .clone()
+                .unwrap_or_else(|| author.inbox_url.clone()),
+        );
+    }
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// A Create's note, fetched if only its id came, with missing parents fetched
+/// and stored. Done before the inbox transaction, as it may use the network.
+pub(crate) async fn prepare_incoming_note(
+    data: &FedData,
+    activity: &IncomingActivity,
+) -> ServiceResult<NoteJson> {
+    let note: NoteJson = match &activity.object {
+        serde_json::Value::String(id) => {
+            let url = Url::parse(id)
+                .map_err(|_| ServiceError::BadRequest("object is not a URL".into()))?;
+            fetch_note(&url, data)
+                .await
+                .map_err(|e| ServiceError::Unprocessable(e.to_string()))?
+        }
+        object => serde_json::from_value(object.clone())
+            .map_err(|e| ServiceError::BadRequest(format!("object is not a Note: {e}")))?,
+    };
+    if note.attributed_to != activity.actor {
+        return Err(ServiceError::Unauthorized(format!(
+            "{} cannot create a note attributed to {}",
+            activity.actor, note.attributed_to
+        )));
+    }
+    if authority(&note.id) != authority(&activity.actor) {
+        return Err(ServiceError::Unauthorized(format!(
+            "note {} is not on its author's host",
+            note.id
+        )));
+    }
+    if let Some(parent) = &note.in_reply_to {
+        if find_stored_post(data, parent.as_str()).await?.is_none() {
+            match fetch_note(parent, data).await {
+                Ok(parent_note) => {
+                    store_remote_note(data, parent_note, 1).await?;
+                }
+                Err(error) => tracing::info!(%error, "parent {parent} not fetched"),
+            }
+        }
+    }
+    Ok(note)
+}
+
+/// Stores an incoming note if it concerns this instance: its author is
+/// followed here, it replies to a local post, or it mentions a local actor.
+pub(crate) async fn receive_note(
+    q: &mut Q<'_>,
+    author: &ActorRow,
+    note: &NoteJson,
+) -> ServiceResult<bool> {
+    if q.post_by_ap_id(note.id.as_str()).await?.is_some() {
+        return Ok(false);
+    }
+    let parent = match &note.in_reply_to {
+        Some(url) => q.post_by_ap_id(url.as_str()).await?,
+        None => None,
+    };
+    let mut local_mentions = Vec::new();
+    for tag in note.tag.iter().filter(|t| t.kind == "Mention") {
+        if let Some(actor) = q.actor_by_ap_id(tag.href.as_str()).await? {
+            if actor.local {
+                local_mentions.push(actor.id);
+            }
+        }
+    }
+    for addressed in note.to.iter().chain(&note.cc) {
+        if let Some(actor) = q.actor_by_ap_id(addressed).await? {
+            if actor.local && !local_mentions.contains(&actor.id) {
+                local_mentions.push(actor.id);
+            }
+        }
+    }
+    let relevant = parent.as_ref().is_some_and(|p| p.local)
+        || !local_mentions.is_empty()
+        || q.has_local_follower(author.id).await?;
+    if !relevant {
+        return Ok(false);
+    }
+    let row = remote_post_row(note, author, parent.as_ref(), text::sanitize_html)
+        .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
+    q.insert_post(&row, &hashtags_of(note), &local_mentions)
+        .await?;
+    q.adopt_replies(&row).await?;
+    Ok(true)
+}
+
+/// Applies an `Update` of a note by its author.
+pub(crate) async fn receive_note_update(
+    q: &mut Q<'_>,
+    author: &ActorRow,
+    activity: &IncomingActivity,
+) -> ServiceResult<bool> {
+    let note: NoteJson = serde_json::from_value(activity.object.clone())
+        .map_err(|e| ServiceError::BadRequest(format!("object is not a Note: {e}")))?;
+    let Some(post) = q.post_by_ap_id(note.id.as_str()).await? else {
+        return Ok(false);
+    };
+    if post.author_id != author.id || note.attributed_to.as_str() != author.ap_id {
+        return Err(ServiceError::Unauthorized(
+            "only the author can update a post".into(),
+        ));
+    }
+    let edit = PostEdit {
+        content: text::sanitize_html(&note.content),
+        source: None,
+        summary: note
+            .summary
+            .as_deref()
+            .map(text::sanitize_html)
+            .filter(|s| !s.is_empty()),
+        sensitive: note.sensitive,
+        edited_at: note.updated.map(|u| u.naive_utc()).unwrap_or_else(now),
+    };
+    q.edit_post(post.id, &edit, &hashtags_of(&note)).await?;
+    Ok(true)
+}
+
+/// Applies a `Delete`: of the sending actor itself (its content goes), or of
+/// one of its posts.
+pub(crate) async fn receive_delete(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    activity: &IncomingActivity,
+) -> ServiceResult<bool> {
+    let Some(object) = activity.object_id() else {
+        return Err(ServiceError::BadRequest("Delete without object".into()));
+    };
+    if object == activity.actor {
+        q.delete_actor(actor.id).await?;
+        return Ok(true);
+    }
+    let Some(post) = q.post_by_ap_id(object.as_str()).await? else {
+        return Ok(false);
+    };
+    if post.author_id != actor.id {
+        return Err(ServiceError::Unauthorized(
+            "only the author can delete a post".into(),
+        ));
+    }
+    q.mark_post_deleted(post.id).await?;
+    Ok(true)
+}
+
+/// Records a `Like` or `Announce` of a post stored here.
+pub(crate) async fn receive_reaction(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    activity: &IncomingActivity,
+    kind: ReactionKind,
+) -> ServiceResult<bool> {
+    let Some(object) = activity.object_id() else {
+        return Err(ServiceError::BadRequest(format!(
+            "{} without object",
+            activity.kind
+        )));
+    };
+    let Some(post) = q.post_by_ap_id(object.as_str()).await? else {
+        return Ok(false);
+    };
+    if post.deleted_at.is_some() || (kind == ReactionKind::Announce && !post.is_public()) {
+        return Ok(false);
+    }
+    if !post.is_public() && !q.may_read(&post, actor.id).await? {
+        return Ok(false);
+    }
+    Ok(
+        q.add_reaction(kind, actor.id, post.id, activity.id.as_str())
+            .await?,
+    )
+}
+
+/// Applies `Undo` of a `Like` or `Announce`.
+pub(crate) async fn receive_undo_reaction(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    activity: &IncomingActivity,
+    kind: ReactionKind,
+) -> ServiceResult<bool> {
+    let Some(reaction_id) = activity.object_id() else {
+        return Err(ServiceError::BadRequest("Undo without object".into()));
+    };
+    Ok(
+        q.remove_reaction(kind, actor.id, Some(reaction_id.as_str()), None)
+            .await?
+            .is_some(),
+    )
+}
+
+/// What the post page and the ActivityPub document of a post need.
+pub struct PostView {
+    pub post: PostRow,
+    pub author: ActorRow,
+    pub tags: Vec<String>,
+    pub mentions: Vec<ActorRow>,
+}
+
+/// A local post for `viewer` (None: anonymous). Non-public posts are only for
+/// the followers or mentioned actors they are addressed to; everyone else gets
+/// "not found", so their existence does not leak.
+pub async fn local_post_for(
+    ctx: &Kuvend,
+    username: &str,
+    id: i64,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<PostView> {
+    let not_found = || ServiceError::NotFound("no such post".into());
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let post = q
+        .post_by_id(id)
+        .await?
+        .filter(|p| p.local)
+        .ok_or_else(not_found)?;
+    let author = q.actor_by_id(post.author_id).await?;
+    if author.username_key != username.to_lowercase() {
+        return Err(not_found());
+    }
+    if !post.is_public() {
+        let allowed = match viewer {
+            Some(viewer) => viewer.id == author.id || q.may_read(&post, viewer.id).await?,
+            None => false,
+        };
+        if !allowed {
+            return Err(not_found());
+        }
+    }
+    let tags = q.post_tags(post.id).await?;
+    let mentions = q.post_mentions(post.id).await?;
+    Ok(PostView {
+        post,
+        author,
+        tags,
+        mentions,
+    })
+}
+
+/// The Note document of a post view.
+pub fn note_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<NoteJson> {
+    Ok(local_note_json(
+        &view.post,
+        &view.author,
+        &view.tags,
+        &view.mentions,
+        &ctx.urls,
+    )?)
+}
+
+/// The public replies to a post, oldest first.
+pub async fn public_replies(ctx: &Kuvend, post_id: i64) -> ServiceResult<Vec<(PostRow, ActorRow)>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .replies(post_id)
+        .await?
+        .into_iter()
+        .filter(|(p, _)| p.is_public())
+        .collect())
+}
+
+/// An organisation's outbox page: `Create` of its public and unlisted posts.
+pub async fn outbox_items(
+    ctx: &Kuvend,
+    author: &ActorRow,
+    max_id: Option<i64>,
+    limit: i64,
+) -> ServiceResult<Vec<ObjectActivityJson<NoteJson>>> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let posts = q
+        .posts_by_author(
+            author.id,
+            &[Visibility::Public, Visibility::Unlisted],
+            max_id,
+            limit,
+        )
+        .await?;
+    let mut items = Vec::new();
+    for post in posts {
+        let tags = q.post_tags(post.id).await?;
+        let mentions = q.post_mentions(post.id).await?;
+        let note = local_note_json(&post, author, &tags, &mentions, &ctx.urls)?;
+        let id = Url::parse(&format!("{}/activity", post.ap_id)).map_err(internal)?;
+        items.push(wrap("Create", id, author, note)?);
+    }
+    Ok(items)
+}

@@ -1,0 +1,514 @@
+//! Posts, their tags and mentions, reactions, and instance health.
+
+use super::{
+    Q, StorageResult,
+    models::{ActorRow, PostRow, ReactionKind, Visibility},
+    now, on_q,
+    schema::{actors, follows, instances, post_mentions, post_tags, posts, reactions},
+};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+/// A new post id: milliseconds since the epoch in the high bits and 16 random
+/// bits below, so ids sort by time (as Mastodon's do, for its client API) and
+/// several processes can assign them without coordination.
+pub fn new_post_id() -> i64 {
+    let millis = chrono::Utc::now().timestamp_millis().max(0);
+    (millis << 16) | i64::from(rand::random::<u16>())
+}
+
+/// Changes to a stored post's text.
+#[derive(Debug, Clone)]
+pub struct PostEdit {
+    pub content: String,
+    pub source: Option<String>,
+    pub summary: Option<String>,
+    pub sensitive: bool,
+    pub edited_at: NaiveDateTime,
+}
+
+impl Q<'_> {
+    pub async fn insert_post(
+        &mut self,
+        post: &PostRow,
+        tags: &[String],
+        mentions: &[i64],
+    ) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::insert_into(posts::table)
+                .values(post)
+                .execute(c)
+                .await?;
+            for tag in tags {
+                diesel::insert_into(post_tags::table)
+                    .values((post_tags::post_id.eq(post.id), post_tags::tag.eq(tag)))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+            }
+            for actor_id in mentions {
+                diesel::insert_into(post_mentions::table)
+                    .values((
+                        post_mentions::post_id.eq(post.id),
+                        post_mentions::actor_id.eq(actor_id),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+            }
+            if let Some(parent) = post.in_reply_to_id {
+                diesel::update(posts::table.find(parent))
+                    .set(posts::replies_count.eq(posts::replies_count + 1))
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Replaces a post's text and its tags.
+    pub async fn edit_post(
+        &mut self,
+        id: i64,
+        edit: &PostEdit,
+        tags: &[String],
+    ) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::update(posts::table.find(id))
+                .set((
+                    posts::content.eq(&edit.content),
+                    posts::source.eq(&edit.source),
+                    posts::summary.eq(&edit.summary),
+                    posts::sensitive.eq(edit.sensitive),
+                    posts::edited_at.eq(Some(edit.edited_at)),
+                    posts::updated_at.eq(now()),
+                ))
+                .execute(c)
+                .await?;
+            diesel::delete(post_tags::table.filter(post_tags::post_id.eq(id)))
+                .execute(c)
+                .await?;
+            for tag in tags {
+                diesel::insert_into(post_tags::table)
+                    .values((post_tags::post_id.eq(id), post_tags::tag.eq(tag)))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Marks a post deleted and drops its text: its id then answers 410.
+    pub async fn mark_post_deleted(&mut self, id: i64) -> StorageResult<()> {
+        let now = now();
+        on_q!(self, |c| {
+            diesel::update(posts::table.find(id))
+                .set((
+                    posts::deleted_at.eq(Some(now)),
+                    posts::content.eq(""),
+                    posts::source.eq(None::<String>),
+                    posts::summary.eq(None::<String>),
+                    posts::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            diesel::delete(post_tags::table.filter(post_tags::post_id.eq(id)))
+                .execute(c)
+                .await?;
+            diesel::delete(reactions::table.filter(reactions::post_id.eq(id)))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn post_by_id(&mut self, id: i64) -> StorageResult<Option<PostRow>> {
+        on_q!(self, |c| Ok(posts::table
+            .find(id)
+            .select(PostRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    pub async fn post_by_ap_id(&mut self, ap_id: &str) -> StorageResult<Option<PostRow>> {
+        on_q!(self, |c| Ok(posts::table
+            .filter(posts::ap_id.eq(ap_id))
+            .select(PostRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// Posts of an author with one of `visibilities`, newest first, older than `max_id`.
+    pub async fn posts_by_author(
+        &mut self,
+        author_id: i64,
+        visibilities: &[Visibility],
+        max_id: Option<i64>,
+        limit: i64,
+    ) -> StorageResult<Vec<PostRow>> {
+        let visibilities: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
+        on_q!(self, |c| Ok(posts::table
+            .filter(posts::author_id.eq(author_id))
+            .filter(posts::visibility.eq_any(&visibilities))
+            .filter(posts::deleted_at.is_null())
+            .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
+            .order(posts::id.desc())
+            .limit(limit)
+            .select(PostRow::as_select())
+            .load(c)
+            .await?))
+    }
+
+    pub async fn count_posts_by_author(
+        &mut self,
+        author_id: i64,
+        visibilities: &[Visibility],
+    ) -> StorageResult<i64> {
+        let visibilities: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
+        on_q!(self, |c| Ok(posts::table
+            .filter(posts::author_id.eq(author_id))
+            .filter(posts::visibility.eq_any(&visibilities))
+            .filter(posts::deleted_at.is_null())
+            .count()
+            .get_result(c)
+            .await?))
+    }
+
+    pub async fn count_local_posts(&mut self) -> StorageResult<i64> {
+        on_q!(self, |c| Ok(posts::table
+            .filter(posts::local.eq(true))
+            .filter(posts::deleted_at.is_null())
+            .count()
+            .get_result(c)
+            .await?))
+    }
+
+    /// Direct replies to a post with their authors, oldest first.
+    pub async fn replies(&mut self, post_id: i64) -> StorageResult<Vec<(PostRow, ActorRow)>> {
+        on_q!(self, |c| Ok(posts::table
+            .inner_join(actors::table)
+            .filter(posts::in_reply_to_id.eq(post_id))
+            .filter(posts::deleted_at.is_null())
+            .order(posts::id.asc())
+            .select((PostRow::as_select(), ActorRow::as_select()))
+            .load(c)
+            .await?))
+    }
+
+    /// Links stored replies that arrived before their parent.
+    pub async fn adopt_replies(&mut self, parent: &PostRow) -> StorageResult<()> {
+        on_q!(self, |c| {
+            let adopted = diesel::update(
+                posts::table
+                    .filter(posts::in_reply_to_ap_id.eq(&parent.ap_id))
+                    .filter(posts::in_reply_to_id.is_null()),
+            )
+            .set(posts::in_reply_to_id.eq(Some(parent.id)))
+            .execute(c)
+            .await?;
+            if adopted > 0 {
+                diesel::update(posts::table.find(parent.id))
+                    .set(posts::replies_count.eq(posts::replies_count + adopted as i64))
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Local public posts with a tag, newest first.
+    pub async fn local_posts_with_tag(
+        &mut self,
+        tag: &str,
+        max_id: Option<i64>,
+        limit: i64,
+    ) -> StorageResult<Vec<(PostRow, ActorRow)>> {
+        on_q!(self, |c| Ok(posts::table
+            .inner_join(post_tags::table)
+            .inner_join(actors::table)
+            .filter(post_tags::tag.eq(tag))
+            .filter(posts::local.eq(true))
+            .filter(posts::visibility.eq(Visibility::Public.as_str()))
+            .filter(posts::deleted_at.is_null())
+            .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
+            .order(posts::id.desc())
+            .limit(limit)
+            .select((PostRow::as_select(), ActorRow::as_select()))
+            .load(c)
+            .await?))
+    }
+
+    pub async fn post_tags(&mut self, post_id: i64) -> StorageResult<Vec<String>> {
+        on_q!(self, |c| Ok(post_tags::table
+            .filter(post_tags::post_id.eq(post_id))
+            .order(post_tags::tag.asc())
+            .select(post_tags::tag)
+            .load(c)
+            .await?))
+    }
+
+    pub async fn post_mentions(&mut self, post_id: i64) -> StorageResult<Vec<ActorRow>> {
+        on_q!(self, |c| Ok(post_mentions::table
+            .inner_join(actors::table.on(actors::id.eq(post_mentions::actor_id)))
+            .filter(post_mentions::post_id.eq(post_id))
+            .order(actors::id.asc())
+            .select(ActorRow::as_select())
+            .load(c)
+            .await?))
+    }
+
+    /// Whether `actor_id` may read a followers-only or direct post: it is
+    /// mentioned, or (followers-only) follows the author.
+    pub async fn may_read(&mut self, post: &PostRow, actor_id: i64) -> StorageResult<bool> {
+        let author = post.author_id;
+        let post_id = post.id;
+        let followers_only = post.visibility() == Visibility::Followers;
+        on_q!(self, |c| {
+            let mentioned: i64 = post_mentions::table
+                .filter(post_mentions::post_id.eq(post_id))
+                .filter(post_mentions::actor_id.eq(actor_id))
+                .count()
+                .get_result(c)
+                .await?;
+            if mentioned > 0 {
+                return Ok(true);
+            }
+            if !followers_only {
+                return Ok(false);
+            }
+            let following: i64 = follows::table
+                .filter(follows::follower_id.eq(actor_id))
+                .filter(follows::followee_id.eq(author))
+                .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
+                .count()
+                .get_result(c)
+                .await?;
+            Ok(following > 0)
+        })
+    }
+
+    /// Whether any local actor follows `actor_id` (accepted).
+    pub async fn has_local_follower(&mut self, actor_id: i64) -> StorageResult<bool> {
+        on_q!(self, |c| {
+            let n: i64 = follows::table
+                .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+                .filter(follows::followee_id.eq(actor_id))
+                .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
+                .filter(actors::local.eq(true))
+                .count()
+                .get_result(c)
+                .await?;
+            Ok(n > 0)
+        })
+    }
+
+    /// Deletes everything an actor posted (an account deletion).
+    pub async fn delete_actor(&mut self, actor_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::delete(actors::table.find(actor_id))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Records a reaction; false if it was there already (same activity, or the
+    /// same actor reacting the same way to the same post).
+    pub async fn add_reaction(
+        &mut self,
+        kind: ReactionKind,
+        actor_id: i64,
+        post_id: i64,
+        activity_ap_id: &str,
+    ) -> StorageResult<bool> {
+        let now = now();
+        let inserted = on_q!(self, |c| {
+            diesel::insert_into(reactions::table)
+                .values((
+                    reactions::kind.eq(kind.as_str()),
+                    reactions::actor_id.eq(actor_id),
+                    reactions::post_id.eq(post_id),
+                    reactions::activity_ap_id.eq(activity_ap_id),
+                    reactions::created_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)
+                .await?
+        });
+        if inserted == 1 {
+            self.bump_reaction_count(kind, post_id, 1).await?;
+        }
+        Ok(inserted == 1)
+    }
+
+    /// Removes a reaction by the activity that made it (Undo), or by
+    /// (kind, actor, post); returns the post it was on.
+    pub async fn remove_reaction(
+        &mut self,
+        kind: ReactionKind,
+        actor_id: i64,
+        activity_ap_id: Option<&str>,
+        post_id: Option<i64>,
+    ) -> StorageResult<Option<i64>> {
+        let found: Option<(i64, i64)> = on_q!(self, |c| {
+            let mut query = reactions::table
+                .filter(reactions::kind.eq(kind.as_str()))
+                .filter(reactions::actor_id.eq(actor_id))
+                .into_boxed();
+            if let Some(id) = activity_ap_id {
+                query = query.filter(reactions::activity_ap_id.eq(id));
+            }
+            if let Some(post) = post_id {
+                query = query.filter(reactions::post_id.eq(post));
+            }
+            query
+                .select((reactions::id, reactions::post_id))
+                .first(c)
+                .await
+                .optional()?
+        });
+        let Some((id, post)) = found else {
+            return Ok(None);
+        };
+        on_q!(self, |c| diesel::delete(reactions::table.find(id))
+            .execute(c)
+            .await?);
+        self.bump_reaction_count(kind, post, -1).await?;
+        Ok(Some(post))
+    }
+
+    /// The activity id of `actor_id`'s reaction of `kind` on a post.
+    pub async fn reaction_activity(
+        &mut self,
+        kind: ReactionKind,
+        actor_id: i64,
+        post_id: i64,
+    ) -> StorageResult<Option<String>> {
+        on_q!(self, |c| Ok(reactions::table
+            .filter(reactions::kind.eq(kind.as_str()))
+            .filter(reactions::actor_id.eq(actor_id))
+            .filter(reactions::post_id.eq(post_id))
+            .select(reactions::activity_ap_id)
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// Inboxes of the accepted followers of an actor, each instance's shared
+    /// inbox once when it has one.
+    pub async fn follower_inboxes(&mut self, followee_id: i64) -> StorageResult<Vec<String>> {
+        let rows: Vec<(String, Option<String>)> = on_q!(self, |c| follows::table
+            .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+            .filter(follows::followee_id.eq(followee_id))
+            .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
+            .filter(actors::local.eq(false))
+            .select((actors::inbox_url, actors::shared_inbox_url))
+            .load(c)
+            .await?);
+        let mut inboxes: Vec<String> = rows
+            .into_iter()
+            .map(|(inbox, shared)| shared.unwrap_or(inbox))
+            .collect();
+        inboxes.sort();
+        inboxes.dedup();
+        Ok(inboxes)
+    }
+
+    /// Notes that delivery to `domain` failed; it becomes unavailable once it has
+    /// failed without a success for longer than `unavailable_after`.
+    pub async fn record_instance_failure(
+        &mut self,
+        domain: &str,
+        unavailable_after: chrono::Duration,
+    ) -> StorageResult<()> {
+        let now = now();
+        on_q!(self, |c| {
+            diesel::insert_into(instances::table)
+                .values((
+                    instances::domain.eq(domain),
+                    instances::failing_since.eq(Some(now)),
+                    instances::unavailable.eq(false),
+                    instances::updated_at.eq(now),
+                ))
+                .on_conflict(instances::domain)
+                .do_update()
+                .set(instances::updated_at.eq(now))
+                .execute(c)
+                .await?;
+            diesel::update(
+                instances::table
+                    .filter(instances::domain.eq(domain))
+                    .filter(instances::failing_since.is_null()),
+            )
+            .set(instances::failing_since.eq(Some(now)))
+            .execute(c)
+            .await?;
+            diesel::update(
+                instances::table
+                    .filter(instances::domain.eq(domain))
+                    .filter(instances::failing_since.lt(now - unavailable_after)),
+            )
+            .set(instances::unavailable.eq(true))
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Clears an instance's failure record: a delivery succeeded, or it sent us
+    /// something.
+    pub async fn record_instance_alive(&mut self, domain: &str) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::update(instances::table.filter(instances::domain.eq(domain)))
+                .set((
+                    instances::failing_since.eq(None::<NaiveDateTime>),
+                    instances::unavailable.eq(false),
+                    instances::updated_at.eq(now()),
+                ))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn instance_unavailable(&mut self, domain: &str) -> StorageResult<bool> {
+        on_q!(self, |c| Ok(instances::table
+            .filter(instances::domain.eq(domain))
+            .select(instances::unavailable)
+            .first::<bool>(c)
+            .await
+            .optional()?
+            .unwrap_or(false)))
+    }
+
+    /// Adds `delta` to a post's like or boost count.
+    async fn bump_reaction_count(
+        &mut self,
+        kind: ReactionKind,
+        post: i64,
+        delta: i64,
+    ) -> StorageResult<()> {
+        on_q!(self, |c| {
+            let target = posts::table.find(post);
+            match kind {
+                ReactionKind::Like => {
+                    diesel::update(target)
+                        .set(posts::likes_count.eq(posts::likes_count + delta))
+                        .execute(c)
+                        .await?
+                }
+                ReactionKind::Announce => {
+                    diesel::update(target)
+                        .set(posts::boosts_count.eq(posts::boosts_count + delta))
+                        .execute(c)
+                        .await?
+                }
+            };
+            Ok(())
+        })
+    }
+}
