@@ -119,7 +119,11 @@ pub fn wrap(
         id,
         kind: kind.into(),
         actor: url(&actor.ap_id)?,
-        published: (kind == "Create").then(|| note.published).flatten(),
+        published: if kind == "Create" {
+            note.published
+        } else {
+            None
+        },
         to: note.to.clone(),
         cc: note.cc.clone(),
         object: note,
