@@ -153,8 +153,7 @@ pub fn sanitize_html(html: &str) -> String {
                     "li",
                     "blockquote",
                 ])
-                .add_tag_attributes("a", ["href", "class", "target"])
-                .add_tag_attributes("span", ["class"])
+                .add_tag_attributes("a", ["href", "target"])
                 .add_tag_attributes("ol", ["start", "reversed"])
                 .add_allowed_classes("a", ["mention", "hashtag", "u-url", "status-link"])
                 .add_allowed_classes("span", ["h-card", "invisible", "ellipsis"])

@@ -235,3 +235,79 @@ pub fn temp_dir() -> tempfile::TempDir {
 pub fn path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().to_path_buf()
 }
+
+impl TestInstance {
+    pub async fn post(&self, ap_id: &str) -> Option<kuvend::storage::models::PostRow> {
+        let mut conn = self.ctx().db.conn().await.expect("conn");
+        conn.q().post_by_ap_id(ap_id).await.expect("query")
+    }
+
+    /// Inboxes an activity of this instance was queued for.
+    pub async fn delivery_inboxes(&self, activity_ap_id: &str) -> Vec<String> {
+        let mut conn = self.ctx().db.conn().await.expect("conn");
+        let mut inboxes: Vec<String> = conn
+            .q()
+            .list_deliveries(None, 10_000)
+            .await
+            .expect("deliveries")
+            .into_iter()
+            .filter(|d| d.activity_ap_id == activity_ap_id)
+            .map(|d| d.delivery.inbox_url)
+            .collect();
+        inboxes.sort();
+        inboxes
+    }
+
+    /// The body of an activity this instance sent.
+    pub async fn sent_activity(&self, ap_id: &str) -> serde_json::Value {
+        let mut conn = self.ctx().db.conn().await.expect("conn");
+        let row = conn
+            .q()
+            .activity_by_ap_id(ap_id)
+            .await
+            .expect("query")
+            .expect("activity");
+        serde_json::from_str(row.body.as_deref().expect("body")).expect("json")
+    }
+
+    /// Makes `follower` (an organisation here) follow `followee` on `other`
+    /// and waits until the follow is accepted on both sides.
+    pub async fn follow_and_wait(&self, follower: &str, other: &TestInstance, followee: &str) {
+        let handle = format!("{followee}@{}", other.domain);
+        kuvend::service::follows::follow(&self.data(), follower, &handle)
+            .await
+            .expect("follow");
+        let follower_id = format!("{}/users/{follower}", self.base_url());
+        let followee_id = format!("{}/users/{followee}", other.base_url());
+        eventually("follow accepted", Duration::from_secs(20), || async {
+            self.follow_state(&follower_id, &followee_id)
+                .await
+                .as_deref()
+                == Some("accepted")
+        })
+        .await;
+    }
+}
+
+/// Signs a GET as `signer` (a local actor row with its private key).
+pub fn signed_get(signer: &ActorRow, url: &str) -> reqwest::RequestBuilder {
+    let url = url::Url::parse(url).expect("url");
+    let key = kuvend::federation::signatures::parse_private_key(
+        signer.private_key_pem.as_deref().expect("local actor"),
+    )
+    .expect("key");
+    let out = kuvend::federation::signatures::sign(
+        &key,
+        &signer.public_key_id,
+        "GET",
+        &url,
+        None,
+        std::time::SystemTime::now(),
+    )
+    .expect("sign");
+    client()
+        .get(url)
+        .header("accept", "application/activity+json")
+        .header("date", out.date)
+        .header("signature", out.signature)
+}
