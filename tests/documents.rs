@@ -122,6 +122,76 @@ async fn documents_scenario(backend: Backend) {
     let (_, outbox) = fetch(&alpha, "/users/ngo/outbox", AP).await;
     insta::assert_json_snapshot!("outbox", outbox);
 
+    // A post: the Note as served, and the Create, Update and Delete as sent.
+    let post = kuvend::service::posts::create_post(
+        &alpha.data(),
+        "ngo",
+        kuvend::service::posts::NewPost {
+            text: format!(
+                "Welcome @friend@{} to the #NAD coalition: https://example.org/nad",
+                beta.domain
+            ),
+            visibility: kuvend::storage::models::Visibility::Public,
+            in_reply_to: None,
+            spoiler: None,
+            language: Some("en".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let stable = |value: Value| -> Value {
+        let text = serde_json::to_string(&value)
+            .unwrap()
+            .replace(&post.id.to_string(), "POST_ID")
+            .replace(&alpha.domain, "kuvend.test")
+            .replace(&beta.domain, "beta.test");
+        serde_json::from_str(&text).unwrap()
+    };
+    let dates = |mut value: Value| -> Value {
+        for pointer in [
+            "/published",
+            "/object/published",
+            "/object/updated",
+            "/updated",
+        ] {
+            if let Some(v) = value.pointer_mut(pointer) {
+                *v = Value::String("[date]".into());
+            }
+        }
+        value
+    };
+    let (_, note) = fetch(&alpha, &format!("/users/ngo/statuses/{}", post.id), AP).await;
+    insta::assert_json_snapshot!("note", dates(stable(note)));
+    let create = alpha
+        .sent_activity(&format!("{}/activity", post.ap_id))
+        .await;
+    insta::assert_json_snapshot!("create", dates(stable(create)));
+    let edited = kuvend::service::posts::edit_post(
+        &alpha.data(),
+        &post.ap_id,
+        "Welcome to the #NAD coalition!",
+    )
+    .await
+    .unwrap();
+    let update_id = format!(
+        "{}#updates/{}",
+        post.ap_id,
+        edited.edited_at.unwrap().and_utc().timestamp_millis()
+    );
+    let update = alpha.sent_activity(&update_id).await;
+    let update = serde_json::to_string(&update)
+        .unwrap()
+        .replace(&update_id, "UPDATE_ID");
+    insta::assert_json_snapshot!(
+        "update",
+        dates(stable(serde_json::from_str(&update).unwrap()))
+    );
+    kuvend::service::posts::delete_post(alpha.ctx(), &post.ap_id)
+        .await
+        .unwrap();
+    let delete = alpha.sent_activity(&format!("{}#delete", post.ap_id)).await;
+    insta::assert_json_snapshot!("delete", dates(stable(delete)));
+
     let (_, host_meta) = fetch(&alpha, "/.well-known/host-meta", "*/*").await;
     insta::assert_snapshot!("host_meta", host_meta.as_str().unwrap());
 

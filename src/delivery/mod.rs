@@ -53,14 +53,15 @@ pub fn backoff(attempts: i32) -> Duration {
 /// Runs until `shutdown` turns true.
 pub async fn run_worker(ctx: Kuvend, mut shutdown: watch::Receiver<bool>) {
     let concurrency = ctx.settings.federation.delivery_concurrency;
-    let lease =
-        ChronoDuration::seconds(2 * ctx.settings.federation.request_timeout_secs as i64 + 30);
+    // A lease outlives one request (which times out) with a margin; a process
+    // killed mid-send leaves its claimed deliveries to others after that.
+    let lease = ChronoDuration::seconds(ctx.settings.federation.request_timeout_secs as i64 + 15);
     loop {
         if *shutdown.borrow() {
             return;
         }
         let claimed: Result<Vec<ClaimedDelivery>, StorageError> = transaction!(ctx.db, |q| q
-            .claim_due_deliveries(concurrency as i64 * 2, lease)
+            .claim_due_deliveries(concurrency as i64, lease)
             .await);
         match claimed {
             Ok(batch) if !batch.is_empty() => {

@@ -311,3 +311,155 @@ pub fn signed_get(signer: &ActorRow, url: &str) -> reqwest::RequestBuilder {
         .header("date", out.date)
         .header("signature", out.signature)
 }
+
+/// What a sink inbox was sent.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// The Host header: which test instance the request was for.
+    pub host: String,
+    pub path: String,
+    pub activity_id: String,
+    /// What the sink answered.
+    pub status: u16,
+}
+
+/// A stand-in for many remote inboxes: one HTTP server on loopback that
+/// answers for every host name pointed at it, records each request, and can
+/// fail (HTTP 500) for chosen hosts until told to recover.
+#[derive(Clone)]
+pub struct Sink {
+    pub port: u16,
+    pub receipts: std::sync::Arc<std::sync::Mutex<Vec<Receipt>>>,
+    pub failing_hosts: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub delay: Duration,
+}
+
+impl Sink {
+    pub async fn start(delay: Duration) -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
+        let sink = Sink {
+            port: listener.local_addr().expect("addr").port(),
+            receipts: Default::default(),
+            failing_hosts: Default::default(),
+            delay,
+        };
+        let state = sink.clone();
+        let app = axum::Router::new().fallback(axum::routing::post(
+            move |headers: axum::http::HeaderMap, uri: axum::http::Uri, body: axum::body::Bytes| {
+                let state = state.clone();
+                async move {
+                    tokio::time::sleep(state.delay).await;
+                    let host = headers
+                        .get("host")
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or_default()
+                        .split(':')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    let activity_id = serde_json::from_slice::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| v["id"].as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    let failing = state.failing_hosts.lock().unwrap().contains(&host);
+                    let status = if failing { 500 } else { 202 };
+                    state.receipts.lock().unwrap().push(Receipt {
+                        host,
+                        path: uri.path().to_string(),
+                        activity_id,
+                        status,
+                    });
+                    axum::http::StatusCode::from_u16(status).unwrap()
+                }
+            },
+        ));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        sink
+    }
+
+    pub fn receipts(&self) -> Vec<Receipt> {
+        self.receipts.lock().unwrap().clone()
+    }
+
+    /// Hosts that answered 2xx for `activity_id`, with how many times.
+    pub fn successes(&self, activity_id: &str) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for r in self
+            .receipts()
+            .iter()
+            .filter(|r| r.activity_id == activity_id && r.status < 300)
+        {
+            *counts.entry(r.host.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// Stores `count` remote followers of `followee` (a local actor of `db`), each
+/// on host `sinkN.test` (N = 1..=hosts, round robin) with its own inbox at the
+/// sink, and no shared inbox, so each follower is one delivery.
+pub async fn add_sink_followers(
+    db: &kuvend::storage::Db,
+    followee_id: i64,
+    count: usize,
+    hosts: usize,
+    sink_port: u16,
+) {
+    let mut conn = db.conn().await.expect("conn");
+    let now = kuvend::storage::now();
+    for i in 0..count {
+        let host = format!("sink{}.test", i % hosts + 1);
+        let id = format!("http://{host}:{sink_port}/users/f{i}");
+        let actor = conn
+            .q()
+            .upsert_remote_actor(&kuvend::storage::models::NewActor {
+                ap_id: id.clone(),
+                kind: "person".into(),
+                ap_type: "Person".into(),
+                username: format!("f{i}"),
+                username_key: format!("f{i}"),
+                domain: format!("{host}:{sink_port}"),
+                local: false,
+                display_name: String::new(),
+                summary: String::new(),
+                profile_url: None,
+                icon_url: None,
+                inbox_url: format!("{id}/inbox"),
+                shared_inbox_url: None,
+                outbox_url: None,
+                followers_url: None,
+                following_url: None,
+                public_key_id: format!("{id}#main-key"),
+                public_key_pem: "unused".into(),
+                private_key_pem: None,
+                manually_approves_followers: false,
+                discoverable: false,
+                published_at: now,
+                fetched_at: Some(now),
+                created_at: now,
+                updated_at: now,
+            })
+            .await
+            .expect("actor");
+        conn.q()
+            .put_follow(
+                actor.id,
+                followee_id,
+                kuvend::storage::models::FollowState::Accepted,
+                &format!("{id}#follow"),
+            )
+            .await
+            .expect("follow");
+    }
+}
+
+/// Host overrides for `sink1.test` … `sinkN.test` and the instance names.
+pub fn sink_host_overrides(hosts: usize) -> BTreeMap<String, IpAddr> {
+    let mut map = host_overrides();
+    for n in 1..=hosts {
+        map.insert(format!("sink{n}.test"), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    map
+}
