@@ -133,3 +133,72 @@ fn mastodon_follow_accept_and_undo_parse() {
         "https://cso.example/users/ngo"
     );
 }
+
+#[test]
+fn mastodon_create_note_is_read_and_sanitised() {
+    use kuvend::{
+        federation::{notes::remote_post_row, protocol::note::NoteJson},
+        service::text::sanitize_html,
+    };
+    let create: IncomingActivity =
+        serde_json::from_value(fixture("mastodon/create_note.json")).unwrap();
+    assert_eq!(create.kind, "Create");
+    let note: NoteJson = serde_json::from_value(create.object.clone()).unwrap();
+    assert_eq!(note.attributed_to, create.actor);
+    assert_eq!(
+        note.in_reply_to.as_ref().unwrap().as_str(),
+        "https://cso.example/users/ngo/statuses/117693300823464801"
+    );
+    // Emoji tags are skipped; Mention and Hashtag kept.
+    let kinds: Vec<&str> = note.tag.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds, ["Mention", "Hashtag"]);
+
+    let json = actor("mastodon/actor.json");
+    let mut author = kuvend::storage::models::ActorRow {
+        id: 7,
+        ap_id: json.id.to_string(),
+        kind: "person".into(),
+        ap_type: "Person".into(),
+        username: "Gargron".into(),
+        username_key: "gargron".into(),
+        domain: "mastodon.social".into(),
+        local: false,
+        display_name: String::new(),
+        summary: String::new(),
+        profile_url: None,
+        icon_url: None,
+        inbox_url: json.inbox.to_string(),
+        shared_inbox_url: None,
+        outbox_url: None,
+        followers_url: Some("https://mastodon.social/users/Gargron/followers".into()),
+        following_url: None,
+        public_key_id: json.public_key.id.clone(),
+        public_key_pem: json.public_key.public_key_pem.clone(),
+        private_key_pem: None,
+        manually_approves_followers: false,
+        discoverable: true,
+        published_at: chrono::Utc::now().naive_utc(),
+        fetched_at: None,
+        created_at: chrono::Utc::now().naive_utc(),
+        updated_at: chrono::Utc::now().naive_utc(),
+    };
+    let row = remote_post_row(&note, &author, None, sanitize_html).unwrap();
+    assert_eq!(row.visibility, "public");
+    assert_eq!(row.language.as_deref(), Some("en"));
+    assert_eq!(row.author_id, 7);
+    assert!(row.content.contains("Count me in for"));
+    assert!(row.content.contains("class=\"mention hashtag\""));
+    assert!(
+        !row.content.contains("<script")
+            && !row.content.contains("onerror")
+            && !row.content.contains("<img")
+    );
+    assert!(
+        !row.content.contains("translate="),
+        "attributes off the allow-list are dropped"
+    );
+
+    // The same note claimed by another actor is refused.
+    author.ap_id = "https://mastodon.social/users/someone_else".into();
+    assert!(remote_post_row(&note, &author, None, sanitize_html).is_err());
+}
