@@ -135,6 +135,7 @@ async fn documents_scenario(backend: Backend) {
             in_reply_to: None,
             spoiler: None,
             language: Some("en".into()),
+            written_by: None,
         },
     )
     .await

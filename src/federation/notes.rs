@@ -212,6 +212,7 @@ pub fn remote_post_row(
         deleted_at: None,
         created_at: now,
         updated_at: now,
+        written_by_user_id: None,
     })
 }
 

@@ -48,6 +48,8 @@ pub struct NewPost {
     pub in_reply_to: Option<String>,
     pub spoiler: Option<String>,
     pub language: Option<String>,
+    /// The staff member writing as the organisation (client API); None from the CLI.
+    pub written_by: Option<i64>,
 }
 
 fn internal(e: impl Into<anyhow::Error>) -> ServiceError {
@@ -251,14 +253,19 @@ fn store_remote_note<'a>(
         };
         let row = remote_post_row(&note, &author, parent.as_ref(), text::sanitize_html)?;
         let tags = hashtags_of(&note);
-        transaction!(data.db, |q| {
+        let stored = transaction!(data.db, |q| {
             if q.post_by_ap_id(&row.ap_id).await?.is_none() {
                 q.insert_post(&row, &tags, &[]).await?;
                 q.adopt_replies(&row).await?;
             }
             Ok(())
-        })?;
-        Ok(Some((row, author)))
+        });
+        match stored {
+            Ok(()) => Ok(Some((row, author))),
+            // Stored meanwhile by a concurrent request: use that copy.
+            Err(crate::storage::StorageError::Conflict(_)) => find_stored_post(data, note.id.as_str()).await,
+            Err(e) => Err(e.into()),
+        }
     })
 }
 
@@ -314,8 +321,7 @@ pub async fn create_post(
         summary: new
             .spoiler
             .clone()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| super::escape_html(&s)),
+            .filter(|s| !s.trim().is_empty()),
         sensitive: new.spoiler.as_ref().is_some_and(|s| !s.trim().is_empty()),
         language: new.language.clone(),
         url: Some(urls.post_page(&org.username, id).to_string()),
@@ -331,6 +337,7 @@ pub async fn create_post(
         deleted_at: None,
         created_at: now,
         updated_at: now,
+        written_by_user_id: new.written_by,
     };
     let note = local_note_json(&row, &org, &tags, &mentions, urls)?;
     let activity_id = Url::parse(&format!("{}/activity", row.ap_id)).map_err(internal)?;
@@ -566,7 +573,11 @@ pub(crate) async fn prepare_incoming_note(
         if find_stored_post(data, parent.as_str()).await?.is_none() {
             match fetch_note(parent, data).await {
                 Ok(parent_note) => {
-                    store_remote_note(data, parent_note, 1).await?;
+                    // The reply is stored either way; the thread link follows
+                    // when the parent arrives.
+                    if let Err(error) = store_remote_note(data, parent_note, 1).await {
+                        tracing::info!(%error, "parent {parent} not stored");
+                    }
                 }
                 Err(error) => tracing::info!(%error, "parent {parent} not fetched"),
             }

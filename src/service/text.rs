@@ -158,7 +158,9 @@ pub fn sanitize_html(html: &str) -> String {
                 .add_allowed_classes("a", ["mention", "hashtag", "u-url", "status-link"])
                 .add_allowed_classes("span", ["h-card", "invisible", "ellipsis"])
                 .url_schemes(["http", "https", "mailto"].into_iter().collect())
-                .link_rel(Some("nofollow noopener noreferrer"));
+                .link_rel(Some("nofollow noopener noreferrer"))
+                // A relative link would point at this instance, not the sender's.
+                .url_relative(ammonia::UrlRelative::Deny);
             builder
         })
         .clean(html)

@@ -2,6 +2,7 @@
 //! every query is a method on [`Q`], written once and compiled for SQLite and
 //! PostgreSQL by the `on_q!` macro; [`transaction!`] groups queries atomically.
 
+pub mod accounts;
 pub mod activities;
 pub mod actors;
 pub mod deliveries;

@@ -257,6 +257,8 @@ pub struct PostRow {
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The staff member who wrote a local post; never federated.
+    pub written_by_user_id: Option<i64>,
 }
 
 impl PostRow {

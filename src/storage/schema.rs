@@ -97,6 +97,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        written_by_user_id -> Nullable<BigInt>,
     }
 }
 
@@ -134,7 +135,97 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        actor_id -> Nullable<BigInt>,
+        approved -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, actor_id) {
+        user_id -> BigInt,
+        actor_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_apps (id) {
+        id -> BigInt,
+        client_id -> Text,
+        client_secret_hash -> Text,
+        name -> Text,
+        website -> Nullable<Text>,
+        redirect_uris -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_codes (code_hash) {
+        code_hash -> Text,
+        app_id -> BigInt,
+        user_id -> BigInt,
+        actor_id -> BigInt,
+        scopes -> Text,
+        redirect_uri -> Text,
+        code_challenge -> Nullable<Text>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        app_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        actor_id -> Nullable<BigInt>,
+        scopes -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        recipient_id -> BigInt,
+        kind -> Text,
+        from_actor_id -> BigInt,
+        post_id -> Nullable<BigInt>,
+        dismissed -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookmarks (actor_id, post_id) {
+        actor_id -> BigInt,
+        post_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (actor_id, key) {
+        actor_id -> BigInt,
+        key -> Text,
+        post_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(oauth_tokens -> oauth_apps (app_id));
 diesel::joinable!(posts -> actors (author_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_mentions -> posts (post_id));
@@ -150,5 +241,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_tags,
     post_mentions,
     reactions,
-    instances
+    instances,
+    users,
+    memberships,
+    oauth_apps,
+    oauth_codes,
+    oauth_tokens,
+    notifications,
+    bookmarks,
+    idempotency_keys
 );

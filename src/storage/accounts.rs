@@ -1,0 +1,438 @@
+//! Logins, memberships, OAuth apps, codes and tokens, notifications,
+//! bookmarks and idempotency keys: what the client API needs.
+
+use super::{
+    Q, StorageResult, now, on_q,
+    models::{ActorRow, PostRow},
+    schema::{
+        actors, bookmarks, follows, idempotency_keys, memberships, notifications, oauth_apps,
+        oauth_codes, oauth_tokens, posts, users,
+    },
+};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub actor_id: Option<i64>,
+    pub approved: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = oauth_apps)]
+pub struct AppRow {
+    pub id: i64,
+    pub client_id: String,
+    pub client_secret_hash: String,
+    pub name: String,
+    pub website: Option<String>,
+    pub redirect_uris: String,
+    pub scopes: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = oauth_codes)]
+pub struct CodeRow {
+    pub code_hash: String,
+    pub app_id: i64,
+    pub user_id: i64,
+    pub actor_id: i64,
+    pub scopes: String,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = oauth_tokens)]
+pub struct TokenRow {
+    pub id: i64,
+    pub token_hash: String,
+    pub app_id: i64,
+    pub user_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub scopes: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub recipient_id: i64,
+    pub kind: String,
+    pub from_actor_id: i64,
+    pub post_id: Option<i64>,
+    pub dismissed: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// A page request: Mastodon's `max_id`, `since_id`, `min_id` and `limit`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub max_id: Option<i64>,
+    pub since_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Applies a page request to a boxed posts query and loads it: newest first,
+/// or with `min_id` the page just above it (reversed), as Mastodon pages.
+macro_rules! load_page {
+    ($query:expr, $page:expr, $c:expr) => {{
+        let mut query = $query;
+        if let Some(max) = $page.max_id {
+            query = query.filter(posts::id.lt(max));
+        }
+        if let Some(since) = $page.since_id.or($page.min_id) {
+            query = query.filter(posts::id.gt(since));
+        }
+        if $page.min_id.is_some() {
+            let mut rows: Vec<PostRow> = query
+                .order(posts::id.asc())
+                .limit($page.limit)
+                .select(PostRow::as_select())
+                .load($c)
+                .await?;
+            rows.reverse();
+            rows
+        } else {
+            query
+                .order(posts::id.desc())
+                .limit($page.limit)
+                .select(PostRow::as_select())
+                .load($c)
+                .await?
+        }
+    }};
+}
+
+impl Q<'_> {
+    pub async fn insert_user(&mut self, email: &str, password_hash: &str, actor_id: Option<i64>, approved: bool) -> StorageResult<UserRow> {
+        on_q!(self, |c| Ok(diesel::insert_into(users::table)
+            .values((
+                users::email.eq(email),
+                users::password_hash.eq(password_hash),
+                users::actor_id.eq(actor_id),
+                users::approved.eq(approved),
+                users::created_at.eq(now()),
+            ))
+            .returning(UserRow::as_returning())
+            .get_result(c)
+            .await?))
+    }
+
+    pub async fn user_by_email(&mut self, email: &str) -> StorageResult<Option<UserRow>> {
+        on_q!(self, |c| Ok(users::table
+            .filter(users::email.eq(email))
+            .select(UserRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    pub async fn user_by_id(&mut self, id: i64) -> StorageResult<UserRow> {
+        on_q!(self, |c| Ok(users::table.find(id).select(UserRow::as_select()).first(c).await?))
+    }
+
+    pub async fn list_users(&mut self) -> StorageResult<Vec<UserRow>> {
+        on_q!(self, |c| Ok(users::table.order(users::id.asc()).select(UserRow::as_select()).load(c).await?))
+    }
+
+    pub async fn put_membership(&mut self, user_id: i64, actor_id: i64, role: &str) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::insert_into(memberships::table)
+                .values((
+                    memberships::user_id.eq(user_id),
+                    memberships::actor_id.eq(actor_id),
+                    memberships::role.eq(role),
+                    memberships::created_at.eq(now()),
+                ))
+                .on_conflict((memberships::user_id, memberships::actor_id))
+                .do_update()
+                .set(memberships::role.eq(role))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// The organisations a user may act as, with the role, oldest membership first.
+    pub async fn memberships(&mut self, user_id: i64) -> StorageResult<Vec<(ActorRow, String)>> {
+        on_q!(self, |c| Ok(memberships::table
+            .inner_join(actors::table.on(actors::id.eq(memberships::actor_id)))
+            .filter(memberships::user_id.eq(user_id))
+            .order(memberships::created_at.asc())
+            .select((ActorRow::as_select(), memberships::role))
+            .load(c)
+            .await?))
+    }
+
+    pub async fn insert_app(&mut self, client_id: &str, secret_hash: &str, name: &str, website: Option<&str>, redirect_uris: &str, scopes: &str) -> StorageResult<AppRow> {
+        on_q!(self, |c| Ok(diesel::insert_into(oauth_apps::table)
+            .values((
+                oauth_apps::client_id.eq(client_id),
+                oauth_apps::client_secret_hash.eq(secret_hash),
+                oauth_apps::name.eq(name),
+                oauth_apps::website.eq(website),
+                oauth_apps::redirect_uris.eq(redirect_uris),
+                oauth_apps::scopes.eq(scopes),
+                oauth_apps::created_at.eq(now()),
+            ))
+            .returning(AppRow::as_returning())
+            .get_result(c)
+            .await?))
+    }
+
+    pub async fn app_by_client_id(&mut self, client_id: &str) -> StorageResult<Option<AppRow>> {
+        on_q!(self, |c| Ok(oauth_apps::table
+            .filter(oauth_apps::client_id.eq(client_id))
+            .select(AppRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    pub async fn app_by_id(&mut self, id: i64) -> StorageResult<AppRow> {
+        on_q!(self, |c| Ok(oauth_apps::table.find(id).select(AppRow::as_select()).first(c).await?))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_code(&mut self, code_hash: &str, app_id: i64, user_id: i64, actor_id: i64, scopes: &str, redirect_uri: &str, code_challenge: Option<&str>, expires_at: NaiveDateTime) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::insert_into(oauth_codes::table)
+                .values((
+                    oauth_codes::code_hash.eq(code_hash),
+                    oauth_codes::app_id.eq(app_id),
+                    oauth_codes::user_id.eq(user_id),
+                    oauth_codes::actor_id.eq(actor_id),
+                    oauth_codes::scopes.eq(scopes),
+                    oauth_codes::redirect_uri.eq(redirect_uri),
+                    oauth_codes::code_challenge.eq(code_challenge),
+                    oauth_codes::expires_at.eq(expires_at),
+                ))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Takes a code: returns it and deletes it, so it works once.
+    pub async fn take_code(&mut self, code_hash: &str) -> StorageResult<Option<CodeRow>> {
+        let found: Option<CodeRow> = on_q!(self, |c| oauth_codes::table
+            .find(code_hash)
+            .select(CodeRow::as_select())
+            .first(c)
+            .await
+            .optional()?);
+        if found.is_some() {
+            on_q!(self, |c| diesel::delete(oauth_codes::table.find(code_hash)).execute(c).await?);
+        }
+        Ok(found)
+    }
+
+    pub async fn insert_token(&mut self, token_hash: &str, app_id: i64, user_id: Option<i64>, actor_id: Option<i64>, scopes: &str) -> StorageResult<TokenRow> {
+        on_q!(self, |c| Ok(diesel::insert_into(oauth_tokens::table)
+            .values((
+                oauth_tokens::token_hash.eq(token_hash),
+                oauth_tokens::app_id.eq(app_id),
+                oauth_tokens::user_id.eq(user_id),
+                oauth_tokens::actor_id.eq(actor_id),
+                oauth_tokens::scopes.eq(scopes),
+                oauth_tokens::created_at.eq(now()),
+            ))
+            .returning(TokenRow::as_returning())
+            .get_result(c)
+            .await?))
+    }
+
+    pub async fn token_by_hash(&mut self, token_hash: &str) -> StorageResult<Option<TokenRow>> {
+        on_q!(self, |c| Ok(oauth_tokens::table
+            .filter(oauth_tokens::token_hash.eq(token_hash))
+            .filter(oauth_tokens::revoked_at.is_null())
+            .select(TokenRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    pub async fn revoke_token(&mut self, token_hash: &str, app_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::update(
+                oauth_tokens::table
+                    .filter(oauth_tokens::token_hash.eq(token_hash))
+                    .filter(oauth_tokens::app_id.eq(app_id)),
+            )
+            .set(oauth_tokens::revoked_at.eq(Some(now())))
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn notify(&mut self, recipient_id: i64, kind: &str, from_actor_id: i64, post_id: Option<i64>) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::insert_into(notifications::table)
+                .values((
+                    notifications::recipient_id.eq(recipient_id),
+                    notifications::kind.eq(kind),
+                    notifications::from_actor_id.eq(from_actor_id),
+                    notifications::post_id.eq(post_id),
+                    notifications::dismissed.eq(false),
+                    notifications::created_at.eq(now()),
+                ))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Notifications for an actor, newest first.
+    pub async fn notifications(&mut self, recipient_id: i64, page: Page) -> StorageResult<Vec<NotificationRow>> {
+        on_q!(self, |c| {
+            let mut query = notifications::table
+                .filter(notifications::recipient_id.eq(recipient_id))
+                .filter(notifications::dismissed.eq(false))
+                .into_boxed();
+            if let Some(max) = page.max_id {
+                query = query.filter(notifications::id.lt(max));
+            }
+            if let Some(since) = page.since_id.or(page.min_id) {
+                query = query.filter(notifications::id.gt(since));
+            }
+            let rows = if page.min_id.is_some() {
+                let mut rows: Vec<NotificationRow> = query
+                    .order(notifications::id.asc())
+                    .limit(page.limit)
+                    .select(NotificationRow::as_select())
+                    .load(c)
+                    .await?;
+                rows.reverse();
+                rows
+            } else {
+                query
+                    .order(notifications::id.desc())
+                    .limit(page.limit)
+                    .select(NotificationRow::as_select())
+                    .load(c)
+                    .await?
+            };
+            Ok(rows)
+        })
+    }
+
+    pub async fn dismiss_notification(&mut self, recipient_id: i64, id: i64) -> StorageResult<bool> {
+        on_q!(self, |c| Ok(diesel::update(
+            notifications::table
+                .filter(notifications::id.eq(id))
+                .filter(notifications::recipient_id.eq(recipient_id)),
+        )
+        .set(notifications::dismissed.eq(true))
+        .execute(c)
+        .await?
+            == 1))
+    }
+
+    /// The home timeline: posts by `actor_id` and by those it follows
+    /// (accepted), visible to it, newest first.
+    pub async fn home_timeline(&mut self, actor_id: i64, page: Page) -> StorageResult<Vec<PostRow>> {
+        on_q!(self, |c| {
+            let followed = follows::table
+                .filter(follows::follower_id.eq(actor_id))
+                .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
+                .select(follows::followee_id);
+            let query = posts::table
+                .filter(posts::author_id.eq(actor_id).or(posts::author_id.eq_any(followed)))
+                .filter(posts::deleted_at.is_null())
+                .filter(posts::visibility.ne(super::models::Visibility::Direct.as_str()))
+                .into_boxed();
+            Ok(load_page!(query, page, c))
+        })
+    }
+
+    /// Public posts, local or remote or both, newest first.
+    pub async fn public_timeline(&mut self, local: Option<bool>, tag: Option<&str>, page: Page) -> StorageResult<Vec<PostRow>> {
+        on_q!(self, |c| {
+            let mut query = posts::table
+                .filter(posts::visibility.eq(super::models::Visibility::Public.as_str()))
+                .filter(posts::deleted_at.is_null())
+                .into_boxed();
+            if let Some(local) = local {
+                query = query.filter(posts::local.eq(local));
+            }
+            if let Some(tag) = tag {
+                query = query.filter(posts::id.eq_any(
+                    super::schema::post_tags::table
+                        .filter(super::schema::post_tags::tag.eq(tag.to_string()))
+                        .select(super::schema::post_tags::post_id),
+                ));
+            }
+            Ok(load_page!(query, page, c))
+        })
+    }
+
+    pub async fn add_bookmark(&mut self, actor_id: i64, post_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::insert_into(bookmarks::table)
+                .values((bookmarks::actor_id.eq(actor_id), bookmarks::post_id.eq(post_id), bookmarks::created_at.eq(now())))
+                .on_conflict_do_nothing()
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn remove_bookmark(&mut self, actor_id: i64, post_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::delete(bookmarks::table.filter(bookmarks::actor_id.eq(actor_id)).filter(bookmarks::post_id.eq(post_id)))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn is_bookmarked(&mut self, actor_id: i64, post_id: i64) -> StorageResult<bool> {
+        on_q!(self, |c| Ok(bookmarks::table
+            .filter(bookmarks::actor_id.eq(actor_id))
+            .filter(bookmarks::post_id.eq(post_id))
+            .count()
+            .get_result::<i64>(c)
+            .await?
+            > 0))
+    }
+
+    pub async fn idempotent_post(&mut self, actor_id: i64, key: &str) -> StorageResult<Option<i64>> {
+        on_q!(self, |c| Ok(idempotency_keys::table
+            .filter(idempotency_keys::actor_id.eq(actor_id))
+            .filter(idempotency_keys::key.eq(key))
+            .select(idempotency_keys::post_id)
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    pub async fn remember_idempotency_key(&mut self, actor_id: i64, key: &str, post_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::actor_id.eq(actor_id),
+                    idempotency_keys::key.eq(key),
+                    idempotency_keys::post_id.eq(post_id),
+                    idempotency_keys::created_at.eq(now()),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+}
+
