@@ -47,6 +47,9 @@ pub enum Admin {
     Unfollow { org: String, target: String },
     /// What an organisation follows, with each follow's state.
     Following { org: String },
+    /// Logins: staff of organisations (and, later, supporters).
+    #[command(subcommand)]
+    User(UserCommand),
     /// Post as an organisation (prints the post's URL), or edit or delete a post.
     Post(PostArgs),
     /// The delivery queue, newest first.
@@ -92,6 +95,35 @@ pub struct FollowersArgs {
     pub pending: bool,
     #[command(subcommand)]
     pub action: Option<FollowersAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a login; with --org, a staff member of that organisation.
+    Create {
+        email: String,
+        /// Read the password from this file (first line).
+        #[arg(long, value_name = "FILE", conflicts_with = "password")]
+        password_file: Option<PathBuf>,
+        /// The password (visible in the process list: prefer --password-file).
+        #[arg(long)]
+        password: Option<String>,
+        /// The organisation the user works for.
+        #[arg(long)]
+        org: Option<String>,
+        /// owner or editor.
+        #[arg(long, default_value = "editor", requires = "org")]
+        role: String,
+    },
+    /// Add a login to an organisation's staff (or change the role).
+    AddToOrg {
+        email: String,
+        org: String,
+        #[arg(long, default_value = "editor")]
+        role: String,
+    },
+    /// List logins and the organisations they work for.
+    List,
 }
 
 #[derive(Debug, Args)]
@@ -310,6 +342,44 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         Admin::Following { org } => {
             for (follow, actor) in follows::following(ctx, &org).await? {
                 println!("{}\t{}\t{}", actor.handle(), actor.ap_id, follow.state);
+            }
+        }
+        Admin::User(UserCommand::Create {
+            email,
+            password_file,
+            password,
+            org,
+            role,
+        }) => {
+            let password = match (password_file, password) {
+                (Some(file), _) => std::fs::read_to_string(&file)
+                    .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                (None, Some(password)) => password,
+                (None, None) => {
+                    return Err(CliError::Usage(
+                        "give --password-file FILE or --password P".into(),
+                    ));
+                }
+            };
+            let org = org.as_deref().map(|o| (o, role.as_str()));
+            let user = service::auth::create_user(ctx, &email, &password, org).await?;
+            println!("created login {}", user.email);
+        }
+        Admin::User(UserCommand::AddToOrg { email, org, role }) => {
+            service::auth::add_membership(ctx, &email, &org, &role).await?;
+            println!("{email} is now {role} of {org}");
+        }
+        Admin::User(UserCommand::List) => {
+            for (user, memberships) in service::auth::list_users(ctx).await? {
+                let orgs: Vec<String> = memberships
+                    .iter()
+                    .map(|(a, role)| format!("{}:{role}", a.username))
+                    .collect();
+                println!("{}\t{}", user.email, orgs.join(","));
             }
         }
         Admin::Post(PostArgs {

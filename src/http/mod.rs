@@ -3,6 +3,7 @@
 
 pub mod activitypub;
 pub mod error;
+pub mod mastodon;
 pub mod pages;
 pub mod wellknown;
 
@@ -43,6 +44,7 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         .route("/tags/{tag}", get(pages::tag))
         .route("/{profile}", get(pages::profile))
         .route("/{profile}/{id}", get(pages::post))
+        .merge(mastodon::router())
         .fallback(pages::not_found)
         .layer(FederationMiddleware::new(config))
 }

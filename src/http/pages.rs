@@ -39,6 +39,18 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/post_card.html"),
             ),
             ("tag.html", include_str!("../../templates/tag.html")),
+            (
+                "authorize.html",
+                include_str!("../../templates/authorize.html"),
+            ),
+            (
+                "choose_account.html",
+                include_str!("../../templates/choose_account.html"),
+            ),
+            (
+                "authorized.html",
+                include_str!("../../templates/authorized.html"),
+            ),
         ] {
             if let Err(error) = env.add_template(name, source) {
                 tracing::error!(%error, name, "template does not compile");
@@ -48,7 +60,7 @@ fn templates() -> &'static Environment<'static> {
     })
 }
 
-fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, ServiceError> {
+pub fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, ServiceError> {
     templates()
         .get_template(name)
         .and_then(|t| t.render(ctx))

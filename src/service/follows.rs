@@ -306,6 +306,8 @@ pub(crate) async fn receive_follow(
             follow.id.as_str(),
         )
         .await?;
+        q.notify(followee.id, "follow_request", follower.id, None)
+            .await?;
         return Ok(());
     }
     q.put_follow(
@@ -315,6 +317,9 @@ pub(crate) async fn receive_follow(
         follow.id.as_str(),
     )
     .await?;
+    if !already_accepted {
+        q.notify(followee.id, "follow", follower.id, None).await?;
+    }
     let (accept_id, body) = response_body(ctx, "Accept", followee, follow)?;
     queue_follow_response(q, "Accept", &accept_id, followee, follower, &body).await?;
     Ok(())

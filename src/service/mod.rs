@@ -3,6 +3,8 @@
 //! wire formats and fetching, and never send activities themselves: they queue
 //! them in the transaction that makes the change.
 
+pub mod auth;
+pub mod client;
 pub mod deliveries;
 pub mod documents;
 pub mod follows;
@@ -22,6 +24,8 @@ pub enum ServiceError {
     BadRequest(String),
     #[error("{0}")]
     Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]

@@ -263,7 +263,9 @@ fn store_remote_note<'a>(
         match stored {
             Ok(()) => Ok(Some((row, author))),
             // Stored meanwhile by a concurrent request: use that copy.
-            Err(crate::storage::StorageError::Conflict(_)) => find_stored_post(data, note.id.as_str()).await,
+            Err(crate::storage::StorageError::Conflict(_)) => {
+                find_stored_post(data, note.id.as_str()).await
+            }
             Err(e) => Err(e.into()),
         }
     })
@@ -318,10 +320,7 @@ pub async fn create_post(
         visibility: new.visibility.as_str().into(),
         content,
         source: Some(new.text.clone()),
-        summary: new
-            .spoiler
-            .clone()
-            .filter(|s| !s.trim().is_empty()),
+        summary: new.spoiler.clone().filter(|s| !s.trim().is_empty()),
         sensitive: new.spoiler.as_ref().is_some_and(|s| !s.trim().is_empty()),
         language: new.language.clone(),
         url: Some(urls.post_page(&org.username, id).to_string()),
@@ -626,6 +625,10 @@ pub(crate) async fn receive_note(
     q.insert_post(&row, &hashtags_of(note), &local_mentions)
         .await?;
     q.adopt_replies(&row).await?;
+    for mentioned in &local_mentions {
+        q.notify(*mentioned, "mention", author.id, Some(row.id))
+            .await?;
+    }
     Ok(true)
 }
 
@@ -708,10 +711,19 @@ pub(crate) async fn receive_reaction(
     if !post.is_public() && !q.may_read(&post, actor.id).await? {
         return Ok(false);
     }
-    Ok(
-        q.add_reaction(kind, actor.id, post.id, activity.id.as_str())
-            .await?,
-    )
+    let added = q
+        .add_reaction(kind, actor.id, post.id, activity.id.as_str())
+        .await?;
+    if added && post.local {
+        let what = if kind == ReactionKind::Like {
+            "favourite"
+        } else {
+            "reblog"
+        };
+        q.notify(post.author_id, what, actor.id, Some(post.id))
+            .await?;
+    }
+    Ok(added)
 }
 
 /// Applies `Undo` of a `Like` or `Announce`.

@@ -2,8 +2,9 @@
 //! bookmarks and idempotency keys: what the client API needs.
 
 use super::{
-    Q, StorageResult, now, on_q,
+    Q, StorageResult,
     models::{ActorRow, PostRow},
+    now, on_q,
     schema::{
         actors, bookmarks, follows, idempotency_keys, memberships, notifications, oauth_apps,
         oauth_codes, oauth_tokens, posts, users,
@@ -116,7 +117,13 @@ macro_rules! load_page {
 }
 
 impl Q<'_> {
-    pub async fn insert_user(&mut self, email: &str, password_hash: &str, actor_id: Option<i64>, approved: bool) -> StorageResult<UserRow> {
+    pub async fn insert_user(
+        &mut self,
+        email: &str,
+        password_hash: &str,
+        actor_id: Option<i64>,
+        approved: bool,
+    ) -> StorageResult<UserRow> {
         on_q!(self, |c| Ok(diesel::insert_into(users::table)
             .values((
                 users::email.eq(email),
@@ -140,14 +147,27 @@ impl Q<'_> {
     }
 
     pub async fn user_by_id(&mut self, id: i64) -> StorageResult<UserRow> {
-        on_q!(self, |c| Ok(users::table.find(id).select(UserRow::as_select()).first(c).await?))
+        on_q!(self, |c| Ok(users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(c)
+            .await?))
     }
 
     pub async fn list_users(&mut self) -> StorageResult<Vec<UserRow>> {
-        on_q!(self, |c| Ok(users::table.order(users::id.asc()).select(UserRow::as_select()).load(c).await?))
+        on_q!(self, |c| Ok(users::table
+            .order(users::id.asc())
+            .select(UserRow::as_select())
+            .load(c)
+            .await?))
     }
 
-    pub async fn put_membership(&mut self, user_id: i64, actor_id: i64, role: &str) -> StorageResult<()> {
+    pub async fn put_membership(
+        &mut self,
+        user_id: i64,
+        actor_id: i64,
+        role: &str,
+    ) -> StorageResult<()> {
         on_q!(self, |c| {
             diesel::insert_into(memberships::table)
                 .values((
@@ -176,7 +196,15 @@ impl Q<'_> {
             .await?))
     }
 
-    pub async fn insert_app(&mut self, client_id: &str, secret_hash: &str, name: &str, website: Option<&str>, redirect_uris: &str, scopes: &str) -> StorageResult<AppRow> {
+    pub async fn insert_app(
+        &mut self,
+        client_id: &str,
+        secret_hash: &str,
+        name: &str,
+        website: Option<&str>,
+        redirect_uris: &str,
+        scopes: &str,
+    ) -> StorageResult<AppRow> {
         on_q!(self, |c| Ok(diesel::insert_into(oauth_apps::table)
             .values((
                 oauth_apps::client_id.eq(client_id),
@@ -202,11 +230,25 @@ impl Q<'_> {
     }
 
     pub async fn app_by_id(&mut self, id: i64) -> StorageResult<AppRow> {
-        on_q!(self, |c| Ok(oauth_apps::table.find(id).select(AppRow::as_select()).first(c).await?))
+        on_q!(self, |c| Ok(oauth_apps::table
+            .find(id)
+            .select(AppRow::as_select())
+            .first(c)
+            .await?))
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub async fn insert_code(&mut self, code_hash: &str, app_id: i64, user_id: i64, actor_id: i64, scopes: &str, redirect_uri: &str, code_challenge: Option<&str>, expires_at: NaiveDateTime) -> StorageResult<()> {
+    pub async fn insert_code(
+        &mut self,
+        code_hash: &str,
+        app_id: i64,
+        user_id: i64,
+        actor_id: i64,
+        scopes: &str,
+        redirect_uri: &str,
+        code_challenge: Option<&str>,
+        expires_at: NaiveDateTime,
+    ) -> StorageResult<()> {
         on_q!(self, |c| {
             diesel::insert_into(oauth_codes::table)
                 .values((
@@ -234,12 +276,21 @@ impl Q<'_> {
             .await
             .optional()?);
         if found.is_some() {
-            on_q!(self, |c| diesel::delete(oauth_codes::table.find(code_hash)).execute(c).await?);
+            on_q!(self, |c| diesel::delete(oauth_codes::table.find(code_hash))
+                .execute(c)
+                .await?);
         }
         Ok(found)
     }
 
-    pub async fn insert_token(&mut self, token_hash: &str, app_id: i64, user_id: Option<i64>, actor_id: Option<i64>, scopes: &str) -> StorageResult<TokenRow> {
+    pub async fn insert_token(
+        &mut self,
+        token_hash: &str,
+        app_id: i64,
+        user_id: Option<i64>,
+        actor_id: Option<i64>,
+        scopes: &str,
+    ) -> StorageResult<TokenRow> {
         on_q!(self, |c| Ok(diesel::insert_into(oauth_tokens::table)
             .values((
                 oauth_tokens::token_hash.eq(token_hash),
@@ -278,7 +329,13 @@ impl Q<'_> {
         })
     }
 
-    pub async fn notify(&mut self, recipient_id: i64, kind: &str, from_actor_id: i64, post_id: Option<i64>) -> StorageResult<()> {
+    pub async fn notify(
+        &mut self,
+        recipient_id: i64,
+        kind: &str,
+        from_actor_id: i64,
+        post_id: Option<i64>,
+    ) -> StorageResult<()> {
         on_q!(self, |c| {
             diesel::insert_into(notifications::table)
                 .values((
@@ -296,7 +353,11 @@ impl Q<'_> {
     }
 
     /// Notifications for an actor, newest first.
-    pub async fn notifications(&mut self, recipient_id: i64, page: Page) -> StorageResult<Vec<NotificationRow>> {
+    pub async fn notifications(
+        &mut self,
+        recipient_id: i64,
+        page: Page,
+    ) -> StorageResult<Vec<NotificationRow>> {
         on_q!(self, |c| {
             let mut query = notifications::table
                 .filter(notifications::recipient_id.eq(recipient_id))
@@ -329,7 +390,11 @@ impl Q<'_> {
         })
     }
 
-    pub async fn dismiss_notification(&mut self, recipient_id: i64, id: i64) -> StorageResult<bool> {
+    pub async fn dismiss_notification(
+        &mut self,
+        recipient_id: i64,
+        id: i64,
+    ) -> StorageResult<bool> {
         on_q!(self, |c| Ok(diesel::update(
             notifications::table
                 .filter(notifications::id.eq(id))
@@ -343,14 +408,22 @@ impl Q<'_> {
 
     /// The home timeline: posts by `actor_id` and by those it follows
     /// (accepted), visible to it, newest first.
-    pub async fn home_timeline(&mut self, actor_id: i64, page: Page) -> StorageResult<Vec<PostRow>> {
+    pub async fn home_timeline(
+        &mut self,
+        actor_id: i64,
+        page: Page,
+    ) -> StorageResult<Vec<PostRow>> {
         on_q!(self, |c| {
             let followed = follows::table
                 .filter(follows::follower_id.eq(actor_id))
                 .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
                 .select(follows::followee_id);
             let query = posts::table
-                .filter(posts::author_id.eq(actor_id).or(posts::author_id.eq_any(followed)))
+                .filter(
+                    posts::author_id
+                        .eq(actor_id)
+                        .or(posts::author_id.eq_any(followed)),
+                )
                 .filter(posts::deleted_at.is_null())
                 .filter(posts::visibility.ne(super::models::Visibility::Direct.as_str()))
                 .into_boxed();
@@ -359,7 +432,12 @@ impl Q<'_> {
     }
 
     /// Public posts, local or remote or both, newest first.
-    pub async fn public_timeline(&mut self, local: Option<bool>, tag: Option<&str>, page: Page) -> StorageResult<Vec<PostRow>> {
+    pub async fn public_timeline(
+        &mut self,
+        local: Option<bool>,
+        tag: Option<&str>,
+        page: Page,
+    ) -> StorageResult<Vec<PostRow>> {
         on_q!(self, |c| {
             let mut query = posts::table
                 .filter(posts::visibility.eq(super::models::Visibility::Public.as_str()))
@@ -369,11 +447,13 @@ impl Q<'_> {
                 query = query.filter(posts::local.eq(local));
             }
             if let Some(tag) = tag {
-                query = query.filter(posts::id.eq_any(
-                    super::schema::post_tags::table
-                        .filter(super::schema::post_tags::tag.eq(tag.to_string()))
-                        .select(super::schema::post_tags::post_id),
-                ));
+                query = query.filter(
+                    posts::id.eq_any(
+                        super::schema::post_tags::table
+                            .filter(super::schema::post_tags::tag.eq(tag.to_string()))
+                            .select(super::schema::post_tags::post_id),
+                    ),
+                );
             }
             Ok(load_page!(query, page, c))
         })
@@ -382,7 +462,11 @@ impl Q<'_> {
     pub async fn add_bookmark(&mut self, actor_id: i64, post_id: i64) -> StorageResult<()> {
         on_q!(self, |c| {
             diesel::insert_into(bookmarks::table)
-                .values((bookmarks::actor_id.eq(actor_id), bookmarks::post_id.eq(post_id), bookmarks::created_at.eq(now())))
+                .values((
+                    bookmarks::actor_id.eq(actor_id),
+                    bookmarks::post_id.eq(post_id),
+                    bookmarks::created_at.eq(now()),
+                ))
                 .on_conflict_do_nothing()
                 .execute(c)
                 .await?;
@@ -392,9 +476,13 @@ impl Q<'_> {
 
     pub async fn remove_bookmark(&mut self, actor_id: i64, post_id: i64) -> StorageResult<()> {
         on_q!(self, |c| {
-            diesel::delete(bookmarks::table.filter(bookmarks::actor_id.eq(actor_id)).filter(bookmarks::post_id.eq(post_id)))
-                .execute(c)
-                .await?;
+            diesel::delete(
+                bookmarks::table
+                    .filter(bookmarks::actor_id.eq(actor_id))
+                    .filter(bookmarks::post_id.eq(post_id)),
+            )
+            .execute(c)
+            .await?;
             Ok(())
         })
     }
@@ -409,7 +497,11 @@ impl Q<'_> {
             > 0))
     }
 
-    pub async fn idempotent_post(&mut self, actor_id: i64, key: &str) -> StorageResult<Option<i64>> {
+    pub async fn idempotent_post(
+        &mut self,
+        actor_id: i64,
+        key: &str,
+    ) -> StorageResult<Option<i64>> {
         on_q!(self, |c| Ok(idempotency_keys::table
             .filter(idempotency_keys::actor_id.eq(actor_id))
             .filter(idempotency_keys::key.eq(key))
@@ -419,7 +511,12 @@ impl Q<'_> {
             .optional()?))
     }
 
-    pub async fn remember_idempotency_key(&mut self, actor_id: i64, key: &str, post_id: i64) -> StorageResult<()> {
+    pub async fn remember_idempotency_key(
+        &mut self,
+        actor_id: i64,
+        key: &str,
+        post_id: i64,
+    ) -> StorageResult<()> {
         on_q!(self, |c| {
             diesel::insert_into(idempotency_keys::table)
                 .values((
@@ -435,4 +532,3 @@ impl Q<'_> {
         })
     }
 }
-

@@ -1,0 +1,300 @@
+//! OAuth 2 endpoints and the login and consent page.
+
+use super::{Auth, Input};
+use crate::{
+    federation::FedData,
+    http::error::{ApiError, ApiResult},
+    service::{
+        ServiceError,
+        auth::{self, Grant, TokenRequest},
+    },
+};
+use axum::{
+    Json,
+    extract::Query,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use minijinja::context;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub async fn metadata(data: FedData) -> Json<Value> {
+    let base = data.urls.base();
+    Json(json!({
+        "issuer": format!("{base}/"),
+        "authorization_endpoint": format!("{base}/oauth/authorize"),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "app_registration_endpoint": format!("{base}/api/v1/apps"),
+        "scopes_supported": ["read", "write", "follow", "push", "read:accounts", "read:statuses", "read:notifications", "read:follows", "read:search", "read:bookmarks", "read:favourites", "write:statuses", "write:follows", "write:favourites", "write:bookmarks", "write:notifications"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "grant_types_supported": ["authorization_code", "password", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AppForm {
+    client_name: Option<String>,
+    redirect_uris: Option<String>,
+    scopes: Option<String>,
+    website: Option<String>,
+}
+
+pub async fn register_app(data: FedData, Input(form): Input<AppForm>) -> ApiResult<Json<Value>> {
+    let (app, secret) = auth::register_app(
+        &data,
+        form.client_name.as_deref().unwrap_or_default(),
+        form.redirect_uris.as_deref().unwrap_or_default(),
+        form.scopes.as_deref(),
+        form.website.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::Unprocessable(m) => {
+            ServiceError::Unprocessable(format!("Validation failed: {m}"))
+        }
+        other => other,
+    })?;
+    let redirect_uris: Vec<&str> = app.redirect_uris.lines().collect();
+    Ok(Json(json!({
+        "id": app.id.to_string(),
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scopes.split_whitespace().collect::<Vec<_>>(),
+        "redirect_uri": redirect_uris.join("\n"),
+        "redirect_uris": redirect_uris,
+        "client_id": app.client_id,
+        "client_secret": secret,
+        "vapid_key": "",
+    })))
+}
+
+pub async fn verify_app(Auth(session): Auth) -> Json<Value> {
+    Json(json!({
+        "name": session.app.name,
+        "website": session.app.website,
+        "scopes": session.app.scopes.split_whitespace().collect::<Vec<_>>(),
+        "redirect_uris": session.app.redirect_uris.lines().collect::<Vec<_>>(),
+        "vapid_key": "",
+    }))
+}
+
+/// What the authorize page carries along from the app's request.
+#[derive(Debug, Default, Deserialize, Clone, serde::Serialize)]
+pub struct AuthorizeParams {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    response_type: Option<String>,
+}
+
+fn page(template: &str, ctx: minijinja::Value) -> ApiResult<Response> {
+    crate::http::pages::render(template, ctx)
+        .map(IntoResponse::into_response)
+        .map_err(ApiError::from)
+}
+
+pub async fn authorize_page(
+    data: FedData,
+    Query(params): Query<AuthorizeParams>,
+) -> ApiResult<Response> {
+    let app =
+        auth::app_by_client_id(&data, params.client_id.as_deref().unwrap_or_default()).await?;
+    let scopes = auth::normalize_scopes(params.scope.as_deref())?;
+    page(
+        "authorize.html",
+        context! {
+            instance => json!({"name": data.settings.instance.name, "domain": data.settings.instance.domain}),
+            source_url => data.settings.instance.source_url,
+            app_name => app.name,
+            scopes => scopes,
+            params => params,
+            error => Option::<String>::None,
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuthorizeForm {
+    #[serde(flatten)]
+    params: AuthorizeParams,
+    email: Option<String>,
+    password: Option<String>,
+    ticket: Option<String>,
+    actor_id: Option<String>,
+}
+
+/// Logs in (or checks the ticket), asks which account to act as when there
+/// is a choice, then issues the code: shown on the page for out-of-band
+/// apps, otherwise by redirect.
+pub async fn authorize_submit(
+    data: FedData,
+    Input(form): Input<AuthorizeForm>,
+) -> ApiResult<Response> {
+    let params = form.params.clone();
+    let app =
+        auth::app_by_client_id(&data, params.client_id.as_deref().unwrap_or_default()).await?;
+    let scopes = auth::normalize_scopes(params.scope.as_deref())?;
+    let instance =
+        json!({"name": data.settings.instance.name, "domain": data.settings.instance.domain});
+    let user = match (&form.ticket, &form.email) {
+        (Some(ticket), _) => auth::check_ticket(&data, ticket).await?,
+        (None, Some(email)) => {
+            match auth::login(&data, email, form.password.as_deref().unwrap_or_default()).await {
+                Ok(user) => user,
+                Err(ServiceError::Unauthorized(message)) => {
+                    let mut response = page(
+                        "authorize.html",
+                        context! {
+                            instance => instance, source_url => data.settings.instance.source_url,
+                            app_name => app.name, scopes => scopes, params => params, error => message,
+                        },
+                    )?;
+                    *response.status_mut() = StatusCode::UNAUTHORIZED;
+                    return Ok(response);
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        (None, None) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "log in with e-mail and password",
+            ));
+        }
+    };
+    let choices = auth::acting_choices(&data, &user).await?;
+    let chosen = match form
+        .actor_id
+        .as_deref()
+        .and_then(|id| id.parse::<i64>().ok())
+    {
+        Some(id) => id,
+        None if choices.len() == 1 => choices[0].0.id,
+        None if choices.is_empty() => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "this login has no account to act as",
+            ));
+        }
+        None => {
+            let accounts: Vec<Value> = choices
+                .iter()
+                .map(|(actor, role)| json!({"id": actor.id, "name": actor.display_name, "handle": format!("@{}@{}", actor.username, actor.domain), "role": role}))
+                .collect();
+            return page(
+                "choose_account.html",
+                context! {
+                    instance => instance, source_url => data.settings.instance.source_url,
+                    app_name => app.name, params => params, accounts => accounts,
+                    ticket => auth::login_ticket(&data, user.id).await?,
+                },
+            );
+        }
+    };
+    let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
+    let code = auth::issue_code(
+        &data,
+        Grant {
+            app: &app,
+            user: &user,
+            actor_id: chosen,
+            scopes: &scopes,
+            redirect_uri: &redirect_uri,
+            code_challenge: params.code_challenge.as_deref(),
+            code_challenge_method: params.code_challenge_method.as_deref(),
+        },
+    )
+    .await?;
+    if redirect_uri == "urn:ietf:wg:oauth:2.0:oob" {
+        return page(
+            "authorized.html",
+            context! { instance => instance, source_url => data.settings.instance.source_url, code => code },
+        );
+    }
+    let mut target = url::Url::parse(&redirect_uri)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "redirect_uri is not a URL"))?;
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(state) = params
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != "None")
+    {
+        target.query_pairs_mut().append_pair("state", state);
+    }
+    Ok(Redirect::to(target.as_str()).into_response())
+}
+
+pub async fn token(
+    data: FedData,
+    headers: axum::http::HeaderMap,
+    Input(mut request): Input<TokenRequest>,
+) -> Response {
+    // Client credentials may also come as HTTP Basic authentication.
+    if let Some((id, secret)) = basic_credentials(&headers) {
+        request.client_id.get_or_insert(id);
+        request.client_secret.get_or_insert(secret);
+    }
+    match auth::exchange(&data, request).await {
+        Ok((token, row)) => Json(json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "scope": row.scopes,
+            "created_at": row.created_at.and_utc().timestamp(),
+        }))
+        .into_response(),
+        Err(error) => {
+            let (status, code) = match &error {
+                ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
+                ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "access_denied"),
+                ServiceError::Internal(_) => return ApiError::from(error).into_response(),
+                _ => (StatusCode::BAD_REQUEST, "invalid_grant"),
+            };
+            (
+                status,
+                Json(json!({"error": code, "error_description": error.to_string()})),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    use base64::Engine;
+    let value = headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RevokeForm {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    token: Option<String>,
+}
+
+pub async fn revoke(data: FedData, Input(form): Input<RevokeForm>) -> ApiResult<Json<Value>> {
+    auth::revoke(
+        &data,
+        form.client_id.as_deref().unwrap_or_default(),
+        form.client_secret.as_deref().unwrap_or_default(),
+        form.token.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    Ok(Json(json!({})))
+}

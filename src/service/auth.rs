@@ -1,0 +1,586 @@
+//! Logins and OAuth 2 as Mastodon does it: apps, authorization codes (with
+//! PKCE), password and client-credentials grants, scoped bearer tokens. Every
+//! secret is stored as a SHA-256 hash; passwords with argon2.
+
+use super::{ServiceError, ServiceResult};
+use crate::{
+    context::Kuvend,
+    storage::{
+        accounts::{AppRow, TokenRow, UserRow},
+        models::ActorRow,
+        now,
+    },
+};
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use aws_lc_rs::digest;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+/// The scopes kuvend grants; `read`, `write`, `follow` and `push` cover their
+/// granular forms (`read:statuses`, …).
+pub const KNOWN_SCOPES: [&str; 4] = ["read", "write", "follow", "push"];
+
+/// Whether `granted` (space-separated) covers `required`.
+pub fn scope_allows(granted: &str, required: &str) -> bool {
+    granted.split_whitespace().any(|g| {
+        g == required
+            || required.starts_with(&format!("{g}:"))
+            // Mastodon: `follow` covers the follow-related write and read scopes.
+            || (g == "follow" && matches!(required, "write:follows" | "read:follows" | "write:blocks" | "read:blocks" | "write:mutes" | "read:mutes"))
+    })
+}
+
+/// Checks requested scopes: each must be known; empty means `read`.
+pub fn normalize_scopes(requested: Option<&str>) -> ServiceResult<String> {
+    let requested = requested.unwrap_or("read").replace('+', " ");
+    let mut scopes: Vec<&str> = requested.split_whitespace().collect();
+    if scopes.is_empty() {
+        scopes.push("read");
+    }
+    for scope in &scopes {
+        let base = scope.split(':').next().unwrap_or(scope);
+        if !KNOWN_SCOPES.contains(&base) && *scope != "profile" {
+            return Err(ServiceError::BadRequest(format!("unknown scope {scope:?}")));
+        }
+    }
+    scopes.dedup();
+    Ok(scopes.join(" "))
+}
+
+fn random_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// How a secret is stored.
+pub fn secret_hash(secret: &str) -> String {
+    digest::digest(&digest::SHA256, secret.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn internal(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Internal(anyhow::anyhow!("{e}"))
+}
+
+pub async fn hash_password(password: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(internal)
+    })
+    .await
+    .map_err(internal)?
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The roles a staff member can have in an organisation.
+pub const ROLES: [&str; 2] = ["owner", "editor"];
+
+/// Creates a login; with `org`, a staff member of that organisation.
+pub async fn create_user(
+    ctx: &Kuvend,
+    email: &str,
+    password: &str,
+    org: Option<(&str, &str)>,
+) -> ServiceResult<UserRow> {
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 254 {
+        return Err(ServiceError::Unprocessable(format!(
+            "{email:?} is not an e-mail address"
+        )));
+    }
+    if password.chars().count() < 8 {
+        return Err(ServiceError::Unprocessable(
+            "password must have at least 8 characters".into(),
+        ));
+    }
+    let membership = match org {
+        Some((org, role)) => {
+            if !ROLES.contains(&role) {
+                return Err(ServiceError::Unprocessable(format!(
+                    "role must be owner or editor, not {role:?}"
+                )));
+            }
+            Some((super::orgs::organization(ctx, org).await?, role.to_string()))
+        }
+        None => None,
+    };
+    let hash = hash_password(password.to_string()).await?;
+    let user = crate::transaction!(ctx.db, |q| {
+        if q.user_by_email(&email).await?.is_some() {
+            return Err(crate::storage::StorageError::Conflict(format!(
+                "{email} already has a login"
+            )));
+        }
+        let user = q.insert_user(&email, &hash, None, true).await?;
+        if let Some((org, role)) = &membership {
+            q.put_membership(user.id, org.id, role).await?;
+        }
+        Ok(user)
+    })?;
+    Ok(user)
+}
+
+/// Adds (or changes) a staff membership.
+pub async fn add_membership(ctx: &Kuvend, email: &str, org: &str, role: &str) -> ServiceResult<()> {
+    if !ROLES.contains(&role) {
+        return Err(ServiceError::Unprocessable(format!(
+            "role must be owner or editor, not {role:?}"
+        )));
+    }
+    let org = super::orgs::organization(ctx, org).await?;
+    let mut conn = ctx.db.conn().await?;
+    let user = conn
+        .q()
+        .user_by_email(&email.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no login {email}")))?;
+    conn.q().put_membership(user.id, org.id, role).await?;
+    Ok(())
+}
+
+pub async fn list_users(ctx: &Kuvend) -> ServiceResult<Vec<(UserRow, Vec<(ActorRow, String)>)>> {
+    let mut conn = ctx.db.conn().await?;
+    let users = conn.q().list_users().await?;
+    let mut out = Vec::new();
+    for user in users {
+        let memberships = conn.q().memberships(user.id).await?;
+        out.push((user, memberships));
+    }
+    Ok(out)
+}
+
+/// Checks a login; the same error whether the e-mail or the password is wrong.
+pub async fn login(ctx: &Kuvend, email: &str, password: &str) -> ServiceResult<UserRow> {
+    let wrong = || ServiceError::Unauthorized("wrong e-mail or password".into());
+    let user = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().user_by_email(&email.trim().to_lowercase()).await?
+    };
+    let Some(user) = user else {
+        // Spend the same time as a real check, so timing does not tell which was wrong.
+        let _ = verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+        return Err(wrong());
+    };
+    if !verify_password(password.to_string(), user.password_hash.clone()).await {
+        return Err(wrong());
+    }
+    if !user.approved {
+        return Err(ServiceError::Forbidden(
+            "this login waits for approval".into(),
+        ));
+    }
+    Ok(user)
+}
+
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9T6Ijg2kZNsIlwbNGwjEYPMjyqiX8W0Jf3OzQAgX0Ns";
+
+/// The actors a user may act as: its own, then its organisations.
+pub async fn acting_choices(
+    ctx: &Kuvend,
+    user: &UserRow,
+) -> ServiceResult<Vec<(ActorRow, String)>> {
+    let mut conn = ctx.db.conn().await?;
+    let mut choices = Vec::new();
+    if let Some(actor_id) = user.actor_id {
+        choices.push((conn.q().actor_by_id(actor_id).await?, "self".to_string()));
+    }
+    choices.extend(conn.q().memberships(user.id).await?);
+    Ok(choices)
+}
+
+/// Registers an app (`POST /api/v1/apps`); returns it with its secret, which
+/// is shown once and stored only as a hash.
+pub async fn register_app(
+    ctx: &Kuvend,
+    name: &str,
+    redirect_uris: &str,
+    scopes: Option<&str>,
+    website: Option<&str>,
+) -> ServiceResult<(AppRow, String)> {
+    if name.trim().is_empty() {
+        return Err(ServiceError::Unprocessable(
+            "client_name must not be empty".into(),
+        ));
+    }
+    let redirect_uris: Vec<&str> = redirect_uris.split_whitespace().collect();
+    if redirect_uris.is_empty() {
+        return Err(ServiceError::Unprocessable(
+            "redirect_uris must not be empty".into(),
+        ));
+    }
+    for uri in &redirect_uris {
+        if *uri != "urn:ietf:wg:oauth:2.0:oob" && url::Url::parse(uri).is_err() {
+            return Err(ServiceError::Unprocessable(format!(
+                "redirect_uris: {uri:?} is not a URI"
+            )));
+        }
+    }
+    let scopes = normalize_scopes(scopes)?;
+    let client_id = random_secret();
+    let secret = random_secret();
+    let mut conn = ctx.db.conn().await?;
+    let app = conn
+        .q()
+        .insert_app(
+            &client_id,
+            &secret_hash(&secret),
+            name.trim(),
+            website,
+            &redirect_uris.join("\n"),
+            &scopes,
+        )
+        .await?;
+    Ok((app, secret))
+}
+
+pub async fn app_by_client_id(ctx: &Kuvend, client_id: &str) -> ServiceResult<AppRow> {
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
+        .app_by_client_id(client_id)
+        .await?
+        .ok_or_else(|| ServiceError::Unauthorized("unknown client_id".into()))
+}
+
+/// Checks that the requested scopes are within what the app registered.
+fn scopes_within(app: &AppRow, scopes: &str) -> ServiceResult<()> {
+    for scope in scopes.split_whitespace() {
+        if !scope_allows(&app.scopes, scope) {
+            return Err(ServiceError::BadRequest(format!(
+                "scope {scope:?} was not registered by the app"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_redirect(app: &AppRow, redirect_uri: &str) -> ServiceResult<()> {
+    if app.redirect_uris.lines().any(|u| u == redirect_uri) {
+        Ok(())
+    } else {
+        Err(ServiceError::BadRequest(
+            "redirect_uri was not registered by the app".into(),
+        ))
+    }
+}
+
+/// What the consent page submits.
+pub struct Grant<'a> {
+    pub app: &'a AppRow,
+    pub user: &'a UserRow,
+    pub actor_id: i64,
+    pub scopes: &'a str,
+    pub redirect_uri: &'a str,
+    pub code_challenge: Option<&'a str>,
+    pub code_challenge_method: Option<&'a str>,
+}
+
+/// Issues an authorization code for `grant.actor_id`, which the user must be
+/// allowed to act as.
+pub async fn issue_code(ctx: &Kuvend, grant: Grant<'_>) -> ServiceResult<String> {
+    check_redirect(grant.app, grant.redirect_uri)?;
+    scopes_within(grant.app, grant.scopes)?;
+    if let Some(method) = grant.code_challenge_method {
+        if method != "S256" {
+            return Err(ServiceError::BadRequest(
+                "code_challenge_method must be S256".into(),
+            ));
+        }
+    }
+    let allowed = acting_choices(ctx, grant.user).await?;
+    if !allowed.iter().any(|(a, _)| a.id == grant.actor_id) {
+        return Err(ServiceError::Forbidden(
+            "you cannot act as that account".into(),
+        ));
+    }
+    let code = random_secret();
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
+        .insert_code(
+            &secret_hash(&code),
+            grant.app.id,
+            grant.user.id,
+            grant.actor_id,
+            grant.scopes,
+            grant.redirect_uri,
+            grant.code_challenge,
+            now() + chrono::Duration::minutes(10),
+        )
+        .await?;
+    Ok(code)
+}
+
+/// The parameters of `POST /oauth/token`.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub scope: Option<String>,
+}
+
+fn oauth_error(description: &str) -> ServiceError {
+    ServiceError::BadRequest(description.to_string())
+}
+
+/// Exchanges a grant for a token. Returns the token and its scopes.
+pub async fn exchange(ctx: &Kuvend, request: TokenRequest) -> ServiceResult<(String, TokenRow)> {
+    let client_id = request
+        .client_id
+        .as_deref()
+        .ok_or_else(|| oauth_error("client_id is required"))?;
+    let app = app_by_client_id(ctx, client_id).await?;
+    let secret_ok = request
+        .client_secret
+        .as_deref()
+        .is_some_and(|s| secret_hash(s) == app.client_secret_hash);
+    let (user_id, actor_id, scopes) = match request.grant_type.as_deref() {
+        Some("authorization_code") => {
+            let code = request
+                .code
+                .as_deref()
+                .ok_or_else(|| oauth_error("code is required"))?;
+            let grant = {
+                let mut conn = ctx.db.conn().await?;
+                conn.q().take_code(&secret_hash(code)).await?
+            }
+            .filter(|g| g.app_id == app.id && g.expires_at > now())
+            .ok_or_else(|| oauth_error("the code is unknown, used or expired"))?;
+            if request
+                .redirect_uri
+                .as_deref()
+                .is_some_and(|r| r != grant.redirect_uri)
+            {
+                return Err(oauth_error("redirect_uri does not match the authorization"));
+            }
+            match &grant.code_challenge {
+                Some(challenge) => {
+                    let verifier = request
+                        .code_verifier
+                        .as_deref()
+                        .ok_or_else(|| oauth_error("code_verifier is required"))?;
+                    let computed = URL_SAFE_NO_PAD
+                        .encode(digest::digest(&digest::SHA256, verifier.as_bytes()));
+                    if &computed != challenge {
+                        return Err(oauth_error("code_verifier does not match"));
+                    }
+                }
+                None if !secret_ok => {
+                    return Err(ServiceError::Unauthorized(
+                        "client authentication failed".into(),
+                    ));
+                }
+                None => {}
+            }
+            (Some(grant.user_id), Some(grant.actor_id), grant.scopes)
+        }
+        Some("password") => {
+            if !secret_ok {
+                return Err(ServiceError::Unauthorized(
+                    "client authentication failed".into(),
+                ));
+            }
+            let user = login(
+                ctx,
+                request.username.as_deref().unwrap_or_default(),
+                request.password.as_deref().unwrap_or_default(),
+            )
+            .await?;
+            let scopes = normalize_scopes(request.scope.as_deref())?;
+            scopes_within(&app, &scopes)?;
+            // Without a consent page to choose on, the first account the user may act as.
+            let actor = acting_choices(ctx, &user)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    ServiceError::Forbidden("this login has no account to act as".into())
+                })?;
+            (Some(user.id), Some(actor.0.id), scopes)
+        }
+        Some("client_credentials") => {
+            if !secret_ok {
+                return Err(ServiceError::Unauthorized(
+                    "client authentication failed".into(),
+                ));
+            }
+            let scopes = normalize_scopes(request.scope.as_deref())?;
+            scopes_within(&app, &scopes)?;
+            (None, None, scopes)
+        }
+        other => {
+            return Err(oauth_error(&format!(
+                "unsupported grant_type {:?}",
+                other.unwrap_or("")
+            )));
+        }
+    };
+    let token = random_secret();
+    let mut conn = ctx.db.conn().await?;
+    let row = conn
+        .q()
+        .insert_token(&secret_hash(&token), app.id, user_id, actor_id, &scopes)
+        .await?;
+    Ok((token, row))
+}
+
+/// `POST /oauth/revoke`.
+pub async fn revoke(
+    ctx: &Kuvend,
+    client_id: &str,
+    client_secret: &str,
+    token: &str,
+) -> ServiceResult<()> {
+    let app = app_by_client_id(ctx, client_id).await?;
+    if secret_hash(client_secret) != app.client_secret_hash {
+        return Err(ServiceError::Forbidden(
+            "client authentication failed".into(),
+        ));
+    }
+    let mut conn = ctx.db.conn().await?;
+    conn.q().revoke_token(&secret_hash(token), app.id).await?;
+    Ok(())
+}
+
+/// Who a bearer token speaks for.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: TokenRow,
+    pub app: AppRow,
+    pub user: Option<UserRow>,
+    /// The account the token acts as (an organisation for staff).
+    pub actor: Option<ActorRow>,
+}
+
+impl Session {
+    /// Requires a scope (403 otherwise).
+    pub fn require(&self, scope: &str) -> ServiceResult<()> {
+        if scope_allows(&self.token.scopes, scope) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(format!(
+                "this action needs the {scope} scope"
+            )))
+        }
+    }
+
+    /// The acting account (422 for app-only tokens, as Mastodon answers).
+    pub fn actor(&self) -> ServiceResult<&ActorRow> {
+        self.actor.as_ref().ok_or_else(|| {
+            ServiceError::Unprocessable("this method requires an authenticated user".into())
+        })
+    }
+}
+
+/// Resolves a bearer token; revoked and unknown tokens are 401.
+pub async fn session(ctx: &Kuvend, token: &str) -> ServiceResult<Session> {
+    let invalid = || ServiceError::Unauthorized("The access token is invalid".into());
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let token = q
+        .token_by_hash(&secret_hash(token))
+        .await?
+        .ok_or_else(invalid)?;
+    let app = q.app_by_id(token.app_id).await?;
+    let user = match token.user_id {
+        Some(id) => Some(q.user_by_id(id).await?),
+        None => None,
+    };
+    let actor = match token.actor_id {
+        Some(id) => Some(q.actor_by_id(id).await?),
+        None => None,
+    };
+    Ok(Session {
+        token,
+        app,
+        user,
+        actor,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_cover_their_granular_forms() {
+        assert!(scope_allows("read write", "read:statuses"));
+        assert!(scope_allows("read write", "write"));
+        assert!(!scope_allows("read", "write:statuses"));
+        assert!(scope_allows("follow", "write:follows"));
+        assert!(!scope_allows("read:accounts", "read:statuses"));
+        assert!(normalize_scopes(Some("read write follow")).is_ok());
+        assert!(normalize_scopes(Some("admin:write")).is_err());
+        assert_eq!(normalize_scopes(None).unwrap(), "read");
+    }
+}
+
+/// A login ticket: proof, for a few minutes, that the consent form's user
+/// logged in, so the organisation choice need not carry the password.
+/// Signed with a key derived from the instance actor's private key, so any
+/// process of the instance can check it.
+pub async fn login_ticket(ctx: &Kuvend, user_id: i64) -> ServiceResult<String> {
+    let expires = chrono::Utc::now().timestamp() + 600;
+    let payload = format!("{user_id}.{expires}");
+    let tag = ticket_tag(ctx, &payload).await?;
+    Ok(format!("{payload}.{tag}"))
+}
+
+pub async fn check_ticket(ctx: &Kuvend, ticket: &str) -> ServiceResult<UserRow> {
+    let invalid = || ServiceError::Unauthorized("the login expired; log in again".into());
+    let (payload, tag) = ticket.rsplit_once('.').ok_or_else(invalid)?;
+    let expected = ticket_tag(ctx, payload).await?;
+    if aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), tag.as_bytes())
+        .is_err()
+    {
+        return Err(invalid());
+    }
+    let (user_id, expires) = payload.split_once('.').ok_or_else(invalid)?;
+    let expires: i64 = expires.parse().map_err(|_| invalid())?;
+    if expires < chrono::Utc::now().timestamp() {
+        return Err(invalid());
+    }
+    let user_id: i64 = user_id.parse().map_err(|_| invalid())?;
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().user_by_id(user_id).await?)
+}
+
+async fn ticket_tag(ctx: &Kuvend, payload: &str) -> ServiceResult<String> {
+    let mut conn = ctx.db.conn().await?;
+    let instance = conn
+        .q()
+        .actor_by_ap_id(ctx.urls.instance_actor().as_str())
+        .await?
+        .and_then(|a| a.private_key_pem)
+        .ok_or_else(|| internal("no instance key"))?;
+    let key = aws_lc_rs::hmac::Key::new(
+        aws_lc_rs::hmac::HMAC_SHA256,
+        format!("login-ticket:{instance}").as_bytes(),
+    );
+    Ok(URL_SAFE_NO_PAD.encode(aws_lc_rs::hmac::sign(&key, payload.as_bytes())))
+}

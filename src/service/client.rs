@@ -1,0 +1,378 @@
+//! What the Mastodon client API shows: accounts with their counts, posts as
+//! a viewer sees them, relationships, timelines and notifications.
+
+use super::{ServiceError, ServiceResult};
+use crate::{
+    context::Kuvend,
+    storage::{
+        Q,
+        accounts::{NotificationRow, Page},
+        models::{ActorRow, FollowState, PostRow, ReactionKind, Visibility},
+    },
+};
+
+/// Counts shown on an account.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    pub followers: i64,
+    pub following: i64,
+    pub statuses: i64,
+    pub last_status_at: Option<chrono::NaiveDateTime>,
+}
+
+/// An account and its counts.
+#[derive(Debug, Clone)]
+pub struct AccountData {
+    pub actor: ActorRow,
+    pub counts: Counts,
+}
+
+/// A post as one viewer sees it.
+#[derive(Debug, Clone)]
+pub struct StatusData {
+    pub post: PostRow,
+    pub author: AccountData,
+    pub mentions: Vec<ActorRow>,
+    pub tags: Vec<String>,
+    pub in_reply_to_account_id: Option<i64>,
+    pub favourited: bool,
+    pub reblogged: bool,
+    pub bookmarked: bool,
+}
+
+/// A relationship from the viewer to another account.
+#[derive(Debug, Clone)]
+pub struct RelationshipData {
+    pub id: i64,
+    pub following: bool,
+    pub requested: bool,
+    pub followed_by: bool,
+    pub requested_by: bool,
+}
+
+pub struct NotificationData {
+    pub row: NotificationRow,
+    pub from: AccountData,
+    pub status: Option<StatusData>,
+}
+
+async fn counts(q: &mut Q<'_>, actor: &ActorRow) -> ServiceResult<Counts> {
+    let visible = [Visibility::Public, Visibility::Unlisted];
+    let latest = q.posts_by_author(actor.id, &visible, None, 1).await?;
+    Ok(Counts {
+        followers: q.count_followers(actor.id).await?,
+        following: q.count_following(actor.id).await?,
+        statuses: q.count_posts_by_author(actor.id, &visible).await?,
+        last_status_at: latest.first().map(|p| p.published_at),
+    })
+}
+
+pub async fn account_data(ctx: &Kuvend, actor: ActorRow) -> ServiceResult<AccountData> {
+    let mut conn = ctx.db.conn().await?;
+    let counts = counts(&mut conn.q(), &actor).await?;
+    Ok(AccountData { actor, counts })
+}
+
+/// An account by id (any actor kuvend knows, but not the instance actor).
+pub async fn account_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<AccountData> {
+    let not_found = || ServiceError::NotFound("Record not found".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let actor = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().actor_by_id(id).await.map_err(|_| not_found())?
+    };
+    if actor.kind() == crate::storage::models::ActorKind::Application {
+        return Err(not_found());
+    }
+    account_data(ctx, actor).await
+}
+
+/// Whether `viewer` may see `post`.
+async fn visible_to(
+    q: &mut Q<'_>,
+    post: &PostRow,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<bool> {
+    if post.deleted_at.is_some() {
+        return Ok(false);
+    }
+    if post.is_public() {
+        return Ok(true);
+    }
+    match viewer {
+        Some(v) if v.id == post.author_id => Ok(true),
+        Some(v) => Ok(q.may_read(post, v.id).await?),
+        None => Ok(false),
+    }
+}
+
+/// Posts as `viewer` sees them, dropping those it may not see.
+pub async fn statuses(
+    ctx: &Kuvend,
+    posts: Vec<PostRow>,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<Vec<StatusData>> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let mut out = Vec::with_capacity(posts.len());
+    for post in posts {
+        if !visible_to(&mut q, &post, viewer).await? {
+            continue;
+        }
+        let author = q.actor_by_id(post.author_id).await?;
+        let author_counts = counts(&mut q, &author).await?;
+        let in_reply_to_account_id = match post.in_reply_to_id {
+            Some(parent) => q.post_by_id(parent).await?.map(|p| p.author_id),
+            None => None,
+        };
+        let (favourited, reblogged, bookmarked) = match viewer {
+            Some(v) => (
+                q.reaction_activity(ReactionKind::Like, v.id, post.id)
+                    .await?
+                    .is_some(),
+                q.reaction_activity(ReactionKind::Announce, v.id, post.id)
+                    .await?
+                    .is_some(),
+                q.is_bookmarked(v.id, post.id).await?,
+            ),
+            None => (false, false, false),
+        };
+        out.push(StatusData {
+            mentions: q.post_mentions(post.id).await?,
+            tags: q.post_tags(post.id).await?,
+            author: AccountData {
+                actor: author,
+                counts: author_counts,
+            },
+            in_reply_to_account_id,
+            favourited,
+            reblogged,
+            bookmarked,
+            post,
+        });
+    }
+    Ok(out)
+}
+
+/// One post by id, if `viewer` may see it (404 otherwise).
+pub async fn status(
+    ctx: &Kuvend,
+    id: &str,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<StatusData> {
+    let not_found = || ServiceError::NotFound("Record not found".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let post = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().post_by_id(id).await?
+    }
+    .ok_or_else(not_found)?;
+    statuses(ctx, vec![post], viewer)
+        .await?
+        .pop()
+        .ok_or_else(not_found)
+}
+
+/// Ancestors (oldest first) and direct and deeper replies of a post.
+pub async fn context(
+    ctx: &Kuvend,
+    post: &PostRow,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<(Vec<StatusData>, Vec<StatusData>)> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let mut ancestors = Vec::new();
+    let mut parent = post.in_reply_to_id;
+    while let Some(id) = parent {
+        if ancestors.len() >= 40 {
+            break;
+        }
+        match q.post_by_id(id).await? {
+            Some(p) => {
+                parent = p.in_reply_to_id;
+                ancestors.push(p);
+            }
+            None => break,
+        }
+    }
+    ancestors.reverse();
+    let mut descendants = Vec::new();
+    let mut frontier = vec![post.id];
+    while let Some(id) = frontier.pop() {
+        if descendants.len() >= 200 {
+            break;
+        }
+        for (reply, _) in q.replies(id).await? {
+            frontier.push(reply.id);
+            descendants.push(reply);
+        }
+    }
+    descendants.sort_by_key(|p| p.id);
+    drop(conn);
+    Ok((
+        statuses(ctx, ancestors, viewer).await?,
+        statuses(ctx, descendants, viewer).await?,
+    ))
+}
+
+pub async fn relationships(
+    ctx: &Kuvend,
+    viewer: &ActorRow,
+    ids: &[String],
+) -> ServiceResult<Vec<RelationshipData>> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let mut out = Vec::new();
+    for id in ids {
+        let Ok(id) = id.parse::<i64>() else { continue };
+        let outgoing = q.follow_between(viewer.id, id).await?;
+        let incoming = q.follow_between(id, viewer.id).await?;
+        out.push(RelationshipData {
+            id,
+            following: outgoing
+                .as_ref()
+                .is_some_and(|f| f.state() == FollowState::Accepted),
+            requested: outgoing
+                .as_ref()
+                .is_some_and(|f| f.state() == FollowState::Pending),
+            followed_by: incoming
+                .as_ref()
+                .is_some_and(|f| f.state() == FollowState::Accepted),
+            requested_by: incoming
+                .as_ref()
+                .is_some_and(|f| f.state() == FollowState::Pending),
+        });
+    }
+    Ok(out)
+}
+
+pub async fn home_timeline(
+    ctx: &Kuvend,
+    viewer: &ActorRow,
+    page: Page,
+) -> ServiceResult<Vec<StatusData>> {
+    let posts = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().home_timeline(viewer.id, page).await?
+    };
+    statuses(ctx, posts, Some(viewer)).await
+}
+
+pub async fn public_timeline(
+    ctx: &Kuvend,
+    viewer: Option<&ActorRow>,
+    local: Option<bool>,
+    tag: Option<&str>,
+    page: Page,
+) -> ServiceResult<Vec<StatusData>> {
+    let posts = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q()
+            .public_timeline(local, tag.map(str::to_lowercase).as_deref(), page)
+            .await?
+    };
+    statuses(ctx, posts, viewer).await
+}
+
+/// An account's posts, as `viewer` may see them.
+pub async fn account_statuses(
+    ctx: &Kuvend,
+    account: &ActorRow,
+    viewer: Option<&ActorRow>,
+    page: Page,
+) -> ServiceResult<Vec<StatusData>> {
+    let all = [
+        Visibility::Public,
+        Visibility::Unlisted,
+        Visibility::Followers,
+        Visibility::Direct,
+    ];
+    let posts = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q()
+            .posts_by_author(account.id, &all, page.max_id, page.limit)
+            .await?
+    };
+    statuses(ctx, posts, viewer).await
+}
+
+pub async fn notifications(
+    ctx: &Kuvend,
+    viewer: &ActorRow,
+    page: Page,
+) -> ServiceResult<Vec<NotificationData>> {
+    let rows = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().notifications(viewer.id, page).await?
+    };
+    let mut out = Vec::new();
+    for row in rows {
+        let from = {
+            let mut conn = ctx.db.conn().await?;
+            conn.q().actor_by_id(row.from_actor_id).await?
+        };
+        let status = match row.post_id {
+            Some(id) => status(ctx, &id.to_string(), Some(viewer)).await.ok(),
+            None => None,
+        };
+        out.push(NotificationData {
+            from: account_data(ctx, from).await?,
+            status,
+            row,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn dismiss_notification(ctx: &Kuvend, viewer: &ActorRow, id: &str) -> ServiceResult<()> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ServiceError::NotFound("Record not found".into()))?;
+    let mut conn = ctx.db.conn().await?;
+    if conn.q().dismiss_notification(viewer.id, id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound("Record not found".into()))
+    }
+}
+
+/// The post an Idempotency-Key already created, if any.
+pub async fn idempotent_post(
+    ctx: &Kuvend,
+    actor: &ActorRow,
+    key: &str,
+) -> ServiceResult<Option<PostRow>> {
+    let mut conn = ctx.db.conn().await?;
+    match conn.q().idempotent_post(actor.id, key).await? {
+        Some(id) => Ok(conn.q().post_by_id(id).await?),
+        None => Ok(None),
+    }
+}
+
+pub async fn remember_idempotency_key(
+    ctx: &Kuvend,
+    actor: &ActorRow,
+    key: &str,
+    post_id: i64,
+) -> ServiceResult<()> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .remember_idempotency_key(actor.id, key, post_id)
+        .await?)
+}
+
+pub async fn set_bookmark(
+    ctx: &Kuvend,
+    actor: &ActorRow,
+    post_id: i64,
+    on: bool,
+) -> ServiceResult<()> {
+    let mut conn = ctx.db.conn().await?;
+    if on {
+        conn.q().add_bookmark(actor.id, post_id).await?;
+    } else {
+        conn.q().remove_bookmark(actor.id, post_id).await?;
+    }
+    Ok(())
+}
