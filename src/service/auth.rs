@@ -523,23 +523,6 @@ pub async fn session(ctx: &Kuvend, token: &str) -> ServiceResult<Session> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_cover_their_granular_forms() {
-        assert!(scope_allows("read write", "read:statuses"));
-        assert!(scope_allows("read write", "write"));
-        assert!(!scope_allows("read", "write:statuses"));
-        assert!(scope_allows("follow", "write:follows"));
-        assert!(!scope_allows("read:accounts", "read:statuses"));
-        assert!(normalize_scopes(Some("read write follow")).is_ok());
-        assert!(normalize_scopes(Some("admin:write")).is_err());
-        assert_eq!(normalize_scopes(None).unwrap(), "read");
-    }
-}
-
 /// A login ticket: proof, for a few minutes, that the consent form's user
 /// logged in, so the organisation choice need not carry the password.
 /// Signed with a key derived from the instance actor's private key, so any
@@ -583,4 +566,21 @@ async fn ticket_tag(ctx: &Kuvend, payload: &str) -> ServiceResult<String> {
         format!("login-ticket:{instance}").as_bytes(),
     );
     Ok(URL_SAFE_NO_PAD.encode(aws_lc_rs::hmac::sign(&key, payload.as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_cover_their_granular_forms() {
+        assert!(scope_allows("read write", "read:statuses"));
+        assert!(scope_allows("read write", "write"));
+        assert!(!scope_allows("read", "write:statuses"));
+        assert!(scope_allows("follow", "write:follows"));
+        assert!(!scope_allows("read:accounts", "read:statuses"));
+        assert!(normalize_scopes(Some("read write follow")).is_ok());
+        assert!(normalize_scopes(Some("admin:write")).is_err());
+        assert_eq!(normalize_scopes(None).unwrap(), "read");
+    }
 }
