@@ -122,6 +122,8 @@ pub enum UserCommand {
         #[arg(long, default_value = "editor")]
         role: String,
     },
+    /// Approve a login that registered while registrations need approval.
+    Approve { email: String },
     /// List logins and the organisations they work for.
     List,
 }
@@ -372,6 +374,10 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         Admin::User(UserCommand::AddToOrg { email, org, role }) => {
             service::auth::add_membership(ctx, &email, &org, &role).await?;
             println!("{email} is now {role} of {org}");
+        }
+        Admin::User(UserCommand::Approve { email }) => {
+            service::auth::approve_user(ctx, &email).await?;
+            println!("approved {email}");
         }
         Admin::User(UserCommand::List) => {
             for (user, memberships) in service::auth::list_users(ctx).await? {

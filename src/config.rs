@@ -26,6 +26,16 @@ pub struct InstanceSettings {
     pub name: String,
     pub description: String,
     pub source_url: String,
+    pub registrations: Registrations,
+}
+
+/// Who may create an account from an app.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Registrations {
+    Open,
+    Approval,
+    Closed,
 }
 
 #[derive(Debug, Clone, Deserialize)]

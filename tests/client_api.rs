@@ -371,6 +371,169 @@ async fn client_api_scenario(backend: Backend) {
     );
 }
 
+async fn app_token(base: &str, scopes: &str) -> (String, String, String) {
+    let app: Value = client()
+        .post(format!("{base}/api/v1/apps"))
+        .form(&[
+            ("client_name", "Supporter app"),
+            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+            ("scopes", scopes),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (id, secret) = (
+        app["client_id"].as_str().unwrap().to_string(),
+        app["client_secret"].as_str().unwrap().to_string(),
+    );
+    let token: Value = client()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("scope", scopes),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        id,
+        secret,
+        token["access_token"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn registration_scenario(backend: Backend) {
+    use kuvend::config::Registrations;
+    let dir = temp_dir();
+    let open_db = common::new_database(backend, dir.path(), "open").await;
+    let open = TestInstance::start_configured("alpha.test", &open_db, 0, |s| {
+        s.instance.registrations = Registrations::Open
+    })
+    .await;
+    let base = open.base_url();
+    let (_, _, token) = app_token(&base, "read write follow").await;
+    let app = App {
+        base: base.clone(),
+        token,
+    };
+    // The app token alone is not an account.
+    assert_eq!(app.get("/api/v1/accounts/verify_credentials").await.0, 422);
+    let (status, refused) = app.post("/api/v1/accounts", json!({"username": "bad name", "email": "a@b.example", "password": "long enough", "agreement": true})).await;
+    assert_eq!(status, 422, "{refused}");
+    let (status, token) = app.post("/api/v1/accounts", json!({"username": "supporter", "email": "s@people.example", "password": "long enough", "agreement": true})).await;
+    assert_eq!(status, 200, "{token}");
+    let me = App {
+        base: base.clone(),
+        token: token["access_token"].as_str().unwrap().to_string(),
+    };
+    let (_, account) = me.get("/api/v1/accounts/verify_credentials").await;
+    assert_eq!(account["username"], "supporter");
+    assert_eq!(account["group"], false);
+    // Supporters post, edit and change their profile like on Mastodon.
+    let (_, status) = me
+        .post("/api/v1/statuses", json!({"status": "first words"}))
+        .await;
+    let id = status["id"].as_str().unwrap().to_string();
+    let r = client()
+        .put(format!("{base}/api/v1/statuses/{id}"))
+        .bearer_auth(&me.token)
+        .json(&json!({"status": "better words"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let edited: Value = r.json().await.unwrap();
+    assert!(edited["content"].as_str().unwrap().contains("better words"));
+    assert!(edited["edited_at"].is_string());
+    assert_eq!(
+        me.get(&format!("/api/v1/statuses/{id}/history")).await.0,
+        200
+    );
+    let (_, source) = me.get(&format!("/api/v1/statuses/{id}/source")).await;
+    assert_eq!(source["text"], "better words");
+    let r = client()
+        .patch(format!("{base}/api/v1/accounts/update_credentials"))
+        .bearer_auth(&me.token)
+        .json(&json!({"display_name": "A Supporter", "note": "I care."}))
+        .send()
+        .await
+        .unwrap();
+    let updated: Value = r.json().await.unwrap();
+    assert_eq!(updated["display_name"], "A Supporter");
+    assert_eq!(updated["note"], "<p>I care.</p>");
+    let account_id = updated["id"].as_str().unwrap();
+    assert_eq!(
+        me.get(&format!("/api/v1/accounts/{account_id}/followers"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        me.get(&format!("/api/v1/accounts/{account_id}/following"))
+            .await
+            .0,
+        200
+    );
+
+    // Closed and approval-only instances.
+    let closed_db = common::new_database(backend, dir.path(), "closed").await;
+    let closed = TestInstance::start_configured("beta.test", &closed_db, 0, |_| {}).await;
+    let (_, _, token) = app_token(&closed.base_url(), "read write").await;
+    let closed_app = App {
+        base: closed.base_url(),
+        token,
+    };
+    let (status, _) = closed_app.post("/api/v1/accounts", json!({"username": "x", "email": "x@y.example", "password": "long enough", "agreement": true})).await;
+    assert_eq!(status, 403);
+    let approval_db = common::new_database(backend, dir.path(), "approval").await;
+    let approval = TestInstance::start_configured("gamma.test", &approval_db, 0, |s| {
+        s.instance.registrations = Registrations::Approval
+    })
+    .await;
+    let (_, _, token) = app_token(&approval.base_url(), "read write").await;
+    let approval_app = App {
+        base: approval.base_url(),
+        token,
+    };
+    let (status, token) = approval_app.post("/api/v1/accounts", json!({"username": "waiting", "email": "w@y.example", "password": "long enough", "agreement": "true"})).await;
+    assert_eq!(status, 200, "{token}");
+    let waiting = App {
+        base: approval.base_url(),
+        token: token["access_token"].as_str().unwrap().to_string(),
+    };
+    assert_eq!(
+        waiting.get("/api/v1/accounts/verify_credentials").await.0,
+        403
+    );
+    auth::approve_user(approval.ctx(), "w@y.example")
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting.get("/api/v1/accounts/verify_credentials").await.0,
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_sqlite() {
+    registration_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_postgres() {
+    if available("registration_postgres", &[Backend::Postgres]) {
+        registration_scenario(Backend::Postgres).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_api_sqlite() {
     client_api_scenario(Backend::Sqlite).await;

@@ -515,6 +515,11 @@ pub async fn session(ctx: &Kuvend, token: &str) -> ServiceResult<Session> {
         Some(id) => Some(q.actor_by_id(id).await?),
         None => None,
     };
+    if user.as_ref().is_some_and(|u| !u.approved) {
+        return Err(ServiceError::Forbidden(
+            "Your login is currently pending approval".into(),
+        ));
+    }
     Ok(Session {
         token,
         app,
@@ -566,6 +571,107 @@ async fn ticket_tag(ctx: &Kuvend, payload: &str) -> ServiceResult<String> {
         format!("login-ticket:{instance}").as_bytes(),
     );
     Ok(URL_SAFE_NO_PAD.encode(aws_lc_rs::hmac::sign(&key, payload.as_bytes())))
+}
+
+/// What someone registering from an app gives.
+pub struct Registration<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub agreement: bool,
+}
+
+/// Registers a supporter: a `Person` actor and a login, approved at once or
+/// waiting for an operator, as the configuration says. Returns the login.
+pub async fn register(ctx: &Kuvend, registration: Registration<'_>) -> ServiceResult<UserRow> {
+    use crate::config::Registrations;
+    let approved = match ctx.settings.instance.registrations {
+        Registrations::Closed => {
+            return Err(ServiceError::Forbidden(
+                "registrations are closed on this instance".into(),
+            ));
+        }
+        Registrations::Open => true,
+        Registrations::Approval => false,
+    };
+    if !registration.agreement {
+        return Err(ServiceError::Unprocessable(
+            "Validation failed: agreement must be accepted".into(),
+        ));
+    }
+    let email = registration.email.trim().to_lowercase();
+    if !email.contains('@') {
+        return Err(ServiceError::Unprocessable(format!(
+            "Validation failed: email {email:?} is not valid"
+        )));
+    }
+    if registration.password.chars().count() < 8 {
+        return Err(ServiceError::Unprocessable(
+            "Validation failed: password is too short (minimum is 8 characters)".into(),
+        ));
+    }
+    {
+        let mut conn = ctx.db.conn().await?;
+        if conn.q().user_by_email(&email).await?.is_some() {
+            return Err(ServiceError::Unprocessable(
+                "Validation failed: email is already taken".into(),
+            ));
+        }
+    }
+    let hash = hash_password(registration.password.to_string()).await?;
+    let actor = super::orgs::create_local_actor(
+        ctx,
+        crate::storage::models::ActorKind::Person,
+        super::orgs::NewOrganization {
+            username: registration.username.to_string(),
+            display_name: registration.username.to_string(),
+            summary: String::new(),
+            manually_approves_followers: false,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::Unprocessable(m) | ServiceError::Conflict(m) => {
+            ServiceError::Unprocessable(format!("Validation failed: {m}"))
+        }
+        other => other,
+    })?;
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .insert_user(&email, &hash, Some(actor.id), approved)
+        .await?)
+}
+
+/// Issues a token for a login just registered through an app.
+pub async fn token_for(
+    ctx: &Kuvend,
+    app: &AppRow,
+    user: &UserRow,
+    scopes: &str,
+) -> ServiceResult<(String, TokenRow)> {
+    let token = random_secret();
+    let mut conn = ctx.db.conn().await?;
+    let row = conn
+        .q()
+        .insert_token(
+            &secret_hash(&token),
+            app.id,
+            Some(user.id),
+            user.actor_id,
+            scopes,
+        )
+        .await?;
+    Ok((token, row))
+}
+
+pub async fn approve_user(ctx: &Kuvend, email: &str) -> ServiceResult<()> {
+    let mut conn = ctx.db.conn().await?;
+    if conn.q().approve_user(&email.trim().to_lowercase()).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound(format!("no login {email}")))
+    }
 }
 
 #[cfg(test)]

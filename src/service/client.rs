@@ -376,3 +376,23 @@ pub async fn set_bookmark(
     }
     Ok(())
 }
+
+/// The accepted followers (or followees) of an account, as far as this
+/// instance knows them.
+pub async fn relations(
+    ctx: &Kuvend,
+    actor: &ActorRow,
+    followers: bool,
+) -> ServiceResult<Vec<ActorRow>> {
+    let mut conn = ctx.db.conn().await?;
+    let rows = if followers {
+        conn.q().followers(actor.id, FollowState::Accepted).await?
+    } else {
+        conn.q().following(actor.id).await?
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(f, _)| f.state() == FollowState::Accepted)
+        .map(|(_, a)| a)
+        .collect())
+}

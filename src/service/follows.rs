@@ -1,7 +1,7 @@
 //! Follows in both directions: remote actors following our organisations, and
 //! our organisations following remote actors.
 
-use super::{ServiceError, ServiceResult, orgs::organization};
+use super::{ServiceError, ServiceResult, orgs::local_account};
 use crate::{
     context::Kuvend,
     federation::{
@@ -130,7 +130,7 @@ pub async fn follow(
     org_username: &str,
     target: &str,
 ) -> ServiceResult<(FollowRow, ActorRow)> {
-    let org = organization(data, org_username).await?;
+    let org = local_account(data, org_username).await?;
     let followee = resolve_remote_actor(data, target).await?;
     {
         let mut conn = data.db.conn().await?;
@@ -172,7 +172,7 @@ pub async fn follow(
 
 /// Our organisation stops following (or withdraws its request): `Undo{Follow}`.
 pub async fn unfollow(ctx: &Kuvend, org_username: &str, target: &str) -> ServiceResult<ActorRow> {
-    let org = organization(ctx, org_username).await?;
+    let org = local_account(ctx, org_username).await?;
     let followee = known_actor(ctx, target).await?;
     let existing = {
         let mut conn = ctx.db.conn().await?;
@@ -204,7 +204,7 @@ pub async fn following(
     ctx: &Kuvend,
     org_username: &str,
 ) -> ServiceResult<Vec<(FollowRow, ActorRow)>> {
-    let org = organization(ctx, org_username).await?;
+    let org = local_account(ctx, org_username).await?;
     let mut conn = ctx.db.conn().await?;
     Ok(conn.q().following(org.id).await?)
 }
@@ -215,7 +215,7 @@ pub async fn followers(
     org_username: &str,
     pending: bool,
 ) -> ServiceResult<Vec<(FollowRow, ActorRow)>> {
-    let org = organization(ctx, org_username).await?;
+    let org = local_account(ctx, org_username).await?;
     let state = if pending {
         FollowState::Pending
     } else {
@@ -228,7 +228,7 @@ pub async fn followers(
 /// Approves a pending follow request: the follow becomes accepted and an
 /// `Accept` is queued to the follower.
 pub async fn approve(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceResult<ActorRow> {
-    let org = organization(ctx, org_username).await?;
+    let org = local_account(ctx, org_username).await?;
     let follower = known_actor(ctx, actor).await?;
     let request = {
         let mut conn = ctx.db.conn().await?;
@@ -259,7 +259,7 @@ pub async fn approve(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceRe
 /// Rejects a follow request, or removes an accepted follower: the follow is
 /// deleted and a `Reject` queued to the follower.
 pub async fn reject(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceResult<ActorRow> {
-    let org = organization(ctx, org_username).await?;
+    let org = local_account(ctx, org_username).await?;
     let follower = known_actor(ctx, actor).await?;
     let request = {
         let mut conn = ctx.db.conn().await?;

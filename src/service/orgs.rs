@@ -54,6 +54,15 @@ pub struct NewOrganization {
 }
 
 pub async fn create_organization(ctx: &Kuvend, org: NewOrganization) -> ServiceResult<ActorRow> {
+    create_local_actor(ctx, ActorKind::Organization, org).await
+}
+
+/// Creates a local actor of any kind (organisations; people who register).
+pub async fn create_local_actor(
+    ctx: &Kuvend,
+    kind: ActorKind,
+    org: NewOrganization,
+) -> ServiceResult<ActorRow> {
     validate_username(&org.username)?;
     if org.display_name.chars().count() > 100 {
         return Err(ServiceError::Unprocessable(
@@ -81,8 +90,8 @@ pub async fn create_organization(ctx: &Kuvend, org: NewOrganization) -> ServiceR
     let now = now();
     let row = NewActor {
         ap_id: urls.actor(&username).to_string(),
-        kind: ActorKind::Organization.as_str().into(),
-        ap_type: ap_type(ActorKind::Organization).into(),
+        kind: kind.as_str().into(),
+        ap_type: ap_type(kind).into(),
         username_key: username.to_lowercase(),
         domain,
         local: true,
@@ -152,4 +161,70 @@ mod tests {
         assert!(validate_username("dot.ted").is_err());
         assert!(validate_username("ünï").is_err());
     }
+}
+
+/// A local account that can post and follow: an organisation or a person.
+pub async fn local_account(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRow> {
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
+        .local_actor_by_username(username)
+        .await?
+        .filter(|a| {
+            matches!(
+                a.kind(),
+                ActorKind::Organization | ActorKind::Person | ActorKind::Coalition
+            )
+        })
+        .ok_or_else(|| ServiceError::NotFound(format!("no account {username:?} on this instance")))
+}
+
+/// Changes a local account's name, bio or approval mode, and sends the new
+/// actor document to its followers (`Update`).
+pub async fn update_profile(
+    ctx: &Kuvend,
+    actor: &ActorRow,
+    display_name: Option<&str>,
+    note: Option<&str>,
+    locked: Option<bool>,
+) -> ServiceResult<ActorRow> {
+    let display_name = display_name.unwrap_or(&actor.display_name).to_string();
+    if display_name.chars().count() > 100 {
+        return Err(ServiceError::Unprocessable(
+            "Validation failed: display_name is too long (maximum is 100 characters)".into(),
+        ));
+    }
+    let summary = note
+        .map(text_to_html)
+        .unwrap_or_else(|| actor.summary.clone());
+    let locked = locked.unwrap_or(actor.manually_approves_followers);
+    let id = actor.id;
+    let mut updated = actor.clone();
+    updated.display_name = display_name.clone();
+    updated.summary = summary.clone();
+    updated.manually_approves_followers = locked;
+    let document = crate::federation::protocol::WithContext::new(
+        crate::federation::protocol::actor_context(),
+        crate::federation::actors::local_actor_json(&updated, &ctx.urls),
+    );
+    let activity_id = ctx.urls.new_activity();
+    let body = serde_json::to_string(&serde_json::json!({
+        "@context": crate::federation::protocol::activity_context(),
+        "id": activity_id,
+        "type": "Update",
+        "actor": actor.ap_id,
+        "to": [crate::federation::protocol::note::PUBLIC],
+        "object": document.inner,
+    }))
+    .map_err(|e| ServiceError::Internal(e.into()))?;
+    let row = crate::transaction!(ctx.db, |q| {
+        let row = q
+            .update_profile(id, &display_name, &summary, locked)
+            .await?;
+        let inboxes = q.follower_inboxes(id).await?;
+        q.enqueue_activity(activity_id.as_str(), "Update", id, &body, &inboxes)
+            .await?;
+        Ok(row)
+    })?;
+    ctx.delivery_wakeup.notify_one();
+    Ok(row)
 }

@@ -4,7 +4,7 @@
 use super::{
     ServiceError, ServiceResult,
     follows::resolve_remote_actor,
-    orgs::organization,
+    orgs::local_account,
     text::{self, MentionTarget},
 };
 use crate::{
@@ -291,7 +291,7 @@ pub async fn create_post(
     org_username: &str,
     new: NewPost,
 ) -> ServiceResult<PostRow> {
-    let org = organization(data, org_username).await?;
+    let org = local_account(data, org_username).await?;
     validate_text(&new.text)?;
     validate_language(&new.language)?;
     let parent = match &new.in_reply_to {
@@ -430,7 +430,7 @@ pub async fn react(
     reference: &str,
     kind: ReactionKind,
 ) -> ServiceResult<PostRow> {
-    let org = organization(data, org_username).await?;
+    let org = local_account(data, org_username).await?;
     let (post, author) = find_or_fetch_post(data, reference).await?;
     if kind == ReactionKind::Announce && !post.is_public() {
         return Err(ServiceError::Unprocessable(
@@ -481,7 +481,7 @@ pub async fn unreact(
     reference: &str,
     kind: ReactionKind,
 ) -> ServiceResult<PostRow> {
-    let org = organization(data, org_username).await?;
+    let org = local_account(data, org_username).await?;
     let (post, author) = find_stored_post(data, reference)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("no post {reference:?} here")))?;

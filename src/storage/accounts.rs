@@ -154,6 +154,16 @@ impl Q<'_> {
             .await?))
     }
 
+    pub async fn approve_user(&mut self, email: &str) -> StorageResult<bool> {
+        on_q!(self, |c| Ok(diesel::update(
+            users::table.filter(users::email.eq(email))
+        )
+        .set(users::approved.eq(true))
+        .execute(c)
+        .await?
+            == 1))
+    }
+
     pub async fn list_users(&mut self) -> StorageResult<Vec<UserRow>> {
         on_q!(self, |c| Ok(users::table
             .order(users::id.asc())

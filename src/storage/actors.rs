@@ -76,6 +76,26 @@ impl Q<'_> {
             .optional()?))
     }
 
+    /// Changes a local actor's profile.
+    pub async fn update_profile(
+        &mut self,
+        id: i64,
+        display_name: &str,
+        summary: &str,
+        manual: bool,
+    ) -> StorageResult<ActorRow> {
+        on_q!(self, |c| Ok(diesel::update(actors::table.find(id))
+            .set((
+                actors::display_name.eq(display_name),
+                actors::summary.eq(summary),
+                actors::manually_approves_followers.eq(manual),
+                actors::updated_at.eq(super::now()),
+            ))
+            .returning(ActorRow::as_returning())
+            .get_result(c)
+            .await?))
+    }
+
     /// A local actor by user name, without regard to case.
     pub async fn local_actor_by_username(
         &mut self,

@@ -126,10 +126,21 @@ impl TestInstance {
 
     /// Starts an instance on an existing database, on `port` (0: any free port).
     pub async fn start_on(name: &str, db_url: &str, port: u16) -> TestInstance {
+        Self::start_configured(name, db_url, port, |_| {}).await
+    }
+
+    /// Like [`TestInstance::start_on`], with settings changed by `configure`.
+    pub async fn start_configured(
+        name: &str,
+        db_url: &str,
+        port: u16,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestInstance {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let domain = format!("{name}:{port}");
-        let settings = test_settings(&domain, db_url, listener.local_addr().expect("addr"));
+        let mut settings = test_settings(&domain, db_url, listener.local_addr().expect("addr"));
+        configure(&mut settings);
         let prepared = app::prepare(settings).await.expect("prepare instance");
         let server = app::start(prepared.clone(), listener).await.expect("start");
         TestInstance {

@@ -56,10 +56,17 @@ pub fn router() -> Router {
         .route("/api/v1/lists", get(empty_list))
         .route("/api/v1/preferences", get(preferences))
         .route("/api/v1/markers", get(markers).post(markers))
+        .route("/api/v1/accounts", post(register))
         .route(
             "/api/v1/accounts/verify_credentials",
             get(verify_credentials),
         )
+        .route(
+            "/api/v1/accounts/update_credentials",
+            axum::routing::patch(update_credentials),
+        )
+        .route("/api/v1/accounts/{id}/followers", get(account_followers))
+        .route("/api/v1/accounts/{id}/following", get(account_following))
         .route("/api/v1/accounts/relationships", get(relationships))
         .route("/api/v1/accounts/lookup", get(lookup))
         .route("/api/v1/accounts/{id}", get(account))
@@ -69,8 +76,10 @@ pub fn router() -> Router {
         .route("/api/v1/statuses", post(create_status))
         .route(
             "/api/v1/statuses/{id}",
-            get(show_status).delete(delete_status),
+            get(show_status).delete(delete_status).put(edit_status),
         )
+        .route("/api/v1/statuses/{id}/history", get(status_history))
+        .route("/api/v1/statuses/{id}/source", get(status_source))
         .route("/api/v1/statuses/{id}/context", get(status_context))
         .route("/api/v1/statuses/{id}/favourite", post(favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
@@ -940,4 +949,148 @@ async fn search(
     Ok(Json(
         json!({"accounts": accounts, "statuses": statuses, "hashtags": []}),
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RegisterForm {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+    agreement: Option<Value>,
+}
+
+fn truthy_value(value: &Option<Value>) -> Option<bool> {
+    match value {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::String(s)) => Some(matches!(s.as_str(), "true" | "1" | "on")),
+        _ => None,
+    }
+}
+
+/// `POST /api/v1/accounts`: a supporter registers from an app (with the
+/// app's token), as `instance.registrations` allows.
+async fn register(
+    data: FedData,
+    Auth(session): Auth,
+    Input(form): Input<RegisterForm>,
+) -> ApiResult<Json<Value>> {
+    let user = auth::register(
+        &data,
+        auth::Registration {
+            username: form.username.as_deref().unwrap_or_default(),
+            email: form.email.as_deref().unwrap_or_default(),
+            password: form.password.as_deref().unwrap_or_default(),
+            agreement: truthy_value(&form.agreement).unwrap_or(false),
+        },
+    )
+    .await?;
+    let (token, row) = auth::token_for(&data, &session.app, &user, &session.app.scopes).await?;
+    Ok(Json(json!({
+        "access_token": token, "token_type": "Bearer", "scope": row.scopes,
+        "created_at": row.created_at.and_utc().timestamp(),
+    })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CredentialsForm {
+    display_name: Option<String>,
+    note: Option<String>,
+    locked: Option<Value>,
+}
+
+async fn update_credentials(
+    data: FedData,
+    Auth(session): Auth,
+    Input(form): Input<CredentialsForm>,
+) -> ApiResult<Json<Account>> {
+    session.require("write:accounts").map_err(service)?;
+    let actor = session.actor().map_err(service)?.clone();
+    let updated = crate::service::orgs::update_profile(
+        &data,
+        &actor,
+        form.display_name.as_deref(),
+        form.note.as_deref(),
+        truthy_value(&form.locked),
+    )
+    .await?;
+    let account = client::account_data(&data, updated).await?;
+    Ok(Json(account_json(&data, &account)))
+}
+
+async fn relation_list(data: &FedData, id: &str, followers: bool) -> ApiResult<Json<Vec<Account>>> {
+    let account = client::account_by_id(data, id).await?;
+    let actors = client::relations(data, &account.actor, followers).await?;
+    let mut out = Vec::new();
+    for actor in actors {
+        out.push(account_json(
+            data,
+            &client::account_data(data, actor).await?,
+        ));
+    }
+    Ok(Json(out))
+}
+
+async fn account_followers(data: FedData, Path(id): Path<String>) -> ApiResult<Json<Vec<Account>>> {
+    relation_list(&data, &id, true).await
+}
+
+async fn account_following(data: FedData, Path(id): Path<String>) -> ApiResult<Json<Vec<Account>>> {
+    relation_list(&data, &id, false).await
+}
+
+async fn edit_status(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+    Input(form): Input<StatusForm>,
+) -> ApiResult<Json<entities::Status>> {
+    session.require("write:statuses").map_err(service)?;
+    let actor = session.actor().map_err(service)?.clone();
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    if status.post.author_id != actor.id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "This action is not allowed",
+        ));
+    }
+    let text = form.status.unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Validation failed: Text can't be blank",
+        ));
+    }
+    posts::edit_post(&data, &status.post.ap_id, &text).await?;
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    Ok(Json(status_json(&data, &status)))
+}
+
+/// Earlier versions are not kept yet: the history holds the current one.
+async fn status_history(
+    data: FedData,
+    MaybeAuth(session): MaybeAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let status = client::status(&data, &id, viewer.as_ref()).await?;
+    let json = status_json(&data, &status);
+    Ok(Json(json!([{
+        "content": json.content, "spoiler_text": json.spoiler_text, "sensitive": json.sensitive,
+        "created_at": json.edited_at.clone().unwrap_or(json.created_at.clone()),
+        "account": json.account, "media_attachments": [], "emojis": [],
+    }])))
+}
+
+async fn status_source(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let actor = session.actor().map_err(service)?.clone();
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    Ok(Json(json!({
+        "id": status.post.id.to_string(),
+        "text": status.post.source.clone().unwrap_or_default(),
+        "spoiler_text": status.post.summary.clone().unwrap_or_default(),
+    })))
 }
