@@ -146,23 +146,6 @@ pub async fn organization(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRo
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn usernames_follow_mastodon_rules() {
-        assert!(validate_username("ngo_2026").is_ok());
-        assert!(validate_username("NGO").is_ok());
-        assert!(validate_username(&"a".repeat(30)).is_ok());
-        assert!(validate_username(&"a".repeat(31)).is_err());
-        assert!(validate_username("").is_err());
-        assert!(validate_username("with-dash").is_err());
-        assert!(validate_username("dot.ted").is_err());
-        assert!(validate_username("ünï").is_err());
-    }
-}
-
 /// A local account that can post and follow: an organisation or a person.
 pub async fn local_account(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRow> {
     let mut conn = ctx.db.conn().await?;
@@ -227,4 +210,21 @@ pub async fn update_profile(
     })?;
     ctx.delivery_wakeup.notify_one();
     Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_mastodon_rules() {
+        assert!(validate_username("ngo_2026").is_ok());
+        assert!(validate_username("NGO").is_ok());
+        assert!(validate_username(&"a".repeat(30)).is_ok());
+        assert!(validate_username(&"a".repeat(31)).is_err());
+        assert!(validate_username("").is_err());
+        assert!(validate_username("with-dash").is_err());
+        assert!(validate_username("dot.ted").is_err());
+        assert!(validate_username("ünï").is_err());
+    }
 }
