@@ -385,7 +385,12 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                     .iter()
                     .map(|(a, role)| format!("{}:{role}", a.username))
                     .collect();
-                println!("{}\t{}", user.email, orgs.join(","));
+                let state = if user.approved {
+                    "approved"
+                } else {
+                    "waiting for approval"
+                };
+                println!("{}\t{state}\t{}", user.email, orgs.join(","));
             }
         }
         Admin::Post(PostArgs {

@@ -298,6 +298,80 @@ async fn client_api_scenario(backend: Backend) {
     .await;
     let _ = friend;
 
+    // Markers are kept per login.
+    let (status, _) = app
+        .post(
+            "/api/v1/markers",
+            json!({"home": {"last_read_id": first["id"]}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, markers) = app.get("/api/v1/markers?timeline[]=home").await;
+    assert_eq!(markers["home"]["last_read_id"], first["id"]);
+    // Account search finds local organisations by name.
+    let (_, found) = app.get("/api/v1/accounts/search?q=netw").await;
+    assert_eq!(found[0]["username"], "network");
+    // The organisation's owners see which staff member wrote a post; editors do not.
+    let (_, shown) = app
+        .get(&format!(
+            "/api/v1/statuses/{}",
+            first["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        shown.get("kuvend_written_by").is_none(),
+        "an editor of network: {shown}"
+    );
+    let owner_token: Value = client()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "staff@ngo.example"),
+            ("password", "correct horse"),
+            ("client_id", &client_id),
+            ("client_secret", &client_secret),
+            ("scope", "read write"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let owner = App {
+        base: base.clone(),
+        token: owner_token["access_token"].as_str().unwrap().to_string(),
+    };
+    let (_, me) = owner.get("/api/v1/accounts/verify_credentials").await;
+    assert_eq!(
+        me["username"], "ngo",
+        "the password grant acts as the first organisation"
+    );
+    let (_, by_owner) = owner
+        .post("/api/v1/statuses", json!({"status": "Written by staff"}))
+        .await;
+    let (_, shown) = owner
+        .get(&format!(
+            "/api/v1/statuses/{}",
+            by_owner["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(shown["kuvend_written_by"]["email"], "staff@ngo.example");
+    let (_, federated) = client()
+        .get(shown["uri"].as_str().unwrap())
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .map(|v| (0, v))
+        .unwrap();
+    assert!(
+        !federated.to_string().contains("staff@ngo.example"),
+        "never federated"
+    );
+
     // Errors as Mastodon gives them.
     let bad = App {
         base: base.clone(),

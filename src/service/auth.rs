@@ -405,12 +405,17 @@ pub async fn exchange(ctx: &Kuvend, request: TokenRequest) -> ServiceResult<(Str
                     "client authentication failed".into(),
                 ));
             }
+            // A wrong password is a bad grant (400), not a bad client (401).
             let user = login(
                 ctx,
                 request.username.as_deref().unwrap_or_default(),
                 request.password.as_deref().unwrap_or_default(),
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                ServiceError::Unauthorized(m) => ServiceError::BadRequest(m),
+                other => other,
+            })?;
             let scopes = normalize_scopes(request.scope.as_deref())?;
             scopes_within(&app, &scopes)?;
             // Without a consent page to choose on, the first account the user may act as.

@@ -396,3 +396,53 @@ pub async fn relations(
         .map(|(_, a)| a)
         .collect())
 }
+
+pub async fn markers(
+    ctx: &Kuvend,
+    user_id: i64,
+) -> ServiceResult<Vec<(String, String, i32, chrono::NaiveDateTime)>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().markers(user_id).await?)
+}
+
+pub async fn set_marker(
+    ctx: &Kuvend,
+    user_id: i64,
+    timeline: &str,
+    last_read_id: &str,
+) -> ServiceResult<()> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().set_marker(user_id, timeline, last_read_id).await?)
+}
+
+pub async fn search_accounts(
+    ctx: &Kuvend,
+    prefix: &str,
+    limit: i64,
+) -> ServiceResult<Vec<ActorRow>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().search_actors(prefix, limit).await?)
+}
+
+/// The e-mail of the staff member who wrote `post`, if `viewer` is an owner
+/// of the organisation that published it.
+pub async fn staff_author_for_owner(
+    ctx: &Kuvend,
+    viewer: &crate::storage::accounts::UserRow,
+    post: &PostRow,
+) -> ServiceResult<Option<String>> {
+    let Some(writer) = post.written_by_user_id else {
+        return Ok(None);
+    };
+    let mut conn = ctx.db.conn().await?;
+    let owner = conn
+        .q()
+        .memberships(viewer.id)
+        .await?
+        .iter()
+        .any(|(org, role)| org.id == post.author_id && role == "owner");
+    if !owner {
+        return Ok(None);
+    }
+    Ok(Some(conn.q().user_by_id(writer).await?.email))
+}

@@ -6,8 +6,8 @@ use super::{
     models::{ActorRow, PostRow},
     now, on_q,
     schema::{
-        actors, bookmarks, follows, idempotency_keys, memberships, notifications, oauth_apps,
-        oauth_codes, oauth_tokens, posts, users,
+        actors, bookmarks, follows, idempotency_keys, markers, memberships, notifications,
+        oauth_apps, oauth_codes, oauth_tokens, posts, users,
     },
 };
 use chrono::NaiveDateTime;
@@ -277,7 +277,8 @@ impl Q<'_> {
         })
     }
 
-    /// Takes a code: returns it and deletes it, so it works once.
+    /// Takes a code: returns it and deletes it, so it works once. Of two
+    /// concurrent takers only the one whose delete removed the row gets it.
     pub async fn take_code(&mut self, code_hash: &str) -> StorageResult<Option<CodeRow>> {
         let found: Option<CodeRow> = on_q!(self, |c| oauth_codes::table
             .find(code_hash)
@@ -285,12 +286,13 @@ impl Q<'_> {
             .first(c)
             .await
             .optional()?);
-        if found.is_some() {
-            on_q!(self, |c| diesel::delete(oauth_codes::table.find(code_hash))
-                .execute(c)
-                .await?);
+        if found.is_none() {
+            return Ok(None);
         }
-        Ok(found)
+        let deleted = on_q!(self, |c| diesel::delete(oauth_codes::table.find(code_hash))
+            .execute(c)
+            .await?);
+        Ok(found.filter(|_| deleted == 1))
     }
 
     pub async fn insert_token(
@@ -540,5 +542,69 @@ impl Q<'_> {
                 .await?;
             Ok(())
         })
+    }
+
+    /// A user's markers: (timeline, last read id, version, updated at).
+    pub async fn markers(
+        &mut self,
+        user_id: i64,
+    ) -> StorageResult<Vec<(String, String, i32, NaiveDateTime)>> {
+        on_q!(self, |c| Ok(markers::table
+            .filter(markers::user_id.eq(user_id))
+            .select((
+                markers::timeline,
+                markers::last_read_id,
+                markers::version,
+                markers::updated_at
+            ))
+            .load(c)
+            .await?))
+    }
+
+    /// Sets a marker, counting its version up.
+    pub async fn set_marker(
+        &mut self,
+        user_id: i64,
+        timeline: &str,
+        last_read_id: &str,
+    ) -> StorageResult<()> {
+        let now = now();
+        on_q!(self, |c| {
+            diesel::insert_into(markers::table)
+                .values((
+                    markers::user_id.eq(user_id),
+                    markers::timeline.eq(timeline),
+                    markers::last_read_id.eq(last_read_id),
+                    markers::version.eq(1),
+                    markers::updated_at.eq(now),
+                ))
+                .on_conflict((markers::user_id, markers::timeline))
+                .do_update()
+                .set((
+                    markers::last_read_id.eq(last_read_id),
+                    markers::version.eq(markers::version + 1),
+                    markers::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Actors whose user name starts with `prefix` (local first), for account search.
+    pub async fn search_actors(
+        &mut self,
+        prefix: &str,
+        limit: i64,
+    ) -> StorageResult<Vec<ActorRow>> {
+        let pattern = format!("{}%", prefix.to_lowercase().replace(['%', '_', '\\'], ""));
+        on_q!(self, |c| Ok(actors::table
+            .filter(actors::username_key.like(&pattern))
+            .filter(actors::kind.ne("application"))
+            .order((actors::local.desc(), actors::username_key.asc()))
+            .limit(limit)
+            .select(ActorRow::as_select())
+            .load(c)
+            .await?))
     }
 }

@@ -223,6 +223,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    markers (user_id, timeline) {
+        user_id -> BigInt,
+        timeline -> Text,
+        last_read_id -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(oauth_tokens -> oauth_apps (app_id));
@@ -249,5 +259,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_tokens,
     notifications,
     bookmarks,
-    idempotency_keys
+    idempotency_keys,
+    markers
 );

@@ -1,4 +1,5 @@
 ALTER TABLE posts DROP COLUMN written_by_user_id;
+DROP TABLE markers;
 DROP TABLE idempotency_keys;
 DROP TABLE bookmarks;
 DROP TABLE notifications;

@@ -78,5 +78,15 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (actor_id, key)
 );
 
+-- Where a login stopped reading each timeline (Mastodon's markers).
+CREATE TABLE markers (
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    timeline TEXT NOT NULL,
+    last_read_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, timeline)
+);
+
 -- Which staff member wrote a post (shown to owners, never federated).
 ALTER TABLE posts ADD COLUMN written_by_user_id BIGINT REFERENCES users (id) ON DELETE SET NULL;

@@ -55,7 +55,7 @@ pub fn router() -> Router {
         .route("/api/v2/filters", get(empty_list))
         .route("/api/v1/lists", get(empty_list))
         .route("/api/v1/preferences", get(preferences))
-        .route("/api/v1/markers", get(markers).post(markers))
+        .route("/api/v1/markers", get(markers).post(set_markers))
         .route("/api/v1/accounts", post(register))
         .route(
             "/api/v1/accounts/verify_credentials",
@@ -69,6 +69,7 @@ pub fn router() -> Router {
         .route("/api/v1/accounts/{id}/following", get(account_following))
         .route("/api/v1/accounts/relationships", get(relationships))
         .route("/api/v1/accounts/lookup", get(lookup))
+        .route("/api/v1/accounts/search", get(account_search))
         .route("/api/v1/accounts/{id}", get(account))
         .route("/api/v1/accounts/{id}/statuses", get(account_statuses))
         .route("/api/v1/accounts/{id}/follow", post(follow))
@@ -328,18 +329,27 @@ async fn instance_v1(data: FedData) -> ApiResult<Response> {
         "description": settings.description,
         "email": "",
         "version": entities::version_string(),
-        "urls": {"streaming_api": format!("wss://{}", settings.domain)},
+        // No streaming yet: apps fall back to polling.
+        "urls": {"streaming_api": null},
         "stats": {"user_count": users, "status_count": posts, "domain_count": 0},
         "thumbnail": null,
         "languages": ["en"],
-        "registrations": false,
-        "approval_required": false,
+        "registrations": registrations_open(&data),
+        "approval_required": approval_required(&data),
         "invites_enabled": false,
         "configuration": configuration(),
         "contact_account": null,
         "rules": [],
     }))
     .into_response())
+}
+
+fn registrations_open(data: &FedData) -> bool {
+    data.settings.instance.registrations != crate::config::Registrations::Closed
+}
+
+fn approval_required(data: &FedData) -> bool {
+    data.settings.instance.registrations == crate::config::Registrations::Approval
 }
 
 fn configuration() -> Value {
@@ -371,7 +381,7 @@ async fn instance_v2(data: FedData) -> ApiResult<Response> {
         "thumbnail": {"url": format!("{}/avatars/original/missing.png", data.urls.base())},
         "languages": ["en"],
         "configuration": configuration(),
-        "registrations": {"enabled": false, "approval_required": false, "message": null},
+        "registrations": {"enabled": registrations_open(&data), "approval_required": approval_required(&data), "message": null},
         "contact": {"email": "", "account": null},
         "rules": [],
         "api_versions": {"mastodon": 2},
@@ -406,10 +416,49 @@ async fn preferences(Auth(session): Auth) -> ApiResult<Json<Value>> {
     })))
 }
 
-/// Markers are accepted and not kept yet: apps treat an empty answer as "no marker".
-async fn markers(Auth(session): Auth) -> ApiResult<Json<Value>> {
+/// `GET /api/v1/markers?timeline[]=home&timeline[]=notifications`.
+async fn markers(data: FedData, Auth(session): Auth) -> ApiResult<Json<Value>> {
     session.require("read:statuses").map_err(service)?;
-    Ok(Json(json!({})))
+    let Some(user) = &session.user else {
+        return Ok(Json(json!({})));
+    };
+    let found = client::markers(&data, user.id).await?;
+    let mut out = serde_json::Map::new();
+    for (timeline, last_read_id, version, updated_at) in found {
+        out.insert(timeline, json!({"last_read_id": last_read_id, "version": version, "updated_at": entities::iso(updated_at)}));
+    }
+    Ok(Json(Value::Object(out)))
+}
+
+/// `POST /api/v1/markers` with `home[last_read_id]=…` (form) or
+/// `{"home": {"last_read_id": …}}` (JSON).
+async fn set_markers(
+    data: FedData,
+    Auth(session): Auth,
+    Input(form): Input<std::collections::HashMap<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    session.require("write:statuses").map_err(service)?;
+    let user = session.user.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "this method requires an authenticated user",
+        )
+    })?;
+    for timeline in ["home", "notifications"] {
+        let value = form
+            .get(timeline)
+            .and_then(|v| v.get("last_read_id"))
+            .or_else(|| form.get(&format!("{timeline}[last_read_id]")))
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_i64().map(|n| n.to_string()))
+            });
+        if let Some(id) = value {
+            client::set_marker(&data, user.id, timeline, &id).await?;
+        }
+    }
+    markers(data, Auth(session)).await
 }
 
 async fn verify_credentials(data: FedData, Auth(session): Auth) -> ApiResult<Json<Value>> {
@@ -617,14 +666,58 @@ async fn create_status(
     Ok(Json(status_json(&data, &status)))
 }
 
+/// One status. The organisation's owners also see which staff member wrote
+/// it (`kuvend_written_by`, never federated).
 async fn show_status(
     data: FedData,
     MaybeAuth(session): MaybeAuth,
     Path(id): Path<String>,
-) -> ApiResult<Json<entities::Status>> {
+) -> ApiResult<Json<Value>> {
     let viewer = session.as_ref().and_then(|s| s.actor.clone());
     let status = client::status(&data, &id, viewer.as_ref()).await?;
-    Ok(Json(status_json(&data, &status)))
+    let mut json = serde_json::to_value(status_json(&data, &status))
+        .map_err(|e| service(ServiceError::Internal(e.into())))?;
+    if let Some(user) = session.as_ref().and_then(|s| s.user.as_ref()) {
+        if let Some(author) = client::staff_author_for_owner(&data, user, &status.post).await? {
+            json["kuvend_written_by"] = json!({"email": author});
+        }
+    }
+    Ok(Json(json))
+}
+
+#[derive(Debug, Deserialize)]
+struct AccountSearchQuery {
+    q: String,
+    resolve: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn account_search(
+    data: FedData,
+    Auth(session): Auth,
+    Query(q): Query<AccountSearchQuery>,
+) -> ApiResult<Json<Vec<Account>>> {
+    session.require("read:accounts").map_err(service)?;
+    let query = q.q.trim().trim_start_matches('@');
+    let mut actors = Vec::new();
+    if query.contains('@') && truthy(&q.resolve) {
+        if let Ok(actor) = follows::resolve_remote_actor(&data, query).await {
+            actors.push(actor);
+        }
+    }
+    let username = query.split('@').next().unwrap_or_default();
+    if actors.is_empty() && !username.is_empty() {
+        actors =
+            client::search_accounts(&data, username, q.limit.unwrap_or(40).clamp(1, 80)).await?;
+    }
+    let mut out = Vec::new();
+    for actor in actors {
+        out.push(account_json(
+            &data,
+            &client::account_data(&data, actor).await?,
+        ));
+    }
+    Ok(Json(out))
 }
 
 async fn delete_status(
