@@ -277,6 +277,12 @@ async fn apply(
                 )));
             }
             let Some(follow) = find_follow(q, activity).await? else {
+                // An Undo that names only an id may be of a like or a boost.
+                for kind in [ReactionKind::Like, ReactionKind::Announce] {
+                    if posts::receive_undo_reaction(q, actor, activity, kind).await? {
+                        return Ok(InboxOutcome::Applied);
+                    }
+                }
                 return Ok(InboxOutcome::Ignored("Undo of an unknown follow".into()));
             };
             if follow.follower_id != actor.id {

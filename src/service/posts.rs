@@ -643,6 +643,10 @@ pub(crate) async fn receive_note_update(
     let Some(post) = q.post_by_ap_id(note.id.as_str()).await? else {
         return Ok(false);
     };
+    // A deleted post stays deleted, whatever arrives after the Delete.
+    if post.deleted_at.is_some() {
+        return Ok(false);
+    }
     if post.author_id != author.id || note.attributed_to.as_str() != author.ap_id {
         return Err(ServiceError::Unauthorized(
             "only the author can update a post".into(),
