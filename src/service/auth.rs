@@ -179,7 +179,7 @@ pub async fn login(ctx: &Kuvend, email: &str, password: &str) -> ServiceResult<U
     };
     let Some(user) = user else {
         // Spend the same time as a real check, so timing does not tell which was wrong.
-        let _ = verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+        let _ = verify_password(password.to_string(), dummy_hash().await).await;
         return Err(wrong());
     };
     if !verify_password(password.to_string(), user.password_hash.clone()).await {
@@ -193,7 +193,13 @@ pub async fn login(ctx: &Kuvend, email: &str, password: &str) -> ServiceResult<U
     Ok(user)
 }
 
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9T6Ijg2kZNsIlwbNGwjEYPMjyqiX8W0Jf3OzQAgX0Ns";
+/// A real hash of nothing anyone knows, to check unknown logins against.
+async fn dummy_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| async { hash_password(random_secret()).await.unwrap_or_default() })
+        .await
+        .clone()
+}
 
 /// The actors a user may act as: its own, then its organisations.
 pub async fn acting_choices(
