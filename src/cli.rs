@@ -29,6 +29,15 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve,
+    /// Measure and print a table (also written as JSON to bench.json).
+    Bench {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 2)]
+        seconds: u64,
+        /// Where to write the JSON results.
+        #[arg(long, default_value = "bench.json")]
+        json: PathBuf,
+    },
     /// Administer the instance (works while the server runs).
     #[command(subcommand)]
     Admin(Admin),
@@ -209,6 +218,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = match cli.command {
         Command::Serve => "info",
+        Command::Bench { .. } => "warn",
         Command::Admin(_) => "warn",
     };
     tracing_subscriber::fmt()
@@ -247,6 +257,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => Ok(app::serve(settings).await?),
+        Command::Bench { seconds, json } => {
+            let rates = tokio::task::spawn_blocking(move || {
+                crate::bench::crypto(std::time::Duration::from_secs(seconds))
+            })
+            .await
+            .map_err(|e| CliError::Service(ServiceError::Internal(e.into())))?
+            .map_err(|e| CliError::Service(ServiceError::Internal(e)))?;
+            crate::bench::print_table(&rates);
+            let text = serde_json::to_string_pretty(&rates)
+                .map_err(|e| CliError::Service(ServiceError::Internal(e.into())))?;
+            std::fs::write(&json, text)
+                .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", json.display())))?;
+            Ok(())
+        }
         Command::Admin(admin) => {
             let prepared = app::prepare(settings).await?;
             run_admin(&prepared, admin).await

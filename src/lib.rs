@@ -4,6 +4,7 @@
 //! `http` → `service` → {`federation`, `storage`, `delivery`}.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -163,3 +163,28 @@ fn default_database_is_created_in_data_dir() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(dir.path().join("data/kuvend.db").exists());
 }
+
+#[test]
+fn bench_prints_a_table_and_writes_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bench.json");
+    let out = kuvend(
+        dir.path(),
+        &[],
+        &["bench", "--seconds", "0", "--json", json.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("verify, aws-lc-rs parsed key (kuvend)"),
+        "{table}"
+    );
+    let rates: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(rates.len(), 6);
+    assert!(
+        rates
+            .iter()
+            .all(|r| r["per_second"].as_f64().unwrap() > 0.0)
+    );
+}
