@@ -4,21 +4,15 @@
 
 mod common;
 
-use common::{Backend, TestInstance, available, client, eventually, new_database, temp_dir};
+use common::{
+    Backend, TestInstance, available, client, eventually, free_port, new_database, temp_dir,
+};
 use kuvend::service::follows;
 use std::{
     path::Path,
     process::{Child, Command, Output, Stdio},
     time::Duration,
 };
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn write_config(dir: &Path, port: u16, db_url: &str) -> std::path::PathBuf {
     let path = dir.join("alpha.toml");

@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{Backend, Sink, add_sink_followers, available, eventually, new_database, temp_dir};
+use common::{
+    Backend, Sink, add_sink_followers, available, eventually, free_port, new_database, temp_dir,
+};
 use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -14,14 +16,6 @@ use std::{
 
 const SINKS: usize = 20;
 const CONCURRENCY: usize = 2;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn write_config(dir: &Path, port: u16, db_url: &str) -> PathBuf {
     let mut overrides = String::from("\"alpha.test\" = \"127.0.0.1\"");

@@ -7,11 +7,7 @@ use crate::{
     federation::{
         FedData,
         actors::ApActor,
-        protocol::{
-            WithContext,
-            activities::{FollowJson, FollowResponseJson},
-            activity_context,
-        },
+        protocol::activities::{FollowJson, FollowResponseJson},
     },
     storage::{
         Q, StorageResult,
@@ -40,8 +36,8 @@ fn follow_json(
     })
 }
 
-fn to_body<T: serde::Serialize>(activity: T) -> ServiceResult<String> {
-    serde_json::to_string(&WithContext::new(activity_context(), activity))
+fn to_body<T: serde::Serialize>(activity: &T) -> ServiceResult<String> {
+    crate::federation::protocol::activity_body(activity)
         .map_err(|e| ServiceError::Internal(e.into()))
 }
 
@@ -73,7 +69,7 @@ fn response_body(
     follow: FollowJson,
 ) -> ServiceResult<(Url, String)> {
     let id = ctx.urls.new_activity();
-    let body = to_body(FollowResponseJson {
+    let body = to_body(&FollowResponseJson {
         id: id.clone(),
         kind: kind.into(),
         actor: url(&from.ap_id)?,
@@ -146,7 +142,7 @@ pub async fn follow(
     }
     // A pending request is sent again with a new id: the other side may have lost it.
     let follow_id = data.urls.new_activity();
-    let body = to_body(follow_json(follow_id.as_str(), &org, &followee)?)?;
+    let body = to_body(&follow_json(follow_id.as_str(), &org, &followee)?)?;
     let row = transaction!(data.db, |q| {
         let row = q
             .put_follow(

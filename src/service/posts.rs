@@ -14,9 +14,7 @@ use crate::{
         actors::{ApActor, authority},
         notes::{addressing, delete_activity, fetch_note, local_note_json, remote_post_row, wrap},
         protocol::{
-            WithContext,
             activities::IncomingActivity,
-            activity_context,
             note::{NoteJson, ObjectActivityJson, PUBLIC},
         },
     },
@@ -57,7 +55,8 @@ fn internal(e: impl Into<anyhow::Error>) -> ServiceError {
 }
 
 fn to_body<T: serde::Serialize>(activity: &T) -> ServiceResult<String> {
-    serde_json::to_string(&WithContext::new(activity_context(), activity)).map_err(internal)
+    crate::federation::protocol::activity_body(activity)
+        .map_err(|e| ServiceError::Internal(e.into()))
 }
 
 fn validate_text(text: &str) -> ServiceResult<()> {

@@ -35,6 +35,11 @@ pub fn activity_context() -> Value {
     json!("https://www.w3.org/ns/activitystreams")
 }
 
+/// An outgoing activity as the JSON body that is stored and delivered.
+pub fn activity_body<T: Serialize>(activity: &T) -> serde_json::Result<String> {
+    serde_json::to_string(&WithContext::new(activity_context(), activity))
+}
+
 /// A document with its `@context` first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WithContext<T> {
