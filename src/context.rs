@@ -3,7 +3,10 @@
 
 use crate::{
     config::Settings,
-    federation::{keys::KeyCache, urls::Urls},
+    federation::{
+        keys::{KeyCache, RefetchGate},
+        urls::Urls,
+    },
     storage::Db,
 };
 use std::sync::Arc;
@@ -23,6 +26,8 @@ pub struct KuvendInner {
     /// [`crate::federation::client`].
     pub http: reqwest::Client,
     pub keys: KeyCache,
+    /// Limits re-fetching an actor whose signature did not verify.
+    pub refetches: RefetchGate,
     /// Woken when a transaction has queued deliveries, so the worker need not
     /// wait for its next poll.
     pub delivery_wakeup: Notify,
@@ -45,6 +50,7 @@ impl Kuvend {
                 urls,
                 http,
                 keys: KeyCache::default(),
+                refetches: RefetchGate::default(),
                 delivery_wakeup: Notify::new(),
             }),
         }

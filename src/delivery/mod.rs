@@ -9,10 +9,9 @@ use crate::{
     transaction,
 };
 use chrono::Duration as ChronoDuration;
-use futures::StreamExt;
 use rand::Rng;
 use std::time::{Duration, SystemTime};
-use tokio::sync::watch;
+use tokio::{sync::watch, task::JoinSet};
 use url::Url;
 
 /// How often an idle worker looks for deliveries queued by another process
@@ -50,27 +49,40 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::from_secs_f64(base as f64 * jitter)
 }
 
-/// Runs until `shutdown` turns true.
+/// Runs until `shutdown` turns true, then waits for the deliveries in flight.
+///
+/// Up to `delivery_concurrency` deliveries are in flight at once, each its own
+/// task. Free slots are refilled as soon as a quarter of them are free, not
+/// when a whole batch has finished, so an inbox that hangs until the request
+/// timeout holds one slot and never the deliveries claimed beside it.
 pub async fn run_worker(ctx: Kuvend, mut shutdown: watch::Receiver<bool>) {
     let concurrency = ctx.settings.federation.delivery_concurrency;
+    let refill_at = (concurrency / 4).max(1);
     // A lease outlives one request (which times out) with a margin; a process
     // killed mid-send leaves its claimed deliveries to others after that.
     let lease = ChronoDuration::seconds(ctx.settings.federation.request_timeout_secs as i64 + 15);
+    let mut in_flight = JoinSet::new();
     loop {
         if *shutdown.borrow() {
-            return;
+            break;
         }
-        let claimed: Result<Vec<ClaimedDelivery>, StorageError> = transaction!(ctx.db, |q| q
-            .claim_due_deliveries(concurrency as i64, lease)
-            .await);
+        while in_flight.try_join_next().is_some() {}
+        let free = concurrency.saturating_sub(in_flight.len());
+        if free < refill_at {
+            tokio::select! {
+                _ = in_flight.join_next() => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        let claimed: Result<Vec<ClaimedDelivery>, StorageError> =
+            transaction!(ctx.db, |q| q.claim_due_deliveries(free as i64, lease).await);
         match claimed {
             Ok(batch) if !batch.is_empty() => {
-                futures::stream::iter(batch)
-                    .for_each_concurrent(concurrency, |claimed| {
-                        let ctx = ctx.clone();
-                        async move { deliver(&ctx, claimed).await }
-                    })
-                    .await;
+                for claimed in batch {
+                    let ctx = ctx.clone();
+                    in_flight.spawn(async move { deliver(&ctx, claimed).await });
+                }
                 continue;
             }
             Ok(_) => {}
@@ -82,6 +94,8 @@ pub async fn run_worker(ctx: Kuvend, mut shutdown: watch::Receiver<bool>) {
             _ = shutdown.changed() => {}
         }
     }
+    // Each ends within the request timeout; what they sent is recorded.
+    while in_flight.join_next().await.is_some() {}
 }
 
 async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {

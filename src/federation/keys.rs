@@ -7,6 +7,7 @@ use aws_lc_rs::signature::{ParsedPublicKey, RsaKeyPair};
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 /// At most this many keys of each sort are kept; past it the cache starts over,
@@ -44,5 +45,51 @@ impl KeyCache {
 
     pub fn private_key(&self, pem: &str) -> Result<Arc<RsaKeyPair>, SignatureError> {
         cached(&self.private, pem, parse_private_key)
+    }
+}
+
+/// How often one actor's document may be fetched again because a signature
+/// did not verify with the key we hold (or named a key we do not hold).
+pub const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Rate-limits re-fetching actors on failed verification: a rotated key is
+/// picked up at once, but forged requests in a loop cannot make us fetch an
+/// actor's document over and over.
+#[derive(Default)]
+pub struct RefetchGate {
+    last: Mutex<HashMap<String, Instant>>,
+}
+
+impl RefetchGate {
+    /// Whether `actor` may be fetched now; if so, the fetch is recorded.
+    pub fn allow(&self, actor: &str) -> bool {
+        let Ok(mut last) = self.last.lock() else {
+            return false;
+        };
+        let now = Instant::now();
+        if last
+            .get(actor)
+            .is_some_and(|at| now.duration_since(*at) < REFETCH_INTERVAL)
+        {
+            return false;
+        }
+        if last.len() >= MAX_ENTRIES {
+            last.retain(|_, at| now.duration_since(*at) < REFETCH_INTERVAL);
+        }
+        last.insert(actor.to_string(), now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_actor_is_refetched_once_per_interval() {
+        let gate = RefetchGate::default();
+        assert!(gate.allow("https://a.example/users/x"));
+        assert!(!gate.allow("https://a.example/users/x"));
+        assert!(gate.allow("https://a.example/users/y"));
     }
 }

@@ -110,8 +110,9 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
     }
     let sender = match known {
         Some(row) if row.public_key_id == signature.key_id => Sender::Known(row),
-        // Unknown, or the key changed: ask the actor's server.
-        _ => Sender::Fetched(fetch_sender(data, &activity.actor).await?),
+        // The key changed: ask the actor's server, at most once a minute.
+        Some(_) => Sender::Fetched(refetch_sender(data, &activity.actor).await?),
+        None => Sender::Fetched(fetch_sender(data, &activity.actor).await?),
     };
     let sender = verify_sender(data, sender, &signature, &signing_string, &activity.actor).await?;
     // Fetching (an object given by id, missing parents) happens before the
@@ -156,6 +157,19 @@ async fn fetch_sender(data: &FedData, actor: &Url) -> ServiceResult<NewActor> {
     })
 }
 
+/// Fetches a known actor again because its signature did not check out with
+/// the key we hold: a rotated key. Rate-limited, so that forged requests
+/// cannot make us fetch the same document in a loop.
+async fn refetch_sender(data: &FedData, actor: &Url) -> ServiceResult<NewActor> {
+    if !data.refetches.allow(actor.as_str()) {
+        return Err(ServiceError::Unauthorized(format!(
+            "signature does not verify with the key of {actor}, which was re-fetched less than {} s ago",
+            crate::federation::keys::REFETCH_INTERVAL.as_secs()
+        )));
+    }
+    fetch_sender(data, actor).await
+}
+
 /// Checks that the key that signed is the actor's own and that the signature
 /// verifies; a stored key that fails is refreshed once, for key rotation.
 async fn verify_sender(
@@ -182,7 +196,7 @@ async fn verify_sender(
     match (check(&sender), &sender) {
         (Ok(()), _) => Ok(sender),
         (Err(_), Sender::Known(_)) => {
-            let refreshed = Sender::Fetched(fetch_sender(data, actor).await?);
+            let refreshed = Sender::Fetched(refetch_sender(data, actor).await?);
             check(&refreshed)?;
             Ok(refreshed)
         }

@@ -1,6 +1,7 @@
 //! Organisations: local actors of kind `organization`.
 
 use super::{ServiceError, ServiceResult, text_to_html};
+use crate::federation::signatures::{Keypair, generate_keypair as generate_pem_keypair};
 use crate::{
     context::Kuvend,
     federation::actors::ap_type,
@@ -10,7 +11,6 @@ use crate::{
         now,
     },
 };
-use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
 
 /// Mastodon's rule for local user names: letters, digits and `_`, at most 30.
 pub fn validate_username(username: &str) -> ServiceResult<()> {
@@ -37,7 +37,7 @@ pub fn validate_username(username: &str) -> ServiceResult<()> {
 
 /// An RSA-2048 key pair, generated off the async threads (it takes a while).
 pub async fn generate_keypair() -> ServiceResult<Keypair> {
-    tokio::task::spawn_blocking(generate_actor_keypair)
+    tokio::task::spawn_blocking(generate_pem_keypair)
         .await
         .map_err(|e| ServiceError::Internal(e.into()))?
         .map_err(|e| ServiceError::Internal(anyhow::anyhow!("key generation failed: {e}")))

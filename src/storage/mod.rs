@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod actors;
+pub mod bulk;
 pub mod deliveries;
 pub mod follows;
 pub mod models;
