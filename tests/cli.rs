@@ -164,14 +164,35 @@ fn default_database_is_created_in_data_dir() {
     assert!(dir.path().join("data/kuvend.db").exists());
 }
 
+/// The whole benchmark at toy sizes: it starts a server process, sinks and
+/// load on its own, and every inbox request and delivery must succeed.
 #[test]
-fn bench_prints_a_table_and_writes_json() {
+fn bench_runs_every_part_and_writes_json() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("bench.json");
+    let work = dir.path().join("work");
     let out = kuvend(
         dir.path(),
         &[],
-        &["bench", "--seconds", "0", "--json", json.to_str().unwrap()],
+        &[
+            "bench",
+            "--seconds",
+            "1",
+            "--statuses",
+            "300",
+            "--actors",
+            "8",
+            "--followers",
+            "40",
+            "--inbox-requests",
+            "60",
+            "--settle-seconds",
+            "0",
+            "--dir",
+            work.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let table = String::from_utf8_lossy(&out.stdout);
@@ -179,12 +200,35 @@ fn bench_prints_a_table_and_writes_json() {
         table.contains("verify, aws-lc-rs parsed key (kuvend)"),
         "{table}"
     );
-    let rates: Vec<serde_json::Value> =
+    assert!(table.contains("[b. fan-out]"), "{table}");
+    let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let rates = report["crypto"].as_array().unwrap();
     assert_eq!(rates.len(), 6);
     assert!(
         rates
             .iter()
             .all(|r| r["per_second"].as_f64().unwrap() > 0.0)
     );
+    let backends = report["backends"].as_array().unwrap();
+    assert_eq!(backends[0]["backend"], "SQLite");
+    for backend in backends {
+        // Notes record failed requests and inboxes not reached.
+        assert_eq!(backend["notes"], serde_json::json!([]), "{backend}");
+        let value = |name: &str| {
+            backend["measures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["name"].as_str().unwrap().starts_with(name))
+                .unwrap_or_else(|| panic!("no {name} in {backend}"))["value"]
+                .as_f64()
+                .unwrap()
+        };
+        assert!(value("Create{Note} 2 KiB from 8 actors") > 0.0);
+        assert!(value("40 separate inboxes: wall time") > 0.0);
+        assert!(value("home, following 10: p50") > 0.0);
+        assert!(value("RSS idle") > 1.0);
+        assert!(value("database MB per 100,000") > 0.0);
+    }
 }

@@ -104,41 +104,51 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
         .map(|u| crate::federation::actors::authority(&u))
         .unwrap_or_default();
     let recorded = async {
-        let mut conn = ctx.db.conn().await?;
         // An instance that failed for days is skipped until it speaks again.
-        if conn.q().instance_unavailable(&domain).await? {
-            drop(conn);
-            return record_failure(ctx, &claimed, None, "instance unavailable", true).await;
-        }
-        drop(conn);
-        let outcome = attempt(ctx, &claimed).await;
-        let mut conn = ctx.db.conn().await?;
-        match &outcome {
-            Outcome::Delivered(_) => conn.q().record_instance_alive(&domain).await?,
-            // Only failures of the instance itself count against it.
-            Outcome::Retry(..) => {
-                conn.q()
-                    .record_instance_failure(&domain, unavailable_after(ctx))
-                    .await?
-            }
-            Outcome::Final(..) => {}
-        }
-        drop(conn);
-        match outcome {
+        let unavailable = {
+            let mut conn = ctx.db.conn().await?;
+            conn.q().instance_unavailable(&domain).await?
+        };
+        let outcome = if unavailable {
+            Outcome::Final(None, "instance unavailable".into())
+        } else {
+            attempt(ctx, &claimed).await
+        };
+        let failure = match &outcome {
             Outcome::Delivered(status) => {
                 tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
-                let mut conn = ctx.db.conn().await?;
-                conn.q()
-                    .mark_delivered(delivery.id, i32::from(status))
+                None
+            }
+            Outcome::Retry(status, error) => Some((*status, error.as_str(), false)),
+            Outcome::Final(status, error) => Some((*status, error.as_str(), true)),
+        };
+        let retry = failure.map(|(_, error, is_final)| plan_retry(ctx, &claimed, error, is_final));
+        // The outcome and the instance's health in one transaction: one
+        // commit per delivery, and SQLite's single writer taken once.
+        transaction!(ctx.db, |q| {
+            match (&outcome, failure, retry) {
+                (Outcome::Delivered(status), _, _) => {
+                    q.record_instance_alive(&domain).await?;
+                    q.mark_delivered(delivery.id, i32::from(*status)).await
+                }
+                (_, Some((status, error, _)), Some((next, give_up))) => {
+                    // Only failures of the instance itself count against it.
+                    if matches!(outcome, Outcome::Retry(..)) {
+                        q.record_instance_failure(&domain, unavailable_after(ctx))
+                            .await?;
+                    }
+                    q.record_failed_attempt(
+                        delivery.id,
+                        status.map(i32::from),
+                        error,
+                        next,
+                        give_up,
+                    )
                     .await
+                }
+                _ => Ok(()),
             }
-            Outcome::Retry(status, error) => {
-                record_failure(ctx, &claimed, status, &error, false).await
-            }
-            Outcome::Final(status, error) => {
-                record_failure(ctx, &claimed, status, &error, true).await
-            }
-        }
+        })
     }
     .await;
     if let Err(error) = recorded {
@@ -154,23 +164,20 @@ fn unavailable_after(ctx: &Kuvend) -> ChronoDuration {
     ChronoDuration::hours(i64::from(ctx.settings.federation.delivery_give_up_hours))
 }
 
-async fn record_failure(
+/// When a failed delivery is tried next, and whether it is given up instead.
+fn plan_retry(
     ctx: &Kuvend,
     claimed: &ClaimedDelivery,
-    status: Option<u16>,
     error: &str,
     is_final: bool,
-) -> Result<(), StorageError> {
+) -> (chrono::NaiveDateTime, bool) {
     let delivery = &claimed.delivery;
     let wait = backoff(delivery.attempts);
     let next = now() + ChronoDuration::from_std(wait).unwrap_or(ChronoDuration::hours(6));
     let deadline = delivery.created_at + unavailable_after(ctx);
     let give_up = is_final || next > deadline;
     tracing::info!(inbox = %delivery.inbox_url, %error, give_up, "delivery failed");
-    let mut conn = ctx.db.conn().await?;
-    conn.q()
-        .record_failed_attempt(delivery.id, status.map(i32::from), error, next, give_up)
-        .await
+    (next, give_up)
 }
 
 async fn attempt(ctx: &Kuvend, claimed: &ClaimedDelivery) -> Outcome {

@@ -10,6 +10,7 @@ use crate::{
         models::{ActorRow, FollowState, PostRow, ReactionKind, Visibility},
     },
 };
+use std::collections::{HashMap, HashSet};
 
 /// Counts shown on an account.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,15 +57,29 @@ pub struct NotificationData {
     pub status: Option<StatusData>,
 }
 
-async fn counts(q: &mut Q<'_>, actor: &ActorRow) -> ServiceResult<Counts> {
+/// The counts of several accounts at once, by actor id.
+async fn counts_of(q: &mut Q<'_>, ids: &[i64]) -> ServiceResult<HashMap<i64, Counts>> {
     let visible = [Visibility::Public, Visibility::Unlisted];
-    let latest = q.posts_by_author(actor.id, &visible, None, 1).await?;
-    Ok(Counts {
-        followers: q.count_followers(actor.id).await?,
-        following: q.count_following(actor.id).await?,
-        statuses: q.count_posts_by_author(actor.id, &visible).await?,
-        last_status_at: latest.first().map(|p| p.published_at),
-    })
+    let mut counts: HashMap<i64, Counts> = ids.iter().map(|id| (*id, Counts::default())).collect();
+    for (id, n) in q.follower_counts(ids).await? {
+        counts.entry(id).or_default().followers = n;
+    }
+    for (id, n) in q.following_counts(ids).await? {
+        counts.entry(id).or_default().following = n;
+    }
+    for (id, n, latest) in q.post_counts(ids, &visible).await? {
+        let entry = counts.entry(id).or_default();
+        entry.statuses = n;
+        entry.last_status_at = latest;
+    }
+    Ok(counts)
+}
+
+async fn counts(q: &mut Q<'_>, actor: &ActorRow) -> ServiceResult<Counts> {
+    Ok(counts_of(q, &[actor.id])
+        .await?
+        .remove(&actor.id)
+        .unwrap_or_default())
 }
 
 pub async fn account_data(ctx: &Kuvend, actor: ActorRow) -> ServiceResult<AccountData> {
@@ -106,7 +121,8 @@ async fn visible_to(
     }
 }
 
-/// Posts as `viewer` sees them, dropping those it may not see.
+/// Posts as `viewer` sees them, dropping those it may not see. A page costs
+/// the same few queries whatever its length (see `storage::views`).
 pub async fn statuses(
     ctx: &Kuvend,
     posts: Vec<PostRow>,
@@ -114,40 +130,76 @@ pub async fn statuses(
 ) -> ServiceResult<Vec<StatusData>> {
     let mut conn = ctx.db.conn().await?;
     let mut q = conn.q();
-    let mut out = Vec::with_capacity(posts.len());
+    let mut visible = Vec::with_capacity(posts.len());
     for post in posts {
-        if !visible_to(&mut q, &post, viewer).await? {
-            continue;
+        if visible_to(&mut q, &post, viewer).await? {
+            visible.push(post);
         }
-        let author = q.actor_by_id(post.author_id).await?;
-        let author_counts = counts(&mut q, &author).await?;
-        let in_reply_to_account_id = match post.in_reply_to_id {
-            Some(parent) => q.post_by_id(parent).await?.map(|p| p.author_id),
-            None => None,
-        };
-        let (favourited, reblogged, bookmarked) = match viewer {
-            Some(v) => (
-                q.reaction_activity(ReactionKind::Like, v.id, post.id)
-                    .await?
-                    .is_some(),
-                q.reaction_activity(ReactionKind::Announce, v.id, post.id)
-                    .await?
-                    .is_some(),
-                q.is_bookmarked(v.id, post.id).await?,
-            ),
-            None => (false, false, false),
+    }
+    if visible.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = visible.iter().map(|p| p.id).collect();
+    let mut author_ids: Vec<i64> = visible.iter().map(|p| p.author_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+    let authors: HashMap<i64, ActorRow> = q
+        .actors_by_ids(&author_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let counts = counts_of(&mut q, &author_ids).await?;
+    let parent_ids: Vec<i64> = visible.iter().filter_map(|p| p.in_reply_to_id).collect();
+    let parent_authors: HashMap<i64, i64> = if parent_ids.is_empty() {
+        HashMap::new()
+    } else {
+        q.posts_by_ids(&parent_ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.author_id))
+            .collect()
+    };
+    let (liked, boosted, bookmarked): (HashSet<i64>, HashSet<i64>, HashSet<i64>) = match viewer {
+        Some(v) => (
+            q.reacted_among(ReactionKind::Like, v.id, &ids)
+                .await?
+                .into_iter()
+                .collect(),
+            q.reacted_among(ReactionKind::Announce, v.id, &ids)
+                .await?
+                .into_iter()
+                .collect(),
+            q.bookmarked_among(v.id, &ids).await?.into_iter().collect(),
+        ),
+        None => Default::default(),
+    };
+    let mut mentions: HashMap<i64, Vec<ActorRow>> = HashMap::new();
+    for (post_id, actor) in q.mentions_of(&ids).await? {
+        mentions.entry(post_id).or_default().push(actor);
+    }
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (post_id, tag) in q.tags_of(&ids).await? {
+        tags.entry(post_id).or_default().push(tag);
+    }
+    let mut out = Vec::with_capacity(visible.len());
+    for post in visible {
+        let Some(author) = authors.get(&post.author_id).cloned() else {
+            continue;
         };
         out.push(StatusData {
-            mentions: q.post_mentions(post.id).await?,
-            tags: q.post_tags(post.id).await?,
+            mentions: mentions.remove(&post.id).unwrap_or_default(),
+            tags: tags.remove(&post.id).unwrap_or_default(),
             author: AccountData {
+                counts: counts.get(&author.id).copied().unwrap_or_default(),
                 actor: author,
-                counts: author_counts,
             },
-            in_reply_to_account_id,
-            favourited,
-            reblogged,
-            bookmarked,
+            in_reply_to_account_id: post
+                .in_reply_to_id
+                .and_then(|parent| parent_authors.get(&parent).copied()),
+            favourited: liked.contains(&post.id),
+            reblogged: boosted.contains(&post.id),
+            bookmarked: bookmarked.contains(&post.id),
             post,
         });
     }

@@ -189,6 +189,7 @@ pub async fn unfollow(ctx: &Kuvend, org_username: &str, target: &str) -> Service
     )?;
     transaction!(ctx.db, |q| {
         q.delete_follow(existing.id).await?;
+        q.clear_home_feed_of(org.id, followee.id).await?;
         queue_follow_response(&mut q, "Undo", &undo_id, &org, &followee, &body).await
     })?;
     ctx.delivery_wakeup.notify_one();

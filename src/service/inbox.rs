@@ -122,6 +122,7 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
         _ => None,
     };
 
+    let origin = data.settings.base_url();
     let outcome = transaction!(data.db, ServiceError, |q| {
         let actor = match &sender {
             Sender::Known(row) => row.clone(),
@@ -137,7 +138,7 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
         q.record_instance_alive(&actor.domain).await?;
         if let Some(note) = &note {
             return Ok(applied(
-                posts::receive_note(&mut q, &actor, note).await?,
+                posts::receive_note(&mut q, &actor, note, &origin).await?,
                 "a note that concerns no one here",
             ));
         }
@@ -254,8 +255,12 @@ async fn apply(
             }
             if activity.kind == "Accept" {
                 q.set_follow_state(follow.id, FollowState::Accepted).await?;
+                q.backfill_home_feed(follow.follower_id, follow.followee_id)
+                    .await?;
             } else {
                 q.delete_follow(follow.id).await?;
+                q.clear_home_feed_of(follow.follower_id, follow.followee_id)
+                    .await?;
             }
             Ok(InboxOutcome::Applied)
         }

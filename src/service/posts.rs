@@ -343,6 +343,11 @@ pub async fn create_post(
     let mention_row_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
     transaction!(data.db, |q| {
         q.insert_post(&row, &tags, &mention_row_ids).await?;
+        if new.visibility != Visibility::Direct {
+            let mut owners = q.local_follower_ids(org.id).await?;
+            owners.push(org.id);
+            q.add_to_home_feeds(row.id, &owners).await?;
+        }
         let inboxes = audience_inboxes(&mut q, &org, new.visibility, &mentions).await?;
         q.enqueue_activity(activity_id.as_str(), "Create", org.id, &body, &inboxes)
             .await?;
@@ -538,13 +543,14 @@ async fn reaction_inboxes(
     Ok(inboxes)
 }
 
-/// A Create's note, fetched if only its id came, with missing parents fetched
-/// and stored. Done before the inbox transaction, as it may use the network.
+/// A Create's note, fetched if only its id came, its HTML sanitised, with
+/// missing parents fetched and stored. Done before the inbox transaction, as
+/// it may use the network.
 pub(crate) async fn prepare_incoming_note(
     data: &FedData,
     activity: &IncomingActivity,
 ) -> ServiceResult<NoteJson> {
-    let note: NoteJson = match &activity.object {
+    let mut note: NoteJson = match &activity.object {
         serde_json::Value::String(id) => {
             let url = Url::parse(id)
                 .map_err(|_| ServiceError::BadRequest("object is not a URL".into()))?;
@@ -567,6 +573,10 @@ pub(crate) async fn prepare_incoming_note(
             note.id
         )));
     }
+    // Sanitising is the costliest step of storing a note: done here, it
+    // stays out of the transaction (and out of SQLite's single writer).
+    note.content = text::sanitize_html(&note.content);
+    note.summary = note.summary.as_deref().map(text::sanitize_html);
     if let Some(parent) = &note.in_reply_to {
         if find_stored_post(data, parent.as_str()).await?.is_none() {
             match fetch_note(parent, data).await {
@@ -584,12 +594,14 @@ pub(crate) async fn prepare_incoming_note(
     Ok(note)
 }
 
-/// Stores an incoming note if it concerns this instance: its author is
-/// followed here, it replies to a local post, or it mentions a local actor.
+/// Stores an incoming note (prepared by [`prepare_incoming_note`]) if it
+/// concerns this instance: its author is followed here, it replies to a local
+/// post, or it mentions a local actor.
 pub(crate) async fn receive_note(
     q: &mut Q<'_>,
     author: &ActorRow,
     note: &NoteJson,
+    local_origin: &str,
 ) -> ServiceResult<bool> {
     if q.post_by_ap_id(note.id.as_str()).await?.is_some() {
         return Ok(false);
@@ -598,31 +610,39 @@ pub(crate) async fn receive_note(
         Some(url) => q.post_by_ap_id(url.as_str()).await?,
         None => None,
     };
+    // Only ids on this instance's host can be local actors: the public
+    // collection and remote followers collections need no lookup.
+    let local_prefix = format!("{}/", local_origin);
     let mut local_mentions = Vec::new();
-    for tag in note.tag.iter().filter(|t| t.kind == "Mention") {
-        if let Some(actor) = q.actor_by_ap_id(tag.href.as_str()).await? {
-            if actor.local {
-                local_mentions.push(actor.id);
-            }
-        }
-    }
-    for addressed in note.to.iter().chain(&note.cc) {
-        if let Some(actor) = q.actor_by_ap_id(addressed).await? {
+    let mentioned = note
+        .tag
+        .iter()
+        .filter(|t| t.kind == "Mention")
+        .map(|t| t.href.as_str())
+        .chain(note.to.iter().chain(&note.cc).map(String::as_str))
+        .filter(|id| id.starts_with(&local_prefix));
+    for id in mentioned {
+        if let Some(actor) = q.actor_by_ap_id(id).await? {
             if actor.local && !local_mentions.contains(&actor.id) {
                 local_mentions.push(actor.id);
             }
         }
     }
+    let followers = q.local_follower_ids(author.id).await?;
     let relevant = parent.as_ref().is_some_and(|p| p.local)
         || !local_mentions.is_empty()
-        || q.has_local_follower(author.id).await?;
+        || !followers.is_empty();
     if !relevant {
         return Ok(false);
     }
-    let row = remote_post_row(note, author, parent.as_ref(), text::sanitize_html)
+    // Sanitised by prepare_incoming_note.
+    let row = remote_post_row(note, author, parent.as_ref(), str::to_string)
         .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     q.insert_post(&row, &hashtags_of(note), &local_mentions)
         .await?;
+    if row.visibility() != Visibility::Direct {
+        q.add_to_home_feeds(row.id, &followers).await?;
+    }
     q.adopt_replies(&row).await?;
     for mentioned in &local_mentions {
         q.notify(*mentioned, "mention", author.id, Some(row.id))

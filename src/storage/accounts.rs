@@ -6,7 +6,7 @@ use super::{
     models::{ActorRow, PostRow},
     now, on_q,
     schema::{
-        actors, bookmarks, follows, idempotency_keys, markers, memberships, notifications,
+        actors, bookmarks, home_feed, idempotency_keys, markers, memberships, notifications,
         oauth_apps, oauth_codes, oauth_tokens, posts, users,
     },
 };
@@ -88,17 +88,20 @@ pub struct Page {
 /// Applies a page request to a boxed posts query and loads it: newest first,
 /// or with `min_id` the page just above it (reversed), as Mastodon pages.
 macro_rules! load_page {
-    ($query:expr, $page:expr, $c:expr) => {{
+    ($query:expr, $page:expr, $c:expr) => {
+        load_page!($query, $page, $c, posts::id)
+    };
+    ($query:expr, $page:expr, $c:expr, $id:expr) => {{
         let mut query = $query;
         if let Some(max) = $page.max_id {
-            query = query.filter(posts::id.lt(max));
+            query = query.filter($id.lt(max));
         }
         if let Some(since) = $page.since_id.or($page.min_id) {
-            query = query.filter(posts::id.gt(since));
+            query = query.filter($id.gt(since));
         }
         if $page.min_id.is_some() {
             let mut rows: Vec<PostRow> = query
-                .order(posts::id.asc())
+                .order($id.asc())
                 .limit($page.limit)
                 .select(PostRow::as_select())
                 .load($c)
@@ -107,7 +110,7 @@ macro_rules! load_page {
             rows
         } else {
             query
-                .order(posts::id.desc())
+                .order($id.desc())
                 .limit($page.limit)
                 .select(PostRow::as_select())
                 .load($c)
@@ -418,28 +421,21 @@ impl Q<'_> {
             == 1))
     }
 
-    /// The home timeline: posts by `actor_id` and by those it follows
-    /// (accepted), visible to it, newest first.
+    /// The home timeline of `actor_id`: its `home_feed` rows (its own posts
+    /// and those of the accounts it follows), newest first, read along the
+    /// primary key.
     pub async fn home_timeline(
         &mut self,
         actor_id: i64,
         page: Page,
     ) -> StorageResult<Vec<PostRow>> {
         on_q!(self, |c| {
-            let followed = follows::table
-                .filter(follows::follower_id.eq(actor_id))
-                .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
-                .select(follows::followee_id);
-            let query = posts::table
-                .filter(
-                    posts::author_id
-                        .eq(actor_id)
-                        .or(posts::author_id.eq_any(followed)),
-                )
+            let query = home_feed::table
+                .inner_join(posts::table)
+                .filter(home_feed::owner_id.eq(actor_id))
                 .filter(posts::deleted_at.is_null())
-                .filter(posts::visibility.ne(super::models::Visibility::Direct.as_str()))
                 .into_boxed();
-            Ok(load_page!(query, page, c))
+            Ok(load_page!(query, page, c, home_feed::post_id))
         })
     }
 

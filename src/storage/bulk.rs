@@ -105,15 +105,18 @@ impl Q<'_> {
         Ok(size.bytes)
     }
 
-    /// Makes the database ready for measuring after a bulk load: statistics
-    /// for the planner, and for SQLite the WAL folded into the main file.
+    /// Makes the database ready for measuring after a bulk load: for
+    /// PostgreSQL, statistics for the planner; for SQLite, the WAL folded into
+    /// the main file. SQLite gets no ANALYZE: the bundled SQLite is built with
+    /// STAT4, and with its statistics present every statement whose plan
+    /// depends on a bound value is prepared again at each execution, which
+    /// costs more than the statistics gain (docs/storage.md).
     pub async fn analyze(&mut self) -> StorageResult<()> {
         match self {
             Q::Sqlite(c) => {
                 diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
                     .execute(*c)
                     .await?;
-                diesel::sql_query("ANALYZE").execute(*c).await?;
             }
             Q::Postgres(c) => {
                 diesel::sql_query("VACUUM ANALYZE").execute(*c).await?;
@@ -121,4 +124,28 @@ impl Q<'_> {
         }
         Ok(())
     }
+}
+
+/// Creates an empty database `name` on the PostgreSQL server that `admin_url`
+/// reaches and returns its URL (for the benchmark's throwaway databases).
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> StorageResult<String> {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    let open_error = |reason: String| super::StorageError::Open {
+        url: admin_url.to_string(),
+        reason,
+    };
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(open_error(format!("{name:?} is not a plain database name")));
+    }
+    let mut conn = AsyncPgConnection::establish(admin_url)
+        .await
+        .map_err(|e| open_error(e.to_string()))?;
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .await?;
+    let mut url = url::Url::parse(admin_url).map_err(|e| open_error(e.to_string()))?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
 }

@@ -7,10 +7,12 @@ pub mod activities;
 pub mod actors;
 pub mod bulk;
 pub mod deliveries;
+pub mod feeds;
 pub mod follows;
 pub mod models;
 pub mod posts;
 pub mod schema;
+pub mod views;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel::{Connection, ConnectionError, SqliteConnection};
@@ -283,6 +285,9 @@ async fn open_sqlite(url: &str, path: &str, settings: &DatabaseSettings) -> Stor
     let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
     let pool = Pool::builder()
         .max_size(settings.max_connections)
+        // No test query on every checkout (a round trip per query); a broken
+        // connection shows itself by its error and is dropped then.
+        .test_on_check_out(false)
         .build(manager)
         .await
         .map_err(|e| open_error(url, e))?;
@@ -307,6 +312,9 @@ async fn open_postgres(url: &str, settings: &DatabaseSettings) -> StorageResult<
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
     let pool = Pool::builder()
         .max_size(settings.max_connections)
+        // No test query on every checkout (a round trip per query); a broken
+        // connection shows itself by its error and is dropped then.
+        .test_on_check_out(false)
         .build(manager)
         .await
         .map_err(|e| open_error(url, e))?;

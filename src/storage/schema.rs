@@ -233,7 +233,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    home_feed (owner_id, post_id) {
+        owner_id -> BigInt,
+        post_id -> BigInt,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
+diesel::joinable!(home_feed -> posts (post_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(oauth_tokens -> oauth_apps (app_id));
 diesel::joinable!(posts -> actors (author_id));
@@ -260,5 +268,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     bookmarks,
     idempotency_keys,
-    markers
+    markers,
+    home_feed
 );

@@ -1,7 +1,6 @@
-//! `kuvend bench`: measurements printed as a table and written as JSON. So
-//! far the signature crypto (issue 5, part a): the rate at which the
-//! aws-lc-rs path kuvend uses signs and verifies, against the pure-Rust `rsa`
-//! crate that activitypub_federation uses, measured in the same run.
+//! The signature crypto on its own, one core: the aws-lc-rs path kuvend uses
+//! against the pure-Rust `rsa` crate that activitypub_federation uses,
+//! measured in the same run.
 
 use crate::federation::signatures;
 use aws_lc_rs::signature::RsaKeyPair;

@@ -1,0 +1,132 @@
+//! Home timelines, kept as rows (`home_feed`) written when a post arrives, so
+//! that reading a page never depends on how many accounts one follows.
+
+use super::{
+    Q, StorageResult,
+    models::{FollowState, Visibility},
+    on_q,
+    schema::{actors, follows, home_feed, posts},
+};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+/// How many of a newly followed account's posts are copied into the
+/// follower's home timeline.
+pub const BACKFILL_POSTS: i64 = 400;
+
+impl Q<'_> {
+    /// The local accounts that follow `author_id` (accepted follows).
+    pub async fn local_follower_ids(&mut self, author_id: i64) -> StorageResult<Vec<i64>> {
+        on_q!(self, |c| Ok(follows::table
+            .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+            .filter(follows::followee_id.eq(author_id))
+            .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            .filter(actors::local.eq(true))
+            .select(follows::follower_id)
+            .load(c)
+            .await?))
+    }
+
+    /// Puts a post on the home timelines of `owners`.
+    pub async fn add_to_home_feeds(&mut self, post_id: i64, owners: &[i64]) -> StorageResult<()> {
+        let rows: Vec<_> = owners
+            .iter()
+            .map(|owner| {
+                (
+                    home_feed::owner_id.eq(*owner),
+                    home_feed::post_id.eq(post_id),
+                )
+            })
+            .collect();
+        match self {
+            Q::Postgres(c) => {
+                diesel::insert_into(home_feed::table)
+                    .values(&rows)
+                    .on_conflict_do_nothing()
+                    .execute(*c)
+                    .await?;
+            }
+            Q::Sqlite(c) => {
+                for row in rows {
+                    diesel::insert_into(home_feed::table)
+                        .values(row)
+                        .on_conflict_do_nothing()
+                        .execute(*c)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the latest posts of a newly followed account into the
+    /// follower's home timeline, as Mastodon does on follow.
+    pub async fn backfill_home_feed(
+        &mut self,
+        owner_id: i64,
+        followee_id: i64,
+    ) -> StorageResult<()> {
+        let visible = [
+            Visibility::Public.as_str(),
+            Visibility::Unlisted.as_str(),
+            Visibility::Followers.as_str(),
+        ];
+        let ids: Vec<i64> = on_q!(self, |c| posts::table
+            .filter(posts::author_id.eq(followee_id))
+            .filter(posts::visibility.eq_any(visible))
+            .filter(posts::deleted_at.is_null())
+            .order(posts::id.desc())
+            .limit(BACKFILL_POSTS)
+            .select(posts::id)
+            .load(c)
+            .await)?;
+        for id in ids {
+            self.add_to_home_feeds(id, &[owner_id]).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes an unfollowed account's posts off the follower's home timeline.
+    pub async fn clear_home_feed_of(
+        &mut self,
+        owner_id: i64,
+        followee_id: i64,
+    ) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::delete(
+                home_feed::table
+                    .filter(home_feed::owner_id.eq(owner_id))
+                    .filter(
+                        home_feed::post_id.eq_any(
+                            posts::table
+                                .filter(posts::author_id.eq(followee_id))
+                                .select(posts::id),
+                        ),
+                    ),
+            )
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Fills every local account's home timeline from the posts and follows
+    /// stored (after a bulk load; the same statements as the migration that
+    /// created the table).
+    pub async fn rebuild_home_feeds(&mut self) -> StorageResult<()> {
+        const OWN: &str = "INSERT INTO home_feed (owner_id, post_id) \
+            SELECT posts.author_id, posts.id FROM posts JOIN actors ON actors.id = posts.author_id \
+            WHERE actors.local AND posts.visibility <> 'direct' ON CONFLICT DO NOTHING";
+        const FOLLOWED: &str = "INSERT INTO home_feed (owner_id, post_id) \
+            SELECT follows.follower_id, posts.id FROM follows \
+            JOIN actors ON actors.id = follows.follower_id \
+            JOIN posts ON posts.author_id = follows.followee_id \
+            WHERE actors.local AND follows.state = 'accepted' AND posts.visibility <> 'direct' \
+            ON CONFLICT DO NOTHING";
+        on_q!(self, |c| {
+            diesel::sql_query(OWN).execute(c).await?;
+            diesel::sql_query(FOLLOWED).execute(c).await?;
+            Ok(())
+        })
+    }
+}
