@@ -194,6 +194,35 @@ async fn inbox_scenario(target_db: Backend) {
     .await;
     assert_eq!(status, 401);
     assert_eq!(alpha.counts().await, after);
+    // A signature that fails makes kuvend fetch the actor again (the key may
+    // have been rotated), at most once a minute: the request above, signed
+    // with another key, used that fetch, so this forged one is refused
+    // without another.
+    let mut forged = signed(
+        &sender,
+        &inbox,
+        &follow_body(
+            &format!("{}/activities/f4", beta.base_url()),
+            &sender,
+            &target,
+        ),
+        now,
+    );
+    let sig = forged.headers[3].1.clone();
+    let start = sig.find("signature=\"").unwrap() + "signature=\"".len();
+    forged.headers[3]
+        .1
+        .replace_range(start..start + 8, "AAAAAAAA");
+    let (status, reply) = send(&inbox, forged).await;
+    assert_eq!(status, 401);
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("re-fetched less than 60 s ago"),
+        "{reply}"
+    );
+    assert_eq!(alpha.counts().await, after);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
