@@ -40,7 +40,12 @@ impl ServerProcess {
         let client = reqwest::Client::new();
         let url = format!("{base}{ready_path}");
         let started = Instant::now();
-        let mut child = tokio::process::Command::new(exe)
+        let mut command = tokio::process::Command::new(exe);
+        // Its configuration is the file alone (see bench::run_backend).
+        for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("KUVEND_")) {
+            command.env_remove(name);
+        }
+        let mut child = command
             .arg("--config")
             .arg(config)
             .arg("serve")

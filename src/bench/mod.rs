@@ -271,7 +271,10 @@ async fn run_backend(
     write_config(&config, port, &database_url, &seed::sink_hosts(&layout))?;
 
     eprintln!("seeding ({} statuses)", options.statuses);
-    let settings = Settings::load(Some(&config))?;
+    // The bench's own file only: KUVEND_* variables meant for the invoking
+    // shell must not redirect the measured server (they are removed from its
+    // environment too).
+    let settings = Settings::load_with_env(Some(&config), std::iter::empty())?;
     let seeded = {
         let prepared = app::prepare(settings).await?;
         seed::seed(&prepared.ctx, &layout, keys).await?
