@@ -126,6 +126,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         prepared.ctx.settings.base_url()
     );
     let running = start(prepared, listener).await?;
+    tokio::spawn(crate::memory::trim_periodically());
     let shutdown = running.shutdown.clone();
     tokio::spawn(async move {
         wait_for_signal().await;

@@ -11,5 +11,6 @@ pub mod context;
 pub mod delivery;
 pub mod federation;
 pub mod http;
+pub mod memory;
 pub mod service;
 pub mod storage;

@@ -495,16 +495,6 @@ impl Q<'_> {
         })
     }
 
-    pub async fn is_bookmarked(&mut self, actor_id: i64, post_id: i64) -> StorageResult<bool> {
-        on_q!(self, |c| Ok(bookmarks::table
-            .filter(bookmarks::actor_id.eq(actor_id))
-            .filter(bookmarks::post_id.eq(post_id))
-            .count()
-            .get_result::<i64>(c)
-            .await?
-            > 0))
-    }
-
     pub async fn idempotent_post(
         &mut self,
         actor_id: i64,

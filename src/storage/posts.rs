@@ -291,21 +291,6 @@ impl Q<'_> {
         })
     }
 
-    /// Whether any local actor follows `actor_id` (accepted).
-    pub async fn has_local_follower(&mut self, actor_id: i64) -> StorageResult<bool> {
-        on_q!(self, |c| {
-            let n: i64 = follows::table
-                .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
-                .filter(follows::followee_id.eq(actor_id))
-                .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
-                .filter(actors::local.eq(true))
-                .count()
-                .get_result(c)
-                .await?;
-            Ok(n > 0)
-        })
-    }
-
     /// Deletes everything an actor posted (an account deletion).
     pub async fn delete_actor(&mut self, actor_id: i64) -> StorageResult<()> {
         on_q!(self, |c| {
