@@ -10,12 +10,18 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-/// A new post id: milliseconds since the epoch in the high bits and 16 random
-/// bits below, so ids sort by time (as Mastodon's do, for its client API) and
-/// several processes can assign them without coordination.
+/// A new post id: milliseconds since the epoch in the high bits and a 16-bit
+/// sequence below, so ids sort by time (as Mastodon's do, for its client API).
+/// The sequence counts up within a process, so two ids of one process never
+/// collide (random low bits did, once in 20,000 posts at 400 a second); it
+/// starts at a random point, so several processes rarely do, and a collision
+/// fails its transaction, never overwrites.
 pub fn new_post_id() -> i64 {
+    static SEQUENCE: std::sync::LazyLock<std::sync::atomic::AtomicU16> =
+        std::sync::LazyLock::new(|| std::sync::atomic::AtomicU16::new(rand::random()));
     let millis = chrono::Utc::now().timestamp_millis().max(0);
-    (millis << 16) | i64::from(rand::random::<u16>())
+    let sequence = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    (millis << 16) | i64::from(sequence)
 }
 
 /// Changes to a stored post's text.
