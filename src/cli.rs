@@ -72,6 +72,9 @@ pub struct BenchArgs {
     /// Inbox requests sent as fast as the server takes them.
     #[arg(long, default_value_t = 20_000)]
     inbox_requests: usize,
+    /// Inbox activities a second sent while the home timeline is measured.
+    #[arg(long, default_value_t = 500.0)]
+    timeline_inbox_rate: f64,
     /// Seconds to wait after the load before measuring memory again.
     #[arg(long, default_value_t = 60)]
     settle_seconds: u64,
@@ -302,6 +305,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 signing_actors: args.actors,
                 followers: args.followers,
                 inbox_requests: args.inbox_requests,
+                timeline_inbox_rate: args.timeline_inbox_rate,
                 settle_seconds: args.settle_seconds,
             };
             crate::bench::run(options)

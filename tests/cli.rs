@@ -188,6 +188,9 @@ fn bench_runs_every_part_and_writes_json() {
             "60",
             "--settle-seconds",
             "0",
+            // A debug build beside the other tests takes far less than 500/s.
+            "--timeline-inbox-rate",
+            "20",
             "--dir",
             work.to_str().unwrap(),
             "--json",
@@ -228,7 +231,7 @@ fn bench_runs_every_part_and_writes_json() {
         assert!(value("Create{Note} 2 KiB from 8 actors") > 0.0);
         assert!(value("40 separate inboxes: wall time") > 0.0);
         assert!(value("home, following 10, no other load: p50") > 0.0);
-        assert!(value("home, following 1000, 500 inbox activities/s alongside: p99") > 0.0);
+        assert!(value("home, following 1000, 20 inbox activities/s alongside: p99") > 0.0);
         assert!(value("RSS idle") > 1.0);
         assert!(value("database MB per 100,000") > 0.0);
     }

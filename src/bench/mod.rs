@@ -43,6 +43,8 @@ pub struct Options {
     pub signing_actors: usize,
     pub followers: usize,
     pub inbox_requests: usize,
+    /// Inbox activities a second sent while the timeline is read.
+    pub timeline_inbox_rate: f64,
     pub settle_seconds: u64,
 }
 
@@ -649,7 +651,7 @@ async fn timeline(
             None,
         );
     }
-    let background_rate = 500.0;
+    let background_rate = options.timeline_inbox_rate;
     let count = (background_rate * (per_bucket.as_secs_f64() * 3.0 + 3.0)) as usize;
     eprintln!("timeline: signing {count} background inbox requests");
     let requests = sign(&server.base, &seeded.signing_actors, "t", count).await?;
@@ -659,7 +661,8 @@ async fn timeline(
     };
     for (follows, token) in &seeded.supporter_tokens {
         let (latencies, first_len) = read_home(client, &url, token, per_bucket).await?;
-        let label = format!("home, following {follows}, 500 inbox activities/s alongside");
+        let label =
+            format!("home, following {follows}, {background_rate} inbox activities/s alongside");
         // Statuses are spread evenly over the authors.
         let stored = (options.statuses * follows / seed::TIMELINE_AUTHORS).min(20);
         if first_len < stored {
