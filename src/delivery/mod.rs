@@ -114,39 +114,24 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
         } else {
             attempt(ctx, &claimed).await
         };
-        let failure = match &outcome {
-            Outcome::Delivered(status) => {
-                tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
-                None
-            }
-            Outcome::Retry(status, error) => Some((*status, error.as_str(), false)),
-            Outcome::Final(status, error) => Some((*status, error.as_str(), true)),
-        };
-        let retry = failure.map(|(_, error, is_final)| plan_retry(ctx, &claimed, error, is_final));
         // The outcome and the instance's health in one transaction: one
         // commit per delivery, and SQLite's single writer taken once.
-        transaction!(ctx.db, |q| {
-            match (&outcome, failure, retry) {
-                (Outcome::Delivered(status), _, _) => {
-                    q.record_instance_alive(&domain).await?;
-                    q.mark_delivered(delivery.id, i32::from(*status)).await
+        transaction!(ctx.db, |q| match &outcome {
+            Outcome::Delivered(status) => {
+                tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
+                q.record_instance_alive(&domain).await?;
+                q.mark_delivered(delivery.id, i32::from(*status)).await
+            }
+            Outcome::Retry(status, error) | Outcome::Final(status, error) => {
+                let is_final = matches!(outcome, Outcome::Final(..));
+                // Only failures of the instance itself count against it.
+                if !is_final {
+                    q.record_instance_failure(&domain, unavailable_after(ctx))
+                        .await?;
                 }
-                (_, Some((status, error, _)), Some((next, give_up))) => {
-                    // Only failures of the instance itself count against it.
-                    if matches!(outcome, Outcome::Retry(..)) {
-                        q.record_instance_failure(&domain, unavailable_after(ctx))
-                            .await?;
-                    }
-                    q.record_failed_attempt(
-                        delivery.id,
-                        status.map(i32::from),
-                        error,
-                        next,
-                        give_up,
-                    )
+                let (next, give_up) = plan_retry(ctx, &claimed, error, is_final);
+                q.record_failed_attempt(delivery.id, status.map(i32::from), error, next, give_up)
                     .await
-                }
-                _ => Ok(()),
             }
         })
     }
