@@ -29,14 +29,15 @@ impl Q<'_> {
 
     /// Puts a post on the home timelines of `owners`.
     pub async fn add_to_home_feeds(&mut self, post_id: i64, owners: &[i64]) -> StorageResult<()> {
-        let rows: Vec<_> = owners
+        let rows: Vec<(i64, i64)> = owners.iter().map(|owner| (*owner, post_id)).collect();
+        self.insert_home_feed_rows(&rows).await
+    }
+
+    /// Inserts `(owner, post)` rows, skipping those already there.
+    async fn insert_home_feed_rows(&mut self, rows: &[(i64, i64)]) -> StorageResult<()> {
+        let rows: Vec<_> = rows
             .iter()
-            .map(|owner| {
-                (
-                    home_feed::owner_id.eq(*owner),
-                    home_feed::post_id.eq(post_id),
-                )
-            })
+            .map(|(owner, post)| (home_feed::owner_id.eq(*owner), home_feed::post_id.eq(*post)))
             .collect();
         match self {
             Q::Postgres(c) => {
@@ -80,10 +81,8 @@ impl Q<'_> {
             .select(posts::id)
             .load(c)
             .await)?;
-        for id in ids {
-            self.add_to_home_feeds(id, &[owner_id]).await?;
-        }
-        Ok(())
+        let rows: Vec<(i64, i64)> = ids.into_iter().map(|id| (owner_id, id)).collect();
+        self.insert_home_feed_rows(&rows).await
     }
 
     /// Takes an unfollowed account's posts off the follower's home timeline.
