@@ -3,10 +3,8 @@
 //! timelines, find and follow an organisation on another instance, and get
 //! notifications of what that instance sends.
 
-mod common;
-
+use crate::common::{Backend, TestInstance, available, client, eventually, temp_dir};
 use base64::Engine;
-use common::{Backend, TestInstance, available, client, eventually, temp_dir};
 use kuvend::service::{auth, posts, posts::NewPost};
 use kuvend::storage::models::{ReactionKind, Visibility};
 use serde_json::{Value, json};
@@ -487,7 +485,7 @@ async fn app_token(base: &str, scopes: &str) -> (String, String, String) {
 async fn registration_scenario(backend: Backend) {
     use kuvend::config::Registrations;
     let dir = temp_dir();
-    let open_db = common::new_database(backend, dir.path(), "open").await;
+    let open_db = crate::common::new_database(backend, dir.path(), "open").await;
     let open = TestInstance::start_configured("alpha.test", &open_db, 0, |s| {
         s.instance.registrations = Registrations::Open
     })
@@ -558,7 +556,7 @@ async fn registration_scenario(backend: Backend) {
     );
 
     // Closed and approval-only instances.
-    let closed_db = common::new_database(backend, dir.path(), "closed").await;
+    let closed_db = crate::common::new_database(backend, dir.path(), "closed").await;
     let closed = TestInstance::start_configured("beta.test", &closed_db, 0, |_| {}).await;
     let (_, _, token) = app_token(&closed.base_url(), "read write").await;
     let closed_app = App {
@@ -567,7 +565,7 @@ async fn registration_scenario(backend: Backend) {
     };
     let (status, _) = closed_app.post("/api/v1/accounts", json!({"username": "x", "email": "x@y.example", "password": "long enough", "agreement": true})).await;
     assert_eq!(status, 403);
-    let approval_db = common::new_database(backend, dir.path(), "approval").await;
+    let approval_db = crate::common::new_database(backend, dir.path(), "approval").await;
     let approval = TestInstance::start_configured("gamma.test", &approval_db, 0, |s| {
         s.instance.registrations = Registrations::Approval
     })

@@ -2,9 +2,7 @@
 //! an inbox that is down, is killed, restarts, and delivers it once the inbox
 //! is back.
 
-mod common;
-
-use common::{
+use crate::common::{
     Backend, TestInstance, available, client, eventually, free_port, new_database, temp_dir,
 };
 use kuvend::service::follows;

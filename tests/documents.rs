@@ -2,9 +2,7 @@
 //! WebFinger, NodeInfo, host-meta and collections. Both backends must produce
 //! the same documents, so they share one snapshot per document.
 
-mod common;
-
-use common::{Backend, TestInstance, available, client, temp_dir};
+use crate::common::{Backend, TestInstance, available, client, temp_dir};
 use serde_json::Value;
 
 /// Fetches `path` and returns its JSON with the instance's domain (which has a
@@ -48,7 +46,7 @@ async fn documents_scenario(backend: Backend) {
     kuvend::service::follows::follow(&beta.data(), "friend", &format!("ngo@{}", alpha.domain))
         .await
         .unwrap();
-    common::eventually(
+    crate::common::eventually(
         "the request arrives",
         std::time::Duration::from_secs(20),
         || async {

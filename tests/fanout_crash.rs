@@ -3,9 +3,7 @@
 //! every inbox gets the post, and nothing is sent for a post whose
 //! transaction never committed.
 
-mod common;
-
-use common::{
+use crate::common::{
     Backend, Sink, add_sink_followers, available, eventually, free_port, new_database, temp_dir,
 };
 use std::{
@@ -70,7 +68,7 @@ async fn fanout_scenario(backend: Backend) {
     // Each delivery takes a while, so the kill lands in the middle of the fan-out.
     let sink = Sink::start(Duration::from_millis(300)).await;
     {
-        let settings = common::test_settings(
+        let settings = crate::common::test_settings(
             &format!("alpha.test:{port}"),
             &db_url,
             "127.0.0.1:0".parse().unwrap(),

@@ -1,9 +1,7 @@
 //! Follows between two real instances over HTTP: one on SQLite, one on
 //! PostgreSQL (both orders), and an all-SQLite pair that needs no server.
 
-mod common;
-
-use common::{Backend, TestInstance, available, client, eventually, temp_dir};
+use crate::common::{Backend, TestInstance, available, client, eventually, temp_dir};
 use kuvend::service::follows;
 use std::time::Duration;
 

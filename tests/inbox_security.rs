@@ -1,9 +1,7 @@
 //! The inbox refuses what it must refuse, with a 4xx and a JSON reason, and a
 //! refused request changes nothing in the database.
 
-mod common;
-
-use common::{Backend, TestInstance, available, client, temp_dir};
+use crate::common::{Backend, TestInstance, available, client, temp_dir};
 use kuvend::{federation::signatures, storage::models::ActorRow};
 use serde_json::json;
 use std::time::{Duration, SystemTime};

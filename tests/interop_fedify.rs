@@ -3,9 +3,7 @@
 //! the actor over WebFinger, signs its Follow its own way, and verifies
 //! kuvend's signed Accept.
 
-mod common;
-
-use common::{Backend, TestInstance, available, temp_dir};
+use crate::common::{Backend, TestInstance, available, temp_dir};
 use std::{path::PathBuf, process::Command};
 
 fn fedify_dir() -> PathBuf {

@@ -2,9 +2,7 @@
 //! (PyPI) registers an app, logs in, posts, searches and follows an
 //! organisation on another instance, and reads timelines and notifications.
 
-mod common;
-
-use common::{Backend, TestInstance, available, temp_dir};
+use crate::common::{Backend, TestInstance, available, temp_dir};
 use kuvend::service::{auth, posts};
 use kuvend::storage::models::Visibility;
 use std::{path::PathBuf, process::Stdio};

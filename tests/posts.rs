@@ -1,9 +1,7 @@
 //! Posts across three real instances over HTTP: visibility, one delivery per
 //! shared inbox, edits, deletes, replies, likes and boosts.
 
-mod common;
-
-use common::{Backend, TestInstance, available, client, eventually, signed_get, temp_dir};
+use crate::common::{Backend, TestInstance, available, client, eventually, signed_get, temp_dir};
 use kuvend::{
     service::posts::{self, NewPost},
     storage::models::{ReactionKind, Visibility},

@@ -1,9 +1,7 @@
 //! Two kuvend processes on one PostgreSQL database drain one delivery queue:
 //! every delivery is sent exactly once, and both answer requests alike.
 
-mod common;
-
-use common::{
+use crate::common::{
     Backend, Sink, add_sink_followers, available, client, eventually, new_database,
     sink_host_overrides, temp_dir, test_settings,
 };
