@@ -144,7 +144,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(users::table
             .filter(users::email.eq(email))
             .select(UserRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -153,7 +153,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(users::table
             .find(id)
             .select(UserRow::as_select())
-            .first(c)
+            .get_result(c)
             .await?))
     }
 
@@ -237,7 +237,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(oauth_apps::table
             .filter(oauth_apps::client_id.eq(client_id))
             .select(AppRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -246,7 +246,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(oauth_apps::table
             .find(id)
             .select(AppRow::as_select())
-            .first(c)
+            .get_result(c)
             .await?))
     }
 
@@ -286,7 +286,7 @@ impl Q<'_> {
         let found: Option<CodeRow> = on_q!(self, |c| oauth_codes::table
             .find(code_hash)
             .select(CodeRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?);
         if found.is_none() {
@@ -325,7 +325,7 @@ impl Q<'_> {
             .filter(oauth_tokens::token_hash.eq(token_hash))
             .filter(oauth_tokens::revoked_at.is_null())
             .select(TokenRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -504,7 +504,7 @@ impl Q<'_> {
             .filter(idempotency_keys::actor_id.eq(actor_id))
             .filter(idempotency_keys::key.eq(key))
             .select(idempotency_keys::post_id)
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }

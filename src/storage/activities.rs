@@ -87,7 +87,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(activities::table
             .filter(activities::ap_id.eq(ap_id))
             .select(ActivityRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }

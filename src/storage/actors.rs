@@ -54,7 +54,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(actors::table
             .find(id)
             .select(ActorRow::as_select())
-            .first(c)
+            .get_result(c)
             .await?))
     }
 
@@ -62,7 +62,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(actors::table
             .filter(actors::ap_id.eq(ap_id))
             .select(ActorRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -71,7 +71,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(actors::table
             .filter(actors::public_key_id.eq(key_id))
             .select(ActorRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -106,7 +106,7 @@ impl Q<'_> {
             .filter(actors::local.eq(true))
             .filter(actors::username_key.eq(&key))
             .select(ActorRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -124,7 +124,7 @@ impl Q<'_> {
             .filter(actors::username_key.eq(&key))
             .filter(actors::domain.eq(&domain))
             .select(ActorRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }

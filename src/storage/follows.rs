@@ -19,7 +19,7 @@ impl Q<'_> {
             .filter(follows::follower_id.eq(follower_id))
             .filter(follows::followee_id.eq(followee_id))
             .select(FollowRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -31,7 +31,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(follows::table
             .filter(follows::follow_ap_id.eq(follow_ap_id))
             .select(FollowRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }

@@ -1,6 +1,10 @@
 //! Storage: the only layer that knows diesel. Two backends behind one [`Db`]:
 //! every query is a method on [`Q`], written once and compiled for SQLite and
 //! PostgreSQL by the `on_q!` macro; [`transaction!`] groups queries atomically.
+//!
+//! Single-row lookups end in `get_result`, not `first`: `first` adds a bound
+//! `LIMIT ?`, and SQLite's planner reads that bound value, so it prepares the
+//! statement again at every execution (15 % of the inbox's CPU, in `perf`).
 
 pub mod accounts;
 pub mod activities;
@@ -20,8 +24,9 @@ use diesel_async::{
     AsyncPgConnection, SimpleAsyncConnection,
     async_connection_wrapper::AsyncConnectionWrapper,
     pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, bb8::Pool},
-    sync_connection_wrapper::SyncConnectionWrapper,
+    sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper},
 };
+use futures::future::BoxFuture;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::{path::Path, sync::Arc};
 
@@ -31,7 +36,7 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// How long a pooled connection may stay idle before it is closed.
 const IDLE_CONNECTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, SqliteRuntime>;
 pub type SqlitePool = Pool<SqliteConn>;
 pub type PgPool = Pool<AsyncPgConnection>;
 
@@ -78,15 +83,107 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// `storage` should name it.
 pub enum Backend {
     Sqlite {
+        /// Connections for reads and single statements.
         pool: SqlitePool,
-        /// SQLite allows one writer at a time; serialising our own write
-        /// transactions here avoids SQLITE_BUSY when a read transaction would
-        /// have to upgrade to a write lock another connection holds.
-        write_lock: tokio::sync::Mutex<()>,
+        /// Every write transaction goes through this one connection.
+        writer: SqliteWriter,
     },
     Postgres {
         pool: PgPool,
     },
+}
+
+tokio::task_local! {
+    /// Set while the SQLite writer runs a transaction; see [`SqliteRuntime`].
+    static IN_SQLITE_WRITER: ();
+}
+
+/// Where diesel-async runs SQLite's blocking calls: on tokio's blocking
+/// threads, like diesel-async's own default, except the statements of a
+/// write transaction, which run on the calling worker. Those hold SQLite's
+/// single writer: two thread switches per statement made every write
+/// transaction, and so the whole inbox, several times slower, while an
+/// indexed write itself takes microseconds.
+pub struct SqliteRuntime;
+
+impl SpawnBlocking for SqliteRuntime {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> BoxFuture<'a, Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>>
+    where
+        R: Send + 'static,
+    {
+        if IN_SQLITE_WRITER.try_with(|_| ()).is_ok() {
+            return Box::pin(std::future::ready(Ok(task())));
+        }
+        let handle = tokio::task::spawn_blocking(task);
+        Box::pin(async move { handle.await.map_err(|e| e.into()) })
+    }
+
+    fn get_runtime() -> Self {
+        SqliteRuntime
+    }
+}
+
+/// Runs `transaction` as the SQLite writer's: see [`SqliteRuntime`].
+pub async fn as_sqlite_writer<T>(transaction: impl Future<Output = T>) -> T {
+    IN_SQLITE_WRITER.scope((), transaction).await
+}
+
+/// The connection that runs all of SQLite's write transactions, one at a
+/// time. SQLite allows one writer at a time: queueing here avoids SQLITE_BUSY
+/// when a read transaction would have to upgrade to a write lock another
+/// connection holds. And SQLite empties a connection's page cache whenever
+/// another connection has written since it last read: a single writing
+/// connection keeps its cache across write transactions.
+pub struct SqliteWriter {
+    /// None after a transaction was abandoned midway (its future dropped);
+    /// the next writer connects afresh rather than reuse a connection that
+    /// may still be inside that transaction.
+    slot: tokio::sync::Mutex<Option<SqliteConn>>,
+    path: String,
+    pragmas: String,
+}
+
+/// The writer connection, held for one transaction; see [`SqliteWriter`].
+/// Dropped without [`WriterGuard::finish`], it closes the connection, which
+/// rolls back whatever the abandoned transaction wrote.
+pub struct WriterGuard<'w> {
+    slot: tokio::sync::MutexGuard<'w, Option<SqliteConn>>,
+    conn: SqliteConn,
+}
+
+impl SqliteWriter {
+    /// Waits for the writer connection (connecting if there is none).
+    pub async fn acquire(&self) -> StorageResult<WriterGuard<'_>> {
+        let mut slot = self.slot.lock().await;
+        let conn = match slot.take() {
+            Some(conn) => conn,
+            None => connect_sqlite(&self.path, &self.pragmas)
+                .await
+                .map_err(|e| StorageError::Pool(e.to_string()))?,
+        };
+        Ok(WriterGuard { slot, conn })
+    }
+}
+
+impl WriterGuard<'_> {
+    pub fn conn(&mut self) -> &mut SqliteConn {
+        &mut self.conn
+    }
+
+    /// The transaction ran to its end: the connection is kept for the next
+    /// one, unless its transaction state is broken.
+    pub fn finish(self) {
+        use diesel_async::{AsyncConnection, TransactionManager};
+        let WriterGuard { mut slot, mut conn } = self;
+        if !<SqliteConn as AsyncConnection>::TransactionManager::is_broken_transaction_manager(
+            &mut conn,
+        ) {
+            *slot = Some(conn);
+        }
+    }
 }
 
 /// A handle to the database; cheap to clone.
@@ -145,19 +242,20 @@ macro_rules! transaction {
         async {
             use diesel_async::AsyncConnection as _;
             match $db.backend() {
-                $crate::storage::Backend::Sqlite { pool, write_lock } => {
-                    let _writer = write_lock.lock().await;
-                    let mut pooled = pool
-                        .get()
-                        .await
-                        .map_err($crate::storage::StorageError::from)?;
-                    pooled
-                        .transaction::<_, $error, _>(async |conn| {
-                            #[allow(unused_mut)]
-                            let mut $q = $crate::storage::Q::Sqlite(conn);
-                            $body
-                        })
-                        .await
+                $crate::storage::Backend::Sqlite { writer, .. } => {
+                    let mut writer = writer.acquire().await?;
+                    let result = $crate::storage::as_sqlite_writer(
+                        writer
+                            .conn()
+                            .transaction::<_, $error, _>(async |conn| {
+                                #[allow(unused_mut)]
+                                let mut $q = $crate::storage::Q::Sqlite(conn);
+                                $body
+                            }),
+                    )
+                    .await;
+                    writer.finish();
+                    result
                 }
                 $crate::storage::Backend::Postgres { pool } => {
                     let mut pooled = pool
@@ -273,17 +371,20 @@ async fn open_sqlite(url: &str, path: &str, settings: &DatabaseSettings) -> Stor
     .await
     .map_err(|e| StorageError::Migration(e.to_string()))??;
 
+    let writer = SqliteWriter {
+        slot: tokio::sync::Mutex::new(Some(
+            connect_sqlite(path, &pragmas)
+                .await
+                .map_err(|e| open_error(url, e))?,
+        )),
+        path: path.to_string(),
+        pragmas: pragmas.clone(),
+    };
     let mut config = ManagerConfig::<SqliteConn>::default();
     config.custom_setup = Box::new(move |url| {
         let pragmas = pragmas.clone();
         let url = url.to_string();
-        Box::pin(async move {
-            let mut conn = <SqliteConn as diesel_async::AsyncConnection>::establish(&url).await?;
-            conn.batch_execute(&pragmas)
-                .await
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
-            Ok(conn)
-        })
+        Box::pin(async move { connect_sqlite(&url, &pragmas).await })
     });
     let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
     let pool = Pool::builder()
@@ -298,10 +399,15 @@ async fn open_sqlite(url: &str, path: &str, settings: &DatabaseSettings) -> Stor
         .build(manager)
         .await
         .map_err(|e| open_error(url, e))?;
-    Ok(Backend::Sqlite {
-        pool,
-        write_lock: tokio::sync::Mutex::new(()),
-    })
+    Ok(Backend::Sqlite { pool, writer })
+}
+
+async fn connect_sqlite(path: &str, pragmas: &str) -> Result<SqliteConn, ConnectionError> {
+    let mut conn = <SqliteConn as diesel_async::AsyncConnection>::establish(path).await?;
+    conn.batch_execute(pragmas)
+        .await
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
 }
 
 async fn open_postgres(url: &str, settings: &DatabaseSettings) -> StorageResult<Backend> {

@@ -134,7 +134,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(posts::table
             .find(id)
             .select(PostRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -143,7 +143,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(posts::table
             .filter(posts::ap_id.eq(ap_id))
             .select(PostRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -358,7 +358,7 @@ impl Q<'_> {
             }
             query
                 .select((reactions::id, reactions::post_id))
-                .first(c)
+                .get_result(c)
                 .await
                 .optional()?
         });
@@ -384,7 +384,7 @@ impl Q<'_> {
             .filter(reactions::actor_id.eq(actor_id))
             .filter(reactions::post_id.eq(post_id))
             .select(reactions::activity_ap_id)
-            .first(c)
+            .get_result(c)
             .await
             .optional()?))
     }
@@ -470,7 +470,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(instances::table
             .filter(instances::domain.eq(domain))
             .select(instances::unavailable)
-            .first::<bool>(c)
+            .get_result::<bool>(c)
             .await
             .optional()?
             .unwrap_or(false)))
