@@ -7,6 +7,7 @@ use crate::{
         keys::{KeyCache, RefetchGate},
         urls::Urls,
     },
+    service::inbox::InboxWriter,
     storage::Db,
 };
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct KuvendInner {
     /// Woken when a transaction has queued deliveries, so the worker need not
     /// wait for its next poll.
     pub delivery_wakeup: Notify,
+    /// Group commit of authenticated inbox activities.
+    pub inbox_writer: InboxWriter,
 }
 
 impl std::ops::Deref for Kuvend {
@@ -52,6 +55,7 @@ impl Kuvend {
                 keys: KeyCache::default(),
                 refetches: RefetchGate::default(),
                 delivery_wakeup: Notify::new(),
+                inbox_writer: InboxWriter::default(),
             }),
         }
     }

@@ -3,6 +3,11 @@
 //! activity's own actor, Date within an hour, Digest of the body), then
 //! applies the activity in one transaction together with the record of its
 //! id, so a repeated delivery changes nothing and a failed one leaves nothing.
+//!
+//! Authenticated activities are written by group commit ([`InboxWriter`]):
+//! those that arrive while a batch is being written are applied together in
+//! the next transaction, each in its own savepoint, and each request is
+//! answered only once that transaction has committed.
 
 use super::{ServiceError, ServiceResult, follows::receive_follow, posts};
 use crate::{
@@ -22,9 +27,54 @@ use crate::{
     },
     transaction,
 };
+use crate::federation::protocol::note::NoteJson;
 use http::HeaderMap;
-use std::time::SystemTime;
+use std::{collections::VecDeque, sync::Mutex, time::SystemTime};
+use tokio::sync::oneshot;
 use url::Url;
+
+/// The most activities applied in one transaction: enough to spread a commit
+/// over many, few enough that no transaction holds SQLite's writer long.
+const MAX_BATCH: usize = 128;
+
+/// Group commit for the inbox. A request queues its authenticated activity
+/// and then either finds it applied by another request's batch, or takes the
+/// lead and applies everything queued so far (itself included) in one
+/// transaction. Nothing runs in the background: a batch is always written by
+/// a request that is waiting for it.
+#[derive(Default)]
+pub struct InboxWriter {
+    queued: Mutex<VecDeque<QueuedActivity>>,
+    /// Held by the request writing a batch.
+    leader: tokio::sync::Mutex<()>,
+}
+
+/// An authenticated activity, and where its outcome goes once committed.
+struct QueuedActivity {
+    sender: Sender,
+    activity: IncomingActivity,
+    /// A Create's note, prepared (fetched, sanitised) before queueing.
+    note: Option<NoteJson>,
+    outcome: oneshot::Sender<ServiceResult<InboxOutcome>>,
+}
+
+impl InboxWriter {
+    fn queue(&self, activity: QueuedActivity) {
+        self.queued
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push_back(activity);
+    }
+
+    fn take_batch(&self) -> Vec<QueuedActivity> {
+        let mut queued = self
+            .queued
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let n = queued.len().min(MAX_BATCH);
+        queued.drain(..n).collect()
+    }
+}
 
 /// An incoming POST, as the HTTP layer hands it over.
 pub struct InboxRequest<'a> {
@@ -122,32 +172,101 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
         _ => None,
     };
 
-    let origin = data.settings.base_url();
-    let outcome = transaction!(data.db, ServiceError, |q| {
-        let actor = match &sender {
-            Sender::Known(row) => row.clone(),
-            Sender::Fetched(new) => q.upsert_remote_actor(new).await?,
-        };
-        if !q
-            .record_received_activity(activity.id.as_str(), &activity.kind, actor.id)
-            .await?
-        {
-            return Ok(InboxOutcome::Duplicate);
+    let (outcome, mut committed) = oneshot::channel();
+    let writer = &data.inbox_writer;
+    writer.queue(QueuedActivity {
+        sender,
+        activity,
+        note,
+        outcome,
+    });
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut committed => {
+                // The sender is dropped only if the batch's leader was
+                // cancelled midway: nothing of it was committed.
+                return result.unwrap_or_else(|_| {
+                    Err(ServiceError::Internal(anyhow::anyhow!(
+                        "the inbox batch was abandoned; nothing was stored"
+                    )))
+                });
+            }
+            _leader = writer.leader.lock() => {
+                let batch = writer.take_batch();
+                if !batch.is_empty() {
+                    write_batch(data, batch).await;
+                }
+            }
         }
-        // It speaks again: deliveries to it resume.
-        q.record_instance_alive(&actor.domain).await?;
-        if let Some(note) = &note {
-            return Ok(applied(
-                posts::receive_note(&mut q, &actor, note, &origin).await?,
-                "a note that concerns no one here",
-            ));
-        }
-        apply(data, &mut q, &actor, &activity).await
-    })?;
-    if outcome == InboxOutcome::Applied {
-        data.delivery_wakeup.notify_one();
     }
-    Ok(outcome)
+}
+
+/// Applies a batch of queued activities in one transaction, each in a
+/// savepoint so that one that fails leaves the others applied, and then
+/// hands each its outcome.
+async fn write_batch(ctx: &Kuvend, batch: Vec<QueuedActivity>) {
+    let origin = ctx.settings.base_url();
+    let written = transaction!(ctx.db, ServiceError, |q| {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for queued in &batch {
+            let outcome = crate::savepoint!(&mut q, ServiceError, |q| {
+                apply_queued(ctx, &mut q, queued, &origin).await
+            });
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    });
+    match written {
+        Ok(outcomes) => {
+            if outcomes.iter().any(|o| matches!(o, Ok(InboxOutcome::Applied))) {
+                ctx.delivery_wakeup.notify_one();
+            }
+            for (queued, outcome) in batch.into_iter().zip(outcomes) {
+                // A request that has gone away finds its activity applied
+                // when it is sent again (a Duplicate).
+                let _ = queued.outcome.send(outcome);
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, activities = batch.len(), "inbox batch not committed");
+            for queued in batch {
+                let _ = queued.outcome.send(Err(ServiceError::Internal(anyhow::anyhow!(
+                    "inbox batch not committed"
+                ))));
+            }
+        }
+    }
+}
+
+/// One queued activity, inside the batch's transaction: the sender stored,
+/// the activity's id recorded (a repeat changes nothing), then applied.
+async fn apply_queued(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    queued: &QueuedActivity,
+    origin: &str,
+) -> ServiceResult<InboxOutcome> {
+    let activity = &queued.activity;
+    let actor = match &queued.sender {
+        Sender::Known(row) => row.clone(),
+        Sender::Fetched(new) => q.upsert_remote_actor(new).await?,
+    };
+    if !q
+        .record_received_activity(activity.id.as_str(), &activity.kind, actor.id)
+        .await?
+    {
+        return Ok(InboxOutcome::Duplicate);
+    }
+    // It speaks again: deliveries to it resume.
+    q.record_instance_alive(&actor.domain).await?;
+    if let Some(note) = &queued.note {
+        return Ok(applied(
+            posts::receive_note(q, &actor, note, origin).await?,
+            "a note that concerns no one here",
+        ));
+    }
+    apply(ctx, q, &actor, activity).await
 }
 
 async fn fetch_sender(data: &FedData, actor: &Url) -> ServiceResult<NewActor> {

@@ -276,6 +276,39 @@ macro_rules! transaction {
     };
 }
 
+/// Runs `$body` in a savepoint of the transaction that `$q` (a `&mut Q`) is
+/// in: if it fails, what it wrote is undone and the transaction goes on.
+/// `$body` sees its own `$inner: Q`.
+#[macro_export]
+macro_rules! savepoint {
+    ($q:expr, $error:ty, |$inner:ident| $body:expr) => {
+        async {
+            use diesel_async::AsyncConnection as _;
+            match $q {
+                $crate::storage::Q::Sqlite(conn) => {
+                    let conn: &mut $crate::storage::SqliteConn = conn;
+                    conn.transaction::<_, $error, _>(async |conn| {
+                        #[allow(unused_mut)]
+                        let mut $inner = $crate::storage::Q::Sqlite(conn);
+                        $body
+                    })
+                    .await
+                }
+                $crate::storage::Q::Postgres(conn) => {
+                    let conn: &mut diesel_async::AsyncPgConnection = conn;
+                    conn.transaction::<_, $error, _>(async |conn| {
+                        #[allow(unused_mut)]
+                        let mut $inner = $crate::storage::Q::Postgres(conn);
+                        $body
+                    })
+                    .await
+                }
+            }
+        }
+        .await
+    };
+}
+
 /// Lets a service's transaction fail with the service's own error (see
 /// [`transaction!`]); the cause is a storage failure like any other.
 impl From<diesel::result::Error> for crate::service::ServiceError {
