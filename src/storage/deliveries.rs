@@ -62,6 +62,9 @@ impl Q<'_> {
                     .skip_locked()
                     .load(c)
                     .await?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
                 diesel::update(
                     deliveries::table
                         .filter(deliveries::id.eq_any(&ids))
@@ -82,6 +85,9 @@ impl Q<'_> {
                     .select(deliveries::id)
                     .load(c)
                     .await?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
                 diesel::update(
                     deliveries::table
                         .filter(deliveries::id.eq_any(&ids))

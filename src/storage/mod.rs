@@ -384,9 +384,12 @@ async fn open_sqlite(url: &str, path: &str, settings: &DatabaseSettings) -> Stor
         SqliteSynchronous::Normal => "NORMAL",
         SqliteSynchronous::Full => "FULL",
     };
+    // temp_store: the inbox applies each activity in a savepoint, whose
+    // journal SQLite would otherwise write to a temporary file.
     let pragmas = format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
-         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;"
+         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+         PRAGMA temp_store = MEMORY;"
     );
 
     // Migrations first, on a plain connection, so a bad path fails with one clear error.

@@ -208,14 +208,21 @@ impl Q<'_> {
     /// Links stored replies that arrived before their parent.
     pub async fn adopt_replies(&mut self, parent: &PostRow) -> StorageResult<()> {
         on_q!(self, |c| {
-            let adopted = diesel::update(
-                posts::table
-                    .filter(posts::in_reply_to_ap_id.eq(&parent.ap_id))
-                    .filter(posts::in_reply_to_id.is_null()),
-            )
-            .set(posts::in_reply_to_id.eq(Some(parent.id)))
-            .execute(c)
-            .await?;
+            // Read first: replies rarely arrive before their parent, and
+            // diesel prepares an UPDATE afresh each time while a SELECT is cached.
+            let waiting: Vec<i64> = posts::table
+                .filter(posts::in_reply_to_ap_id.eq(&parent.ap_id))
+                .filter(posts::in_reply_to_id.is_null())
+                .select(posts::id)
+                .load(c)
+                .await?;
+            if waiting.is_empty() {
+                return Ok(());
+            }
+            let adopted = diesel::update(posts::table.filter(posts::id.eq_any(&waiting)))
+                .set(posts::in_reply_to_id.eq(Some(parent.id)))
+                .execute(c)
+                .await?;
             if adopted > 0 {
                 diesel::update(posts::table.find(parent.id))
                     .set(posts::replies_count.eq(posts::replies_count + adopted as i64))
@@ -454,14 +461,24 @@ impl Q<'_> {
     /// something.
     pub async fn record_instance_alive(&mut self, domain: &str) -> StorageResult<()> {
         on_q!(self, |c| {
-            diesel::update(instances::table.filter(instances::domain.eq(domain)))
-                .set((
-                    instances::failing_since.eq(None::<NaiveDateTime>),
-                    instances::unavailable.eq(false),
-                    instances::updated_at.eq(now()),
-                ))
-                .execute(c)
-                .await?;
+            // Read first: an instance is almost always healthy, and diesel
+            // prepares an UPDATE afresh each time while a SELECT is cached.
+            let failing: Option<(Option<NaiveDateTime>, bool)> = instances::table
+                .filter(instances::domain.eq(domain))
+                .select((instances::failing_since, instances::unavailable))
+                .get_result(c)
+                .await
+                .optional()?;
+            if matches!(failing, Some((since, unavailable)) if since.is_some() || unavailable) {
+                diesel::update(instances::table.filter(instances::domain.eq(domain)))
+                    .set((
+                        instances::failing_since.eq(None::<NaiveDateTime>),
+                        instances::unavailable.eq(false),
+                        instances::updated_at.eq(now()),
+                    ))
+                    .execute(c)
+                    .await?;
+            }
             Ok(())
         })
     }
