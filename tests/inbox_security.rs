@@ -223,6 +223,75 @@ async fn inbox_scenario(target_db: Backend) {
     assert_eq!(alpha.counts().await, after);
 }
 
+/// Activities that arrive together are written together (group commit), each
+/// in its own savepoint: one refused inside the transaction is undone alone,
+/// and the others it was written with stay applied.
+async fn concurrent_scenario(target_db: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", target_db, dir.path()).await;
+    let beta = TestInstance::start("beta.test", Backend::Sqlite, dir.path()).await;
+    let target = alpha.create_org("target", false).await;
+    // Passes every check before the transaction; refused inside it, as the
+    // object is not an actor here.
+    let mut nobody = target.clone();
+    nobody.ap_id = format!("{}/actors/nobody", alpha.base_url());
+    let inbox = Url::parse(&format!("{}/inbox", alpha.base_url())).unwrap();
+    let mut senders = Vec::new();
+    for i in 0..12 {
+        senders.push(beta.create_org(&format!("sender{i}"), false).await);
+    }
+    let before = alpha.counts().await;
+    let now = SystemTime::now();
+    let mut requests = Vec::new();
+    for (i, sender) in senders.iter().enumerate() {
+        let good = follow_body(
+            &format!("{}/activities/good{i}", beta.base_url()),
+            sender,
+            &target,
+        );
+        let bad = follow_body(
+            &format!("{}/activities/bad{i}", beta.base_url()),
+            sender,
+            &nobody,
+        );
+        requests.push((200..300, signed(sender, &inbox, &good, now)));
+        requests.push((404..405, signed(sender, &inbox, &bad, now)));
+    }
+    let results = futures::future::join_all(requests.into_iter().map(|(expected, post)| {
+        let inbox = inbox.clone();
+        async move { (expected, send(&inbox, post).await) }
+    }))
+    .await;
+    for (expected, (status, reply)) in &results {
+        assert!(expected.contains(status), "{status} {reply}");
+    }
+    let after = alpha.counts().await;
+    assert_eq!(after.follows, before.follows + 12);
+    assert_eq!(after.actors, before.actors + 12);
+
+    // The refused ones left no trace: sent again, each is refused again
+    // rather than taken for a duplicate.
+    let again = follow_body(
+        &format!("{}/activities/bad0", beta.base_url()),
+        &senders[0],
+        &nobody,
+    );
+    let (status, reply) = send(&inbox, signed(&senders[0], &inbox, &again, now)).await;
+    assert_eq!(status, 404, "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_activities_fail_alone_sqlite() {
+    concurrent_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_activities_fail_alone_postgres() {
+    if available("concurrent_activities_fail_alone_postgres", &[Backend::Postgres]) {
+        concurrent_scenario(Backend::Postgres).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inbox_refuses_bad_requests_sqlite() {
     inbox_scenario(Backend::Sqlite).await;

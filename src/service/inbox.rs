@@ -10,6 +10,7 @@
 //! answered only once that transaction has committed.
 
 use super::{ServiceError, ServiceResult, follows::receive_follow, posts};
+use crate::federation::protocol::note::NoteJson;
 use crate::{
     context::Kuvend,
     federation::{
@@ -27,7 +28,6 @@ use crate::{
     },
     transaction,
 };
-use crate::federation::protocol::note::NoteJson;
 use http::HeaderMap;
 use std::{collections::VecDeque, sync::Mutex, time::SystemTime};
 use tokio::sync::oneshot;
@@ -219,7 +219,10 @@ async fn write_batch(ctx: &Kuvend, batch: Vec<QueuedActivity>) {
     });
     match written {
         Ok(outcomes) => {
-            if outcomes.iter().any(|o| matches!(o, Ok(InboxOutcome::Applied))) {
+            if outcomes
+                .iter()
+                .any(|o| matches!(o, Ok(InboxOutcome::Applied)))
+            {
                 ctx.delivery_wakeup.notify_one();
             }
             for (queued, outcome) in batch.into_iter().zip(outcomes) {
@@ -231,9 +234,11 @@ async fn write_batch(ctx: &Kuvend, batch: Vec<QueuedActivity>) {
         Err(error) => {
             tracing::error!(%error, activities = batch.len(), "inbox batch not committed");
             for queued in batch {
-                let _ = queued.outcome.send(Err(ServiceError::Internal(anyhow::anyhow!(
-                    "inbox batch not committed"
-                ))));
+                let _ = queued
+                    .outcome
+                    .send(Err(ServiceError::Internal(anyhow::anyhow!(
+                        "inbox batch not committed"
+                    ))));
             }
         }
     }

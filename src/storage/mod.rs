@@ -26,8 +26,8 @@ use diesel_async::{
     pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, bb8::Pool},
     sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper},
 };
-use futures::future::BoxFuture;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures::future::BoxFuture;
 use std::{path::Path, sync::Arc};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -245,13 +245,11 @@ macro_rules! transaction {
                 $crate::storage::Backend::Sqlite { writer, .. } => {
                     let mut writer = writer.acquire().await?;
                     let result = $crate::storage::as_sqlite_writer(
-                        writer
-                            .conn()
-                            .transaction::<_, $error, _>(async |conn| {
-                                #[allow(unused_mut)]
-                                let mut $q = $crate::storage::Q::Sqlite(conn);
-                                $body
-                            }),
+                        writer.conn().transaction::<_, $error, _>(async |conn| {
+                            #[allow(unused_mut)]
+                            let mut $q = $crate::storage::Q::Sqlite(conn);
+                            $body
+                        }),
                     )
                     .await;
                     writer.finish();
