@@ -287,7 +287,10 @@ async fn concurrent_activities_fail_alone_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_activities_fail_alone_postgres() {
-    if available("concurrent_activities_fail_alone_postgres", &[Backend::Postgres]) {
+    if available(
+        "concurrent_activities_fail_alone_postgres",
+        &[Backend::Postgres],
+    ) {
         concurrent_scenario(Backend::Postgres).await;
     }
 }
