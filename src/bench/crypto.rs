@@ -76,17 +76,7 @@ pub fn crypto(budget: Duration) -> anyhow::Result<Vec<Rate>> {
     headers.insert("date", signed.date.parse()?);
     headers.insert("digest", signed.digest.clone().unwrap_or_default().parse()?);
     headers.insert("signature", signed.signature.parse()?);
-    let real_string = {
-        let parsed = signatures::parse_signature_header(&headers)?;
-        signatures::check_request(
-            &parsed,
-            "POST",
-            "/users/ngo/inbox",
-            &headers,
-            Some(b"{}"),
-            SystemTime::now(),
-        )?
-    };
+    let (_, real_string) = inbox_check(&headers)?;
     let rsa_signature = rsa_key.sign(
         Pkcs1v15Sign::new::<Sha256>(),
         &Sha256::digest(real_string.as_bytes()),
@@ -138,23 +128,31 @@ pub fn crypto(budget: Duration) -> anyhow::Result<Vec<Rate>> {
             "inbox check: parse header + Date + Digest + verify (kuvend)",
             budget,
             || {
-                if let Ok(parsed) = signatures::parse_signature_header(&headers) {
-                    if let Ok(s) = signatures::check_request(
-                        &parsed,
-                        "POST",
-                        "/users/ngo/inbox",
-                        &headers,
-                        Some(b"{}"),
-                        SystemTime::now(),
-                    ) {
-                        if let Ok(key) = cache.public_key(&keys.public_key) {
-                            let _ = signatures::verify(&key, &s, &parsed.signature);
-                        }
+                if let Ok((parsed, s)) = inbox_check(&headers) {
+                    if let Ok(key) = cache.public_key(&keys.public_key) {
+                        let _ = signatures::verify(&key, &s, &parsed.signature);
                     }
                 }
             },
         ),
     ])
+}
+
+/// kuvend's inbox check before the signature itself: the Signature header
+/// parsed, Date and Digest checked, the signing string built.
+fn inbox_check(
+    headers: &http::HeaderMap,
+) -> anyhow::Result<(signatures::IncomingSignature, String)> {
+    let parsed = signatures::parse_signature_header(headers)?;
+    let signing_string = signatures::check_request(
+        &parsed,
+        "POST",
+        "/users/ngo/inbox",
+        headers,
+        Some(b"{}"),
+        SystemTime::now(),
+    )?;
+    Ok((parsed, signing_string))
 }
 
 /// Prints rates as a table, with each one's ratio to the baseline of its kind.

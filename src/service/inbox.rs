@@ -114,6 +114,13 @@ impl Sender {
             Sender::Fetched(new) => &new.public_key_pem,
         }
     }
+    /// The sender as a stored row: a fetched one is stored (or updated) now.
+    async fn stored(&self, q: &mut Q<'_>) -> ServiceResult<ActorRow> {
+        Ok(match self {
+            Sender::Known(row) => row.clone(),
+            Sender::Fetched(new) => q.upsert_remote_actor(new).await?,
+        })
+    }
 }
 
 pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult<InboxOutcome> {
@@ -253,10 +260,7 @@ async fn apply_queued(
     origin: &str,
 ) -> ServiceResult<InboxOutcome> {
     let activity = &queued.activity;
-    let actor = match &queued.sender {
-        Sender::Known(row) => row.clone(),
-        Sender::Fetched(new) => q.upsert_remote_actor(new).await?,
-    };
+    let actor = queued.sender.stored(q).await?;
     if !q
         .record_received_activity(activity.id.as_str(), &activity.kind, actor.id)
         .await?
@@ -524,9 +528,9 @@ pub async fn authenticate_fetch(
     let sender = verify_sender(data, sender, &signature, &signing_string, &owner).await?;
     Ok(Some(match sender {
         Sender::Known(row) => row,
-        Sender::Fetched(new) => {
+        fetched => {
             let mut conn = data.db.conn().await?;
-            conn.q().upsert_remote_actor(&new).await?
+            fetched.stored(&mut conn.q()).await?
         }
     }))
 }
