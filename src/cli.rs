@@ -2,11 +2,11 @@
 //! on stderr and a non-zero exit: 2 for a bad configuration or bad arguments,
 //! 1 for anything else.
 
+use crate::model::{DeliveryState, Visibility};
 use crate::{
     app::{self, Prepared, StartError},
     config::{ConfigError, Settings},
     service::{self, ServiceError, follows, orgs, posts},
-    storage::models::{DeliveryState, Visibility},
 };
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -168,8 +168,23 @@ pub enum UserCommand {
         #[arg(long, default_value = "editor")]
         role: String,
     },
+    /// Take a login off an organisation's staff; its tokens for the
+    /// organisation stop working on their next request.
+    RemoveFromOrg { email: String, org: String },
     /// Approve a login that registered while registrations need approval.
     Approve { email: String },
+    /// Disable a login: no logging in, and its tokens stop working on their
+    /// next request. What it wrote stays.
+    Disable { email: String },
+    /// Revoke every token of a login (apps must log in again).
+    RevokeTokens { email: String },
+    /// Set a login's password (its tokens are revoked).
+    SetPassword {
+        email: String,
+        /// Read the new password from this file (first line).
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+    },
     /// List logins and the organisations they work for.
     List,
 }
@@ -419,12 +434,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             role,
         }) => {
             let password = match (password_file, password) {
-                (Some(file), _) => std::fs::read_to_string(&file)
-                    .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
+                (Some(file), _) => read_password_file(&file)?,
                 (None, Some(password)) => password,
                 (None, None) => {
                     return Err(CliError::Usage(
@@ -440,6 +450,26 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             service::auth::add_membership(ctx, &email, &org, &role).await?;
             println!("{email} is now {role} of {org}");
         }
+        Admin::User(UserCommand::RemoveFromOrg { email, org }) => {
+            service::auth::remove_membership(ctx, &email, &org).await?;
+            println!("{email} is no longer on the staff of {org}");
+        }
+        Admin::User(UserCommand::Disable { email }) => {
+            service::auth::disable_user(ctx, &email).await?;
+            println!("disabled {email}");
+        }
+        Admin::User(UserCommand::RevokeTokens { email }) => {
+            let revoked = service::auth::revoke_tokens(ctx, &email).await?;
+            println!("revoked {revoked} token(s) of {email}");
+        }
+        Admin::User(UserCommand::SetPassword {
+            email,
+            password_file,
+        }) => {
+            let password = read_password_file(&password_file)?;
+            let revoked = service::auth::set_password(ctx, &email, &password).await?;
+            println!("set the password of {email}; revoked {revoked} token(s)");
+        }
         Admin::User(UserCommand::Approve { email }) => {
             service::auth::approve_user(ctx, &email).await?;
             println!("approved {email}");
@@ -450,7 +480,9 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                     .iter()
                     .map(|(a, role)| format!("{}:{role}", a.username))
                     .collect();
-                let state = if user.approved {
+                let state = if user.disabled_at.is_some() {
+                    "disabled"
+                } else if user.approved {
                     "approved"
                 } else {
                     "waiting for approval"
@@ -519,4 +551,14 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// A password from the first line of a file, so it is not in the process list.
+fn read_password_file(file: &std::path::Path) -> Result<String, CliError> {
+    Ok(std::fs::read_to_string(file)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string())
 }

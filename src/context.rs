@@ -1,5 +1,7 @@
 //! What every layer shares for one instance: settings, database, HTTP client,
-//! key caches and the delivery worker's wake-up signal.
+//! key caches and the delivery worker's wake-up signal. It is the data that
+//! activitypub_federation hands to the federation layer's traits, so it sits
+//! beside `federation` and knows nothing above it (see scripts/check-layers).
 
 use crate::{
     config::Settings,
@@ -7,7 +9,6 @@ use crate::{
         keys::{KeyCache, RefetchGate},
         urls::Urls,
     },
-    service::inbox::InboxWriter,
     storage::Db,
 };
 use std::sync::Arc;
@@ -32,8 +33,6 @@ pub struct KuvendInner {
     /// Woken when a transaction has queued deliveries, so the worker need not
     /// wait for its next poll.
     pub delivery_wakeup: Notify,
-    /// Group commit of authenticated inbox activities.
-    pub inbox_writer: InboxWriter,
 }
 
 impl std::ops::Deref for Kuvend {
@@ -55,7 +54,6 @@ impl Kuvend {
                 keys: KeyCache::default(),
                 refetches: RefetchGate::default(),
                 delivery_wakeup: Notify::new(),
-                inbox_writer: InboxWriter::default(),
             }),
         }
     }

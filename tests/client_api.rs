@@ -5,8 +5,9 @@
 
 use crate::common::{Backend, TestInstance, available, client, eventually, temp_dir};
 use base64::Engine;
+use kuvend::model::{ReactionKind, Visibility};
 use kuvend::service::{auth, posts, posts::NewPost};
-use kuvend::storage::models::{ReactionKind, Visibility};
+
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -232,10 +233,23 @@ async fn client_api_scenario(backend: Backend) {
     let account = &found["accounts"][0];
     assert_eq!(account["acct"], handle.as_str());
     let id = account["id"].as_str().unwrap().to_string();
+    // Following is the organisation's decision: an editor may not, an owner
+    // may, and a changed role counts from the next request on.
+    let (status, refused) = app
+        .post(&format!("/api/v1/accounts/{id}/follow"), json!({}))
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"], "only an owner of @network can do this");
+    auth::add_membership(alpha.ctx(), "staff@ngo.example", "network", "owner")
+        .await
+        .unwrap();
     let (status, relationship) = app
         .post(&format!("/api/v1/accounts/{id}/follow"), json!({}))
         .await;
     assert_eq!(status, 200, "{relationship}");
+    auth::add_membership(alpha.ctx(), "staff@ngo.example", "network", "editor")
+        .await
+        .unwrap();
     eventually("the follow is accepted", WAIT, || async {
         let (_, r) = app
             .get(&format!("/api/v1/accounts/relationships?id[]={id}"))

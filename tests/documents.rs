@@ -129,7 +129,7 @@ async fn documents_scenario(backend: Backend) {
                 "Welcome @friend@{} to the #NAD coalition: https://example.org/nad",
                 beta.domain
             ),
-            visibility: kuvend::storage::models::Visibility::Public,
+            visibility: kuvend::model::Visibility::Public,
             in_reply_to: None,
             spoiler: None,
             language: Some("en".into()),

@@ -4,7 +4,10 @@
 
 use kuvend::federation::{
     actors::remote_actor_row,
-    protocol::{activities::IncomingActivity, actor::ActorJson},
+    protocol::{
+        activities::{InboxActivity, IncomingActivity},
+        actor::ActorJson,
+    },
 };
 use url::Url;
 
@@ -122,14 +125,23 @@ fn mastodon_follow_accept_and_undo_parse() {
         accept.object_id().unwrap().as_str(),
         "https://cso.example/activities/0f9e9b0e-1c34-4c50-9d7c-1c3b8fbc1a11"
     );
-    let embedded = accept.object_as_follow().unwrap();
-    assert_eq!(embedded.actor.as_str(), "https://cso.example/users/ngo");
+    let InboxActivity::Accept(embedded) = accept.parse().unwrap() else {
+        panic!("not read as an Accept");
+    };
+    assert_eq!(embedded.kind.as_deref(), Some("Follow"));
+    assert_eq!(
+        embedded.actor.unwrap().as_str(),
+        "https://cso.example/users/ngo"
+    );
 
     let undo: IncomingActivity =
         serde_json::from_value(fixture("mastodon/undo_follow.json")).unwrap();
     assert_eq!(undo.object_type(), Some("Follow"));
+    let InboxActivity::Undo(withdrawn) = undo.parse().unwrap() else {
+        panic!("not read as an Undo");
+    };
     assert_eq!(
-        undo.object_as_follow().unwrap().object.as_str(),
+        withdrawn.object.unwrap().as_str(),
         "https://cso.example/users/ngo"
     );
 }

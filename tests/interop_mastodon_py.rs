@@ -3,8 +3,8 @@
 //! organisation on another instance, and reads timelines and notifications.
 
 use crate::common::{Backend, TestInstance, available, temp_dir};
+use kuvend::model::Visibility;
 use kuvend::service::{auth, posts};
-use kuvend::storage::models::Visibility;
 use std::{path::PathBuf, process::Stdio};
 use tokio::io::{AsyncBufReadExt, BufReader};
 

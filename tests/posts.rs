@@ -2,10 +2,8 @@
 //! shared inbox, edits, deletes, replies, likes and boosts.
 
 use crate::common::{Backend, TestInstance, available, client, eventually, signed_get, temp_dir};
-use kuvend::{
-    service::posts::{self, NewPost},
-    storage::models::{ReactionKind, Visibility},
-};
+use kuvend::model::{ReactionKind, Visibility};
+use kuvend::service::posts::{self, NewPost};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -5,7 +5,8 @@ use crate::common::{
     Backend, Sink, add_sink_followers, available, client, eventually, new_database,
     sink_host_overrides, temp_dir, test_settings,
 };
-use kuvend::{app, service::posts, storage::models::Visibility};
+use kuvend::model::Visibility;
+use kuvend::{app, service::posts};
 use std::time::Duration;
 use tokio::net::TcpListener;
 

@@ -4,6 +4,7 @@
 //! layers, so the rows are the ones kuvend itself would write.
 
 use super::harness::SigningActor;
+use crate::model::FollowState;
 use crate::{
     context::Kuvend,
     federation::signatures::{self, Keypair},
@@ -12,7 +13,7 @@ use crate::{
         orgs::{self, NewOrganization},
     },
     storage::{
-        models::{FollowState, NewActor, NewFollow, PostRow},
+        models::{NewActor, NewFollow, PostRow},
         now,
     },
     transaction,

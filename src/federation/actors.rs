@@ -5,8 +5,9 @@ use super::{
     protocol::actor::{ActorJson, EndpointsJson, ImageJson, PublicKeyJson},
     urls::Urls,
 };
+use crate::model::ActorKind;
 use crate::storage::{
-    models::{ActorKind, ActorRow, NewActor},
+    models::{ActorRow, NewActor},
     now,
 };
 use activitypub_federation::{

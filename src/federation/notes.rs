@@ -6,8 +6,9 @@ use super::{
     protocol::note::{NoteJson, ObjectActivityJson, PUBLIC, TagJson, TombstoneJson, is_public},
     urls::Urls,
 };
+use crate::model::Visibility;
 use crate::storage::{
-    models::{ActorRow, PostRow, Visibility},
+    models::{ActorRow, PostRow},
     now,
     posts::new_post_id,
 };

@@ -13,11 +13,12 @@ use crate::{
     service::{
         ServiceError,
         documents::{self, CollectionDocument, CollectionKind},
-        inbox::{self, InboxOutcome, InboxRequest},
+        inbox::{self, InboxOutcome, InboxRequest, InboxWriter},
         posts,
     },
 };
 use axum::{
+    Extension,
     body::Body,
     extract::{OriginalUri, Path, Query},
     http::{HeaderMap, Method, StatusCode, header},
@@ -25,6 +26,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 
 pub async fn actor(
     data: FedData,
@@ -141,16 +143,18 @@ pub async fn featured(data: FedData, Path(username): Path<String>) -> ApiResult<
 
 pub async fn shared_inbox(
     data: FedData,
+    Extension(writer): Extension<Arc<InboxWriter>>,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    receive(data, method, uri, headers, body).await
+    receive(data, &writer, method, uri, headers, body).await
 }
 
 pub async fn actor_inbox(
     data: FedData,
+    Extension(writer): Extension<Arc<InboxWriter>>,
     Path(username): Path<String>,
     method: Method,
     OriginalUri(uri): OriginalUri,
@@ -158,7 +162,7 @@ pub async fn actor_inbox(
     body: Body,
 ) -> ApiResult<Response> {
     documents::local_actor(&data, &username).await?;
-    receive(data, method, uri, headers, body).await
+    receive(data, &writer, method, uri, headers, body).await
 }
 
 fn is_activity_content_type(headers: &HeaderMap) -> bool {
@@ -181,6 +185,7 @@ fn is_activity_content_type(headers: &HeaderMap) -> bool {
 
 async fn receive(
     data: FedData,
+    writer: &InboxWriter,
     method: Method,
     uri: axum::http::Uri,
     headers: HeaderMap,
@@ -199,6 +204,7 @@ async fn receive(
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let outcome = inbox::receive(
         &data,
+        writer,
         InboxRequest {
             method: method.as_str(),
             path_and_query,

@@ -7,21 +7,24 @@ pub mod mastodon;
 pub mod pages;
 pub mod wellknown;
 
-use crate::context::Kuvend;
+use crate::{context::Kuvend, service::inbox::InboxWriter};
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::{
-    Router,
+    Extension, Router,
     http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The content type of ActivityPub documents we serve.
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
 
-/// The whole application.
+/// The whole application. One inbox writer per instance: activities
+/// arriving at any inbox route are committed together (see `InboxWriter`).
 pub fn router(config: FederationConfig<Kuvend>) -> Router {
+    let inbox_writer = Arc::new(InboxWriter::default());
     Router::new()
         .route("/", get(pages::index))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
@@ -46,6 +49,7 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         .route("/{profile}/{id}", get(pages::post))
         .merge(mastodon::router())
         .fallback(pages::not_found)
+        .layer(Extension(inbox_writer))
         .layer(FederationMiddleware::new(config))
 }
 

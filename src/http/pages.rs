@@ -10,8 +10,8 @@ use crate::{
         FedData,
         protocol::{WithContext, actor_context},
     },
+    service::{ActorRow, PostRow},
     service::{ServiceError, documents, orgs, posts, text},
-    storage::models::{ActorRow, PostRow},
 };
 use axum::{
     Json,

@@ -3,6 +3,7 @@
 //! secret is stored as a SHA-256 hash; passwords with argon2.
 
 use super::{ServiceError, ServiceResult};
+use crate::model::Role;
 use crate::{
     context::Kuvend,
     storage::{
@@ -93,8 +94,12 @@ async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// The roles a staff member can have in an organisation.
-pub const ROLES: [&str; 2] = ["owner", "editor"];
+/// A role as given on the command line: `owner` or `editor`.
+fn parse_role(role: &str) -> ServiceResult<Role> {
+    Role::parse(role).ok_or_else(|| {
+        ServiceError::Unprocessable(format!("role must be owner or editor, not {role:?}"))
+    })
+}
 
 /// Creates a login; with `org`, a staff member of that organisation.
 pub async fn create_user(
@@ -109,20 +114,12 @@ pub async fn create_user(
             "{email:?} is not an e-mail address"
         )));
     }
-    if password.chars().count() < 8 {
-        return Err(ServiceError::Unprocessable(
-            "password must have at least 8 characters".into(),
-        ));
-    }
+    check_password_rules(password)?;
     let membership = match org {
-        Some((org, role)) => {
-            if !ROLES.contains(&role) {
-                return Err(ServiceError::Unprocessable(format!(
-                    "role must be owner or editor, not {role:?}"
-                )));
-            }
-            Some((super::orgs::organization(ctx, org).await?, role.to_string()))
-        }
+        Some((org, role)) => Some((
+            super::orgs::organization(ctx, org).await?,
+            parse_role(role)?,
+        )),
         None => None,
     };
     let hash = hash_password(password.to_string()).await?;
@@ -134,7 +131,7 @@ pub async fn create_user(
         }
         let user = q.insert_user(&email, &hash, None, true).await?;
         if let Some((org, role)) = &membership {
-            q.put_membership(user.id, org.id, role).await?;
+            q.put_membership(user.id, org.id, role.as_str()).await?;
         }
         Ok(user)
     })?;
@@ -143,20 +140,75 @@ pub async fn create_user(
 
 /// Adds (or changes) a staff membership.
 pub async fn add_membership(ctx: &Kuvend, email: &str, org: &str, role: &str) -> ServiceResult<()> {
-    if !ROLES.contains(&role) {
-        return Err(ServiceError::Unprocessable(format!(
-            "role must be owner or editor, not {role:?}"
+    let role = parse_role(role)?;
+    let org = super::orgs::organization(ctx, org).await?;
+    let user = user_by_email(ctx, email).await?;
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
+        .put_membership(user.id, org.id, role.as_str())
+        .await?;
+    Ok(())
+}
+
+/// Takes a login off an organisation's staff; its tokens for that
+/// organisation stop working on their next request.
+pub async fn remove_membership(ctx: &Kuvend, email: &str, org: &str) -> ServiceResult<()> {
+    let org = super::orgs::organization(ctx, org).await?;
+    let user = user_by_email(ctx, email).await?;
+    let mut conn = ctx.db.conn().await?;
+    if !conn.q().remove_membership(user.id, org.id).await? {
+        return Err(ServiceError::NotFound(format!(
+            "{} is not on the staff of {}",
+            user.email, org.username
         )));
     }
-    let org = super::orgs::organization(ctx, org).await?;
+    Ok(())
+}
+
+/// Disables a login: it cannot log in, and its tokens stop working on their
+/// next request. What it wrote stays.
+pub async fn disable_user(ctx: &Kuvend, email: &str) -> ServiceResult<()> {
+    let user = user_by_email(ctx, email).await?;
     let mut conn = ctx.db.conn().await?;
-    let user = conn
-        .q()
+    conn.q().disable_user(user.id).await?;
+    Ok(())
+}
+
+/// Revokes every token of a login (it can log in again); returns how many.
+pub async fn revoke_tokens(ctx: &Kuvend, email: &str) -> ServiceResult<usize> {
+    let user = user_by_email(ctx, email).await?;
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().revoke_user_tokens(user.id).await?)
+}
+
+/// Sets a login's password. Its tokens are revoked too, as whoever had the
+/// old password may have made some.
+pub async fn set_password(ctx: &Kuvend, email: &str, password: &str) -> ServiceResult<usize> {
+    check_password_rules(password)?;
+    let user = user_by_email(ctx, email).await?;
+    let hash = hash_password(password.to_string()).await?;
+    let revoked = crate::transaction!(ctx.db, |q| {
+        q.set_password_hash(user.id, &hash).await?;
+        q.revoke_user_tokens(user.id).await
+    })?;
+    Ok(revoked)
+}
+
+fn check_password_rules(password: &str) -> ServiceResult<()> {
+    if password.chars().count() < 8 {
+        return Err(ServiceError::Unprocessable(
+            "password must have at least 8 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn user_by_email(ctx: &Kuvend, email: &str) -> ServiceResult<UserRow> {
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
         .user_by_email(&email.trim().to_lowercase())
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("no login {email}")))?;
-    conn.q().put_membership(user.id, org.id, role).await?;
-    Ok(())
+        .ok_or_else(|| ServiceError::NotFound(format!("no login {}", email.trim())))
 }
 
 pub async fn list_users(ctx: &Kuvend) -> ServiceResult<Vec<(UserRow, Vec<(ActorRow, String)>)>> {
@@ -184,6 +236,9 @@ pub async fn login(ctx: &Kuvend, email: &str, password: &str) -> ServiceResult<U
     };
     if !verify_password(password.to_string(), user.password_hash.clone()).await {
         return Err(wrong());
+    }
+    if user.disabled_at.is_some() {
+        return Err(ServiceError::Forbidden("this login is disabled".into()));
     }
     if !user.approved {
         return Err(ServiceError::Forbidden(
@@ -486,6 +541,9 @@ pub struct Session {
     pub user: Option<UserRow>,
     /// The account the token acts as (an organisation for staff).
     pub actor: Option<ActorRow>,
+    /// What the login may do as that account: `Owner` of its own account,
+    /// its staff role for an organisation. None for app-only tokens.
+    pub role: Option<Role>,
 }
 
 impl Session {
@@ -505,6 +563,20 @@ impl Session {
         self.actor.as_ref().ok_or_else(|| {
             ServiceError::Unprocessable("this method requires an authenticated user".into())
         })
+    }
+
+    /// The acting account, for an action that only `needed` (or an owner)
+    /// may take: 403 with the reason otherwise. Editors write; owners also
+    /// decide for the organisation (profile, followers, staff).
+    pub fn actor_as(&self, needed: Role) -> ServiceResult<&ActorRow> {
+        let actor = self.actor()?;
+        match (needed, self.role) {
+            (_, Some(Role::Owner)) | (Role::Editor, Some(Role::Editor)) => Ok(actor),
+            _ => Err(ServiceError::Forbidden(format!(
+                "only an owner of @{} can do this",
+                actor.username
+            ))),
+        }
     }
 }
 
@@ -526,16 +598,32 @@ pub async fn session(ctx: &Kuvend, token: &str) -> ServiceResult<Session> {
         Some(id) => Some(q.actor_by_id(id).await?),
         None => None,
     };
+    if user.as_ref().is_some_and(|u| u.disabled_at.is_some()) {
+        return Err(invalid());
+    }
     if user.as_ref().is_some_and(|u| !u.approved) {
         return Err(ServiceError::Forbidden(
             "Your login is currently pending approval".into(),
         ));
     }
+    // Checked at every request, so that taking someone off the staff (or a
+    // changed role) takes effect at once, whatever tokens they hold.
+    let role = match (&user, &actor) {
+        (Some(user), Some(actor)) if user.actor_id == Some(actor.id) => Some(Role::Owner),
+        (Some(user), Some(actor)) => Some(
+            q.membership_role(user.id, actor.id)
+                .await?
+                .and_then(|role| Role::parse(&role))
+                .ok_or_else(invalid)?,
+        ),
+        _ => None,
+    };
     Ok(Session {
         token,
         app,
         user,
         actor,
+        role,
     })
 }
 
@@ -632,7 +720,7 @@ pub async fn register(ctx: &Kuvend, registration: Registration<'_>) -> ServiceRe
     let hash = hash_password(registration.password.to_string()).await?;
     let actor = super::orgs::create_local_actor(
         ctx,
-        crate::storage::models::ActorKind::Person,
+        crate::model::ActorKind::Person,
         super::orgs::NewOrganization {
             username: registration.username.to_string(),
             display_name: registration.username.to_string(),

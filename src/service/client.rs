@@ -2,12 +2,13 @@
 //! a viewer sees them, relationships, timelines and notifications.
 
 use super::{ServiceError, ServiceResult};
+use crate::model::{FollowState, Page, ReactionKind, Visibility};
 use crate::{
     context::Kuvend,
     storage::{
         Q,
-        accounts::{NotificationRow, Page},
-        models::{ActorRow, FollowState, PostRow, ReactionKind, Visibility},
+        accounts::NotificationRow,
+        models::{ActorRow, PostRow},
     },
 };
 use std::collections::{HashMap, HashSet};
@@ -96,7 +97,7 @@ pub async fn account_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<AccountData>
         let mut conn = ctx.db.conn().await?;
         conn.q().actor_by_id(id).await.map_err(|_| not_found())?
     };
-    if actor.kind() == crate::storage::models::ActorKind::Application {
+    if actor.kind() == crate::model::ActorKind::Application {
         return Err(not_found());
     }
     account_data(ctx, actor).await

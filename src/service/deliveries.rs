@@ -1,10 +1,8 @@
 //! What operators see of the delivery queue.
 
 use super::ServiceResult;
-use crate::{
-    context::Kuvend,
-    storage::{deliveries::DeliveryListing, models::DeliveryState},
-};
+use crate::model::DeliveryState;
+use crate::{context::Kuvend, storage::deliveries::DeliveryListing};
 
 pub async fn list(
     ctx: &Kuvend,

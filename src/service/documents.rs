@@ -2,6 +2,7 @@
 //! what the profile page shows.
 
 use super::{ServiceError, ServiceResult, instance::instance_actor_username, posts};
+use crate::model::{ActorKind, Visibility};
 use crate::{
     context::Kuvend,
     federation::{
@@ -12,7 +13,7 @@ use crate::{
             nodeinfo::*,
         },
     },
-    storage::models::{ActorKind, ActorRow, PostRow, Visibility},
+    storage::models::{ActorRow, PostRow},
 };
 use serde_json::json;
 use url::Url;

@@ -2,6 +2,7 @@
 //! our organisations following remote actors.
 
 use super::{ServiceError, ServiceResult, orgs::local_account};
+use crate::model::FollowState;
 use crate::{
     context::Kuvend,
     federation::{
@@ -11,7 +12,7 @@ use crate::{
     },
     storage::{
         Q, StorageResult,
-        models::{ActorRow, FollowRow, FollowState},
+        models::{ActorRow, FollowRow},
     },
     transaction,
 };
@@ -104,21 +105,6 @@ pub async fn resolve_remote_actor(data: &FedData, target: &str) -> ServiceResult
     Ok(actor.row)
 }
 
-/// Finds an actor we already know, by handle or URL, without network.
-async fn known_actor(ctx: &Kuvend, actor: &str) -> ServiceResult<ActorRow> {
-    let mut conn = ctx.db.conn().await?;
-    let actor = actor.trim();
-    let found = if actor.starts_with("http://") || actor.starts_with("https://") {
-        conn.q().actor_by_ap_id(actor).await?
-    } else {
-        match actor.trim_start_matches('@').split_once('@') {
-            Some((user, host)) => conn.q().remote_actor_by_handle(user, host).await?,
-            None => None,
-        }
-    };
-    found.ok_or_else(|| ServiceError::NotFound(format!("no known actor {actor:?}")))
-}
-
 /// Our organisation asks to follow a remote actor: the follow is stored as
 /// pending and a `Follow` queued; it becomes accepted when `Accept` arrives.
 pub async fn follow(
@@ -169,7 +155,7 @@ pub async fn follow(
 /// Our organisation stops following (or withdraws its request): `Undo{Follow}`.
 pub async fn unfollow(ctx: &Kuvend, org_username: &str, target: &str) -> ServiceResult<ActorRow> {
     let org = local_account(ctx, org_username).await?;
-    let followee = known_actor(ctx, target).await?;
+    let followee = super::accounts::known_account_or_404(ctx, target).await?;
     let existing = {
         let mut conn = ctx.db.conn().await?;
         conn.q().follow_between(org.id, followee.id).await?
@@ -226,7 +212,7 @@ pub async fn followers(
 /// `Accept` is queued to the follower.
 pub async fn approve(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceResult<ActorRow> {
     let org = local_account(ctx, org_username).await?;
-    let follower = known_actor(ctx, actor).await?;
+    let follower = super::accounts::known_account_or_404(ctx, actor).await?;
     let request = {
         let mut conn = ctx.db.conn().await?;
         conn.q().follow_between(follower.id, org.id).await?
@@ -257,7 +243,7 @@ pub async fn approve(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceRe
 /// deleted and a `Reject` queued to the follower.
 pub async fn reject(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceResult<ActorRow> {
     let org = local_account(ctx, org_username).await?;
-    let follower = known_actor(ctx, actor).await?;
+    let follower = super::accounts::known_account_or_404(ctx, actor).await?;
     let request = {
         let mut conn = ctx.db.conn().await?;
         conn.q().follow_between(follower.id, org.id).await?

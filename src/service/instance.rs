@@ -2,11 +2,12 @@
 //! own fetches, so that servers requiring signed fetches answer us.
 
 use super::{ServiceError, ServiceResult};
+use crate::model::ActorKind;
 use crate::{
     federation::{actors::ap_type, urls::Urls},
     storage::{
         Db, StorageError,
-        models::{ActorKind, ActorRow, NewActor},
+        models::{ActorRow, NewActor},
         now,
     },
 };

@@ -3,6 +3,7 @@
 //! wire formats and fetching, and never send activities themselves: they queue
 //! them in the transaction that makes the change.
 
+pub mod accounts;
 pub mod auth;
 pub mod client;
 pub mod deliveries;
@@ -15,6 +16,10 @@ pub mod posts;
 pub mod text;
 
 use crate::{federation::FederationError, storage::StorageError};
+
+/// Stored actors and posts, as services hand them to the HTTP layer: read-only
+/// records to show, never written through.
+pub use crate::storage::models::{ActorRow, PostRow};
 
 /// A service failure. Each variant says what the caller did wrong, or that
 /// something below failed (`Internal`, whose cause is logged, never shown).

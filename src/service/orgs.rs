@@ -2,12 +2,13 @@
 
 use super::{ServiceError, ServiceResult, text_to_html};
 use crate::federation::signatures::{Keypair, generate_keypair as generate_pem_keypair};
+use crate::model::ActorKind;
 use crate::{
     context::Kuvend,
     federation::actors::ap_type,
     storage::{
         StorageError,
-        models::{ActorKind, ActorRow, NewActor},
+        models::{ActorRow, NewActor},
         now,
     },
 };

@@ -7,6 +7,7 @@ use super::{
     orgs::local_account,
     text::{self, MentionTarget},
 };
+use crate::model::{ActorKind, ReactionKind, Visibility};
 use crate::{
     context::Kuvend,
     federation::{
@@ -14,13 +15,13 @@ use crate::{
         actors::{ApActor, authority},
         notes::{addressing, delete_activity, fetch_note, local_note_json, remote_post_row, wrap},
         protocol::{
-            activities::IncomingActivity,
+            activities::NoteOrId,
             note::{NoteJson, ObjectActivityJson, PUBLIC},
         },
     },
     storage::{
         Q,
-        models::{ActorKind, ActorRow, PostRow, ReactionKind, Visibility},
+        models::{ActorRow, PostRow},
         now,
         posts::{PostEdit, new_post_id},
     },
@@ -548,26 +549,22 @@ async fn reaction_inboxes(
 /// it may use the network.
 pub(crate) async fn prepare_incoming_note(
     data: &FedData,
-    activity: &IncomingActivity,
+    actor: &Url,
+    object: NoteOrId,
 ) -> ServiceResult<NoteJson> {
-    let mut note: NoteJson = match &activity.object {
-        serde_json::Value::String(id) => {
-            let url = Url::parse(id)
-                .map_err(|_| ServiceError::BadRequest("object is not a URL".into()))?;
-            fetch_note(&url, data)
-                .await
-                .map_err(|e| ServiceError::Unprocessable(e.to_string()))?
-        }
-        object => serde_json::from_value(object.clone())
-            .map_err(|e| ServiceError::BadRequest(format!("object is not a Note: {e}")))?,
+    let mut note: NoteJson = match object {
+        NoteOrId::Id(url) => fetch_note(&url, data)
+            .await
+            .map_err(|e| ServiceError::Unprocessable(e.to_string()))?,
+        NoteOrId::Note(note) => *note,
     };
-    if note.attributed_to != activity.actor {
+    if &note.attributed_to != actor {
         return Err(ServiceError::Unauthorized(format!(
-            "{} cannot create a note attributed to {}",
-            activity.actor, note.attributed_to
+            "{actor} cannot create a note attributed to {}",
+            note.attributed_to
         )));
     }
-    if authority(&note.id) != authority(&activity.actor) {
+    if authority(&note.id) != authority(actor) {
         return Err(ServiceError::Unauthorized(format!(
             "note {} is not on its author's host",
             note.id
@@ -655,10 +652,8 @@ pub(crate) async fn receive_note(
 pub(crate) async fn receive_note_update(
     q: &mut Q<'_>,
     author: &ActorRow,
-    activity: &IncomingActivity,
+    note: &NoteJson,
 ) -> ServiceResult<bool> {
-    let note: NoteJson = serde_json::from_value(activity.object.clone())
-        .map_err(|e| ServiceError::BadRequest(format!("object is not a Note: {e}")))?;
     let Some(post) = q.post_by_ap_id(note.id.as_str()).await? else {
         return Ok(false);
     };
@@ -682,7 +677,7 @@ pub(crate) async fn receive_note_update(
         sensitive: note.sensitive,
         edited_at: note.updated.map(|u| u.naive_utc()).unwrap_or_else(now),
     };
-    q.edit_post(post.id, &edit, &hashtags_of(&note)).await?;
+    q.edit_post(post.id, &edit, &hashtags_of(note)).await?;
     Ok(true)
 }
 
@@ -691,12 +686,9 @@ pub(crate) async fn receive_note_update(
 pub(crate) async fn receive_delete(
     q: &mut Q<'_>,
     actor: &ActorRow,
-    activity: &IncomingActivity,
+    object: &Url,
 ) -> ServiceResult<bool> {
-    let Some(object) = activity.object_id() else {
-        return Err(ServiceError::BadRequest("Delete without object".into()));
-    };
-    if object == activity.actor {
+    if object.as_str() == actor.ap_id {
         q.delete_actor(actor.id).await?;
         return Ok(true);
     }
@@ -716,15 +708,10 @@ pub(crate) async fn receive_delete(
 pub(crate) async fn receive_reaction(
     q: &mut Q<'_>,
     actor: &ActorRow,
-    activity: &IncomingActivity,
+    activity_id: &Url,
+    object: &Url,
     kind: ReactionKind,
 ) -> ServiceResult<bool> {
-    let Some(object) = activity.object_id() else {
-        return Err(ServiceError::BadRequest(format!(
-            "{} without object",
-            activity.kind
-        )));
-    };
     let Some(post) = q.post_by_ap_id(object.as_str()).await? else {
         return Ok(false);
     };
@@ -735,7 +722,7 @@ pub(crate) async fn receive_reaction(
         return Ok(false);
     }
     let added = q
-        .add_reaction(kind, actor.id, post.id, activity.id.as_str())
+        .add_reaction(kind, actor.id, post.id, activity_id.as_str())
         .await?;
     if added && post.local {
         let what = if kind == ReactionKind::Like {
@@ -747,23 +734,6 @@ pub(crate) async fn receive_reaction(
             .await?;
     }
     Ok(added)
-}
-
-/// Applies `Undo` of a `Like` or `Announce`.
-pub(crate) async fn receive_undo_reaction(
-    q: &mut Q<'_>,
-    actor: &ActorRow,
-    activity: &IncomingActivity,
-    kind: ReactionKind,
-) -> ServiceResult<bool> {
-    let Some(reaction_id) = activity.object_id() else {
-        return Err(ServiceError::BadRequest("Undo without object".into()));
-    };
-    Ok(
-        q.remove_reaction(kind, actor.id, Some(reaction_id.as_str()), None)
-            .await?
-            .is_some(),
-    )
 }
 
 /// What the post page and the ActivityPub document of a post need.

@@ -10,6 +10,7 @@ use super::{
         oauth_apps, oauth_codes, oauth_tokens, posts, users,
     },
 };
+use crate::model::Page;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -23,6 +24,8 @@ pub struct UserRow {
     pub actor_id: Option<i64>,
     pub approved: bool,
     pub created_at: NaiveDateTime,
+    /// Set by `kuvend admin user disable`: no login, no token works.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -74,15 +77,6 @@ pub struct NotificationRow {
     pub post_id: Option<i64>,
     pub dismissed: bool,
     pub created_at: NaiveDateTime,
-}
-
-/// A page request: Mastodon's `max_id`, `since_id`, `min_id` and `limit`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Page {
-    pub max_id: Option<i64>,
-    pub since_id: Option<i64>,
-    pub min_id: Option<i64>,
-    pub limit: i64,
 }
 
 /// Applies a page request to a boxed posts query and loads it: newest first,
@@ -196,6 +190,62 @@ impl Q<'_> {
                 .await?;
             Ok(())
         })
+    }
+
+    /// The role a user has in an organisation, if it is on its staff.
+    pub async fn membership_role(
+        &mut self,
+        user_id: i64,
+        actor_id: i64,
+    ) -> StorageResult<Option<String>> {
+        on_q!(self, |c| Ok(memberships::table
+            .filter(memberships::user_id.eq(user_id))
+            .filter(memberships::actor_id.eq(actor_id))
+            .select(memberships::role)
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
+    /// Takes a user off an organisation's staff; false if it was not on it.
+    pub async fn remove_membership(&mut self, user_id: i64, actor_id: i64) -> StorageResult<bool> {
+        on_q!(self, |c| Ok(diesel::delete(
+            memberships::table
+                .filter(memberships::user_id.eq(user_id))
+                .filter(memberships::actor_id.eq(actor_id))
+        )
+        .execute(c)
+        .await?
+            == 1))
+    }
+
+    /// Disables a login (kept, with what it wrote).
+    pub async fn disable_user(&mut self, user_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| diesel::update(users::table.find(user_id))
+            .set(users::disabled_at.eq(Some(now())))
+            .execute(c)
+            .await?);
+        Ok(())
+    }
+
+    pub async fn set_password_hash(&mut self, user_id: i64, hash: &str) -> StorageResult<()> {
+        on_q!(self, |c| diesel::update(users::table.find(user_id))
+            .set(users::password_hash.eq(hash))
+            .execute(c)
+            .await?);
+        Ok(())
+    }
+
+    /// Revokes every live token of a login; returns how many.
+    pub async fn revoke_user_tokens(&mut self, user_id: i64) -> StorageResult<usize> {
+        on_q!(self, |c| Ok(diesel::update(
+            oauth_tokens::table
+                .filter(oauth_tokens::user_id.eq(user_id))
+                .filter(oauth_tokens::revoked_at.is_null())
+        )
+        .set(oauth_tokens::revoked_at.eq(Some(now())))
+        .execute(c)
+        .await?))
     }
 
     /// The organisations a user may act as, with the role, oldest membership first.
@@ -448,7 +498,7 @@ impl Q<'_> {
     ) -> StorageResult<Vec<PostRow>> {
         on_q!(self, |c| {
             let mut query = posts::table
-                .filter(posts::visibility.eq(super::models::Visibility::Public.as_str()))
+                .filter(posts::visibility.eq(crate::model::Visibility::Public.as_str()))
                 .filter(posts::deleted_at.is_null())
                 .into_boxed();
             if let Some(local) = local {

@@ -2,10 +2,11 @@
 
 use super::{
     Q, StorageResult,
-    models::{ActivityRow, DeliveryState, NewActivity, NewDelivery},
+    models::{ActivityRow, NewActivity, NewDelivery},
     now, on_q,
     schema::{activities, deliveries},
 };
+use crate::model::DeliveryState;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 

@@ -2,10 +2,11 @@
 
 use super::{
     Q, StorageResult,
-    models::{ActorKind, ActorRow, NewActor},
+    models::{ActorRow, NewActor},
     on_q,
     schema::actors,
 };
+use crate::model::ActorKind;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 

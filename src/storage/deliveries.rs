@@ -2,10 +2,11 @@
 
 use super::{
     Q, StorageResult,
-    models::{DeliveryRow, DeliveryState},
+    models::DeliveryRow,
     now, on_q,
     schema::{activities, deliveries},
 };
+use crate::model::DeliveryState;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;

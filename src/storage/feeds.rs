@@ -2,11 +2,10 @@
 //! that reading a page never depends on how many accounts one follows.
 
 use super::{
-    Q, StorageResult,
-    models::{FollowState, Visibility},
-    on_q,
+    Q, StorageResult, on_q,
     schema::{actors, follows, home_feed, posts},
 };
+use crate::model::{FollowState, Visibility};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 

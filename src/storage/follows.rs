@@ -2,10 +2,11 @@
 
 use super::{
     Q, StorageResult,
-    models::{ActorRow, FollowRow, FollowState, NewFollow},
+    models::{ActorRow, FollowRow, NewFollow},
     now, on_q,
     schema::{actors, follows},
 };
+use crate::model::FollowState;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 

@@ -232,7 +232,8 @@ impl Conn {
 ///
 /// The body's error type is `StorageError` unless named after the database:
 /// `transaction!(db, ServiceError, |q| ...)`; it must convert from
-/// `StorageError` and `diesel::result::Error`.
+/// `StorageError`. Failures of the transaction itself (begin, commit) arrive
+/// as `StorageError`, so the caller's error type need not know diesel.
 #[macro_export]
 macro_rules! transaction {
     ($db:expr, |$q:ident| $body:expr) => {
@@ -245,15 +246,18 @@ macro_rules! transaction {
                 $crate::storage::Backend::Sqlite { writer, .. } => {
                     let mut writer = writer.acquire().await?;
                     let result = $crate::storage::as_sqlite_writer(
-                        writer.conn().transaction::<_, $error, _>(async |conn| {
-                            #[allow(unused_mut)]
-                            let mut $q = $crate::storage::Q::Sqlite(conn);
-                            $body
-                        }),
+                        writer
+                            .conn()
+                            .transaction::<_, $crate::storage::TxError<$error>, _>(async |conn| {
+                                #[allow(unused_mut)]
+                                let mut $q = $crate::storage::Q::Sqlite(conn);
+                                let result: Result<_, $error> = async { $body }.await;
+                                result.map_err($crate::storage::TxError::Body)
+                            }),
                     )
                     .await;
                     writer.finish();
-                    result
+                    result.map_err($crate::storage::TxError::into_error)
                 }
                 $crate::storage::Backend::Postgres { pool } => {
                     let mut pooled = pool
@@ -261,12 +265,14 @@ macro_rules! transaction {
                         .await
                         .map_err($crate::storage::StorageError::from)?;
                     pooled
-                        .transaction::<_, $error, _>(async |conn| {
+                        .transaction::<_, $crate::storage::TxError<$error>, _>(async |conn| {
                             #[allow(unused_mut)]
                             let mut $q = $crate::storage::Q::Postgres(conn);
-                            $body
+                            let result: Result<_, $error> = async { $body }.await;
+                            result.map_err($crate::storage::TxError::Body)
                         })
                         .await
+                        .map_err($crate::storage::TxError::into_error)
                 }
             }
         }
@@ -285,21 +291,25 @@ macro_rules! savepoint {
             match $q {
                 $crate::storage::Q::Sqlite(conn) => {
                     let conn: &mut $crate::storage::SqliteConn = conn;
-                    conn.transaction::<_, $error, _>(async |conn| {
+                    conn.transaction::<_, $crate::storage::TxError<$error>, _>(async |conn| {
                         #[allow(unused_mut)]
                         let mut $inner = $crate::storage::Q::Sqlite(conn);
-                        $body
+                        let result: Result<_, $error> = async { $body }.await;
+                        result.map_err($crate::storage::TxError::Body)
                     })
                     .await
+                    .map_err($crate::storage::TxError::into_error)
                 }
                 $crate::storage::Q::Postgres(conn) => {
                     let conn: &mut diesel_async::AsyncPgConnection = conn;
-                    conn.transaction::<_, $error, _>(async |conn| {
+                    conn.transaction::<_, $crate::storage::TxError<$error>, _>(async |conn| {
                         #[allow(unused_mut)]
                         let mut $inner = $crate::storage::Q::Postgres(conn);
-                        $body
+                        let result: Result<_, $error> = async { $body }.await;
+                        result.map_err($crate::storage::TxError::Body)
                     })
                     .await
+                    .map_err($crate::storage::TxError::into_error)
                 }
             }
         }
@@ -307,11 +317,27 @@ macro_rules! savepoint {
     };
 }
 
-/// Lets a service's transaction fail with the service's own error (see
-/// [`transaction!`]); the cause is a storage failure like any other.
-impl From<diesel::result::Error> for crate::service::ServiceError {
+/// What a transaction (or savepoint) failed with: its body's own error, or
+/// the database's while beginning, committing or rolling back. Lets
+/// [`transaction!`] run a body whose error type knows nothing of diesel.
+#[doc(hidden)]
+pub enum TxError<E> {
+    Body(E),
+    Database(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for TxError<E> {
     fn from(error: diesel::result::Error) -> Self {
-        StorageError::from(error).into()
+        TxError::Database(error)
+    }
+}
+
+impl<E: From<StorageError>> TxError<E> {
+    pub fn into_error(self) -> E {
+        match self {
+            TxError::Body(error) => error,
+            TxError::Database(error) => StorageError::from(error).into(),
+        }
     }
 }
 

@@ -1,77 +1,10 @@
-//! Rows as stored, and the small enums stored as text in them.
+//! Rows as stored. The small enums stored as text in them are the shared
+//! vocabulary of [`crate::model`].
 
 use super::schema::{activities, actors, deliveries, follows, posts};
+use crate::model::{ActorKind, FollowState, Visibility};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-text_enum!(
-    /// What an actor is to kuvend, whatever its wire type.
-    ActorKind {
-        Organization = "organization",
-        Coalition = "coalition",
-        Person = "person",
-        Application = "application",
-        Service = "service",
-    }
-);
-
-text_enum!(
-    /// A follow is pending until the followee's `Accept`, then accepted.
-    FollowState {
-        Pending = "pending",
-        Accepted = "accepted",
-    }
-);
-
-text_enum!(
-    /// Who may see a post, in Mastodon's four levels.
-    Visibility {
-        Public = "public",
-        Unlisted = "unlisted",
-        Followers = "followers",
-        Direct = "direct",
-    }
-);
-
-text_enum!(
-    /// A reaction to a post.
-    ReactionKind {
-        Like = "like",
-        Announce = "announce",
-    }
-);
-
-text_enum!(
-    /// Where a delivery stands in the queue.
-    DeliveryState {
-        Pending = "pending",
-        Delivered = "delivered",
-        Failed = "failed",
-    }
-);
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = actors)]

@@ -2,10 +2,11 @@
 
 use super::{
     Q, StorageResult,
-    models::{ActorRow, PostRow, ReactionKind, Visibility},
+    models::{ActorRow, PostRow},
     now, on_q,
     schema::{actors, follows, instances, post_mentions, post_tags, posts, reactions},
 };
+use crate::model::{ReactionKind, Visibility};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -296,7 +297,7 @@ impl Q<'_> {
             let following: i64 = follows::table
                 .filter(follows::follower_id.eq(actor_id))
                 .filter(follows::followee_id.eq(author))
-                .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
+                .filter(follows::state.eq(crate::model::FollowState::Accepted.as_str()))
                 .count()
                 .get_result(c)
                 .await?;
@@ -379,6 +380,23 @@ impl Q<'_> {
         Ok(Some(post))
     }
 
+    /// The reaction a `Like` or `Announce` with this id made: its kind, its
+    /// actor and the post it is on (what an `Undo` naming only the id needs).
+    pub async fn reaction_by_activity(
+        &mut self,
+        activity_ap_id: &str,
+    ) -> StorageResult<Option<(ReactionKind, i64, i64)>> {
+        let found: Option<(String, i64, i64)> = on_q!(self, |c| reactions::table
+            .filter(reactions::activity_ap_id.eq(activity_ap_id))
+            .select((reactions::kind, reactions::actor_id, reactions::post_id))
+            .get_result(c)
+            .await
+            .optional()?);
+        Ok(found.and_then(|(kind, actor, post)| {
+            ReactionKind::parse(&kind).map(|kind| (kind, actor, post))
+        }))
+    }
+
     /// The activity id of `actor_id`'s reaction of `kind` on a post.
     pub async fn reaction_activity(
         &mut self,
@@ -402,7 +420,7 @@ impl Q<'_> {
         let rows: Vec<(String, Option<String>)> = on_q!(self, |c| follows::table
             .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
             .filter(follows::followee_id.eq(followee_id))
-            .filter(follows::state.eq(super::models::FollowState::Accepted.as_str()))
+            .filter(follows::state.eq(crate::model::FollowState::Accepted.as_str()))
             .filter(actors::local.eq(false))
             .select((actors::inbox_url, actors::shared_inbox_url))
             .load(c)

@@ -143,6 +143,7 @@ diesel::table! {
         actor_id -> Nullable<BigInt>,
         approved -> Bool,
         created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -4,10 +4,11 @@
 
 use super::{
     Q, StorageResult,
-    models::{ActorRow, FollowState, PostRow, ReactionKind, Visibility},
+    models::{ActorRow, PostRow},
     on_q,
     schema::{actors, bookmarks, follows, post_mentions, post_tags, posts, reactions},
 };
+use crate::model::{FollowState, ReactionKind, Visibility};
 use chrono::NaiveDateTime;
 use diesel::{dsl::count_star, prelude::*};
 use diesel_async::RunQueryDsl;

@@ -467,7 +467,7 @@ pub async fn add_sink_followers(
             .put_follow(
                 actor.id,
                 followee_id,
-                kuvend::storage::models::FollowState::Accepted,
+                kuvend::model::FollowState::Accepted,
                 &format!("{id}#follow"),
             )
             .await

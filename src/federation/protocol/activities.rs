@@ -1,6 +1,11 @@
-//! Activities kuvend sends and accepts so far: Follow, Accept, Reject, Undo.
+//! Activities kuvend sends and accepts: the follow family as structs, and
+//! every incoming activity as [`IncomingActivity`], typed by [`InboxActivity`].
 
-use super::deserialize_first_url;
+use super::{
+    actor::ActorJson,
+    deserialize_first_url,
+    note::{NoteJson, deserialize_urls},
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
@@ -54,6 +59,69 @@ pub struct IncomingActivity {
     /// The object, inline or by id; interpreted per activity type.
     #[serde(default)]
     pub object: Value,
+    /// Primary audience of the activity.
+    #[serde(default, deserialize_with = "deserialize_urls")]
+    pub to: Vec<String>,
+    /// Secondary audience.
+    #[serde(default, deserialize_with = "deserialize_urls")]
+    pub cc: Vec<String>,
+    /// The group the activity belongs to (FEP-1b12), for coalition relaying.
+    #[serde(default, deserialize_with = "deserialize_urls")]
+    pub audience: Vec<String>,
+    /// What the activity is aimed at besides its object (an `Invite`'s
+    /// invitee, an `Add`'s collection), by id.
+    #[serde(default, deserialize_with = "deserialize_first_url")]
+    pub target: Option<Url>,
+}
+
+/// What an `Accept`, `Reject` or `Undo` refers to, as the sender gave it:
+/// servers send the earlier activity embedded, or only its id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reference {
+    /// The earlier activity's id.
+    pub id: Option<Url>,
+    /// Its type, when embedded.
+    pub kind: Option<String>,
+    /// Its actor, when embedded.
+    pub actor: Option<Url>,
+    /// Its object's id, when embedded.
+    pub object: Option<Url>,
+}
+
+/// The object of `Update`: an actor updating its own document, or a note.
+#[derive(Debug, Clone)]
+pub enum UpdatedObject {
+    Actor(Box<ActorJson>),
+    Note(Box<NoteJson>),
+}
+
+/// An accepted activity, by verb: what the inbox dispatches on. Each carries
+/// what its verb needs of the object, parsed; everything else about the
+/// activity stays in its [`IncomingActivity`].
+#[derive(Debug, Clone)]
+pub enum InboxActivity {
+    Follow(FollowJson),
+    Accept(Reference),
+    Reject(Reference),
+    Undo(Reference),
+    /// A note, embedded or (to be fetched) by id.
+    Create(NoteOrId),
+    Update(UpdatedObject),
+    /// The deleted object's id (the actor's own for an account deletion).
+    Delete(Url),
+    /// The liked object's id.
+    Like(Url),
+    /// The boosted object's id.
+    Announce(Url),
+    /// A verb kuvend does not act on (yet).
+    Unsupported(String),
+}
+
+/// A `Create`'s object: embedded, or given by id.
+#[derive(Debug, Clone)]
+pub enum NoteOrId {
+    Note(Box<NoteJson>),
+    Id(Url),
 }
 
 impl IncomingActivity {
@@ -74,8 +142,67 @@ impl IncomingActivity {
         self.object.get("type").and_then(Value::as_str)
     }
 
-    /// The inline object as a Follow, if it is one.
-    pub fn object_as_follow(&self) -> Option<FollowJson> {
-        serde_json::from_value(self.object.clone()).ok()
+    /// The typed activity; `Err` says what is wrong with the object.
+    pub fn parse(&self) -> Result<InboxActivity, String> {
+        let object_id = || {
+            self.object_id()
+                .ok_or_else(|| format!("{} without object", self.kind))
+        };
+        Ok(match self.kind.as_str() {
+            "Follow" => InboxActivity::Follow(FollowJson {
+                id: self.id.clone(),
+                kind: "Follow".into(),
+                actor: self.actor.clone(),
+                object: object_id()?,
+            }),
+            "Accept" => InboxActivity::Accept(self.reference()),
+            "Reject" => InboxActivity::Reject(self.reference()),
+            "Undo" => InboxActivity::Undo(self.reference()),
+            "Create" => InboxActivity::Create(match &self.object {
+                Value::String(_) => NoteOrId::Id(object_id()?),
+                object => NoteOrId::Note(Box::new(
+                    serde_json::from_value(object.clone())
+                        .map_err(|e| format!("object is not a Note: {e}"))?,
+                )),
+            }),
+            "Update" if self.object_id().as_ref() == Some(&self.actor) => {
+                InboxActivity::Update(UpdatedObject::Actor(Box::new(
+                    serde_json::from_value(self.object.clone())
+                        .map_err(|e| format!("Update of an actor: {e}"))?,
+                )))
+            }
+            "Update" => InboxActivity::Update(UpdatedObject::Note(Box::new(
+                serde_json::from_value(self.object.clone())
+                    .map_err(|e| format!("object is not a Note: {e}"))?,
+            ))),
+            "Delete" => InboxActivity::Delete(object_id()?),
+            "Like" => InboxActivity::Like(object_id()?),
+            "Announce" => InboxActivity::Announce(object_id()?),
+            other => InboxActivity::Unsupported(other.to_string()),
+        })
+    }
+
+    fn reference(&self) -> Reference {
+        let url = |key: &str| {
+            self.object
+                .get(key)
+                .and_then(|v| serde_json::from_value::<UrlRef>(v.clone()).ok())
+                .map(|r| r.0)
+        };
+        Reference {
+            id: self.object_id(),
+            kind: self.object_type().map(str::to_string),
+            actor: url("actor"),
+            object: url("object"),
+        }
+    }
+}
+
+/// A URL given as a string, an object with an id, or a list of those.
+struct UrlRef(Url);
+
+impl<'de> Deserialize<'de> for UrlRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_actor_ref(d).map(UrlRef)
     }
 }

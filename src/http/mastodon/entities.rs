@@ -2,7 +2,8 @@
 //! kuvend's rows. Field names follow docs.joinmastodon.org/entities; dates are
 //! ISO 8601 strings with millisecond precision in UTC, as Mastodon sends them.
 
-use crate::storage::models::{ActorKind, ActorRow, PostRow};
+use crate::model::ActorKind;
+use crate::service::{ActorRow, PostRow};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -6,18 +6,15 @@ pub mod entities;
 mod oauth;
 
 use super::error::{ApiError, ApiResult};
+use crate::model::{Page, ReactionKind, Role, Visibility};
 use crate::{
     federation::FedData,
     service::{
-        ServiceError,
+        ActorRow, ServiceError, accounts,
         auth::{self, Session},
         client::{self, AccountData, NotificationData, RelationshipData, StatusData},
         follows,
         posts::{self, NewPost},
-    },
-    storage::{
-        accounts::Page,
-        models::{ActorRow, ReactionKind, Visibility},
     },
 };
 use axum::{
@@ -501,29 +498,9 @@ struct LookupQuery {
 }
 
 async fn lookup(data: FedData, Query(q): Query<LookupQuery>) -> ApiResult<Json<Account>> {
-    let acct = q.acct.trim_start_matches('@');
-    let domain = data.settings.instance.domain.to_lowercase();
-    let actor = {
-        let mut conn = data.db.conn().await.map_err(service)?;
-        match acct.split_once('@') {
-            Some((user, host)) if host.to_lowercase() != domain => conn
-                .q()
-                .remote_actor_by_handle(user, host)
-                .await
-                .map_err(service)?,
-            Some((user, _)) => conn
-                .q()
-                .local_actor_by_username(user)
-                .await
-                .map_err(service)?,
-            None => conn
-                .q()
-                .local_actor_by_username(acct)
-                .await
-                .map_err(service)?,
-        }
-    }
-    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Record not found"))?;
+    let actor = accounts::known_account(&data, &q.acct)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Record not found"))?;
     let account = client::account_data(&data, actor).await?;
     Ok(Json(account_json(&data, &account)))
 }
@@ -553,7 +530,7 @@ async fn follow(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     session.require("write:follows").map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
     let target = client::account_by_id(&data, &id).await?;
     match follows::follow(&data, &actor.username, &target.actor.ap_id).await {
         Ok(_) | Err(ServiceError::Conflict(_)) => {}
@@ -572,7 +549,7 @@ async fn unfollow(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     session.require("write:follows").map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
     let target = client::account_by_id(&data, &id).await?;
     match follows::unfollow(&data, &actor.username, &target.actor.ap_id).await {
         Ok(_) | Err(ServiceError::NotFound(_)) => {}
@@ -604,7 +581,7 @@ async fn create_status(
     Input(form): Input<StatusForm>,
 ) -> ApiResult<Json<entities::Status>> {
     session.require("write:statuses").map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -726,7 +703,7 @@ async fn delete_status(
     Path(id): Path<String>,
 ) -> ApiResult<Json<entities::Status>> {
     session.require("write:statuses").map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
     let status = client::status(&data, &id, Some(&actor)).await?;
     if status.post.author_id != actor.id {
         return Err(ApiError::new(
@@ -764,7 +741,7 @@ async fn react(
         .require("write:favourites")
         .or_else(|_| session.require("write:statuses"))
         .map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
     let status = client::status(&data, &id, Some(&actor)).await?;
     let result = if on {
         posts::react(&data, &actor.username, &status.post.ap_id, kind)
@@ -819,7 +796,7 @@ async fn set_bookmark(
     on: bool,
 ) -> ApiResult<Json<entities::Status>> {
     session.require("write:bookmarks").map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
     let status = client::status(&data, &id, Some(&actor)).await?;
     client::set_bookmark(&data, &actor, status.post.id, on).await?;
     let status = client::status(&data, &id, Some(&actor)).await?;
@@ -937,7 +914,7 @@ async fn answer_follow_request(
     approve: bool,
 ) -> ApiResult<Json<Value>> {
     session.require("write:follows").map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
     let follower = client::account_by_id(&data, &id).await?;
     if approve {
         follows::approve(&data, &actor.username, &follower.actor.ap_id).await?;
@@ -982,48 +959,12 @@ async fn search(
     let viewer = session.actor.clone();
     let query = q.q.trim();
     let resolve = truthy(&q.resolve);
-    let mut accounts = Vec::new();
+    let mut found_accounts = Vec::new();
     let mut statuses = Vec::new();
     let wants = |kind: &str| q.kind.as_deref().is_none_or(|k| k == kind);
     if wants("accounts") {
-        let handle = query.trim_start_matches('@');
-        let found = if query.starts_with("http://")
-            || query.starts_with("https://")
-            || handle.contains('@')
-        {
-            let mut conn = data.db.conn().await.map_err(service)?;
-            let known = if let Some((user, host)) = handle.split_once('@') {
-                if host.to_lowercase() == data.settings.instance.domain.to_lowercase() {
-                    conn.q()
-                        .local_actor_by_username(user)
-                        .await
-                        .map_err(service)?
-                } else {
-                    conn.q()
-                        .remote_actor_by_handle(user, host)
-                        .await
-                        .map_err(service)?
-                }
-            } else {
-                conn.q().actor_by_ap_id(query).await.map_err(service)?
-            };
-            drop(conn);
-            match known {
-                Some(actor) => Some(actor),
-                None if resolve => follows::resolve_remote_actor(&data, query).await.ok(),
-                None => None,
-            }
-        } else {
-            let mut conn = data.db.conn().await.map_err(service)?;
-            conn.q()
-                .local_actor_by_username(handle)
-                .await
-                .map_err(service)?
-        };
-        if let Some(actor) =
-            found.filter(|a| a.kind() != crate::storage::models::ActorKind::Application)
-        {
-            accounts.push(account_json(
+        if let Some(actor) = accounts::find_account(&data, query, resolve).await? {
+            found_accounts.push(account_json(
                 &data,
                 &client::account_data(&data, actor).await?,
             ));
@@ -1040,7 +981,7 @@ async fn search(
         }
     }
     Ok(Json(
-        json!({"accounts": accounts, "statuses": statuses, "hashtags": []}),
+        json!({"accounts": found_accounts, "statuses": statuses, "hashtags": []}),
     ))
 }
 
@@ -1097,7 +1038,7 @@ async fn update_credentials(
     Input(form): Input<CredentialsForm>,
 ) -> ApiResult<Json<Account>> {
     session.require("write:accounts").map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
     let updated = crate::service::orgs::update_profile(
         &data,
         &actor,
@@ -1138,7 +1079,7 @@ async fn edit_status(
     Input(form): Input<StatusForm>,
 ) -> ApiResult<Json<entities::Status>> {
     session.require("write:statuses").map_err(service)?;
-    let actor = session.actor().map_err(service)?.clone();
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
     let status = client::status(&data, &id, Some(&actor)).await?;
     if status.post.author_id != actor.id {
         return Err(ApiError::new(

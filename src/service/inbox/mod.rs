@@ -9,25 +9,35 @@
 //! the next transaction, each in its own savepoint, and each request is
 //! answered only once that transaction has committed.
 
-use super::{ServiceError, ServiceResult, follows::receive_follow, posts};
-use crate::federation::protocol::note::NoteJson;
+mod announce;
+mod answer;
+mod create;
+mod delete;
+mod follow;
+mod like;
+mod referent;
+mod undo;
+mod update;
+
+use super::{ServiceError, ServiceResult};
 use crate::{
     context::Kuvend,
     federation::{
         FedData,
-        actors::{authority, fetch_remote_actor, remote_actor_row},
+        actors::{authority, fetch_remote_actor},
         protocol::{
-            activities::{FollowJson, IncomingActivity},
-            actor::ActorJson,
+            activities::{FollowJson, InboxActivity, IncomingActivity, Reference},
+            note::NoteJson,
         },
         signatures::{self, IncomingSignature},
     },
     storage::{
         Q,
-        models::{ActorRow, FollowRow, FollowState, NewActor, ReactionKind},
+        models::{ActorRow, NewActor},
     },
     transaction,
 };
+use answer::Answer;
 use http::HeaderMap;
 use std::{collections::VecDeque, sync::Mutex, time::SystemTime};
 use tokio::sync::oneshot;
@@ -52,10 +62,74 @@ pub struct InboxWriter {
 /// An authenticated activity, and where its outcome goes once committed.
 struct QueuedActivity {
     sender: Sender,
-    activity: IncomingActivity,
-    /// A Create's note, prepared (fetched, sanitised) before queueing.
-    note: Option<NoteJson>,
+    envelope: Envelope,
+    ready: Ready,
     outcome: oneshot::Sender<ServiceResult<InboxOutcome>>,
+}
+
+/// An authenticated activity as it came: the fields every verb shares
+/// (including its addressing: `to`, `cc`, `audience`, `target`) and the raw
+/// body, which a coalition relays unchanged.
+pub struct Envelope {
+    pub activity: IncomingActivity,
+    pub raw: Box<str>,
+}
+
+/// An activity made ready for its transaction, by verb: whatever needed the
+/// network (a note given by id, missing parents) or only reading has been
+/// done, so that applying it is database work alone.
+enum Ready {
+    Follow(FollowJson),
+    Answer(Reference, Answer),
+    Undo(Reference),
+    Create(Box<NoteJson>),
+    Update(update::Ready),
+    Delete(Url),
+    Like(Url),
+    Announce(Url),
+    Unsupported(String),
+}
+
+/// Each verb's `prepare`, outside the transaction.
+async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<Ready> {
+    let typed = activity.parse().map_err(ServiceError::BadRequest)?;
+    Ok(match typed {
+        InboxActivity::Follow(follow) => Ready::Follow(follow),
+        InboxActivity::Accept(reference) => Ready::Answer(reference, Answer::Accept),
+        InboxActivity::Reject(reference) => Ready::Answer(reference, Answer::Reject),
+        InboxActivity::Undo(reference) => Ready::Undo(reference),
+        InboxActivity::Create(object) => Ready::Create(Box::new(
+            create::prepare(data, &activity.actor, object).await?,
+        )),
+        InboxActivity::Update(object) => Ready::Update(update::prepare(&activity.actor, object)?),
+        InboxActivity::Delete(object) => Ready::Delete(object),
+        InboxActivity::Like(object) => Ready::Like(object),
+        InboxActivity::Announce(object) => Ready::Announce(object),
+        InboxActivity::Unsupported(kind) => Ready::Unsupported(kind),
+    })
+}
+
+/// Each verb's `apply`, inside the batch's transaction.
+async fn apply(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    envelope: &Envelope,
+    ready: &Ready,
+    origin: &str,
+) -> ServiceResult<InboxOutcome> {
+    let id = &envelope.activity.id;
+    match ready {
+        Ready::Follow(follow_json) => follow::apply(ctx, q, actor, follow_json.clone()).await,
+        Ready::Answer(reference, answer) => answer::apply(q, actor, reference, *answer).await,
+        Ready::Undo(reference) => undo::apply(q, actor, reference).await,
+        Ready::Create(note) => create::apply(q, actor, note, origin).await,
+        Ready::Update(update) => update::apply(q, actor, update).await,
+        Ready::Delete(object) => delete::apply(q, actor, object).await,
+        Ready::Like(object) => like::apply(q, actor, id, object).await,
+        Ready::Announce(object) => announce::apply(q, actor, id, object).await,
+        Ready::Unsupported(kind) => Ok(InboxOutcome::Ignored(format!("{kind} is not handled yet"))),
+    }
 }
 
 impl InboxWriter {
@@ -123,7 +197,11 @@ impl Sender {
     }
 }
 
-pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult<InboxOutcome> {
+pub async fn receive(
+    data: &FedData,
+    writer: &InboxWriter,
+    request: InboxRequest<'_>,
+) -> ServiceResult<InboxOutcome> {
     let unauthorized = |e: signatures::SignatureError| ServiceError::Unauthorized(e.to_string());
     let signature = signatures::parse_signature_header(request.headers).map_err(unauthorized)?;
     let signing_string = signatures::check_request(
@@ -135,7 +213,9 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
         SystemTime::now(),
     )
     .map_err(unauthorized)?;
-    let activity: IncomingActivity = serde_json::from_slice(request.body)
+    let raw = std::str::from_utf8(request.body)
+        .map_err(|_| ServiceError::BadRequest("the body is not UTF-8".into()))?;
+    let activity: IncomingActivity = serde_json::from_str(raw)
         .map_err(|e| ServiceError::BadRequest(format!("not a valid activity: {e}")))?;
 
     if authority(&activity.actor) == data.settings.instance.domain.to_lowercase() {
@@ -174,17 +254,16 @@ pub async fn receive(data: &FedData, request: InboxRequest<'_>) -> ServiceResult
     let sender = verify_sender(data, sender, &signature, &signing_string, &activity.actor).await?;
     // Fetching (an object given by id, missing parents) happens before the
     // transaction, which must not wait on the network.
-    let note = match activity.kind.as_str() {
-        "Create" => Some(posts::prepare_incoming_note(data, &activity).await?),
-        _ => None,
-    };
+    let ready = prepare(data, &activity).await?;
 
     let (outcome, mut committed) = oneshot::channel();
-    let writer = &data.inbox_writer;
     writer.queue(QueuedActivity {
         sender,
-        activity,
-        note,
+        envelope: Envelope {
+            activity,
+            raw: raw.into(),
+        },
+        ready,
         outcome,
     });
     loop {
@@ -259,7 +338,7 @@ async fn apply_queued(
     queued: &QueuedActivity,
     origin: &str,
 ) -> ServiceResult<InboxOutcome> {
-    let activity = &queued.activity;
+    let activity = &queued.envelope.activity;
     let actor = queued.sender.stored(q).await?;
     if !q
         .record_received_activity(activity.id.as_str(), &activity.kind, actor.id)
@@ -269,13 +348,7 @@ async fn apply_queued(
     }
     // It speaks again: deliveries to it resume.
     q.record_instance_alive(&actor.domain).await?;
-    if let Some(note) = &queued.note {
-        return Ok(applied(
-            posts::receive_note(q, &actor, note, origin).await?,
-            "a note that concerns no one here",
-        ));
-    }
-    apply(ctx, q, &actor, activity).await
+    apply(ctx, q, &actor, &queued.envelope, &queued.ready, origin).await
 }
 
 async fn fetch_sender(data: &FedData, actor: &Url) -> ServiceResult<NewActor> {
@@ -339,149 +412,6 @@ fn applied(done: bool, otherwise: &str) -> InboxOutcome {
     } else {
         InboxOutcome::Ignored(otherwise.to_string())
     }
-}
-
-/// Applies an authenticated activity, inside the inbox's transaction.
-async fn apply(
-    ctx: &Kuvend,
-    q: &mut Q<'_>,
-    actor: &ActorRow,
-    activity: &IncomingActivity,
-) -> ServiceResult<InboxOutcome> {
-    match activity.kind.as_str() {
-        "Follow" => {
-            let object = activity
-                .object_id()
-                .ok_or_else(|| ServiceError::BadRequest("Follow without object".into()))?;
-            let followee = q
-                .actor_by_ap_id(object.as_str())
-                .await?
-                .filter(|a| a.local && a.kind() != crate::storage::models::ActorKind::Application)
-                .ok_or_else(|| {
-                    ServiceError::NotFound(format!("{object} is not an actor on this instance"))
-                })?;
-            let follow = FollowJson {
-                id: activity.id.clone(),
-                kind: "Follow".into(),
-                actor: activity.actor.clone(),
-                object,
-            };
-            receive_follow(ctx, q, actor, &followee, follow).await?;
-            Ok(InboxOutcome::Applied)
-        }
-        "Accept" | "Reject" => {
-            let Some(follow) = find_follow(q, activity).await? else {
-                return Ok(InboxOutcome::Ignored(format!(
-                    "{} of nothing we asked for",
-                    activity.kind
-                )));
-            };
-            if follow.followee_id != actor.id {
-                return Err(ServiceError::Unauthorized(
-                    "only the followed actor can answer a follow request".into(),
-                ));
-            }
-            if activity.kind == "Accept" {
-                q.set_follow_state(follow.id, FollowState::Accepted).await?;
-                q.backfill_home_feed(follow.follower_id, follow.followee_id)
-                    .await?;
-            } else {
-                q.delete_follow(follow.id).await?;
-                q.clear_home_feed_of(follow.follower_id, follow.followee_id)
-                    .await?;
-            }
-            Ok(InboxOutcome::Applied)
-        }
-        "Like" => Ok(applied(
-            posts::receive_reaction(q, actor, activity, ReactionKind::Like).await?,
-            "Like of nothing stored here",
-        )),
-        "Announce" => Ok(applied(
-            posts::receive_reaction(q, actor, activity, ReactionKind::Announce).await?,
-            "Announce of nothing stored here",
-        )),
-        "Delete" => Ok(applied(
-            posts::receive_delete(q, actor, activity).await?,
-            "Delete of nothing stored here",
-        )),
-        "Undo" if matches!(activity.object_type(), Some("Like") | Some("Announce")) => {
-            let kind = if activity.object_type() == Some("Like") {
-                ReactionKind::Like
-            } else {
-                ReactionKind::Announce
-            };
-            Ok(applied(
-                posts::receive_undo_reaction(q, actor, activity, kind).await?,
-                "Undo of an unknown reaction",
-            ))
-        }
-        "Undo" => {
-            let is_follow = activity.object_type().is_none_or(|t| t == "Follow");
-            if !is_follow {
-                return Ok(InboxOutcome::Ignored(format!(
-                    "Undo of {}",
-                    activity.object_type().unwrap_or("?")
-                )));
-            }
-            let Some(follow) = find_follow(q, activity).await? else {
-                // An Undo that names only an id may be of a like or a boost.
-                for kind in [ReactionKind::Like, ReactionKind::Announce] {
-                    if posts::receive_undo_reaction(q, actor, activity, kind).await? {
-                        return Ok(InboxOutcome::Applied);
-                    }
-                }
-                return Ok(InboxOutcome::Ignored("Undo of an unknown follow".into()));
-            };
-            if follow.follower_id != actor.id {
-                return Err(ServiceError::Unauthorized(
-                    "only the follower can undo a follow".into(),
-                ));
-            }
-            q.delete_follow(follow.id).await?;
-            Ok(InboxOutcome::Applied)
-        }
-        "Update" if activity.object_id().as_ref() == Some(&activity.actor) => {
-            let json: ActorJson = serde_json::from_value(activity.object.clone())
-                .map_err(|e| ServiceError::BadRequest(format!("Update of an actor: {e}")))?;
-            let row = remote_actor_row(&json, &activity.actor)
-                .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
-            if row.ap_id != actor.ap_id {
-                return Err(ServiceError::Unauthorized(
-                    "an actor can only update itself".into(),
-                ));
-            }
-            q.upsert_remote_actor(&row).await?;
-            Ok(InboxOutcome::Applied)
-        }
-        "Update" => Ok(applied(
-            posts::receive_note_update(q, actor, activity).await?,
-            "Update of nothing stored here",
-        )),
-        other => Ok(InboxOutcome::Ignored(format!("{other} is not handled yet"))),
-    }
-}
-
-/// The follow an Accept, Reject or Undo refers to: by the Follow's id, or, for
-/// servers that embed a Follow without one, by its actor and object.
-async fn find_follow(
-    q: &mut Q<'_>,
-    activity: &IncomingActivity,
-) -> ServiceResult<Option<FollowRow>> {
-    if let Some(id) = activity.object_id() {
-        if let Some(found) = q.follow_by_ap_id(id.as_str()).await? {
-            return Ok(Some(found));
-        }
-    }
-    let Some(follow) = activity.object_as_follow() else {
-        return Ok(None);
-    };
-    let (Some(follower), Some(followee)) = (
-        q.actor_by_ap_id(follow.actor.as_str()).await?,
-        q.actor_by_ap_id(follow.object.as_str()).await?,
-    ) else {
-        return Ok(None);
-    };
-    Ok(q.follow_between(follower.id, followee.id).await?)
 }
 
 /// Authenticates a signed GET (authorized fetch): returns the signing actor,

@@ -1,0 +1,92 @@
+//! The shared vocabulary: words every layer uses (who an actor is, who may see
+//! a post, where a follow stands, a page of a list). They know no layer: storage
+//! stores them as text, federation maps them to wire types, services decide with
+//! them, and http shows them.
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What an actor is to kuvend, whatever its wire type.
+    ActorKind {
+        Organization = "organization",
+        Coalition = "coalition",
+        Person = "person",
+        Application = "application",
+        Service = "service",
+    }
+);
+
+text_enum!(
+    /// A follow is pending until the followee's `Accept`, then accepted.
+    FollowState {
+        Pending = "pending",
+        Accepted = "accepted",
+    }
+);
+
+text_enum!(
+    /// Who may see a post, in Mastodon's four levels.
+    Visibility {
+        Public = "public",
+        Unlisted = "unlisted",
+        Followers = "followers",
+        Direct = "direct",
+    }
+);
+
+text_enum!(
+    /// A reaction to a post.
+    ReactionKind {
+        Like = "like",
+        Announce = "announce",
+    }
+);
+
+text_enum!(
+    /// Where a delivery stands in the queue.
+    DeliveryState {
+        Pending = "pending",
+        Delivered = "delivered",
+        Failed = "failed",
+    }
+);
+
+text_enum!(
+    /// What a staff member may do for an organisation. An owner decides
+    /// everything (profile, staff, followers, later coalitions and blocks);
+    /// an editor writes (posts, replies, likes, boosts, later events).
+    Role {
+        Owner = "owner",
+        Editor = "editor",
+    }
+);
+
+/// A page request: Mastodon's `max_id`, `since_id`, `min_id` and `limit`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub max_id: Option<i64>,
+    pub since_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub limit: i64,
+}

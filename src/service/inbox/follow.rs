@@ -1,0 +1,32 @@
+//! `Follow`: a remote actor asks to follow one of ours.
+
+use super::InboxOutcome;
+use crate::{
+    context::Kuvend,
+    federation::protocol::activities::FollowJson,
+    model::ActorKind,
+    service::{ServiceError, ServiceResult, follows::receive_follow},
+    storage::{Q, models::ActorRow},
+};
+
+/// Accepted at once or left for approval, as the followee chose; the
+/// instance actor cannot be followed.
+pub(super) async fn apply(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    follower: &ActorRow,
+    follow: FollowJson,
+) -> ServiceResult<InboxOutcome> {
+    let followee = q
+        .actor_by_ap_id(follow.object.as_str())
+        .await?
+        .filter(|a| a.local && a.kind() != ActorKind::Application)
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "{} is not an actor on this instance",
+                follow.object
+            ))
+        })?;
+    receive_follow(ctx, q, follower, &followee, follow).await?;
+    Ok(InboxOutcome::Applied)
+}

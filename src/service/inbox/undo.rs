@@ -1,0 +1,48 @@
+//! `Undo`: an actor withdraws its own follow, like or boost.
+
+use super::{
+    InboxOutcome,
+    referent::{self, Referent},
+};
+use crate::{
+    federation::protocol::activities::Reference,
+    service::{ServiceError, ServiceResult},
+    storage::{Q, models::ActorRow},
+};
+
+pub(super) async fn apply(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    reference: &Reference,
+) -> ServiceResult<InboxOutcome> {
+    match referent::find(q, reference).await? {
+        Some(Referent::Follow(follow)) => {
+            if follow.follower_id != actor.id {
+                return Err(ServiceError::Unauthorized(
+                    "only the follower can undo a follow".into(),
+                ));
+            }
+            q.delete_follow(follow.id).await?;
+        }
+        Some(Referent::Reaction {
+            kind,
+            actor_id,
+            post_id,
+        }) => {
+            if actor_id != actor.id {
+                return Err(ServiceError::Unauthorized(
+                    "only its actor can undo a like or boost".into(),
+                ));
+            }
+            q.remove_reaction(kind, actor.id, None, Some(post_id))
+                .await?;
+        }
+        None => {
+            return Ok(InboxOutcome::Ignored(format!(
+                "Undo of {} we do not know",
+                reference.kind.as_deref().unwrap_or("something")
+            )));
+        }
+    }
+    Ok(InboxOutcome::Applied)
+}

@@ -1,0 +1,56 @@
+//! `Update`: an actor's new profile, or an edited note.
+
+use super::InboxOutcome;
+use crate::{
+    federation::{
+        actors::remote_actor_row,
+        protocol::{activities::UpdatedObject, note::NoteJson},
+    },
+    service::{ServiceError, ServiceResult, posts},
+    storage::{
+        Q,
+        models::{ActorRow, NewActor},
+    },
+};
+use url::Url;
+
+/// An update checked before the transaction.
+pub(super) enum Ready {
+    Actor(Box<NewActor>),
+    Note(Box<NoteJson>),
+}
+
+/// An actor may only update itself; its document is checked (and sanitised)
+/// as when it is fetched.
+pub(super) fn prepare(actor: &Url, object: UpdatedObject) -> ServiceResult<Ready> {
+    Ok(match object {
+        UpdatedObject::Actor(json) => {
+            let row = remote_actor_row(&json, actor)
+                .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
+            if row.ap_id != actor.as_str() {
+                return Err(ServiceError::Unauthorized(
+                    "an actor can only update itself".into(),
+                ));
+            }
+            Ready::Actor(Box::new(row))
+        }
+        UpdatedObject::Note(note) => Ready::Note(note),
+    })
+}
+
+pub(super) async fn apply(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    ready: &Ready,
+) -> ServiceResult<InboxOutcome> {
+    match ready {
+        Ready::Actor(row) => {
+            q.upsert_remote_actor(row).await?;
+            Ok(InboxOutcome::Applied)
+        }
+        Ready::Note(note) => Ok(super::applied(
+            posts::receive_note_update(q, actor, note).await?,
+            "Update of nothing stored here",
+        )),
+    }
+}
