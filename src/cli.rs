@@ -29,55 +29,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve,
-    /// Measure and print a table (also written as JSON to bench.json).
-    Bench(BenchArgs),
     /// Administer the instance (works while the server runs).
     #[command(subcommand)]
     Admin(Admin),
-}
-
-/// `kuvend bench`: what to measure and how big.
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Parts to run, comma-separated: crypto, inbox, fanout, timeline, or all.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "all",
-        value_parser = ["crypto", "inbox", "fanout", "timeline", "all"]
-    )]
-    parts: Vec<String>,
-    /// Seconds per crypto measurement and per timed load phase.
-    #[arg(long, default_value_t = 3)]
-    seconds: u64,
-    /// Where to write the JSON results.
-    #[arg(long, default_value = "bench.json")]
-    json: PathBuf,
-    /// Working directory for databases, server configs, logs and cached keys.
-    #[arg(long, default_value = "target/bench")]
-    dir: PathBuf,
-    /// Admin URL of a PostgreSQL server to measure on too (a new database is
-    /// created on it). `scripts/with-postgres` sets KUVEND_TEST_POSTGRES_URL.
-    #[arg(long, env = "KUVEND_TEST_POSTGRES_URL")]
-    postgres: Option<String>,
-    /// Remote statuses stored for the timeline, cold-start and storage figures.
-    #[arg(long, default_value_t = 1_000_000)]
-    statuses: usize,
-    /// Distinct remote actors signing inbox requests.
-    #[arg(long, default_value_t = 1_000)]
-    actors: usize,
-    /// Followers of each fan-out organisation.
-    #[arg(long, default_value_t = 10_000)]
-    followers: usize,
-    /// Inbox requests sent as fast as the server takes them.
-    #[arg(long, default_value_t = 20_000)]
-    inbox_requests: usize,
-    /// Inbox activities a second sent while the home timeline is measured.
-    #[arg(long, default_value_t = 500.0)]
-    timeline_inbox_rate: f64,
-    /// Seconds to wait after the load before measuring memory again.
-    #[arg(long, default_value_t = 60)]
-    settle_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -270,7 +224,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = match cli.command {
         Command::Serve => "info",
-        Command::Bench(_) => "warn",
         Command::Admin(_) => "warn",
     };
     tracing_subscriber::fmt()
@@ -309,24 +262,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => Ok(app::serve(settings).await?),
-        Command::Bench(args) => {
-            let options = crate::bench::Options {
-                parts: args.parts,
-                seconds: args.seconds,
-                json: args.json,
-                dir: args.dir,
-                postgres: args.postgres,
-                statuses: args.statuses,
-                signing_actors: args.actors,
-                followers: args.followers,
-                inbox_requests: args.inbox_requests,
-                timeline_inbox_rate: args.timeline_inbox_rate,
-                settle_seconds: args.settle_seconds,
-            };
-            crate::bench::run(options)
-                .await
-                .map_err(|e| CliError::Service(ServiceError::Internal(e)))
-        }
         Command::Admin(admin) => {
             let prepared = app::prepare(settings).await?;
             run_admin(&prepared, admin).await

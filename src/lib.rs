@@ -4,7 +4,6 @@
 //! `http` → `service` → {`federation`, `storage`, `delivery`}.
 
 pub mod app;
-pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -164,75 +164,104 @@ fn default_database_is_created_in_data_dir() {
     assert!(dir.path().join("data/kuvend.db").exists());
 }
 
-/// The whole benchmark at toy sizes: it starts a server process, sinks and
-/// load on its own, and every inbox request and delivery must succeed.
+/// Staff administration from the command line: each command says what it
+/// did in one line, and a mistake is one line on stderr with exit 1.
 #[test]
-fn bench_runs_every_part_and_writes_json() {
+fn staff_can_be_removed_disabled_revoked_and_given_a_new_password() {
     let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("bench.json");
-    let work = dir.path().join("work");
-    let out = kuvend(
-        dir.path(),
-        &[],
-        &[
-            "bench",
-            "--seconds",
-            "1",
-            "--statuses",
-            "300",
-            "--actors",
-            "8",
-            "--followers",
-            "40",
-            "--inbox-requests",
-            "60",
-            "--settle-seconds",
-            "0",
-            // A debug build beside the other tests takes far less than 500/s.
-            "--timeline-inbox-rate",
-            "20",
-            "--dir",
-            work.to_str().unwrap(),
-            "--json",
-            json.to_str().unwrap(),
-        ],
+    let run = |args: &[&str]| kuvend(dir.path(), &[], args);
+    let password = dir.path().join("password");
+    std::fs::write(&password, "first password\n").unwrap();
+    let password_arg = password.to_str().unwrap();
+    assert!(
+        run(&["admin", "org", "create", "ngo", "--name", "NGO"])
+            .status
+            .success()
     );
+    let out = run(&[
+        "admin",
+        "user",
+        "create",
+        "staff@ngo.example",
+        "--password-file",
+        password_arg,
+        "--org",
+        "ngo",
+        "--role",
+        "editor",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        table.contains("verify, aws-lc-rs parsed key (kuvend)"),
-        "{table}"
+
+    let out = run(&["admin", "user", "revoke-tokens", "staff@ngo.example"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "revoked 0 token(s) of staff@ngo.example"
     );
-    assert!(table.contains("[b. fan-out]"), "{table}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    let rates = report["crypto"].as_array().unwrap();
-    assert_eq!(rates.len(), 6);
-    assert!(
-        rates
-            .iter()
-            .all(|r| r["per_second"].as_f64().unwrap() > 0.0)
+    std::fs::write(&password, "second password\n").unwrap();
+    let out = run(&[
+        "admin",
+        "user",
+        "set-password",
+        "staff@ngo.example",
+        "--password-file",
+        password_arg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&[
+        "admin",
+        "user",
+        "remove-from-org",
+        "staff@ngo.example",
+        "ngo",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "staff@ngo.example is no longer on the staff of ngo"
     );
-    let backends = report["backends"].as_array().unwrap();
-    assert_eq!(backends[0]["backend"], "SQLite");
-    for backend in backends {
-        // Notes record failed requests and inboxes not reached.
-        assert_eq!(backend["notes"], serde_json::json!([]), "{backend}");
-        let value = |name: &str| {
-            backend["measures"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["name"].as_str().unwrap().starts_with(name))
-                .unwrap_or_else(|| panic!("no {name} in {backend}"))["value"]
-                .as_f64()
-                .unwrap()
-        };
-        assert!(value("Create{Note} 2 KiB from 8 actors") > 0.0);
-        assert!(value("40 separate inboxes: wall time") > 0.0);
-        assert!(value("home, following 10, no other load: p50") > 0.0);
-        assert!(value("home, following 1000, 20 inbox activities/s alongside: p99") > 0.0);
-        assert!(value("RSS idle") > 1.0);
-        assert!(value("database MB per 100,000") > 0.0);
+    let out = run(&["admin", "user", "disable", "staff@ngo.example"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["admin", "user", "list"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "staff@ngo.example\tdisabled",
+        "disabled, and on no organisation's staff"
+    );
+
+    // Mistakes: one line, exit 1, nothing changed.
+    for (args, expected) in [
+        (
+            vec![
+                "admin",
+                "user",
+                "remove-from-org",
+                "staff@ngo.example",
+                "ngo",
+            ],
+            "error: staff@ngo.example is not on the staff of ngo",
+        ),
+        (
+            vec!["admin", "user", "disable", "nobody@ngo.example"],
+            "error: no login nobody@ngo.example",
+        ),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out), expected, "{args:?}");
     }
+    std::fs::write(&password, "short\n").unwrap();
+    let out = run(&[
+        "admin",
+        "user",
+        "set-password",
+        "staff@ngo.example",
+        "--password-file",
+        password_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: password must have at least 8 characters"
+    );
 }

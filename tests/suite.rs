@@ -2,6 +2,9 @@
 //! module here. One binary links the crate once, where a binary per file
 //! linked it a dozen times (gigabytes of debug objects on a fresh machine;
 //! CI once ran out of disk doing that).
+//!
+//! Tests may unwrap: a panic is how a test fails.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -16,4 +19,6 @@ mod inbox_security;
 mod interop_fedify;
 mod interop_mastodon_py;
 mod posts;
+mod roles;
 mod scale_out;
+mod visibility;

@@ -116,7 +116,7 @@ pub fn build(settings: &FederationSettings, base_url: &str) -> reqwest::Result<r
         .redirect(reqwest::redirect::Policy::none())
         // A fan-out opens connections to many instances at once; idle ones
         // (each with its buffers) are not kept long, or a burst's memory
-        // stays for minutes (`kuvend bench`, memory).
+        // stays for minutes (`kuvend-bench`, memory).
         .pool_idle_timeout(Duration::from_secs(15))
         .pool_max_idle_per_host(4)
         .dns_resolver(Arc::new(CheckedResolver {

@@ -1,7 +1,7 @@
 //! What the Mastodon client API shows: accounts with their counts, posts as
 //! a viewer sees them, relationships, timelines and notifications.
 
-use super::{ServiceError, ServiceResult};
+use super::{ServiceError, ServiceResult, visibility};
 use crate::model::{FollowState, Page, ReactionKind, Visibility};
 use crate::{
     context::Kuvend,
@@ -103,25 +103,6 @@ pub async fn account_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<AccountData>
     account_data(ctx, actor).await
 }
 
-/// Whether `viewer` may see `post`.
-async fn visible_to(
-    q: &mut Q<'_>,
-    post: &PostRow,
-    viewer: Option<&ActorRow>,
-) -> ServiceResult<bool> {
-    if post.deleted_at.is_some() {
-        return Ok(false);
-    }
-    if post.is_public() {
-        return Ok(true);
-    }
-    match viewer {
-        Some(v) if v.id == post.author_id => Ok(true),
-        Some(v) => Ok(q.may_read(post, v.id).await?),
-        None => Ok(false),
-    }
-}
-
 /// Posts as `viewer` sees them, dropping those it may not see. A page costs
 /// the same few queries whatever its length (see `storage::views`).
 pub async fn statuses(
@@ -133,7 +114,7 @@ pub async fn statuses(
     let mut q = conn.q();
     let mut visible = Vec::with_capacity(posts.len());
     for post in posts {
-        if visible_to(&mut q, &post, viewer).await? {
+        if post.deleted_at.is_none() && visibility::may_see(&mut q, &post, viewer).await? {
             visible.push(post);
         }
     }
@@ -334,17 +315,18 @@ pub async fn account_statuses(
     viewer: Option<&ActorRow>,
     page: Page,
 ) -> ServiceResult<Vec<StatusData>> {
-    let all = [
-        Visibility::Public,
-        Visibility::Unlisted,
-        Visibility::Followers,
-        Visibility::Direct,
-    ];
     let posts = {
         let mut conn = ctx.db.conn().await?;
-        conn.q()
-            .posts_by_author(account.id, &all, page.max_id, page.limit)
-            .await?
+        let mut q = conn.q();
+        let filter = visibility::list_filter(&mut q, account.id, viewer).await?;
+        q.posts_by_author(
+            account.id,
+            &filter.levels,
+            filter.mentioning,
+            page.max_id,
+            page.limit,
+        )
+        .await?
     };
     statuses(ctx, posts, viewer).await
 }

@@ -248,7 +248,7 @@ pub async fn outbox(
     let last_id = {
         let mut conn = ctx.db.conn().await?;
         conn.q()
-            .posts_by_author(actor.id, &visible, max_id, PAGE_SIZE)
+            .posts_by_author(actor.id, &visible, None, max_id, PAGE_SIZE)
             .await?
             .last()
             .map(|p| p.id)
@@ -289,7 +289,7 @@ pub async fn profile(
     let followers = conn.q().count_followers(actor.id).await?;
     let posts = conn
         .q()
-        .posts_by_author(actor.id, &[Visibility::Public], max_id, PAGE_SIZE)
+        .posts_by_author(actor.id, &[Visibility::Public], None, max_id, PAGE_SIZE)
         .await?;
     Ok(ProfileView {
         handle: format!("@{}@{}", actor.username, ctx.settings.instance.domain),

@@ -14,6 +14,7 @@ pub mod instance;
 pub mod orgs;
 pub mod posts;
 pub mod text;
+pub mod visibility;
 
 use crate::{federation::FederationError, storage::StorageError};
 

@@ -718,7 +718,7 @@ pub(crate) async fn receive_reaction(
     if post.deleted_at.is_some() || (kind == ReactionKind::Announce && !post.is_public()) {
         return Ok(false);
     }
-    if !post.is_public() && !q.may_read(&post, actor.id).await? {
+    if !super::visibility::may_see(q, &post, Some(actor)).await? {
         return Ok(false);
     }
     let added = q
@@ -765,14 +765,8 @@ pub async fn local_post_for(
     if author.username_key != username.to_lowercase() {
         return Err(not_found());
     }
-    if !post.is_public() {
-        let allowed = match viewer {
-            Some(viewer) => viewer.id == author.id || q.may_read(&post, viewer.id).await?,
-            None => false,
-        };
-        if !allowed {
-            return Err(not_found());
-        }
+    if !super::visibility::may_see(&mut q, &post, viewer).await? {
+        return Err(not_found());
     }
     let tags = q.post_tags(post.id).await?;
     let mentions = q.post_mentions(post.id).await?;
@@ -820,6 +814,7 @@ pub async fn outbox_items(
         .posts_by_author(
             author.id,
             &[Visibility::Public, Visibility::Unlisted],
+            None,
             max_id,
             limit,
         )

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod actors;
+#[cfg(feature = "bench")]
 pub mod bulk;
 pub mod deliveries;
 pub mod feeds;
@@ -29,6 +30,11 @@ use diesel_async::{
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures::future::BoxFuture;
 use std::{path::Path, sync::Arc};
+
+/// For the `transaction!` and `savepoint!` macros, so that crates using them
+/// need not depend on diesel-async themselves.
+#[doc(hidden)]
+pub use diesel_async as __diesel_async;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -241,7 +247,7 @@ macro_rules! transaction {
     };
     ($db:expr, $error:ty, |$q:ident| $body:expr) => {
         async {
-            use diesel_async::AsyncConnection as _;
+            use $crate::storage::__diesel_async::AsyncConnection as _;
             match $db.backend() {
                 $crate::storage::Backend::Sqlite { writer, .. } => {
                     let mut writer = writer.acquire().await?;
@@ -287,7 +293,7 @@ macro_rules! transaction {
 macro_rules! savepoint {
     ($q:expr, $error:ty, |$inner:ident| $body:expr) => {
         async {
-            use diesel_async::AsyncConnection as _;
+            use $crate::storage::__diesel_async::AsyncConnection as _;
             match $q {
                 $crate::storage::Q::Sqlite(conn) => {
                     let conn: &mut $crate::storage::SqliteConn = conn;
@@ -301,7 +307,7 @@ macro_rules! savepoint {
                     .map_err($crate::storage::TxError::into_error)
                 }
                 $crate::storage::Q::Postgres(conn) => {
-                    let conn: &mut diesel_async::AsyncPgConnection = conn;
+                    let conn: &mut $crate::storage::__diesel_async::AsyncPgConnection = conn;
                     conn.transaction::<_, $crate::storage::TxError<$error>, _>(async |conn| {
                         #[allow(unused_mut)]
                         let mut $inner = $crate::storage::Q::Postgres(conn);

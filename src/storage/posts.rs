@@ -149,25 +149,41 @@ impl Q<'_> {
             .optional()?))
     }
 
-    /// Posts of an author with one of `visibilities`, newest first, older than `max_id`.
+    /// An author's live posts of some visibilities, newest first, older
+    /// than `max_id`; with `or_mentioning`, also those of other visibilities
+    /// that mention that actor (filtered in the query, so a page is full).
     pub async fn posts_by_author(
         &mut self,
         author_id: i64,
         visibilities: &[Visibility],
+        or_mentioning: Option<i64>,
         max_id: Option<i64>,
         limit: i64,
     ) -> StorageResult<Vec<PostRow>> {
         let visibilities: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
-        on_q!(self, |c| Ok(posts::table
-            .filter(posts::author_id.eq(author_id))
-            .filter(posts::visibility.eq_any(&visibilities))
-            .filter(posts::deleted_at.is_null())
-            .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
-            .order(posts::id.desc())
-            .limit(limit)
-            .select(PostRow::as_select())
-            .load(c)
-            .await?))
+        on_q!(self, |c| {
+            let mut query = posts::table
+                .filter(posts::author_id.eq(author_id))
+                .filter(posts::deleted_at.is_null())
+                .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
+                .into_boxed();
+            query = match or_mentioning {
+                Some(actor_id) => query.filter(
+                    posts::visibility.eq_any(&visibilities).or(posts::id.eq_any(
+                        post_mentions::table
+                            .filter(post_mentions::actor_id.eq(actor_id))
+                            .select(post_mentions::post_id),
+                    )),
+                ),
+                None => query.filter(posts::visibility.eq_any(&visibilities)),
+            };
+            Ok(query
+                .order(posts::id.desc())
+                .limit(limit)
+                .select(PostRow::as_select())
+                .load(c)
+                .await?)
+        })
     }
 
     pub async fn count_posts_by_author(
@@ -275,34 +291,15 @@ impl Q<'_> {
             .await?))
     }
 
-    /// Whether `actor_id` may read a followers-only or direct post: it is
-    /// mentioned, or (followers-only) follows the author.
-    pub async fn may_read(&mut self, post: &PostRow, actor_id: i64) -> StorageResult<bool> {
-        let author = post.author_id;
-        let post_id = post.id;
-        let followers_only = post.visibility() == Visibility::Followers;
-        on_q!(self, |c| {
-            let mentioned: i64 = post_mentions::table
-                .filter(post_mentions::post_id.eq(post_id))
-                .filter(post_mentions::actor_id.eq(actor_id))
-                .count()
-                .get_result(c)
-                .await?;
-            if mentioned > 0 {
-                return Ok(true);
-            }
-            if !followers_only {
-                return Ok(false);
-            }
-            let following: i64 = follows::table
-                .filter(follows::follower_id.eq(actor_id))
-                .filter(follows::followee_id.eq(author))
-                .filter(follows::state.eq(crate::model::FollowState::Accepted.as_str()))
-                .count()
-                .get_result(c)
-                .await?;
-            Ok(following > 0)
-        })
+    /// Whether a post mentions an actor.
+    pub async fn is_mentioned(&mut self, post_id: i64, actor_id: i64) -> StorageResult<bool> {
+        let found: i64 = on_q!(self, |c| post_mentions::table
+            .filter(post_mentions::post_id.eq(post_id))
+            .filter(post_mentions::actor_id.eq(actor_id))
+            .count()
+            .get_result(c)
+            .await?);
+        Ok(found > 0)
     }
 
     /// Deletes everything an actor posted (an account deletion).

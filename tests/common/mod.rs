@@ -483,3 +483,80 @@ pub fn sink_host_overrides(hosts: usize) -> BTreeMap<String, IpAddr> {
     }
     map
 }
+
+/// A Mastodon client: an instance's base URL and a bearer token.
+pub struct Api {
+    pub base: String,
+    pub token: String,
+}
+
+impl Api {
+    /// Registers an app and logs `email` in with the password grant (it acts
+    /// as the login's first organisation).
+    pub async fn login(base: &str, email: &str, password: &str) -> Api {
+        let app: serde_json::Value = client()
+            .post(format!("{base}/api/v1/apps"))
+            .form(&[
+                ("client_name", "Test app"),
+                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+                ("scopes", "read write follow"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token: serde_json::Value = client()
+            .post(format!("{base}/oauth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", email),
+                ("password", password),
+                ("client_id", app["client_id"].as_str().unwrap()),
+                ("client_secret", app["client_secret"].as_str().unwrap()),
+                ("scope", "read write follow"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Api {
+            base: base.to_string(),
+            token: token["access_token"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no token for {email}: {token}"))
+                .to_string(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = client()
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+}

@@ -4,8 +4,9 @@
 //! layers, so the rows are the ones kuvend itself would write.
 
 use super::harness::SigningActor;
-use crate::model::FollowState;
-use crate::{
+use anyhow::Context;
+use kuvend::model::FollowState;
+use kuvend::{
     context::Kuvend,
     federation::signatures::{self, Keypair},
     service::{
@@ -16,9 +17,7 @@ use crate::{
         models::{NewActor, NewFollow, PostRow},
         now,
     },
-    transaction,
 };
-use anyhow::Context;
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Instant};
 
 /// Where the remote actors live and how many there are.
@@ -127,7 +126,7 @@ fn remote_actor(
     let url = url::Url::parse(ap_id).ok();
     let domain = url
         .as_ref()
-        .map(crate::federation::actors::authority)
+        .map(kuvend::federation::actors::authority)
         .unwrap_or_default();
     let username = ap_id.rsplit('/').next().unwrap_or("x").to_string();
     let now = now();
@@ -164,7 +163,7 @@ fn remote_actor(
 async fn insert_actors(ctx: &Kuvend, actors: Vec<NewActor>) -> anyhow::Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(actors.len());
     for batch in actors.chunks(BATCH) {
-        let rows = transaction!(ctx.db, |q| q.insert_actors(batch).await)?;
+        let rows = kuvend::transaction!(ctx.db, |q| q.insert_actors(batch).await)?;
         ids.extend(rows.into_iter().map(|r| r.id));
     }
     Ok(ids)
@@ -185,7 +184,7 @@ async fn insert_follows(ctx: &Kuvend, pairs: &[(i64, i64)]) -> anyhow::Result<()
         })
         .collect();
     for batch in rows.chunks(BATCH) {
-        transaction!(ctx.db, |q| q.insert_follows(batch).await)?;
+        kuvend::transaction!(ctx.db, |q| q.insert_follows(batch).await)?;
     }
     Ok(())
 }
@@ -378,7 +377,7 @@ pub async fn seed(ctx: &Kuvend, layout: &Layout, keys: &[Keypair]) -> anyhow::Re
     let bytes_before_statuses = database_bytes(ctx).await?;
     let started = Instant::now();
     insert_statuses(ctx, &authors, layout.statuses).await?;
-    transaction!(ctx.db, |q| q.rebuild_home_feeds().await)?;
+    kuvend::transaction!(ctx.db, |q| q.rebuild_home_feeds().await)?;
     let statuses_per_second = layout.statuses as f64 / started.elapsed().as_secs_f64();
     let bytes_after_statuses = database_bytes(ctx).await?;
     Ok(Seeded {
@@ -444,7 +443,7 @@ async fn insert_statuses(ctx: &Kuvend, authors: &[i64], count: usize) -> anyhow:
             written_by_user_id: None,
         });
         if batch.len() == BATCH || i + 1 == count {
-            transaction!(ctx.db, |q| q.insert_posts(&batch).await)?;
+            kuvend::transaction!(ctx.db, |q| q.insert_posts(&batch).await)?;
             batch.clear();
         }
     }

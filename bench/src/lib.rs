@@ -1,7 +1,9 @@
-//! `kuvend bench`: the performance measurements, printed as a table and
+//! `kuvend-bench`: the performance measurements, printed as a table and
 //! written as JSON. It starts everything it measures on loopback and cleans
 //! up: a `kuvend serve` child process per database, sink servers standing in
-//! for remote instances, and the load generator, all from this binary.
+//! for remote instances, and the load generator, all from this binary. It is
+//! its own crate so that the server carries none of it (nor the `rsa` crate
+//! it measures against).
 //!
 //! Parts: the signature crypto alone (`crypto`), signed `Create{Note}`s into
 //! the shared inbox (`inbox`), one post to many followers (`fanout`), and the
@@ -17,9 +19,9 @@ pub mod crypto;
 mod harness;
 mod seed;
 
-use crate::{app, config::Settings};
 use anyhow::{Context, bail};
 use harness::{LoadResult, ServerProcess, SigningActor, Sinks};
+use kuvend::{app, config::Settings};
 use serde::Serialize;
 use std::{
     path::{Path, PathBuf},
@@ -28,24 +30,77 @@ use std::{
 
 pub use crypto::{Rate, crypto, print_table};
 
-/// What `kuvend bench` was asked to do.
-#[derive(Debug, Clone)]
+/// What to measure and how big: `kuvend-bench`'s command line.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "kuvend-bench",
+    about = "Measure kuvend and print a table (also written as JSON)"
+)]
 pub struct Options {
+    /// Parts to run, comma-separated: crypto, inbox, fanout, timeline, or all.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "all",
+        value_parser = ["crypto", "inbox", "fanout", "timeline", "all"]
+    )]
     pub parts: Vec<String>,
     /// Seconds per crypto measurement and per timed load phase.
+    #[arg(long, default_value_t = 3)]
     pub seconds: u64,
+    /// Where to write the JSON results.
+    #[arg(long, default_value = "bench.json")]
     pub json: PathBuf,
-    /// Working directory: SQLite files, server configs and logs, cached keys.
+    /// Working directory for databases, server configs, logs and cached keys.
+    #[arg(long, default_value = "target/bench")]
     pub dir: PathBuf,
-    /// An admin URL of a PostgreSQL server to create a throwaway database on.
+    /// Admin URL of a PostgreSQL server to measure on too (a new database is
+    /// created on it). `scripts/with-postgres` sets KUVEND_TEST_POSTGRES_URL.
+    #[arg(long, env = "KUVEND_TEST_POSTGRES_URL")]
     pub postgres: Option<String>,
+    /// The kuvend binary to measure (default: `kuvend` beside this binary).
+    #[arg(long, value_name = "FILE")]
+    pub server: Option<PathBuf>,
+    /// Remote statuses stored for the timeline, cold-start and storage figures.
+    #[arg(long, default_value_t = 1_000_000)]
     pub statuses: usize,
+    /// Distinct remote actors signing inbox requests.
+    #[arg(long = "actors", default_value_t = 1_000)]
     pub signing_actors: usize,
+    /// Followers of each fan-out organisation.
+    #[arg(long, default_value_t = 10_000)]
     pub followers: usize,
+    /// Inbox requests sent as fast as the server takes them.
+    #[arg(long, default_value_t = 20_000)]
     pub inbox_requests: usize,
-    /// Inbox activities a second sent while the timeline is read.
+    /// Inbox activities a second sent while the home timeline is measured.
+    #[arg(long, default_value_t = 500.0)]
     pub timeline_inbox_rate: f64,
+    /// Seconds to wait after the load before measuring memory again.
+    #[arg(long, default_value_t = 60)]
     pub settle_seconds: u64,
+}
+
+/// The kuvend binary to measure: `--server`, or `kuvend` beside this binary
+/// (both are built into the same target folder; a test binary sits one
+/// folder below, in `deps/`).
+fn server_binary(options: &Options) -> anyhow::Result<PathBuf> {
+    if let Some(path) = &options.server {
+        return Ok(path.clone());
+    }
+    let exe = std::env::current_exe().context("cannot find this binary")?;
+    let name = format!("kuvend{}", std::env::consts::EXE_SUFFIX);
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(&name))
+        .find(|candidate| candidate.is_file())
+        .with_context(|| {
+            format!(
+                "no kuvend binary beside {}: build it (cargo build --release) or pass --server",
+                exe.display()
+            )
+        })
 }
 
 impl Options {
@@ -236,7 +291,7 @@ async fn run_backend(
     backend: Backend,
     options: &Options,
     sinks: &Sinks,
-    keys: &[crate::federation::signatures::Keypair],
+    keys: &[kuvend::federation::signatures::Keypair],
     verify_rate: Option<f64>,
 ) -> anyhow::Result<BackendReport> {
     let mut report = BackendReport {
@@ -252,7 +307,7 @@ async fn run_backend(
         }
         Backend::Postgres => {
             let admin = options.postgres.as_deref().context("no PostgreSQL")?;
-            crate::storage::bulk::create_postgres_database(admin, &format!("kuvend_bench_{stamp}"))
+            kuvend::storage::bulk::create_postgres_database(admin, &format!("kuvend_bench_{stamp}"))
                 .await?
         }
     };
@@ -305,7 +360,8 @@ async fn run_backend(
         .dir
         .join(format!("bench-{}.log", backend.name().to_lowercase()));
     let ready = format!("/.well-known/webfinger?resource=acct:inbox@localhost:{port}");
-    let (server, cold_start) = ServerProcess::start(&config, &base, &ready, &log).await?;
+    let (server, cold_start) =
+        ServerProcess::start(&server_binary(options)?, &config, &base, &ready, &log).await?;
     report.add(
         "cold start",
         format!("process start to first 200, {} statuses", options.statuses),

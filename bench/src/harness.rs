@@ -3,9 +3,9 @@
 //! for remote instances, and a load generator that sends pre-signed inbox
 //! requests, closed-loop or at a fixed rate.
 
-use crate::federation::signatures;
 use anyhow::{Context, bail};
 use axum::{Router, extract::State, http::StatusCode};
+use kuvend::federation::signatures;
 use std::{
     net::SocketAddr,
     path::Path,
@@ -29,12 +29,12 @@ impl ServerProcess {
     /// Starts `kuvend --config CONFIG serve` and waits for the first 200 on
     /// `ready_path`; returns the process and the time from spawn to that 200.
     pub async fn start(
+        exe: &Path,
         config: &Path,
         base: &str,
         ready_path: &str,
         log: &Path,
     ) -> anyhow::Result<(ServerProcess, Duration)> {
-        let exe = std::env::current_exe().context("cannot find the kuvend binary")?;
         let log = std::fs::File::create(log)
             .with_context(|| format!("cannot create {}", log.display()))?;
         let client = reqwest::Client::new();

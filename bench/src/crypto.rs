@@ -2,8 +2,8 @@
 //! against the pure-Rust `rsa` crate that activitypub_federation uses,
 //! measured in the same run.
 
-use crate::federation::signatures;
 use aws_lc_rs::signature::RsaKeyPair;
+use kuvend::federation::signatures;
 use rsa::{
     Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey,
     pkcs8::{DecodePrivateKey, DecodePublicKey},
@@ -81,7 +81,7 @@ pub fn crypto(budget: Duration) -> anyhow::Result<Vec<Rate>> {
         Pkcs1v15Sign::new::<Sha256>(),
         &Sha256::digest(real_string.as_bytes()),
     )?;
-    let cache = crate::federation::keys::KeyCache::default();
+    let cache = kuvend::federation::keys::KeyCache::default();
 
     Ok(vec![
         rate("sign, aws-lc-rs (kuvend)", budget, || {

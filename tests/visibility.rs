@@ -1,0 +1,114 @@
+//! One visibility rule for every list: an account's statuses page holds only
+//! what the viewer may see, filtered before the limit, so every page is full.
+
+use crate::common::{Api, Backend, TestInstance, available, client, temp_dir};
+use kuvend::{
+    model::Visibility,
+    service::{
+        auth,
+        posts::{self, NewPost},
+    },
+};
+use serde_json::Value;
+
+fn new_post(text: String, visibility: Visibility) -> NewPost {
+    NewPost {
+        text,
+        visibility,
+        in_reply_to: None,
+        spoiler: None,
+        language: Some("en".into()),
+        written_by: None,
+    }
+}
+
+/// The visibilities of a page of statuses, newest first.
+fn levels(statuses: &Value) -> Vec<String> {
+    statuses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["visibility"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn full_pages_scenario(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let ngo = alpha.create_org("ngo", false).await;
+    alpha.create_org("reader", false).await;
+    for (email, org) in [
+        ("staff@ngo.example", "ngo"),
+        ("staff@reader.example", "reader"),
+    ] {
+        auth::create_user(alpha.ctx(), email, "correct horse", Some((org, "owner")))
+            .await
+            .unwrap();
+    }
+    // 30 posts, newest last: public, followers-only, direct to @reader, ...
+    for i in 0..30 {
+        let (text, visibility) = match i % 3 {
+            0 => (format!("public {i}"), Visibility::Public),
+            1 => (format!("followers {i}"), Visibility::Followers),
+            _ => (format!("@reader direct {i}"), Visibility::Direct),
+        };
+        posts::create_post(&alpha.data(), "ngo", new_post(text, visibility))
+            .await
+            .unwrap();
+    }
+    let base = alpha.base_url();
+    let path = format!("/api/v1/accounts/{}/statuses?limit=4", ngo.id);
+
+    // A stranger, not signed in: pages of 4 public posts, then the rest.
+    let mut seen = Vec::new();
+    let mut next = path.clone();
+    for expected in [4, 4, 2, 0] {
+        let page: Value = client()
+            .get(format!("{base}{next}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(levels(&page), vec!["public"; expected], "{next}: {page}");
+        if let Some(last) = page.as_array().unwrap().last() {
+            next = format!("{path}&max_id={}", last["id"].as_str().unwrap());
+        }
+        seen.extend(levels(&page));
+    }
+    assert_eq!(seen.len(), 10, "every public post, once");
+
+    // The mentioned account sees the public posts and the direct ones that
+    // mention it, not the followers-only ones (it does not follow).
+    let reader = Api::login(&base, "staff@reader.example", "correct horse").await;
+    let (_, page) = reader
+        .get(&format!("/api/v1/accounts/{}/statuses?limit=20", ngo.id))
+        .await;
+    let page_levels = levels(&page);
+    assert_eq!(page_levels.len(), 20, "{page}");
+    assert!(!page_levels.iter().any(|l| l == "private"), "{page}");
+    assert_eq!(page_levels.iter().filter(|l| *l == "direct").count(), 10);
+
+    // The author sees everything.
+    let author = Api::login(&base, "staff@ngo.example", "correct horse").await;
+    let (_, page) = author
+        .get(&format!("/api/v1/accounts/{}/statuses?limit=40", ngo.id))
+        .await;
+    assert_eq!(levels(&page).len(), 30, "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_statuses_pages_are_full_sqlite() {
+    full_pages_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_statuses_pages_are_full_postgres() {
+    if available(
+        "account_statuses_pages_are_full_postgres",
+        &[Backend::Postgres],
+    ) {
+        full_pages_scenario(Backend::Postgres).await;
+    }
+}
