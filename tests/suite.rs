@@ -15,6 +15,7 @@ mod documents;
 mod fanout_crash;
 mod fixtures;
 mod follows;
+mod idempotency;
 mod inbox_security;
 mod interop_fedify;
 mod interop_mastodon_py;

@@ -371,32 +371,6 @@ pub async fn dismiss_notification(ctx: &Kuvend, viewer: &ActorRow, id: &str) -> 
     }
 }
 
-/// The post an Idempotency-Key already created, if any.
-pub async fn idempotent_post(
-    ctx: &Kuvend,
-    actor: &ActorRow,
-    key: &str,
-) -> ServiceResult<Option<PostRow>> {
-    let mut conn = ctx.db.conn().await?;
-    match conn.q().idempotent_post(actor.id, key).await? {
-        Some(id) => Ok(conn.q().post_by_id(id).await?),
-        None => Ok(None),
-    }
-}
-
-pub async fn remember_idempotency_key(
-    ctx: &Kuvend,
-    actor: &ActorRow,
-    key: &str,
-    post_id: i64,
-) -> ServiceResult<()> {
-    let mut conn = ctx.db.conn().await?;
-    Ok(conn
-        .q()
-        .remember_idempotency_key(actor.id, key, post_id)
-        .await?)
-}
-
 pub async fn set_bookmark(
     ctx: &Kuvend,
     actor: &ActorRow,

@@ -291,7 +291,24 @@ pub async fn create_post(
     org_username: &str,
     new: NewPost,
 ) -> ServiceResult<PostRow> {
+    create_post_once(data, org_username, new, None).await
+}
+
+/// As [`create_post`], at most once per Idempotency-Key and account: the key
+/// is recorded in the post's own transaction, so a request repeated (or sent
+/// twice at the same instant) gets the post the first one made.
+pub async fn create_post_once(
+    data: &FedData,
+    org_username: &str,
+    new: NewPost,
+    idempotency_key: Option<&str>,
+) -> ServiceResult<PostRow> {
     let org = local_account(data, org_username).await?;
+    if let Some(key) = idempotency_key {
+        if let Some(post) = post_for_key(data, &org, key).await? {
+            return Ok(post);
+        }
+    }
     validate_text(&new.text)?;
     validate_language(&new.language)?;
     let parent = match &new.in_reply_to {
@@ -342,8 +359,11 @@ pub async fn create_post(
     let activity_id = Url::parse(&format!("{}/activity", row.ap_id)).map_err(internal)?;
     let body = to_body(&wrap("Create", activity_id.clone(), &org, note)?)?;
     let mention_row_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
-    transaction!(data.db, |q| {
+    let written = transaction!(data.db, |q| {
         q.insert_post(&row, &tags, &mention_row_ids).await?;
+        if let Some(key) = idempotency_key {
+            q.remember_idempotency_key(org.id, key, row.id).await?;
+        }
         if new.visibility != Visibility::Direct {
             let mut owners = q.local_follower_ids(org.id).await?;
             owners.push(org.id);
@@ -353,9 +373,31 @@ pub async fn create_post(
         q.enqueue_activity(activity_id.as_str(), "Create", org.id, &body, &inboxes)
             .await?;
         Ok(())
-    })?;
-    data.delivery_wakeup.notify_one();
-    Ok(row)
+    });
+    match (written, idempotency_key) {
+        (Ok(()), _) => {
+            data.delivery_wakeup.notify_one();
+            Ok(row)
+        }
+        // Another request with the key committed first: nothing of this one
+        // was written; answer with the post that one made.
+        (Err(crate::storage::StorageError::Conflict(what)), Some(key)) => {
+            post_for_key(data, &org, key)
+                .await?
+                .ok_or(ServiceError::Conflict(what))
+        }
+        (Err(error), _) => Err(error.into()),
+    }
+}
+
+/// The post an Idempotency-Key of this account already made.
+async fn post_for_key(data: &FedData, org: &ActorRow, key: &str) -> ServiceResult<Option<PostRow>> {
+    let mut conn = data.db.conn().await?;
+    let mut q = conn.q();
+    Ok(match q.idempotent_post(org.id, key).await? {
+        Some(id) => q.post_by_id(id).await?,
+        None => None,
+    })
 }
 
 /// Replaces a local post's text; queues `Update{Note}` (with `updated`).

@@ -559,6 +559,8 @@ impl Q<'_> {
             .optional()?))
     }
 
+    /// Records the post an Idempotency-Key made, in the post's transaction;
+    /// a key already recorded is a `Conflict` (two requests raced).
     pub async fn remember_idempotency_key(
         &mut self,
         actor_id: i64,
@@ -573,7 +575,6 @@ impl Q<'_> {
                     idempotency_keys::post_id.eq(post_id),
                     idempotency_keys::created_at.eq(now()),
                 ))
-                .on_conflict_do_nothing()
                 .execute(c)
                 .await?;
             Ok(())

@@ -586,12 +586,6 @@ async fn create_status(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    if let Some(key) = &key {
-        if let Some(post) = client::idempotent_post(&data, &actor, key).await? {
-            let status = client::status(&data, &post.id.to_string(), Some(&actor)).await?;
-            return Ok(Json(status_json(&data, &status)));
-        }
-    }
     let text = form.status.unwrap_or_default();
     if text.trim().is_empty() {
         return Err(ApiError::new(
@@ -617,7 +611,7 @@ async fn create_status(
         Some(id) => Some(client::status(&data, &id, Some(&actor)).await?.post.ap_id),
         None => None,
     };
-    let post = posts::create_post(
+    let post = posts::create_post_once(
         &data,
         &actor.username,
         NewPost {
@@ -628,6 +622,7 @@ async fn create_status(
             language: form.language.filter(|s| !s.is_empty()),
             written_by: session.user.as_ref().map(|u| u.id),
         },
+        key.as_deref(),
     )
     .await
     .map_err(|e| match e {
@@ -636,9 +631,6 @@ async fn create_status(
         }
         other => other,
     })?;
-    if let Some(key) = &key {
-        client::remember_idempotency_key(&data, &actor, key, post.id).await?;
-    }
     let status = client::status(&data, &post.id.to_string(), Some(&actor)).await?;
     Ok(Json(status_json(&data, &status)))
 }
