@@ -5,6 +5,7 @@ pub mod actors;
 pub mod client;
 pub mod keys;
 pub mod notes;
+pub mod outgoing;
 pub mod protocol;
 pub mod signatures;
 pub mod urls;

@@ -133,13 +133,14 @@ pub fn wrap(
 
 /// `Delete{Tombstone}` for a post, to the audience it had.
 pub fn delete_activity(
+    id: Url,
     post: &PostRow,
     actor: &ActorRow,
 ) -> Result<ObjectActivityJson<TombstoneJson>, FederationError> {
     let to: Vec<String> = serde_json::from_str(&post.to_json).unwrap_or_default();
     let cc: Vec<String> = serde_json::from_str(&post.cc_json).unwrap_or_default();
     Ok(ObjectActivityJson {
-        id: url(&format!("{}#delete", post.ap_id))?,
+        id,
         kind: "Delete".into(),
         actor: url(&actor.ap_id)?,
         published: None,

@@ -3,6 +3,14 @@
 
 use url::Url;
 
+/// An id derived from a post's id by a suffix (a path or a fragment).
+fn derived(post: &Url, suffix: &str) -> Url {
+    // A post's id with a path or fragment appended is still a URL; a failure
+    // would be a bug in how the suffix is built.
+    Url::parse(&format!("{post}{suffix}"))
+        .unwrap_or_else(|e| panic!("kuvend built an invalid URL {post}{suffix}: {e}"))
+}
+
 #[derive(Debug, Clone)]
 pub struct Urls {
     /// `https://domain`, no trailing slash.
@@ -74,9 +82,23 @@ impl Urls {
     pub fn instance_actor_inbox(&self) -> Url {
         self.url("/actor/inbox")
     }
-    /// A fresh id for an outgoing activity.
+    /// A fresh id for an outgoing activity (follows and their answers,
+    /// likes, boosts, undos, profile updates).
     pub fn new_activity(&self) -> Url {
         self.url(&format!("/activities/{}", uuid::Uuid::new_v4()))
+    }
+    /// The `Create` of a post: derived from the post, so that the outbox
+    /// serves the id that was delivered.
+    pub fn create_activity(&self, post: &Url) -> Url {
+        derived(post, "/activity")
+    }
+    /// An `Update` of a post, one per edit.
+    pub fn update_activity(&self, post: &Url, edited_at_millis: i64) -> Url {
+        derived(post, &format!("#updates/{edited_at_millis}"))
+    }
+    /// The `Delete` of a post.
+    pub fn delete_activity(&self, post: &Url) -> Url {
+        derived(post, "#delete")
     }
     pub fn nodeinfo(&self) -> Url {
         self.url("/nodeinfo/2.1")

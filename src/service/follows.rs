@@ -1,6 +1,7 @@
 //! Follows in both directions: remote actors following our organisations, and
 //! our organisations following remote actors.
 
+use super::outbox::{Audience, Outbox};
 use super::{ServiceError, ServiceResult, orgs::local_account};
 use crate::model::FollowState;
 use crate::{
@@ -8,10 +9,10 @@ use crate::{
     federation::{
         FedData,
         actors::ApActor,
-        protocol::activities::{FollowJson, FollowResponseJson},
+        outgoing::{self, FollowAnswer},
     },
     storage::{
-        Q, StorageResult,
+        Q,
         models::{ActorRow, FollowRow},
     },
     transaction,
@@ -19,64 +20,8 @@ use crate::{
 use activitypub_federation::fetch::{object_id::ObjectId, webfinger::webfinger_resolve_actor};
 use url::Url;
 
-fn url(text: &str) -> ServiceResult<Url> {
-    Url::parse(text)
-        .map_err(|_| ServiceError::Internal(anyhow::anyhow!("stored URL {text} does not parse")))
-}
-
-fn follow_json(
-    follow_ap_id: &str,
-    follower: &ActorRow,
-    followee: &ActorRow,
-) -> ServiceResult<FollowJson> {
-    Ok(FollowJson {
-        id: url(follow_ap_id)?,
-        kind: "Follow".into(),
-        actor: url(&follower.ap_id)?,
-        object: url(&followee.ap_id)?,
-    })
-}
-
-fn to_body<T: serde::Serialize>(activity: &T) -> ServiceResult<String> {
-    crate::federation::protocol::activity_body(activity)
-        .map_err(|e| ServiceError::Internal(e.into()))
-}
-
-/// Queues `Accept`/`Reject` (from the followee) or `Undo` (from the follower)
-/// of a Follow, to the other side's inbox.
-async fn queue_follow_response(
-    q: &mut Q<'_>,
-    kind: &str,
-    activity_id: &Url,
-    from: &ActorRow,
-    to: &ActorRow,
-    body: &str,
-) -> StorageResult<()> {
-    q.enqueue_activity(
-        activity_id.as_str(),
-        kind,
-        from.id,
-        body,
-        std::slice::from_ref(&to.inbox_url),
-    )
-    .await
-    .map(|_| ())
-}
-
-fn response_body(
-    ctx: &Kuvend,
-    kind: &str,
-    from: &ActorRow,
-    follow: FollowJson,
-) -> ServiceResult<(Url, String)> {
-    let id = ctx.urls.new_activity();
-    let body = to_body(&FollowResponseJson {
-        id: id.clone(),
-        kind: kind.into(),
-        actor: url(&from.ap_id)?,
-        object: follow,
-    })?;
-    Ok((id, body))
+fn outgoing(error: crate::federation::FederationError) -> ServiceError {
+    ServiceError::Internal(error.into())
 }
 
 /// Finds a remote actor by handle (`user@host`, `@user@host`) or URL, asking
@@ -99,21 +44,30 @@ pub async fn resolve_remote_actor(data: &FedData, target: &str) -> ServiceResult
     };
     if actor.row.local {
         return Err(ServiceError::Unprocessable(format!(
-            "{target} is on this instance; following local actors is not supported yet"
+            "{target} is on this instance, not a remote actor"
         )));
     }
     Ok(actor.row)
 }
 
-/// Our organisation asks to follow a remote actor: the follow is stored as
-/// pending and a `Follow` queued; it becomes accepted when `Accept` arrives.
+/// Our organisation asks to follow an actor. A remote one gets a `Follow`
+/// and the follow is pending until its `Accept`; a local one answers at
+/// once, by the same rules as a remote follow (accepted, or pending for
+/// approval), in the same transaction.
 pub async fn follow(
     data: &FedData,
     org_username: &str,
     target: &str,
 ) -> ServiceResult<(FollowRow, ActorRow)> {
     let org = local_account(data, org_username).await?;
-    let followee = resolve_remote_actor(data, target).await?;
+    let followee = super::accounts::find_account(data, target, true)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no account {:?} found", target.trim())))?;
+    if followee.id == org.id {
+        return Err(ServiceError::Unprocessable(
+            "an account cannot follow itself".into(),
+        ));
+    }
     {
         let mut conn = data.db.conn().await?;
         if let Some(existing) = conn.q().follow_between(org.id, followee.id).await? {
@@ -126,29 +80,27 @@ pub async fn follow(
             }
         }
     }
-    // A pending request is sent again with a new id: the other side may have lost it.
-    let follow_id = data.urls.new_activity();
-    let body = to_body(&follow_json(follow_id.as_str(), &org, &followee)?)?;
-    let row = transaction!(data.db, |q| {
-        let row = q
-            .put_follow(
-                org.id,
-                followee.id,
-                FollowState::Pending,
-                follow_id.as_str(),
-            )
-            .await?;
-        q.enqueue_activity(
-            follow_id.as_str(),
-            "Follow",
+    let follow = outgoing::follow(&data.urls, &org, &followee).map_err(outgoing)?;
+    let mut outbox = Outbox::default();
+    let row = transaction!(data.db, ServiceError, |q| {
+        q.put_follow(
             org.id,
-            &body,
-            std::slice::from_ref(&followee.inbox_url),
+            followee.id,
+            FollowState::Pending,
+            follow.id.as_str(),
         )
         .await?;
-        Ok(row)
+        outbox
+            .queue(&mut q, &org, &follow, &[Audience::InboxOf(&followee)])
+            .await?;
+        if followee.local {
+            receive_follow(data, &mut q, &org, &followee, follow.id.as_str()).await?;
+        }
+        q.follow_between(org.id, followee.id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("the follow vanished".into()))
     })?;
-    data.delivery_wakeup.notify_one();
+    outbox.committed(data);
     Ok((row, followee))
 }
 
@@ -167,18 +119,17 @@ pub async fn unfollow(ctx: &Kuvend, org_username: &str, target: &str) -> Service
             followee.handle()
         ))
     })?;
-    let (undo_id, body) = response_body(
-        ctx,
-        "Undo",
-        &org,
-        follow_json(&existing.follow_ap_id, &org, &followee)?,
-    )?;
+    let undo = outgoing::undo_follow(&ctx.urls, &org, &followee, &existing.follow_ap_id)
+        .map_err(outgoing)?;
+    let mut outbox = Outbox::default();
     transaction!(ctx.db, |q| {
         q.delete_follow(existing.id).await?;
         q.clear_home_feed_of(org.id, followee.id).await?;
-        queue_follow_response(&mut q, "Undo", &undo_id, &org, &followee, &body).await
+        outbox
+            .queue(&mut q, &org, &undo, &[Audience::InboxOf(&followee)])
+            .await
     })?;
-    ctx.delivery_wakeup.notify_one();
+    outbox.committed(ctx);
     Ok(followee)
 }
 
@@ -224,18 +175,25 @@ pub async fn approve(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceRe
             follower.handle()
         ))
     })?;
-    let (accept_id, body) = response_body(
-        ctx,
-        "Accept",
+    let accept = outgoing::answer_follow(
+        &ctx.urls,
+        FollowAnswer::Accept,
         &org,
-        follow_json(&request.follow_ap_id, &follower, &org)?,
-    )?;
+        &follower,
+        &request.follow_ap_id,
+    )
+    .map_err(outgoing)?;
+    let mut outbox = Outbox::default();
     transaction!(ctx.db, |q| {
         q.set_follow_state(request.id, FollowState::Accepted)
             .await?;
-        queue_follow_response(&mut q, "Accept", &accept_id, &org, &follower, &body).await
+        // A local follower's home timeline gets the posts at once.
+        q.backfill_home_feed(follower.id, org.id).await?;
+        outbox
+            .queue(&mut q, &org, &accept, &[Audience::InboxOf(&follower)])
+            .await
     })?;
-    ctx.delivery_wakeup.notify_one();
+    outbox.committed(ctx);
     Ok(follower)
 }
 
@@ -255,40 +213,43 @@ pub async fn reject(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceRes
             org.username
         ))
     })?;
-    let (reject_id, body) = response_body(
-        ctx,
-        "Reject",
+    let reject = outgoing::answer_follow(
+        &ctx.urls,
+        FollowAnswer::Reject,
         &org,
-        follow_json(&request.follow_ap_id, &follower, &org)?,
-    )?;
+        &follower,
+        &request.follow_ap_id,
+    )
+    .map_err(outgoing)?;
+    let mut outbox = Outbox::default();
     transaction!(ctx.db, |q| {
         q.delete_follow(request.id).await?;
-        queue_follow_response(&mut q, "Reject", &reject_id, &org, &follower, &body).await
+        q.clear_home_feed_of(follower.id, org.id).await?;
+        outbox
+            .queue(&mut q, &org, &reject, &[Audience::InboxOf(&follower)])
+            .await
     })?;
-    ctx.delivery_wakeup.notify_one();
+    outbox.committed(ctx);
     Ok(follower)
 }
 
-/// Answers a remote `Follow` of a local actor: accepted at once (with an
-/// `Accept` queued), or left pending for approval. Runs inside the inbox's
-/// transaction.
+/// Answers a `Follow` of a local actor, from another instance (in the
+/// inbox's transaction) or from this one (in the follower's): accepted at
+/// once, with an `Accept` queued, or left pending for approval. A local
+/// follower's home timeline is filled on acceptance, as an `Accept` arriving
+/// for it would.
 pub(crate) async fn receive_follow(
     ctx: &Kuvend,
     q: &mut Q<'_>,
     follower: &ActorRow,
     followee: &ActorRow,
-    follow: FollowJson,
+    follow_ap_id: &str,
 ) -> ServiceResult<()> {
     let existing = q.follow_between(follower.id, followee.id).await?;
     let already_accepted = existing.is_some_and(|f| f.state() == FollowState::Accepted);
     if followee.manually_approves_followers && !already_accepted {
-        q.put_follow(
-            follower.id,
-            followee.id,
-            FollowState::Pending,
-            follow.id.as_str(),
-        )
-        .await?;
+        q.put_follow(follower.id, followee.id, FollowState::Pending, follow_ap_id)
+            .await?;
         q.notify(followee.id, "follow_request", follower.id, None)
             .await?;
         return Ok(());
@@ -297,13 +258,27 @@ pub(crate) async fn receive_follow(
         follower.id,
         followee.id,
         FollowState::Accepted,
-        follow.id.as_str(),
+        follow_ap_id,
     )
     .await?;
     if !already_accepted {
         q.notify(followee.id, "follow", follower.id, None).await?;
+        if follower.local {
+            q.backfill_home_feed(follower.id, followee.id).await?;
+        }
     }
-    let (accept_id, body) = response_body(ctx, "Accept", followee, follow)?;
-    queue_follow_response(q, "Accept", &accept_id, followee, follower, &body).await?;
+    let accept = outgoing::answer_follow(
+        &ctx.urls,
+        FollowAnswer::Accept,
+        followee,
+        follower,
+        follow_ap_id,
+    )
+    .map_err(outgoing)?;
+    // The inbox wakes the delivery worker once its batch has committed; a
+    // local follower is sent nothing.
+    Outbox::default()
+        .queue(q, followee, &accept, &[Audience::InboxOf(follower)])
+        .await?;
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod follows;
 pub mod inbox;
 pub mod instance;
 pub mod orgs;
+pub mod outbox;
 pub mod posts;
 pub mod text;
 pub mod visibility;

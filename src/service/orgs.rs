@@ -186,30 +186,24 @@ pub async fn update_profile(
     updated.display_name = display_name.clone();
     updated.summary = summary.clone();
     updated.manually_approves_followers = locked;
-    let document = crate::federation::protocol::WithContext::new(
-        crate::federation::protocol::actor_context(),
-        crate::federation::actors::local_actor_json(&updated, &ctx.urls),
-    );
-    let activity_id = ctx.urls.new_activity();
-    let body = serde_json::to_string(&serde_json::json!({
-        "@context": crate::federation::protocol::activity_context(),
-        "id": activity_id,
-        "type": "Update",
-        "actor": actor.ap_id,
-        "to": [crate::federation::protocol::note::PUBLIC],
-        "object": document.inner,
-    }))
-    .map_err(|e| ServiceError::Internal(e.into()))?;
+    let update = crate::federation::outgoing::update_actor(&ctx.urls, &updated)
+        .map_err(|e| ServiceError::Internal(e.into()))?;
+    let mut outbox = super::outbox::Outbox::default();
     let row = crate::transaction!(ctx.db, |q| {
         let row = q
             .update_profile(id, &display_name, &summary, locked)
             .await?;
-        let inboxes = q.follower_inboxes(id).await?;
-        q.enqueue_activity(activity_id.as_str(), "Update", id, &body, &inboxes)
+        outbox
+            .queue(
+                &mut q,
+                &row,
+                &update,
+                &[super::outbox::Audience::FollowersOf(&row)],
+            )
             .await?;
         Ok(row)
     })?;
-    ctx.delivery_wakeup.notify_one();
+    outbox.committed(ctx);
     Ok(row)
 }
 

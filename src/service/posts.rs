@@ -5,6 +5,7 @@ use super::{
     ServiceError, ServiceResult,
     follows::resolve_remote_actor,
     orgs::local_account,
+    outbox::{Audience, Outbox},
     text::{self, MentionTarget},
 };
 use crate::model::{ActorKind, ReactionKind, Visibility};
@@ -13,10 +14,11 @@ use crate::{
     federation::{
         FedData,
         actors::{ApActor, authority},
-        notes::{addressing, delete_activity, fetch_note, local_note_json, remote_post_row, wrap},
+        notes::{addressing, fetch_note, local_note_json, remote_post_row, wrap},
+        outgoing::{self, NoteParts},
         protocol::{
             activities::NoteOrId,
-            note::{NoteJson, ObjectActivityJson, PUBLIC},
+            note::{NoteJson, ObjectActivityJson},
         },
     },
     storage::{
@@ -28,7 +30,6 @@ use crate::{
     transaction,
 };
 use activitypub_federation::fetch::object_id::ObjectId;
-use serde_json::json;
 use url::Url;
 
 /// The longest post, in characters (Mastodon's default is 500; organisations
@@ -53,11 +54,6 @@ pub struct NewPost {
 
 fn internal(e: impl Into<anyhow::Error>) -> ServiceError {
     ServiceError::Internal(e.into())
-}
-
-fn to_body<T: serde::Serialize>(activity: &T) -> ServiceResult<String> {
-    crate::federation::protocol::activity_body(activity)
-        .map_err(|e| ServiceError::Internal(e.into()))
 }
 
 fn validate_text(text: &str) -> ServiceResult<()> {
@@ -137,28 +133,18 @@ async fn local_actor(ctx: &Kuvend, username: &str) -> ServiceResult<Option<Actor
 
 /// The inboxes a post of `author` with `visibility` goes to: followers (one
 /// per shared inbox) unless direct, and every mentioned remote actor.
-async fn audience_inboxes(
-    q: &mut Q<'_>,
-    author: &ActorRow,
+/// Who receives a post (and its edits and deletion): followers unless it
+/// is direct, and the actors it mentions.
+fn audience<'a>(
     visibility: Visibility,
-    mentions: &[ActorRow],
-) -> crate::storage::StorageResult<Vec<String>> {
-    let mut inboxes = if visibility == Visibility::Direct {
-        Vec::new()
-    } else {
-        q.follower_inboxes(author.id).await?
-    };
-    for actor in mentions.iter().filter(|a| !a.local) {
-        inboxes.push(
-            actor
-                .shared_inbox_url
-                .clone()
-                .unwrap_or_else(|| actor.inbox_url.clone()),
-        );
+    author: &'a ActorRow,
+    mentions: &'a [ActorRow],
+) -> Vec<Audience<'a>> {
+    let mut audience = vec![Audience::Actors(mentions)];
+    if visibility != Visibility::Direct {
+        audience.push(Audience::FollowersOf(author));
     }
-    inboxes.sort();
-    inboxes.dedup();
-    Ok(inboxes)
+    audience
 }
 
 /// A stored post by URL (its id or page), or a remote one fetched and stored.
@@ -355,12 +341,21 @@ pub async fn create_post_once(
         updated_at: now,
         written_by_user_id: new.written_by,
     };
-    let note = local_note_json(&row, &org, &tags, &mentions, urls)?;
-    let activity_id = Url::parse(&format!("{}/activity", row.ap_id)).map_err(internal)?;
-    let body = to_body(&wrap("Create", activity_id.clone(), &org, note)?)?;
+    let create = outgoing::create_note(
+        urls,
+        &NoteParts {
+            post: &row,
+            author: &org,
+            tags: &tags,
+            mentions: &mentions,
+        },
+    )
+    .map_err(internal)?;
     let mention_row_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
+    let mut outbox = Outbox::default();
     let written = transaction!(data.db, |q| {
         q.insert_post(&row, &tags, &mention_row_ids).await?;
+        notify_mentioned(&mut q, &row, &mentions).await?;
         if let Some(key) = idempotency_key {
             q.remember_idempotency_key(org.id, key, row.id).await?;
         }
@@ -369,14 +364,18 @@ pub async fn create_post_once(
             owners.push(org.id);
             q.add_to_home_feeds(row.id, &owners).await?;
         }
-        let inboxes = audience_inboxes(&mut q, &org, new.visibility, &mentions).await?;
-        q.enqueue_activity(activity_id.as_str(), "Create", org.id, &body, &inboxes)
-            .await?;
-        Ok(())
+        outbox
+            .queue(
+                &mut q,
+                &org,
+                &create,
+                &audience(new.visibility, &org, &mentions),
+            )
+            .await
     });
     match (written, idempotency_key) {
         (Ok(()), _) => {
-            data.delivery_wakeup.notify_one();
+            outbox.committed(data);
             Ok(row)
         }
         // Another request with the key committed first: nothing of this one
@@ -426,23 +425,29 @@ pub async fn edit_post(data: &FedData, reference: &str, new_text: &str) -> Servi
     edited.content = edit.content.clone();
     edited.source = edit.source.clone();
     edited.edited_at = Some(edit.edited_at);
-    let note = local_note_json(&edited, &author, &tags, &mentions, urls)?;
-    let activity_id = Url::parse(&format!(
-        "{}#updates/{}",
-        post.ap_id,
-        edit.edited_at.and_utc().timestamp_millis()
-    ))
+    let update = outgoing::update_note(
+        urls,
+        &NoteParts {
+            post: &edited,
+            author: &author,
+            tags: &tags,
+            mentions: &mentions,
+        },
+    )
     .map_err(internal)?;
-    let body = to_body(&wrap("Update", activity_id.clone(), &author, note)?)?;
-    let visibility = post.visibility();
+    let mut outbox = Outbox::default();
     transaction!(data.db, |q| {
         q.edit_post(post.id, &edit, &tags).await?;
-        let inboxes = audience_inboxes(&mut q, &author, visibility, &mentions).await?;
-        q.enqueue_activity(activity_id.as_str(), "Update", author.id, &body, &inboxes)
-            .await?;
-        Ok(())
+        outbox
+            .queue(
+                &mut q,
+                &author,
+                &update,
+                &audience(post.visibility(), &author, &mentions),
+            )
+            .await
     })?;
-    data.delivery_wakeup.notify_one();
+    outbox.committed(data);
     Ok(edited)
 }
 
@@ -454,18 +459,20 @@ pub async fn delete_post(ctx: &Kuvend, reference: &str) -> ServiceResult<PostRow
         let mut conn = ctx.db.conn().await?;
         conn.q().post_mentions(post.id).await?
     };
-    let activity = delete_activity(&post, &author)?;
-    let activity_id = activity.id.clone();
-    let body = to_body(&activity)?;
-    let visibility = post.visibility();
+    let delete = outgoing::delete_note(&ctx.urls, &post, &author).map_err(internal)?;
+    let mut outbox = Outbox::default();
     transaction!(ctx.db, |q| {
         q.mark_post_deleted(post.id).await?;
-        let inboxes = audience_inboxes(&mut q, &author, visibility, &mentions).await?;
-        q.enqueue_activity(activity_id.as_str(), "Delete", author.id, &body, &inboxes)
-            .await?;
-        Ok(())
+        outbox
+            .queue(
+                &mut q,
+                &author,
+                &delete,
+                &audience(post.visibility(), &author, &mentions),
+            )
+            .await
     })?;
-    ctx.delivery_wakeup.notify_one();
+    outbox.committed(ctx);
     Ok(post)
 }
 
@@ -484,37 +491,26 @@ pub async fn react(
             "only public and unlisted posts can be boosted".into(),
         ));
     }
-    let activity_id = data.urls.new_activity();
-    let activity = match kind {
-        ReactionKind::Like => json!({
-            "id": activity_id, "type": "Like", "actor": org.ap_id, "object": post.ap_id,
-            "to": [author.ap_id],
-        }),
-        ReactionKind::Announce => json!({
-            "id": activity_id, "type": "Announce", "actor": org.ap_id, "object": post.ap_id,
-            "published": chrono::Utc::now(),
-            "to": [PUBLIC], "cc": [author.ap_id, org.followers_url],
-        }),
-    };
-    let body = to_body(&activity)?;
-    let kind_name = if kind == ReactionKind::Like {
-        "Like"
-    } else {
-        "Announce"
-    };
+    let activity = outgoing::react(&data.urls, kind, &org, &post, &author).map_err(internal)?;
+    let mut outbox = Outbox::default();
     transaction!(data.db, |q| {
         if !q
-            .add_reaction(kind, org.id, post.id, activity_id.as_str())
+            .add_reaction(kind, org.id, post.id, activity.id.as_str())
             .await?
         {
             return Ok(());
         }
-        let inboxes = reaction_inboxes(&mut q, &org, &author, kind).await?;
-        q.enqueue_activity(activity_id.as_str(), kind_name, org.id, &body, &inboxes)
-            .await?;
-        Ok(())
+        notify_reaction(&mut q, kind, &post, &org).await?;
+        outbox
+            .queue(
+                &mut q,
+                &org,
+                &activity,
+                &reaction_audience(kind, &org, &author),
+            )
+            .await
     })?;
-    data.delivery_wakeup.notify_one();
+    outbox.committed(data);
     find_stored_post(data, &post.ap_id)
         .await?
         .map(|(p, _)| p)
@@ -537,53 +533,71 @@ pub async fn unreact(
         conn.q().reaction_activity(kind, org.id, post.id).await?
     }
     .ok_or_else(|| ServiceError::NotFound("there is nothing to undo".into()))?;
-    let kind_name = if kind == ReactionKind::Like {
-        "Like"
-    } else {
-        "Announce"
-    };
-    let undo_id = data.urls.new_activity();
-    let body = to_body(&json!({
-        "id": undo_id, "type": "Undo", "actor": org.ap_id,
-        "object": {"id": earlier, "type": kind_name, "actor": org.ap_id, "object": post.ap_id},
-    }))?;
+    let undo =
+        outgoing::undo_reaction(&data.urls, kind, &org, &earlier, &post).map_err(internal)?;
+    let mut outbox = Outbox::default();
     transaction!(data.db, |q| {
         q.remove_reaction(kind, org.id, Some(&earlier), Some(post.id))
             .await?;
-        let inboxes = reaction_inboxes(&mut q, &org, &author, kind).await?;
-        q.enqueue_activity(undo_id.as_str(), "Undo", org.id, &body, &inboxes)
-            .await?;
-        Ok(())
+        outbox
+            .queue(&mut q, &org, &undo, &reaction_audience(kind, &org, &author))
+            .await
     })?;
-    data.delivery_wakeup.notify_one();
+    outbox.committed(data);
     find_stored_post(data, &post.ap_id)
         .await?
         .map(|(p, _)| p)
         .ok_or_else(|| ServiceError::NotFound("post vanished".into()))
 }
 
-async fn reaction_inboxes(
-    q: &mut Q<'_>,
-    org: &ActorRow,
-    author: &ActorRow,
+/// Who hears of a like (its post's author) or a boost (also the booster's
+/// followers).
+fn reaction_audience<'a>(
     kind: ReactionKind,
-) -> crate::storage::StorageResult<Vec<String>> {
-    let mut inboxes = if kind == ReactionKind::Announce {
-        q.follower_inboxes(org.id).await?
-    } else {
-        Vec::new()
-    };
-    if !author.local {
-        inboxes.push(
-            author
-                .shared_inbox_url
-                .clone()
-                .unwrap_or_else(|| author.inbox_url.clone()),
-        );
+    actor: &'a ActorRow,
+    author: &'a ActorRow,
+) -> Vec<Audience<'a>> {
+    let mut audience = vec![Audience::Actors(std::slice::from_ref(author))];
+    if kind == ReactionKind::Announce {
+        audience.push(Audience::FollowersOf(actor));
     }
-    inboxes.sort();
-    inboxes.dedup();
-    Ok(inboxes)
+    audience
+}
+
+/// Tells a local post's author of a like or boost by someone else, whether
+/// it came from another instance or from this one.
+pub(crate) async fn notify_reaction(
+    q: &mut Q<'_>,
+    kind: ReactionKind,
+    post: &PostRow,
+    actor: &ActorRow,
+) -> crate::storage::StorageResult<()> {
+    if !post.local || post.author_id == actor.id {
+        return Ok(());
+    }
+    let what = match kind {
+        ReactionKind::Like => "favourite",
+        ReactionKind::Announce => "reblog",
+    };
+    q.notify(post.author_id, what, actor.id, Some(post.id))
+        .await
+}
+
+/// Tells the local actors a post mentions (a reply mentions the author it
+/// answers), whether it came from another instance or from this one.
+pub(crate) async fn notify_mentioned(
+    q: &mut Q<'_>,
+    post: &PostRow,
+    mentioned: &[ActorRow],
+) -> crate::storage::StorageResult<()> {
+    for actor in mentioned
+        .iter()
+        .filter(|a| a.local && a.id != post.author_id)
+    {
+        q.notify(actor.id, "mention", post.author_id, Some(post.id))
+            .await?;
+    }
+    Ok(())
 }
 
 /// A Create's note, fetched if only its id came, its HTML sanitised, with
@@ -766,14 +780,8 @@ pub(crate) async fn receive_reaction(
     let added = q
         .add_reaction(kind, actor.id, post.id, activity_id.as_str())
         .await?;
-    if added && post.local {
-        let what = if kind == ReactionKind::Like {
-            "favourite"
-        } else {
-            "reblog"
-        };
-        q.notify(post.author_id, what, actor.id, Some(post.id))
-            .await?;
+    if added {
+        notify_reaction(q, kind, &post, actor).await?;
     }
     Ok(added)
 }
@@ -866,7 +874,9 @@ pub async fn outbox_items(
         let tags = q.post_tags(post.id).await?;
         let mentions = q.post_mentions(post.id).await?;
         let note = local_note_json(&post, author, &tags, &mentions, &ctx.urls)?;
-        let id = Url::parse(&format!("{}/activity", post.ap_id)).map_err(internal)?;
+        let id = ctx
+            .urls
+            .create_activity(&Url::parse(&post.ap_id).map_err(internal)?);
         items.push(wrap("Create", id, author, note)?);
     }
     Ok(items)

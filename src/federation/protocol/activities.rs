@@ -10,35 +10,79 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-/// `Follow`: `actor` asks to follow `object`.
+/// An activity of nothing but an actor and an object's id: a `Follow`, and
+/// the form in which an answer or an `Undo` embeds the activity it refers to
+/// (a Follow, a Like, an Announce).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct FollowJson {
-    /// The Follow's id; the answer (`Accept`/`Reject`) and an `Undo` refer to it.
+pub struct BareActivityJson {
+    /// Its id; an answer (`Accept`/`Reject`) and an `Undo` refer to it.
     pub id: Url,
-    /// Always `Follow`.
+    /// `Follow`, or the type of the activity embedded.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Who wants to follow.
+    /// Who did it (for a Follow: who wants to follow).
     #[serde(deserialize_with = "deserialize_actor_ref")]
     pub actor: Url,
-    /// Whom they want to follow.
+    /// What it was done to (for a Follow: whom they want to follow).
     #[serde(deserialize_with = "deserialize_actor_ref")]
     pub object: Url,
 }
 
-/// `Accept` or `Reject` of a `Follow`, and `Undo` of one: an activity whose
-/// object is the Follow, embedded.
+/// `Follow`: `actor` asks to follow `object`.
+pub type FollowJson = BareActivityJson;
+
+/// `Accept` or `Reject` of a `Follow`, and `Undo` of a Follow, Like or
+/// Announce: an activity whose object is the earlier one, embedded as
+/// Mastodon does it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FollowResponseJson {
+pub struct ResponseJson {
     /// The activity's id.
     pub id: Url,
     /// `Accept`, `Reject` or `Undo`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Who answers (the followee) or withdraws (the follower).
+    /// Who answers (the followee) or withdraws (the earlier activity's actor).
     pub actor: Url,
-    /// The Follow concerned, embedded as Mastodon does it.
-    pub object: FollowJson,
+    /// The activity concerned, embedded.
+    pub object: BareActivityJson,
+}
+
+/// `Like` or `Announce` of a post.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReactionJson {
+    /// The activity's id; an `Undo` refers to it.
+    pub id: Url,
+    /// `Like` or `Announce`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who likes or boosts.
+    pub actor: Url,
+    /// The post's id.
+    pub object: Url,
+    /// When (Announce: Mastodon shows the boost at that time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<chrono::DateTime<chrono::Utc>>,
+    /// Primary audience: the post's author (Like), or the public (Announce).
+    pub to: Vec<String>,
+    /// Secondary audience (Announce: the author and the booster's followers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+}
+
+/// `Update` of an actor's own document (profile changes).
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateActorJson {
+    /// The activity's id.
+    pub id: Url,
+    /// Always `Update`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The actor, updating itself.
+    pub actor: Url,
+    /// Everyone: profiles are public.
+    pub to: Vec<String>,
+    /// The actor document as it is now.
+    pub object: ActorJson,
 }
 
 fn deserialize_actor_ref<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {

@@ -27,6 +27,6 @@ pub(super) async fn apply(
                 follow.object
             ))
         })?;
-    receive_follow(ctx, q, follower, &followee, follow).await?;
+    receive_follow(ctx, q, follower, &followee, follow.id.as_str()).await?;
     Ok(InboxOutcome::Applied)
 }

@@ -1,0 +1,240 @@
+//! Every activity kuvend sends, built by one typed constructor each, its id
+//! minted by [`Urls`], and serialised once, with its `@context`, into the
+//! body that is stored and delivered ([`Outgoing`]). Services queue them
+//! through `service::outbox`.
+
+use super::{
+    FederationError,
+    actors::local_actor_json,
+    notes::{delete_activity, local_note_json, wrap},
+    protocol::{
+        activities::{BareActivityJson, FollowJson, ReactionJson, ResponseJson, UpdateActorJson},
+        activity_body,
+        note::PUBLIC,
+    },
+    urls::Urls,
+};
+use crate::{
+    model::ReactionKind,
+    storage::models::{ActorRow, PostRow},
+};
+use url::Url;
+
+/// An activity ready to queue: its id, its type, and the JSON body that is
+/// stored once and delivered to every inbox.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: Url,
+    pub kind: &'static str,
+    pub body: String,
+}
+
+impl Outgoing {
+    fn new<T: serde::Serialize>(
+        id: Url,
+        kind: &'static str,
+        activity: &T,
+    ) -> Result<Outgoing, FederationError> {
+        let body = activity_body(activity)
+            .map_err(|e| FederationError::Invalid(format!("cannot serialise {kind}: {e}")))?;
+        Ok(Outgoing { id, kind, body })
+    }
+}
+
+fn url(text: &str) -> Result<Url, FederationError> {
+    Url::parse(text).map_err(|_| FederationError::Invalid(format!("{text} is not a URL")))
+}
+
+fn bare(
+    kind: &str,
+    id: &str,
+    actor: &ActorRow,
+    object: &str,
+) -> Result<BareActivityJson, FederationError> {
+    Ok(BareActivityJson {
+        id: url(id)?,
+        kind: kind.into(),
+        actor: url(&actor.ap_id)?,
+        object: url(object)?,
+    })
+}
+
+/// `Follow` of `followee`, with a fresh id (a request sent again gets a new
+/// one: the other side may have lost the first).
+pub fn follow(
+    urls: &Urls,
+    follower: &ActorRow,
+    followee: &ActorRow,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let follow: FollowJson = bare("Follow", id.as_str(), follower, &followee.ap_id)?;
+    Outgoing::new(id, "Follow", &follow)
+}
+
+/// How the followee answers a follow request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowAnswer {
+    Accept,
+    Reject,
+}
+
+/// `Accept` or `Reject`, from the followee, embedding the Follow (by its id
+/// as the follower sent it).
+pub fn answer_follow(
+    urls: &Urls,
+    answer: FollowAnswer,
+    followee: &ActorRow,
+    follower: &ActorRow,
+    follow_ap_id: &str,
+) -> Result<Outgoing, FederationError> {
+    let kind = match answer {
+        FollowAnswer::Accept => "Accept",
+        FollowAnswer::Reject => "Reject",
+    };
+    let id = urls.new_activity();
+    let activity = ResponseJson {
+        id: id.clone(),
+        kind: kind.into(),
+        actor: url(&followee.ap_id)?,
+        object: bare("Follow", follow_ap_id, follower, &followee.ap_id)?,
+    };
+    Outgoing::new(id, kind, &activity)
+}
+
+/// `Undo{Follow}`, from the follower.
+pub fn undo_follow(
+    urls: &Urls,
+    follower: &ActorRow,
+    followee: &ActorRow,
+    follow_ap_id: &str,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = ResponseJson {
+        id: id.clone(),
+        kind: "Undo".into(),
+        actor: url(&follower.ap_id)?,
+        object: bare("Follow", follow_ap_id, follower, &followee.ap_id)?,
+    };
+    Outgoing::new(id, "Undo", &activity)
+}
+
+/// What a post is federated with: its author, hashtags and mentioned actors.
+pub struct NoteParts<'a> {
+    pub post: &'a PostRow,
+    pub author: &'a ActorRow,
+    pub tags: &'a [String],
+    pub mentions: &'a [ActorRow],
+}
+
+/// `Create{Note}` of a local post (also what the outbox collection serves).
+pub fn create_note(urls: &Urls, note: &NoteParts<'_>) -> Result<Outgoing, FederationError> {
+    let id = urls.create_activity(&url(&note.post.ap_id)?);
+    let json = local_note_json(note.post, note.author, note.tags, note.mentions, urls)?;
+    Outgoing::new(
+        id.clone(),
+        "Create",
+        &wrap("Create", id, note.author, json)?,
+    )
+}
+
+/// `Update{Note}` of an edited local post (the post as edited, with `updated`).
+pub fn update_note(urls: &Urls, note: &NoteParts<'_>) -> Result<Outgoing, FederationError> {
+    let edited_at = note.post.edited_at.unwrap_or(note.post.published_at);
+    let id = urls.update_activity(
+        &url(&note.post.ap_id)?,
+        edited_at.and_utc().timestamp_millis(),
+    );
+    let json = local_note_json(note.post, note.author, note.tags, note.mentions, urls)?;
+    Outgoing::new(
+        id.clone(),
+        "Update",
+        &wrap("Update", id, note.author, json)?,
+    )
+}
+
+/// `Delete{Tombstone}` of a local post, to the audience it had.
+pub fn delete_note(
+    urls: &Urls,
+    post: &PostRow,
+    author: &ActorRow,
+) -> Result<Outgoing, FederationError> {
+    let activity = delete_activity(urls.delete_activity(&url(&post.ap_id)?), post, author)?;
+    Outgoing::new(activity.id.clone(), "Delete", &activity)
+}
+
+/// `Like` (to the author) or `Announce` (public, to the author and the
+/// booster's followers) of a post.
+pub fn react(
+    urls: &Urls,
+    kind: ReactionKind,
+    actor: &ActorRow,
+    post: &PostRow,
+    author: &ActorRow,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let (name, activity) = match kind {
+        ReactionKind::Like => (
+            "Like",
+            ReactionJson {
+                id: id.clone(),
+                kind: "Like".into(),
+                actor: url(&actor.ap_id)?,
+                object: url(&post.ap_id)?,
+                published: None,
+                to: vec![author.ap_id.clone()],
+                cc: Vec::new(),
+            },
+        ),
+        ReactionKind::Announce => (
+            "Announce",
+            ReactionJson {
+                id: id.clone(),
+                kind: "Announce".into(),
+                actor: url(&actor.ap_id)?,
+                object: url(&post.ap_id)?,
+                published: Some(chrono::Utc::now()),
+                to: vec![PUBLIC.into()],
+                cc: [Some(author.ap_id.clone()), actor.followers_url.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            },
+        ),
+    };
+    Outgoing::new(id, name, &activity)
+}
+
+/// `Undo` of a like or boost, embedding it by the id it was sent with.
+pub fn undo_reaction(
+    urls: &Urls,
+    kind: ReactionKind,
+    actor: &ActorRow,
+    earlier_id: &str,
+    post: &PostRow,
+) -> Result<Outgoing, FederationError> {
+    let name = match kind {
+        ReactionKind::Like => "Like",
+        ReactionKind::Announce => "Announce",
+    };
+    let id = urls.new_activity();
+    let activity = ResponseJson {
+        id: id.clone(),
+        kind: "Undo".into(),
+        actor: url(&actor.ap_id)?,
+        object: bare(name, earlier_id, actor, &post.ap_id)?,
+    };
+    Outgoing::new(id, "Undo", &activity)
+}
+
+/// `Update` of a local actor's own document, to everyone.
+pub fn update_actor(urls: &Urls, actor: &ActorRow) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = UpdateActorJson {
+        id: id.clone(),
+        kind: "Update".into(),
+        actor: url(&actor.ap_id)?,
+        to: vec![PUBLIC.into()],
+        object: local_actor_json(actor, urls),
+    };
+    Outgoing::new(id, "Update", &activity)
+}

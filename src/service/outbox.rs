@@ -1,0 +1,83 @@
+//! The one way an activity leaves. A service builds it with a typed
+//! constructor (`federation::outgoing`), queues it here for its audience
+//! inside the transaction that makes the change, and calls
+//! [`Outbox::committed`] after the commit, which wakes the delivery worker.
+//!
+//! Local actors in an audience are sent nothing over HTTP: what an activity
+//! means for them (a follow's state, a notification, a home timeline) is
+//! written by the service in the same transaction, by the same functions the
+//! inbox uses for remote activities.
+
+use crate::{
+    context::Kuvend,
+    federation::outgoing::Outgoing,
+    storage::{Q, StorageResult, models::ActorRow},
+};
+
+/// Who an activity goes to.
+pub enum Audience<'a> {
+    /// The sender's accepted followers on other instances (each instance's
+    /// shared inbox once).
+    FollowersOf(&'a ActorRow),
+    /// Particular actors (mentioned, a post's author): each one's shared
+    /// inbox when it has one.
+    Actors(&'a [ActorRow]),
+    /// One actor's own inbox: follows and their answers go there.
+    InboxOf(&'a ActorRow),
+}
+
+/// The activities a transaction queued; see the module's documentation.
+#[derive(Default)]
+pub struct Outbox {
+    deliveries: bool,
+}
+
+impl Outbox {
+    /// Records `activity` as sent by `sender` and queues a delivery to every
+    /// remote inbox of `audience`, in `q`'s transaction.
+    pub async fn queue(
+        &mut self,
+        q: &mut Q<'_>,
+        sender: &ActorRow,
+        activity: &Outgoing,
+        audience: &[Audience<'_>],
+    ) -> StorageResult<()> {
+        let mut inboxes = Vec::new();
+        for part in audience {
+            match part {
+                Audience::FollowersOf(actor) => {
+                    inboxes.extend(q.follower_inboxes(actor.id).await?);
+                }
+                Audience::Actors(actors) => {
+                    inboxes.extend(actors.iter().filter(|a| !a.local).map(|a| {
+                        a.shared_inbox_url
+                            .clone()
+                            .unwrap_or_else(|| a.inbox_url.clone())
+                    }))
+                }
+                Audience::InboxOf(actor) if !actor.local => inboxes.push(actor.inbox_url.clone()),
+                Audience::InboxOf(_) => {}
+            }
+        }
+        inboxes.sort();
+        inboxes.dedup();
+        q.enqueue_activity(
+            activity.id.as_str(),
+            activity.kind,
+            sender.id,
+            &activity.body,
+            &inboxes,
+        )
+        .await?;
+        self.deliveries |= !inboxes.is_empty();
+        Ok(())
+    }
+
+    /// After the transaction committed: wakes the delivery worker if anything
+    /// is to be sent, so it need not wait for its next poll.
+    pub fn committed(self, ctx: &Kuvend) {
+        if self.deliveries {
+            ctx.delivery_wakeup.notify_one();
+        }
+    }
+}
