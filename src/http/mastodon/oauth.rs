@@ -1,5 +1,7 @@
-//! OAuth 2 endpoints and the login and consent page.
+//! OAuth 2 (`/oauth/...` and its metadata), app registration
+//! (`/api/v1/apps`), and the login and consent page.
 
+use super::entities::{Application, AuthorizationServerMetadata, Empty, OAuthError, Token};
 use super::{Auth, Input};
 use crate::{
     federation::FedData,
@@ -10,41 +12,71 @@ use crate::{
     },
 };
 use axum::{
-    Json,
+    Json, Router,
     extract::Query,
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
 };
 use minijinja::context;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-pub async fn metadata(data: FedData) -> Json<Value> {
+pub(super) fn routes() -> Router {
+    Router::new()
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .route(
+            "/oauth/authorize",
+            get(authorize_page).post(authorize_submit),
+        )
+        .route("/oauth/token", post(token))
+        .route("/oauth/revoke", post(revoke))
+        .route("/api/v1/apps", post(register_app))
+        .route("/api/v1/apps/verify_credentials", get(verify_app))
+}
+
+async fn metadata(data: FedData) -> Json<AuthorizationServerMetadata> {
     let base = data.urls.base();
-    Json(json!({
-        "issuer": format!("{base}/"),
-        "authorization_endpoint": format!("{base}/oauth/authorize"),
-        "token_endpoint": format!("{base}/oauth/token"),
-        "revocation_endpoint": format!("{base}/oauth/revoke"),
-        "app_registration_endpoint": format!("{base}/api/v1/apps"),
-        "scopes_supported": ["read", "write", "follow", "push", "read:accounts", "read:statuses", "read:notifications", "read:follows", "read:search", "read:bookmarks", "read:favourites", "write:statuses", "write:follows", "write:favourites", "write:bookmarks", "write:notifications"],
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query", "fragment", "form_post"],
-        "code_challenge_methods_supported": ["S256"],
-        "grant_types_supported": ["authorization_code", "password", "client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-    }))
+    Json(AuthorizationServerMetadata {
+        issuer: format!("{base}/"),
+        authorization_endpoint: format!("{base}/oauth/authorize"),
+        token_endpoint: format!("{base}/oauth/token"),
+        revocation_endpoint: format!("{base}/oauth/revoke"),
+        app_registration_endpoint: format!("{base}/api/v1/apps"),
+        scopes_supported: &[
+            "read",
+            "write",
+            "follow",
+            "push",
+            "read:accounts",
+            "read:statuses",
+            "read:notifications",
+            "read:follows",
+            "read:search",
+            "read:bookmarks",
+            "read:favourites",
+            "write:statuses",
+            "write:follows",
+            "write:favourites",
+            "write:bookmarks",
+            "write:notifications",
+        ],
+        response_types_supported: &["code"],
+        response_modes_supported: &["query", "fragment", "form_post"],
+        code_challenge_methods_supported: &["S256"],
+        grant_types_supported: &["authorization_code", "password", "client_credentials"],
+        token_endpoint_auth_methods_supported: &["client_secret_basic", "client_secret_post"],
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct AppForm {
+struct AppForm {
     client_name: Option<String>,
     redirect_uris: Option<String>,
     scopes: Option<String>,
     website: Option<String>,
 }
 
-pub async fn register_app(data: FedData, Input(form): Input<AppForm>) -> ApiResult<Json<Value>> {
+async fn register_app(data: FedData, Input(form): Input<AppForm>) -> ApiResult<Json<Application>> {
     let (app, secret) = auth::register_app(
         &data,
         form.client_name.as_deref().unwrap_or_default(),
@@ -59,33 +91,34 @@ pub async fn register_app(data: FedData, Input(form): Input<AppForm>) -> ApiResu
         }
         other => other,
     })?;
-    let redirect_uris: Vec<&str> = app.redirect_uris.lines().collect();
-    Ok(Json(json!({
-        "id": app.id.to_string(),
-        "name": app.name,
-        "website": app.website,
-        "scopes": app.scopes.split_whitespace().collect::<Vec<_>>(),
-        "redirect_uri": redirect_uris.join("\n"),
-        "redirect_uris": redirect_uris,
-        "client_id": app.client_id,
-        "client_secret": secret,
-        "vapid_key": "",
-    })))
-}
-
-pub async fn verify_app(Auth(session): Auth) -> Json<Value> {
-    Json(json!({
-        "name": session.app.name,
-        "website": session.app.website,
-        "scopes": session.app.scopes.split_whitespace().collect::<Vec<_>>(),
-        "redirect_uris": session.app.redirect_uris.lines().collect::<Vec<_>>(),
-        "vapid_key": "",
+    let registered = Application::new(
+        &app.name,
+        app.website.as_deref(),
+        &app.scopes,
+        &app.redirect_uris,
+    );
+    Ok(Json(Application {
+        id: Some(app.id.to_string()),
+        redirect_uri: Some(registered.redirect_uris.join("\n")),
+        client_id: Some(app.client_id),
+        client_secret: Some(secret),
+        ..registered
     }))
 }
 
+async fn verify_app(Auth(session): Auth) -> Json<Application> {
+    let app = &session.app;
+    Json(Application::new(
+        &app.name,
+        app.website.as_deref(),
+        &app.scopes,
+        &app.redirect_uris,
+    ))
+}
+
 /// What the authorize page carries along from the app's request.
-#[derive(Debug, Default, Deserialize, Clone, serde::Serialize)]
-pub struct AuthorizeParams {
+#[derive(Debug, Default, Deserialize, Clone, Serialize)]
+struct AuthorizeParams {
     client_id: Option<String>,
     redirect_uri: Option<String>,
     scope: Option<String>,
@@ -95,13 +128,21 @@ pub struct AuthorizeParams {
     response_type: Option<String>,
 }
 
+/// The instance as the login pages name it.
+fn instance_context(data: &FedData) -> minijinja::Value {
+    context! {
+        name => data.settings.instance.name,
+        domain => data.settings.instance.domain,
+    }
+}
+
 fn page(template: &str, ctx: minijinja::Value) -> ApiResult<Response> {
     crate::http::pages::render(template, ctx)
         .map(IntoResponse::into_response)
         .map_err(ApiError::from)
 }
 
-pub async fn authorize_page(
+async fn authorize_page(
     data: FedData,
     Query(params): Query<AuthorizeParams>,
 ) -> ApiResult<Response> {
@@ -111,7 +152,7 @@ pub async fn authorize_page(
     page(
         "authorize.html",
         context! {
-            instance => json!({"name": data.settings.instance.name, "domain": data.settings.instance.domain}),
+            instance => instance_context(&data),
             source_url => data.settings.instance.source_url,
             app_name => app.name,
             scopes => scopes,
@@ -122,7 +163,7 @@ pub async fn authorize_page(
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct AuthorizeForm {
+struct AuthorizeForm {
     #[serde(flatten)]
     params: AuthorizeParams,
     email: Option<String>,
@@ -134,16 +175,12 @@ pub struct AuthorizeForm {
 /// Logs in (or checks the ticket), asks which account to act as when there
 /// is a choice, then issues the code: shown on the page for out-of-band
 /// apps, otherwise by redirect.
-pub async fn authorize_submit(
-    data: FedData,
-    Input(form): Input<AuthorizeForm>,
-) -> ApiResult<Response> {
+async fn authorize_submit(data: FedData, Input(form): Input<AuthorizeForm>) -> ApiResult<Response> {
     let params = form.params.clone();
     let app =
         auth::app_by_client_id(&data, params.client_id.as_deref().unwrap_or_default()).await?;
     let scopes = auth::normalize_scopes(params.scope.as_deref())?;
-    let instance =
-        json!({"name": data.settings.instance.name, "domain": data.settings.instance.domain});
+    let instance = instance_context(&data);
     let user = match (&form.ticket, &form.email) {
         (Some(ticket), _) => auth::check_ticket(&data, ticket).await?,
         (None, Some(email)) => {
@@ -185,9 +222,16 @@ pub async fn authorize_submit(
             ));
         }
         None => {
-            let accounts: Vec<Value> = choices
+            let accounts: Vec<minijinja::Value> = choices
                 .iter()
-                .map(|(actor, role)| json!({"id": actor.id, "name": actor.display_name, "handle": format!("@{}@{}", actor.username, actor.domain), "role": role}))
+                .map(|(actor, role)| {
+                    context! {
+                        id => actor.id,
+                        name => actor.display_name,
+                        handle => format!("@{}@{}", actor.username, actor.domain),
+                        role => role,
+                    }
+                })
                 .collect();
             return page(
                 "choose_account.html",
@@ -232,9 +276,9 @@ pub async fn authorize_submit(
     Ok(Redirect::to(target.as_str()).into_response())
 }
 
-pub async fn token(
+async fn token(
     data: FedData,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     Input(mut request): Input<TokenRequest>,
 ) -> Response {
     // Client credentials may also come as HTTP Basic authentication.
@@ -243,13 +287,7 @@ pub async fn token(
         request.client_secret.get_or_insert(secret);
     }
     match auth::exchange(&data, request).await {
-        Ok((token, row)) => Json(json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "scope": row.scopes,
-            "created_at": row.created_at.and_utc().timestamp(),
-        }))
-        .into_response(),
+        Ok((token, row)) => Json(Token::bearer(token, row.scopes, row.created_at)).into_response(),
         Err(error) => {
             let (status, code) = match &error {
                 ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
@@ -259,14 +297,17 @@ pub async fn token(
             };
             (
                 status,
-                Json(json!({"error": code, "error_description": error.to_string()})),
+                Json(OAuthError {
+                    error: code.to_string(),
+                    error_description: error.to_string(),
+                }),
             )
                 .into_response()
         }
     }
 }
 
-fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     use base64::Engine;
     let value = headers
         .get("authorization")?
@@ -282,13 +323,13 @@ fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, String)
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct RevokeForm {
+struct RevokeForm {
     client_id: Option<String>,
     client_secret: Option<String>,
     token: Option<String>,
 }
 
-pub async fn revoke(data: FedData, Input(form): Input<RevokeForm>) -> ApiResult<Json<Value>> {
+async fn revoke(data: FedData, Input(form): Input<RevokeForm>) -> ApiResult<Json<Empty>> {
     auth::revoke(
         &data,
         form.client_id.as_deref().unwrap_or_default(),
@@ -296,5 +337,5 @@ pub async fn revoke(data: FedData, Input(form): Input<RevokeForm>) -> ApiResult<
         form.token.as_deref().unwrap_or_default(),
     )
     .await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }

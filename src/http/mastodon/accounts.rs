@@ -1,0 +1,284 @@
+//! Accounts (`/api/v1/accounts/...`): registration, the viewer's own
+//! account, other accounts with their posts and relations, finding them,
+//! and following them.
+
+use super::entities::{Account, AccountSource, CredentialAccount, Relationship, Token};
+use super::{Auth, Input, MaybeAuth, PageQuery, paged_statuses, service, truthy};
+use crate::federation::FedData;
+use crate::http::error::{ApiError, ApiResult};
+use crate::model::Role;
+use crate::service::{
+    ActorRow, ServiceError, accounts, auth, client, follows, orgs, text::strip_html,
+};
+use axum::{
+    Json, Router,
+    extract::{OriginalUri, Path, Query},
+    http::StatusCode,
+    response::Response,
+    routing::{get, patch, post},
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+pub(super) fn routes() -> Router {
+    Router::new()
+        .route("/api/v1/accounts", post(register))
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            get(verify_credentials),
+        )
+        .route(
+            "/api/v1/accounts/update_credentials",
+            patch(update_credentials),
+        )
+        .route("/api/v1/accounts/relationships", get(relationships))
+        .route("/api/v1/accounts/lookup", get(lookup))
+        .route("/api/v1/accounts/search", get(search))
+        .route("/api/v1/accounts/{id}", get(account))
+        .route("/api/v1/accounts/{id}/statuses", get(statuses))
+        .route("/api/v1/accounts/{id}/followers", get(followers))
+        .route("/api/v1/accounts/{id}/following", get(following))
+        .route("/api/v1/accounts/{id}/follow", post(follow))
+        .route("/api/v1/accounts/{id}/unfollow", post(unfollow))
+}
+
+/// Accounts with their counts, in the order given.
+pub(super) async fn account_list(data: &FedData, actors: Vec<ActorRow>) -> ApiResult<Vec<Account>> {
+    let mut out = Vec::with_capacity(actors.len());
+    for actor in actors {
+        out.push(Account::new(
+            data,
+            &client::account_data(data, actor).await?,
+        ));
+    }
+    Ok(out)
+}
+
+/// How `actor` now relates to the account `id`, after acting on it.
+pub(super) async fn relationship(
+    data: &FedData,
+    actor: &ActorRow,
+    id: String,
+) -> ApiResult<Json<Relationship>> {
+    let found = client::relationships(data, actor, &[id]).await?;
+    found
+        .first()
+        .map(|r| Json(Relationship::from(r)))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Record not found"))
+}
+
+/// A boolean sent as JSON `true` or as a form's `"true"`, `"1"` or `"on"`.
+fn truthy_value(value: &Option<Value>) -> Option<bool> {
+    match value {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::String(s)) => Some(matches!(s.as_str(), "true" | "1" | "on")),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RegisterForm {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+    agreement: Option<Value>,
+}
+
+/// `POST /api/v1/accounts`: a supporter registers from an app (with the
+/// app's token), as `instance.registrations` allows.
+async fn register(
+    data: FedData,
+    Auth(session): Auth,
+    Input(form): Input<RegisterForm>,
+) -> ApiResult<Json<Token>> {
+    let user = auth::register(
+        &data,
+        auth::Registration {
+            username: form.username.as_deref().unwrap_or_default(),
+            email: form.email.as_deref().unwrap_or_default(),
+            password: form.password.as_deref().unwrap_or_default(),
+            agreement: truthy_value(&form.agreement).unwrap_or(false),
+        },
+    )
+    .await?;
+    let (token, row) = auth::token_for(&data, &session.app, &user, &session.app.scopes).await?;
+    Ok(Json(Token::bearer(token, row.scopes, row.created_at)))
+}
+
+async fn verify_credentials(
+    data: FedData,
+    Auth(session): Auth,
+) -> ApiResult<Json<CredentialAccount>> {
+    session.require("read:accounts").map_err(service)?;
+    let actor = session.actor().map_err(service)?.clone();
+    let account = client::account_data(&data, actor).await?;
+    // kuvend keeps no posting defaults or profile fields yet: Mastodon's
+    // defaults, and the bio without its markup as the text to edit.
+    let source = AccountSource {
+        privacy: "public".into(),
+        sensitive: false,
+        language: String::new(),
+        note: strip_html(&account.actor.summary),
+        fields: Vec::new(),
+        follow_requests_count: 0,
+    };
+    Ok(Json(CredentialAccount {
+        account: Account::new(&data, &account),
+        source,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CredentialsForm {
+    display_name: Option<String>,
+    note: Option<String>,
+    locked: Option<Value>,
+}
+
+async fn update_credentials(
+    data: FedData,
+    Auth(session): Auth,
+    Input(form): Input<CredentialsForm>,
+) -> ApiResult<Json<Account>> {
+    session.require("write:accounts").map_err(service)?;
+    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
+    let updated = orgs::update_profile(
+        &data,
+        &actor,
+        form.display_name.as_deref(),
+        form.note.as_deref(),
+        truthy_value(&form.locked),
+    )
+    .await?;
+    let account = client::account_data(&data, updated).await?;
+    Ok(Json(Account::new(&data, &account)))
+}
+
+async fn relationships(
+    data: FedData,
+    Auth(session): Auth,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<Vec<Relationship>>> {
+    session.require("read:follows").map_err(service)?;
+    let actor = session.actor().map_err(service)?;
+    // `id[]=1&id[]=2` repeats a key, which a struct cannot hold: read the query by hand.
+    let ids: Vec<String> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k == "id" || *k == "id[]" || *k == "id%5B%5D")
+        .map(|(_, v)| v.to_string())
+        .collect();
+    let found = client::relationships(&data, actor, &ids).await?;
+    Ok(Json(found.iter().map(Relationship::from).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+struct LookupQuery {
+    acct: String,
+}
+
+async fn lookup(data: FedData, Query(q): Query<LookupQuery>) -> ApiResult<Json<Account>> {
+    let actor = accounts::known_account(&data, &q.acct)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Record not found"))?;
+    let account = client::account_data(&data, actor).await?;
+    Ok(Json(Account::new(&data, &account)))
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    q: String,
+    resolve: Option<String>,
+    limit: Option<i64>,
+}
+
+/// Resolves `user@domain` remotely when asked to; otherwise, or when that
+/// fails, searches known accounts by the username part.
+async fn search(
+    data: FedData,
+    Auth(session): Auth,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<Vec<Account>>> {
+    session.require("read:accounts").map_err(service)?;
+    let query = q.q.trim().trim_start_matches('@');
+    let mut actors = Vec::new();
+    if query.contains('@') && truthy(&q.resolve) {
+        if let Ok(actor) = follows::resolve_remote_actor(&data, query).await {
+            actors.push(actor);
+        }
+    }
+    let username = query.split('@').next().unwrap_or_default();
+    if actors.is_empty() && !username.is_empty() {
+        actors =
+            client::search_accounts(&data, username, q.limit.unwrap_or(40).clamp(1, 80)).await?;
+    }
+    Ok(Json(account_list(&data, actors).await?))
+}
+
+async fn account(data: FedData, Path(id): Path<String>) -> ApiResult<Json<Account>> {
+    let account = client::account_by_id(&data, &id).await?;
+    Ok(Json(Account::new(&data, &account)))
+}
+
+async fn statuses(
+    data: FedData,
+    MaybeAuth(session): MaybeAuth,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Response> {
+    let account = client::account_by_id(&data, &id).await?;
+    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let statuses =
+        client::account_statuses(&data, &account.actor, viewer.as_ref(), q.page(20, 40)).await?;
+    Ok(paged_statuses(&data, &uri, &statuses))
+}
+
+async fn followers(data: FedData, Path(id): Path<String>) -> ApiResult<Json<Vec<Account>>> {
+    relations(&data, &id, true).await
+}
+
+async fn following(data: FedData, Path(id): Path<String>) -> ApiResult<Json<Vec<Account>>> {
+    relations(&data, &id, false).await
+}
+
+async fn relations(data: &FedData, id: &str, followers: bool) -> ApiResult<Json<Vec<Account>>> {
+    let account = client::account_by_id(data, id).await?;
+    let actors = client::relations(data, &account.actor, followers).await?;
+    Ok(Json(account_list(data, actors).await?))
+}
+
+/// Following an account already followed (or asked) is not an error, as on
+/// Mastodon: the answer is the relationship either way.
+async fn follow(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Relationship>> {
+    session.require("write:follows").map_err(service)?;
+    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
+    let target = client::account_by_id(&data, &id).await?;
+    match follows::follow(&data, &actor.username, &target.actor.ap_id).await {
+        Ok(_) | Err(ServiceError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    relationship(&data, &actor, id).await
+}
+
+/// Unfollowing an account not followed is not an error either.
+async fn unfollow(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Relationship>> {
+    session.require("write:follows").map_err(service)?;
+    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
+    let target = client::account_by_id(&data, &id).await?;
+    match follows::unfollow(&data, &actor.username, &target.actor.ap_id).await {
+        Ok(_) | Err(ServiceError::NotFound(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    relationship(&data, &actor, id).await
+}

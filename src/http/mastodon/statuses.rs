@@ -1,0 +1,301 @@
+//! Posts (`/api/v1/statuses/...`): writing, editing and deleting them, their
+//! thread, history and source, and the viewer's favourites, boosts and
+//! bookmarks.
+
+use super::entities::{Context, Status, StatusEdit, StatusSource, WrittenBy};
+use super::{Auth, Input, MaybeAuth, service};
+use crate::federation::FedData;
+use crate::http::error::{ApiError, ApiResult};
+use crate::model::{ReactionKind, Role, Visibility};
+use crate::service::{
+    ServiceError,
+    auth::Session,
+    client,
+    posts::{self, NewPost},
+};
+use axum::{
+    Json, Router,
+    extract::Path,
+    http::{HeaderMap, StatusCode},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+pub(super) fn routes() -> Router {
+    Router::new()
+        .route("/api/v1/statuses", post(create))
+        .route("/api/v1/statuses/{id}", get(show).delete(delete).put(edit))
+        .route("/api/v1/statuses/{id}/history", get(history))
+        .route("/api/v1/statuses/{id}/source", get(source))
+        .route("/api/v1/statuses/{id}/context", get(context))
+        .route("/api/v1/statuses/{id}/favourite", post(favourite))
+        .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
+        .route("/api/v1/statuses/{id}/reblog", post(reblog))
+        .route("/api/v1/statuses/{id}/unreblog", post(unreblog))
+        .route("/api/v1/statuses/{id}/bookmark", post(bookmark))
+        .route("/api/v1/statuses/{id}/unbookmark", post(unbookmark))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatusForm {
+    status: Option<String>,
+    in_reply_to_id: Option<String>,
+    spoiler_text: Option<String>,
+    visibility: Option<String>,
+    language: Option<String>,
+    /// Accepted for compatibility; media (what it hides) come later.
+    #[serde(default, rename = "sensitive")]
+    _sensitive: Option<Value>,
+}
+
+/// The text of a new or edited post, which may not be blank.
+fn status_text(form: &mut StatusForm) -> ApiResult<String> {
+    let text = form.status.take().unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Validation failed: Text can't be blank",
+        ));
+    }
+    Ok(text)
+}
+
+/// Only the author may change or delete a post.
+fn require_author(status: &client::StatusData, actor_id: i64) -> ApiResult<()> {
+    if status.post.author_id == actor_id {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "This action is not allowed",
+        ))
+    }
+}
+
+/// With an `Idempotency-Key`, a repeated request (an app retrying after a
+/// lost answer) gets the post the first one made instead of a second post.
+async fn create(
+    data: FedData,
+    Auth(session): Auth,
+    headers: HeaderMap,
+    Input(mut form): Input<StatusForm>,
+) -> ApiResult<Json<Status>> {
+    session.require("write:statuses").map_err(service)?;
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let text = status_text(&mut form)?;
+    let visibility = match form.visibility.as_deref().unwrap_or("public") {
+        "public" => Visibility::Public,
+        "unlisted" => Visibility::Unlisted,
+        "private" => Visibility::Followers,
+        "direct" => Visibility::Direct,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "Validation failed: visibility {other:?} is not one of public, unlisted, private, direct"
+                ),
+            ));
+        }
+    };
+    let in_reply_to = match form.in_reply_to_id.filter(|s| !s.is_empty()) {
+        Some(id) => Some(client::status(&data, &id, Some(&actor)).await?.post.ap_id),
+        None => None,
+    };
+    let post = posts::create_post_once(
+        &data,
+        &actor.username,
+        NewPost {
+            text,
+            visibility,
+            in_reply_to,
+            spoiler: form.spoiler_text.filter(|s| !s.is_empty()),
+            language: form.language.filter(|s| !s.is_empty()),
+            written_by: session.user.as_ref().map(|u| u.id),
+        },
+        key.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::Unprocessable(m) => {
+            ServiceError::Unprocessable(format!("Validation failed: {m}"))
+        }
+        other => other,
+    })?;
+    let status = client::status(&data, &post.id.to_string(), Some(&actor)).await?;
+    Ok(Json(Status::new(&data, &status)))
+}
+
+/// One status. The organisation's owners also see which staff member wrote
+/// it (`kuvend_written_by`, never federated).
+async fn show(
+    data: FedData,
+    MaybeAuth(session): MaybeAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let status = client::status(&data, &id, viewer.as_ref()).await?;
+    let mut shown = Status::new(&data, &status);
+    if let Some(user) = session.as_ref().and_then(|s| s.user.as_ref()) {
+        if let Some(email) = client::staff_author_for_owner(&data, user, &status.post).await? {
+            shown.kuvend_written_by = Some(WrittenBy { email });
+        }
+    }
+    Ok(Json(shown))
+}
+
+async fn edit(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+    Input(mut form): Input<StatusForm>,
+) -> ApiResult<Json<Status>> {
+    session.require("write:statuses").map_err(service)?;
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    require_author(&status, actor.id)?;
+    let text = status_text(&mut form)?;
+    posts::edit_post(&data, &status.post.ap_id, &text).await?;
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    Ok(Json(Status::new(&data, &status)))
+}
+
+/// Answers with the deleted post, which apps use to "delete and redraft".
+async fn delete(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    session.require("write:statuses").map_err(service)?;
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    require_author(&status, actor.id)?;
+    let deleted = Status::new(&data, &status);
+    posts::delete_post(&data, &status.post.ap_id).await?;
+    Ok(Json(deleted))
+}
+
+/// Earlier versions are not kept yet: the history holds the current one.
+async fn history(
+    data: FedData,
+    MaybeAuth(session): MaybeAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<StatusEdit>>> {
+    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let status = client::status(&data, &id, viewer.as_ref()).await?;
+    Ok(Json(vec![StatusEdit::current(Status::new(&data, &status))]))
+}
+
+async fn source(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<StatusSource>> {
+    let actor = session.actor().map_err(service)?.clone();
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    Ok(Json(StatusSource {
+        id: status.post.id.to_string(),
+        text: status.post.source.unwrap_or_default(),
+        spoiler_text: status.post.summary.unwrap_or_default(),
+    }))
+}
+
+async fn context(
+    data: FedData,
+    MaybeAuth(session): MaybeAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Context>> {
+    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let status = client::status(&data, &id, viewer.as_ref()).await?;
+    let (ancestors, descendants) = client::context(&data, &status.post, viewer.as_ref()).await?;
+    Ok(Json(Context {
+        ancestors: ancestors.iter().map(|s| Status::new(&data, s)).collect(),
+        descendants: descendants.iter().map(|s| Status::new(&data, s)).collect(),
+    }))
+}
+
+/// Favourites and boosts. Doing what is already done, or undoing what is
+/// not, is not an error: the answer is the post as it now is.
+async fn react(
+    data: FedData,
+    session: Session,
+    id: String,
+    kind: ReactionKind,
+    on: bool,
+) -> ApiResult<Json<Status>> {
+    session
+        .require("write:favourites")
+        .or_else(|_| session.require("write:statuses"))
+        .map_err(service)?;
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    let result = if on {
+        posts::react(&data, &actor.username, &status.post.ap_id, kind)
+            .await
+            .map(|_| ())
+    } else {
+        posts::unreact(&data, &actor.username, &status.post.ap_id, kind)
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) | Err(ServiceError::NotFound(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    Ok(Json(Status::new(&data, &status)))
+}
+
+async fn favourite(
+    data: FedData,
+    Auth(s): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    react(data, s, id, ReactionKind::Like, true).await
+}
+
+async fn unfavourite(
+    data: FedData,
+    Auth(s): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    react(data, s, id, ReactionKind::Like, false).await
+}
+
+async fn reblog(data: FedData, Auth(s): Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+    react(data, s, id, ReactionKind::Announce, true).await
+}
+
+async fn unreblog(data: FedData, Auth(s): Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+    react(data, s, id, ReactionKind::Announce, false).await
+}
+
+async fn set_bookmark(
+    data: FedData,
+    session: Session,
+    id: String,
+    on: bool,
+) -> ApiResult<Json<Status>> {
+    session.require("write:bookmarks").map_err(service)?;
+    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    client::set_bookmark(&data, &actor, status.post.id, on).await?;
+    let status = client::status(&data, &id, Some(&actor)).await?;
+    Ok(Json(Status::new(&data, &status)))
+}
+
+async fn bookmark(data: FedData, Auth(s): Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+    set_bookmark(data, s, id, true).await
+}
+
+async fn unbookmark(
+    data: FedData,
+    Auth(s): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    set_bookmark(data, s, id, false).await
+}
