@@ -16,6 +16,8 @@ mod delete;
 mod follow;
 mod like;
 mod referent;
+#[cfg(test)]
+mod tests;
 mod undo;
 mod update;
 
