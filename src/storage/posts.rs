@@ -304,6 +304,18 @@ impl Q<'_> {
 
     /// Deletes everything an actor posted (an account deletion).
     pub async fn delete_actor(&mut self, actor_id: i64) -> StorageResult<()> {
+        // Its likes and boosts go with it (by cascade): the posts they were
+        // on count them no more.
+        let reacted: Vec<(String, i64)> = on_q!(self, |c| reactions::table
+            .filter(reactions::actor_id.eq(actor_id))
+            .select((reactions::kind, reactions::post_id))
+            .load(c)
+            .await?);
+        for (kind, post_id) in reacted {
+            if let Some(kind) = ReactionKind::parse(&kind) {
+                self.bump_reaction_count(kind, post_id, -1).await?;
+            }
+        }
         on_q!(self, |c| {
             diesel::delete(actors::table.find(actor_id))
                 .execute(c)

@@ -838,7 +838,6 @@ async fn delete_of_the_actor_itself_removes_it_and_its_posts() {
 /// FEDERATION.md: the deleted actor's "likes and boosts" go with it. The
 /// rows go (ON DELETE CASCADE) but the counts on the posts they were on stay.
 #[tokio::test]
-#[ignore = "bug: Delete of an actor removes its reactions by cascade, but likes_count/boosts_count of the posts it reacted to are not lowered"]
 async fn delete_of_the_actor_lowers_the_counts_of_its_reactions() {
     let t = Instance::new().await;
     let org = t.org("ngo", false).await;
