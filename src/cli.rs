@@ -459,7 +459,6 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                     in_reply_to: args.reply_to,
                     spoiler: args.spoiler,
                     language: args.language,
-                    written_by: None,
                 },
             )
             .await?;

@@ -266,7 +266,6 @@ async fn client_api_scenario(backend: Backend) {
             in_reply_to: None,
             spoiler: None,
             language: None,
-            written_by: None,
         },
     )
     .await

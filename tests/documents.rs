@@ -133,7 +133,6 @@ async fn documents_scenario(backend: Backend) {
             in_reply_to: None,
             spoiler: None,
             language: Some("en".into()),
-            written_by: None,
         },
     )
     .await

@@ -78,7 +78,6 @@ async fn mastodon_py_flow(backend: Backend) {
                     in_reply_to: None,
                     spoiler: None,
                     language: None,
-                    written_by: None,
                 },
             )
             .await

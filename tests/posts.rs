@@ -15,7 +15,6 @@ fn new_post(text: &str, visibility: Visibility) -> NewPost {
         in_reply_to: None,
         spoiler: None,
         language: Some("en".into()),
-        written_by: None,
     }
 }
 

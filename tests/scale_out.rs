@@ -56,7 +56,6 @@ async fn two_processes_share_one_queue() {
             in_reply_to: None,
             spoiler: None,
             language: None,
-            written_by: None,
         },
     )
     .await

@@ -18,7 +18,6 @@ fn new_post(text: String, visibility: Visibility) -> NewPost {
         in_reply_to: None,
         spoiler: None,
         language: Some("en".into()),
-        written_by: None,
     }
 }
 

@@ -565,18 +565,18 @@ impl Session {
         })
     }
 
-    /// The acting account, for an action that only `needed` (or an owner)
-    /// may take: 403 with the reason otherwise. Editors write; owners also
-    /// decide for the organisation (profile, followers, staff).
-    pub fn actor_as(&self, needed: Role) -> ServiceResult<&ActorRow> {
-        let actor = self.actor()?;
-        match (needed, self.role) {
-            (_, Some(Role::Owner)) | (Role::Editor, Some(Role::Editor)) => Ok(actor),
-            _ => Err(ServiceError::Forbidden(format!(
-                "only an owner of @{} can do this",
-                actor.username
-            ))),
-        }
+    /// Who acts, for a service that changes something: the account and the
+    /// login's role there (422 for app-only tokens, as Mastodon answers).
+    pub fn acting(&self) -> ServiceResult<super::acting::Acting> {
+        let account = self.actor()?.clone();
+        let role = self.role.ok_or_else(|| {
+            ServiceError::Unprocessable("this method requires an authenticated user".into())
+        })?;
+        Ok(super::acting::Acting {
+            account,
+            role,
+            user_id: self.user.as_ref().map(|u| u.id),
+        })
     }
 }
 

@@ -1,9 +1,13 @@
 //! Follows in both directions: remote actors following our organisations, and
 //! our organisations following remote actors.
 
-use super::outbox::{Audience, Outbox};
 use super::{ServiceError, ServiceResult, orgs::local_account};
+use super::{
+    acting::Acting,
+    outbox::{Audience, Outbox},
+};
 use crate::model::FollowState;
+use crate::model::Role;
 use crate::{
     context::Kuvend,
     federation::{
@@ -60,6 +64,16 @@ pub async fn follow(
     target: &str,
 ) -> ServiceResult<(FollowRow, ActorRow)> {
     let org = local_account(data, org_username).await?;
+    follow_as(data, &Acting::admin(org), target).await
+}
+
+/// As [`follow`], for whoever acts (an owner decides whom the account follows).
+pub async fn follow_as(
+    data: &FedData,
+    acting: &Acting,
+    target: &str,
+) -> ServiceResult<(FollowRow, ActorRow)> {
+    let org = acting.require(Role::Owner)?.clone();
     let followee = super::accounts::find_account(data, target, true)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("no account {:?} found", target.trim())))?;
@@ -107,6 +121,12 @@ pub async fn follow(
 /// Our organisation stops following (or withdraws its request): `Undo{Follow}`.
 pub async fn unfollow(ctx: &Kuvend, org_username: &str, target: &str) -> ServiceResult<ActorRow> {
     let org = local_account(ctx, org_username).await?;
+    unfollow_as(ctx, &Acting::admin(org), target).await
+}
+
+/// As [`unfollow`], for whoever acts (owners).
+pub async fn unfollow_as(ctx: &Kuvend, acting: &Acting, target: &str) -> ServiceResult<ActorRow> {
+    let org = acting.require(Role::Owner)?.clone();
     let followee = super::accounts::known_account_or_404(ctx, target).await?;
     let existing = {
         let mut conn = ctx.db.conn().await?;
@@ -163,6 +183,12 @@ pub async fn followers(
 /// `Accept` is queued to the follower.
 pub async fn approve(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceResult<ActorRow> {
     let org = local_account(ctx, org_username).await?;
+    approve_as(ctx, &Acting::admin(org), actor).await
+}
+
+/// As [`approve`], for whoever acts (owners decide who follows).
+pub async fn approve_as(ctx: &Kuvend, acting: &Acting, actor: &str) -> ServiceResult<ActorRow> {
+    let org = acting.require(Role::Owner)?.clone();
     let follower = super::accounts::known_account_or_404(ctx, actor).await?;
     let request = {
         let mut conn = ctx.db.conn().await?;
@@ -201,6 +227,12 @@ pub async fn approve(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceRe
 /// deleted and a `Reject` queued to the follower.
 pub async fn reject(ctx: &Kuvend, org_username: &str, actor: &str) -> ServiceResult<ActorRow> {
     let org = local_account(ctx, org_username).await?;
+    reject_as(ctx, &Acting::admin(org), actor).await
+}
+
+/// As [`reject`], for whoever acts (owners decide who follows).
+pub async fn reject_as(ctx: &Kuvend, acting: &Acting, actor: &str) -> ServiceResult<ActorRow> {
+    let org = acting.require(Role::Owner)?.clone();
     let follower = super::accounts::known_account_or_404(ctx, actor).await?;
     let request = {
         let mut conn = ctx.db.conn().await?;

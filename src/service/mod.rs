@@ -4,6 +4,7 @@
 //! them in the transaction that makes the change.
 
 pub mod accounts;
+pub mod acting;
 pub mod auth;
 pub mod client;
 pub mod deliveries;

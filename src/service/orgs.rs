@@ -162,15 +162,16 @@ pub async fn local_account(ctx: &Kuvend, username: &str) -> ServiceResult<ActorR
         .ok_or_else(|| ServiceError::NotFound(format!("no account {username:?} on this instance")))
 }
 
-/// Changes a local account's name, bio or approval mode, and sends the new
-/// actor document to its followers (`Update`).
+/// Changes a local account's name, bio or approval mode (owners only), and
+/// sends the new actor document to its followers (`Update`).
 pub async fn update_profile(
     ctx: &Kuvend,
-    actor: &ActorRow,
+    acting: &super::acting::Acting,
     display_name: Option<&str>,
     note: Option<&str>,
     locked: Option<bool>,
 ) -> ServiceResult<ActorRow> {
+    let actor = acting.require(crate::model::Role::Owner)?;
     let display_name = display_name.unwrap_or(&actor.display_name).to_string();
     if display_name.chars().count() > 100 {
         return Err(ServiceError::Unprocessable(

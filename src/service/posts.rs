@@ -1,6 +1,7 @@
 //! Posts: organisations write them (CLI now, the client API later); remote
 //! posts, replies and reactions arrive through the inbox.
 
+use super::acting::Acting;
 use super::{
     ServiceError, ServiceResult,
     follows::resolve_remote_actor,
@@ -8,7 +9,7 @@ use super::{
     outbox::{Audience, Outbox},
     text::{self, MentionTarget},
 };
-use crate::model::{ActorKind, ReactionKind, Visibility};
+use crate::model::{ActorKind, ReactionKind, Role, Visibility};
 use crate::{
     context::Kuvend,
     federation::{
@@ -48,8 +49,6 @@ pub struct NewPost {
     pub in_reply_to: Option<String>,
     pub spoiler: Option<String>,
     pub language: Option<String>,
-    /// The staff member writing as the organisation (client API); None from the CLI.
-    pub written_by: Option<i64>,
 }
 
 fn internal(e: impl Into<anyhow::Error>) -> ServiceError {
@@ -205,6 +204,21 @@ async fn find_local_post(ctx: &Kuvend, reference: &str) -> ServiceResult<(PostRo
         .ok_or_else(|| ServiceError::NotFound(format!("no post {reference:?} on this instance")))
 }
 
+/// A local post that `acting` may edit or delete: its account's own, and
+/// the login writes for it.
+async fn own_post(
+    ctx: &Kuvend,
+    acting: &Acting,
+    reference: &str,
+) -> ServiceResult<(PostRow, ActorRow)> {
+    let account = acting.require(Role::Editor)?;
+    let (post, author) = find_local_post(ctx, reference).await?;
+    if author.id != account.id {
+        return Err(ServiceError::Forbidden("This action is not allowed".into()));
+    }
+    Ok((post, author))
+}
+
 /// Stores a fetched remote note (and, up to a bound, the posts it replies to).
 /// Returns None when its author cannot be fetched.
 fn store_remote_note<'a>(
@@ -277,7 +291,8 @@ pub async fn create_post(
     org_username: &str,
     new: NewPost,
 ) -> ServiceResult<PostRow> {
-    create_post_once(data, org_username, new, None).await
+    let org = local_account(data, org_username).await?;
+    create_post_once(data, &Acting::admin(org), new, None).await
 }
 
 /// As [`create_post`], at most once per Idempotency-Key and account: the key
@@ -285,11 +300,11 @@ pub async fn create_post(
 /// twice at the same instant) gets the post the first one made.
 pub async fn create_post_once(
     data: &FedData,
-    org_username: &str,
+    acting: &Acting,
     new: NewPost,
     idempotency_key: Option<&str>,
 ) -> ServiceResult<PostRow> {
-    let org = local_account(data, org_username).await?;
+    let org = acting.require(Role::Editor)?.clone();
     if let Some(key) = idempotency_key {
         if let Some(post) = post_for_key(data, &org, key).await? {
             return Ok(post);
@@ -339,7 +354,7 @@ pub async fn create_post_once(
         deleted_at: None,
         created_at: now,
         updated_at: now,
-        written_by_user_id: new.written_by,
+        written_by_user_id: acting.user_id,
     };
     let create = outgoing::create_note(
         urls,
@@ -401,8 +416,19 @@ async fn post_for_key(data: &FedData, org: &ActorRow, key: &str) -> ServiceResul
 
 /// Replaces a local post's text; queues `Update{Note}` (with `updated`).
 pub async fn edit_post(data: &FedData, reference: &str, new_text: &str) -> ServiceResult<PostRow> {
+    let (_, author) = find_local_post(data, reference).await?;
+    edit_post_as(data, &Acting::admin(author), reference, new_text).await
+}
+
+/// As [`edit_post`], for whoever acts: an editor or owner of its author.
+pub async fn edit_post_as(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    new_text: &str,
+) -> ServiceResult<PostRow> {
     validate_text(new_text)?;
-    let (post, author) = find_local_post(data, reference).await?;
+    let (post, author) = own_post(data, acting, reference).await?;
     let (tags, mut mentions, targets) = resolve_mentions(data, new_text, &author).await?;
     {
         // Whoever the post first addressed keeps receiving it.
@@ -454,7 +480,17 @@ pub async fn edit_post(data: &FedData, reference: &str, new_text: &str) -> Servi
 /// Deletes a local post: it answers 410 from now on, and `Delete{Tombstone}`
 /// is queued to everyone who received it.
 pub async fn delete_post(ctx: &Kuvend, reference: &str) -> ServiceResult<PostRow> {
-    let (post, author) = find_local_post(ctx, reference).await?;
+    let (_, author) = find_local_post(ctx, reference).await?;
+    delete_post_as(ctx, &Acting::admin(author), reference).await
+}
+
+/// As [`delete_post`], for whoever acts: an editor or owner of its author.
+pub async fn delete_post_as(
+    ctx: &Kuvend,
+    acting: &Acting,
+    reference: &str,
+) -> ServiceResult<PostRow> {
+    let (post, author) = own_post(ctx, acting, reference).await?;
     let mentions = {
         let mut conn = ctx.db.conn().await?;
         conn.q().post_mentions(post.id).await?
@@ -485,6 +521,17 @@ pub async fn react(
     kind: ReactionKind,
 ) -> ServiceResult<PostRow> {
     let org = local_account(data, org_username).await?;
+    react_as(data, &Acting::admin(org), reference, kind).await
+}
+
+/// As [`react`], for whoever acts (editors may).
+pub async fn react_as(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    kind: ReactionKind,
+) -> ServiceResult<PostRow> {
+    let org = acting.require(Role::Editor)?.clone();
     let (post, author) = find_or_fetch_post(data, reference).await?;
     if kind == ReactionKind::Announce && !post.is_public() {
         return Err(ServiceError::Unprocessable(
@@ -525,6 +572,17 @@ pub async fn unreact(
     kind: ReactionKind,
 ) -> ServiceResult<PostRow> {
     let org = local_account(data, org_username).await?;
+    unreact_as(data, &Acting::admin(org), reference, kind).await
+}
+
+/// As [`unreact`], for whoever acts (editors may).
+pub async fn unreact_as(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    kind: ReactionKind,
+) -> ServiceResult<PostRow> {
+    let org = acting.require(Role::Editor)?.clone();
     let (post, author) = find_stored_post(data, reference)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("no post {reference:?} here")))?;

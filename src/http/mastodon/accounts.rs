@@ -6,7 +6,6 @@ use super::entities::{Account, AccountSource, CredentialAccount, Relationship, T
 use super::{Auth, Input, MaybeAuth, PageQuery, paged_statuses, service, truthy};
 use crate::federation::FedData;
 use crate::http::error::{ApiError, ApiResult};
-use crate::model::Role;
 use crate::service::{
     ActorRow, ServiceError, accounts, auth, client, follows, orgs, text::strip_html,
 };
@@ -141,10 +140,9 @@ async fn update_credentials(
     Input(form): Input<CredentialsForm>,
 ) -> ApiResult<Json<Account>> {
     session.require("write:accounts").map_err(service)?;
-    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
     let updated = orgs::update_profile(
         &data,
-        &actor,
+        &session.acting()?,
         form.display_name.as_deref(),
         form.note.as_deref(),
         truthy_value(&form.locked),
@@ -258,13 +256,13 @@ async fn follow(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Relationship>> {
     session.require("write:follows").map_err(service)?;
-    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
+    let acting = session.acting()?;
     let target = client::account_by_id(&data, &id).await?;
-    match follows::follow(&data, &actor.username, &target.actor.ap_id).await {
+    match follows::follow_as(&data, &acting, &target.actor.ap_id).await {
         Ok(_) | Err(ServiceError::Conflict(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    relationship(&data, &actor, id).await
+    relationship(&data, &acting.account, id).await
 }
 
 /// Unfollowing an account not followed is not an error either.
@@ -274,11 +272,11 @@ async fn unfollow(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Relationship>> {
     session.require("write:follows").map_err(service)?;
-    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
+    let acting = session.acting()?;
     let target = client::account_by_id(&data, &id).await?;
-    match follows::unfollow(&data, &actor.username, &target.actor.ap_id).await {
+    match follows::unfollow_as(&data, &acting, &target.actor.ap_id).await {
         Ok(_) | Err(ServiceError::NotFound(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    relationship(&data, &actor, id).await
+    relationship(&data, &acting.account, id).await
 }

@@ -6,7 +6,6 @@ use super::entities::{Account, Relationship};
 use super::{Auth, service};
 use crate::federation::FedData;
 use crate::http::error::ApiResult;
-use crate::model::Role;
 use crate::service::{auth::Session, client, follows};
 use axum::{
     Json, Router,
@@ -37,14 +36,14 @@ async fn answer(
     approve: bool,
 ) -> ApiResult<Json<Relationship>> {
     session.require("write:follows").map_err(service)?;
-    let actor = session.actor_as(Role::Owner).map_err(service)?.clone();
+    let acting = session.acting()?;
     let follower = client::account_by_id(&data, &id).await?;
     if approve {
-        follows::approve(&data, &actor.username, &follower.actor.ap_id).await?;
+        follows::approve_as(&data, &acting, &follower.actor.ap_id).await?;
     } else {
-        follows::reject(&data, &actor.username, &follower.actor.ap_id).await?;
+        follows::reject_as(&data, &acting, &follower.actor.ap_id).await?;
     }
-    relationship(&data, &actor, id).await
+    relationship(&data, &acting.account, id).await
 }
 
 async fn authorize(

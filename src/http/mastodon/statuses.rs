@@ -6,7 +6,7 @@ use super::entities::{Context, Status, StatusEdit, StatusSource, WrittenBy};
 use super::{Auth, Input, MaybeAuth, service};
 use crate::federation::FedData;
 use crate::http::error::{ApiError, ApiResult};
-use crate::model::{ReactionKind, Role, Visibility};
+use crate::model::{ReactionKind, Visibility};
 use crate::service::{
     ServiceError,
     auth::Session,
@@ -61,18 +61,6 @@ fn status_text(form: &mut StatusForm) -> ApiResult<String> {
     Ok(text)
 }
 
-/// Only the author may change or delete a post.
-fn require_author(status: &client::StatusData, actor_id: i64) -> ApiResult<()> {
-    if status.post.author_id == actor_id {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "This action is not allowed",
-        ))
-    }
-}
-
 /// With an `Idempotency-Key`, a repeated request (an app retrying after a
 /// lost answer) gets the post the first one made instead of a second post.
 async fn create(
@@ -82,7 +70,8 @@ async fn create(
     Input(mut form): Input<StatusForm>,
 ) -> ApiResult<Json<Status>> {
     session.require("write:statuses").map_err(service)?;
-    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
+    let acting = session.acting()?;
+    let actor = acting.account.clone();
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -108,14 +97,13 @@ async fn create(
     };
     let post = posts::create_post_once(
         &data,
-        &actor.username,
+        &acting,
         NewPost {
             text,
             visibility,
             in_reply_to,
             spoiler: form.spoiler_text.filter(|s| !s.is_empty()),
             language: form.language.filter(|s| !s.is_empty()),
-            written_by: session.user.as_ref().map(|u| u.id),
         },
         key.as_deref(),
     )
@@ -155,12 +143,12 @@ async fn edit(
     Input(mut form): Input<StatusForm>,
 ) -> ApiResult<Json<Status>> {
     session.require("write:statuses").map_err(service)?;
-    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
-    let status = client::status(&data, &id, Some(&actor)).await?;
-    require_author(&status, actor.id)?;
+    let acting = session.acting()?;
+    let actor = &acting.account;
+    let status = client::status(&data, &id, Some(actor)).await?;
     let text = status_text(&mut form)?;
-    posts::edit_post(&data, &status.post.ap_id, &text).await?;
-    let status = client::status(&data, &id, Some(&actor)).await?;
+    posts::edit_post_as(&data, &acting, &status.post.ap_id, &text).await?;
+    let status = client::status(&data, &id, Some(actor)).await?;
     Ok(Json(Status::new(&data, &status)))
 }
 
@@ -171,11 +159,10 @@ async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Status>> {
     session.require("write:statuses").map_err(service)?;
-    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
-    let status = client::status(&data, &id, Some(&actor)).await?;
-    require_author(&status, actor.id)?;
+    let acting = session.acting()?;
+    let status = client::status(&data, &id, Some(&acting.account)).await?;
     let deleted = Status::new(&data, &status);
-    posts::delete_post(&data, &status.post.ap_id).await?;
+    posts::delete_post_as(&data, &acting, &status.post.ap_id).await?;
     Ok(Json(deleted))
 }
 
@@ -231,14 +218,15 @@ async fn react(
         .require("write:favourites")
         .or_else(|_| session.require("write:statuses"))
         .map_err(service)?;
-    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
+    let acting = session.acting()?;
+    let actor = acting.account.clone();
     let status = client::status(&data, &id, Some(&actor)).await?;
     let result = if on {
-        posts::react(&data, &actor.username, &status.post.ap_id, kind)
+        posts::react_as(&data, &acting, &status.post.ap_id, kind)
             .await
             .map(|_| ())
     } else {
-        posts::unreact(&data, &actor.username, &status.post.ap_id, kind)
+        posts::unreact_as(&data, &acting, &status.post.ap_id, kind)
             .await
             .map(|_| ())
     };
@@ -281,7 +269,7 @@ async fn set_bookmark(
     on: bool,
 ) -> ApiResult<Json<Status>> {
     session.require("write:bookmarks").map_err(service)?;
-    let actor = session.actor_as(Role::Editor).map_err(service)?.clone();
+    let actor = session.actor().map_err(service)?.clone();
     let status = client::status(&data, &id, Some(&actor)).await?;
     client::set_bookmark(&data, &actor, status.post.id, on).await?;
     let status = client::status(&data, &id, Some(&actor)).await?;

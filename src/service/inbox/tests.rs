@@ -208,7 +208,6 @@ impl Instance {
             in_reply_to: None,
             spoiler: None,
             language: None,
-            written_by: None,
         };
         posts::create_post(&self.data(), &org.username, new)
             .await
