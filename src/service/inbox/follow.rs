@@ -15,7 +15,7 @@ pub(super) async fn apply(
     ctx: &Kuvend,
     q: &mut Q<'_>,
     follower: &ActorRow,
-    follow: FollowJson,
+    follow: &FollowJson,
 ) -> ServiceResult<InboxOutcome> {
     let followee = q
         .actor_by_ap_id(follow.object.as_str())

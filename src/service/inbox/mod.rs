@@ -122,7 +122,7 @@ async fn apply(
 ) -> ServiceResult<InboxOutcome> {
     let id = &envelope.activity.id;
     match ready {
-        Ready::Follow(follow_json) => follow::apply(ctx, q, actor, follow_json.clone()).await,
+        Ready::Follow(follow_json) => follow::apply(ctx, q, actor, follow_json).await,
         Ready::Answer(reference, answer) => answer::apply(q, actor, reference, *answer).await,
         Ready::Undo(reference) => undo::apply(q, actor, reference).await,
         Ready::Create(note) => create::apply(q, actor, note, origin).await,
