@@ -12,5 +12,6 @@ pub mod federation;
 pub mod http;
 pub mod memory;
 pub mod model;
+pub mod sanitize;
 pub mod service;
 pub mod storage;

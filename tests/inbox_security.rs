@@ -306,3 +306,89 @@ async fn inbox_refuses_bad_requests_postgres() {
         inbox_scenario(Backend::Postgres).await;
     }
 }
+
+/// An actor's own document is hostile like any other content: a script or
+/// an event handler in its summary, markup in its name, and `javascript:`
+/// links as its url and icon never reach an app.
+async fn hostile_actor_scenario(target_db: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", target_db, dir.path()).await;
+    let beta = TestInstance::start("beta.test", Backend::Sqlite, dir.path()).await;
+    alpha.create_org("target", false).await;
+    let sender = beta.create_org("sender", false).await;
+    let mut document: serde_json::Value = client()
+        .get(&sender.ap_id)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    document["name"] =
+        json!(r#"<b>Sender</b><img src=x onerror="alert(1)"><script>alert(2)</script>"#);
+    document["summary"] = json!(
+        r#"<p>Hi</p><script>alert(3)</script><img src=x onerror="alert(4)"><a href="javascript:alert(5)">x</a><svg onload="alert(6)"></svg><p style="background:url(javascript:alert(7))">y</p>"#
+    );
+    document["url"] = json!("javascript:alert(8)");
+    document["icon"] = json!({"type": "Image", "url": "javascript:alert(9)"});
+    let update = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/hostile-update", beta.base_url()),
+        "type": "Update",
+        "actor": sender.ap_id,
+        "object": document,
+    }))
+    .unwrap();
+    let inbox = Url::parse(&format!("{}/inbox", alpha.base_url())).unwrap();
+    let (status, answer) = send(&inbox, signed(&sender, &inbox, &update, SystemTime::now())).await;
+    assert_eq!(status, 202, "{answer}");
+
+    let account: serde_json::Value = client()
+        .get(format!(
+            "{}/api/v1/accounts/lookup?acct=sender@{}",
+            alpha.base_url(),
+            beta.domain
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["display_name"], "Sender", "{account}");
+    let note = account["note"].as_str().unwrap();
+    assert!(note.starts_with("<p>Hi</p>"), "{note}");
+    for executable in [
+        "<script",
+        "onerror",
+        "onload",
+        "javascript:",
+        "<svg",
+        "style=",
+    ] {
+        assert!(!note.contains(executable), "{executable} in {note}");
+    }
+    for field in ["url", "avatar", "avatar_static"] {
+        let value = account[field].as_str().unwrap_or_default();
+        assert!(
+            value.starts_with("http://") || value.starts_with("https://"),
+            "{field}: {account}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_actor_fields_are_made_safe_sqlite() {
+    hostile_actor_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_actor_fields_are_made_safe_postgres() {
+    if available(
+        "hostile_actor_fields_are_made_safe_postgres",
+        &[Backend::Postgres],
+    ) {
+        hostile_actor_scenario(Backend::Postgres).await;
+    }
+}

@@ -6,6 +6,7 @@ use super::{
     urls::Urls,
 };
 use crate::model::ActorKind;
+use crate::sanitize;
 use crate::storage::{
     models::{ActorRow, NewActor},
     now,
@@ -168,10 +169,29 @@ pub fn remote_actor_row(json: &ActorJson, fetched_from: &Url) -> Result<NewActor
         username_key: json.preferred_username.to_lowercase(),
         domain: host,
         local: false,
-        display_name: json.name.clone().unwrap_or_default(),
-        summary: json.summary.clone().unwrap_or_default(),
-        profile_url: json.url.as_ref().map(Url::to_string),
-        icon_url: json.icon.as_ref().map(|i| i.url.to_string()),
+        // Every field of another server's document is hostile: the name is
+        // text, the summary goes through the same allow-list as notes, and
+        // links are http(s) only (a `javascript:` url or icon is dropped).
+        display_name: json
+            .name
+            .as_deref()
+            .map(sanitize::plain)
+            .unwrap_or_default(),
+        summary: json
+            .summary
+            .as_deref()
+            .map(sanitize::html)
+            .unwrap_or_default(),
+        profile_url: json
+            .url
+            .as_ref()
+            .and_then(sanitize::http_url)
+            .map(String::from),
+        icon_url: json
+            .icon
+            .as_ref()
+            .and_then(|i| sanitize::http_url(&i.url))
+            .map(String::from),
         inbox_url: json.inbox.to_string(),
         shared_inbox_url: json
             .endpoints

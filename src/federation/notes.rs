@@ -201,7 +201,12 @@ pub fn remote_post_row(
             .filter(|s| !s.is_empty()),
         sensitive: note.sensitive,
         language,
-        url: note.url.as_ref().map(Url::to_string),
+        // A link shown on pages and to apps: http(s) only.
+        url: note
+            .url
+            .as_ref()
+            .and_then(crate::sanitize::http_url)
+            .map(String::from),
         in_reply_to_ap_id: note.in_reply_to.as_ref().map(Url::to_string),
         in_reply_to_id: parent.map(|p| p.id),
         to_json: serde_json::to_string(&note.to).unwrap_or_else(|_| "[]".into()),

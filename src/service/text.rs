@@ -126,51 +126,7 @@ fn escape(text: &str) -> String {
     super::escape_html(text)
 }
 
-/// Cleans HTML from another server with an allow-list of the tags and
-/// attributes Mastodon keeps; links get `rel="nofollow noopener noreferrer"`.
-pub fn sanitize_html(html: &str) -> String {
-    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
-    CLEANER
-        .get_or_init(|| {
-            let mut builder = ammonia::Builder::empty();
-            builder
-                .add_tags([
-                    "p",
-                    "br",
-                    "span",
-                    "a",
-                    "del",
-                    "s",
-                    "pre",
-                    "code",
-                    "em",
-                    "strong",
-                    "b",
-                    "i",
-                    "u",
-                    "ul",
-                    "ol",
-                    "li",
-                    "blockquote",
-                ])
-                .add_tag_attributes("a", ["href", "target"])
-                .add_tag_attributes("ol", ["start", "reversed"])
-                .add_allowed_classes("a", ["mention", "hashtag", "u-url", "status-link"])
-                .add_allowed_classes("span", ["h-card", "invisible", "ellipsis"])
-                .url_schemes(["http", "https", "mailto"].into_iter().collect())
-                .link_rel(Some("nofollow noopener noreferrer"))
-                // A relative link would point at this instance, not the sender's.
-                .url_relative(ammonia::UrlRelative::Deny);
-            builder
-        })
-        .clean(html)
-        .to_string()
-}
-
-/// Plain text of some HTML (for names and summaries shown as text).
-pub fn strip_html(html: &str) -> String {
-    ammonia::Builder::empty().clean(html).to_string()
-}
+pub use crate::sanitize::{html as sanitize_html, plain as strip_html};
 
 #[cfg(test)]
 mod tests {

@@ -704,10 +704,8 @@ async fn update_of_the_actor_itself_replaces_its_profile() {
 }
 
 /// `name` is plain text (ActivityStreams: "HTML markup MUST NOT be
-/// included"), and `remote_actor_row` keeps it as sent: neither stripped
-/// nor escaped nor sanitised into HTML. Whatever shows it treats it as text
-/// (the pages escape or strip it; Mastodon's API has `display_name` as plain
-/// text). Should this change, this test says so.
+/// included"): markup is stripped where it enters, the text kept unescaped
+/// (whatever shows it escapes it).
 #[tokio::test]
 async fn update_of_the_actor_keeps_its_name_as_plain_text() {
     let t = Instance::new().await;
@@ -721,14 +719,16 @@ async fn update_of_the_actor_keeps_its_name_as_plain_text() {
 
     assert_eq!(outcome.unwrap(), InboxOutcome::Applied);
     let stored = t.actor(&alice.ap_id).await.unwrap();
-    assert_eq!(stored.display_name, name, "stored verbatim, as text");
+    assert_eq!(
+        stored.display_name, "Alice & ",
+        "markup stripped, text kept"
+    );
 }
 
 /// FEDERATION.md: "Remote HTML (`content`, `summary`) is cleaned". An
 /// actor's summary is HTML too, and goes unchanged to apps as the
 /// account's `note` (http/mastodon/entities.rs), which apps render as HTML.
 #[tokio::test]
-#[ignore = "bug: remote_actor_row stores an actor's summary unsanitised (Update and fetch), and the client API serves it as `note` HTML"]
 async fn update_of_the_actor_sanitises_its_summary() {
     let t = Instance::new().await;
     let alice = t.remote("alice", "remote.example").await;
