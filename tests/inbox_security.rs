@@ -392,3 +392,97 @@ async fn hostile_actor_fields_are_made_safe_postgres() {
         hostile_actor_scenario(Backend::Postgres).await;
     }
 }
+
+/// A request signed for another server (captured on its way there) cannot be
+/// replayed here: the signed `host` must be this instance's domain, for
+/// POSTs to the inbox and for signed GETs alike. The same activity signed
+/// for us is accepted, so the key itself is good.
+async fn replay_scenario(target_db: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", target_db, dir.path()).await;
+    let beta = TestInstance::start("beta.test", Backend::Sqlite, dir.path()).await;
+    let target = alpha.create_org("target", false).await;
+    let sender = beta.create_org("sender", false).await;
+    let inbox = Url::parse(&format!("{}/inbox", alpha.base_url())).unwrap();
+    let elsewhere = Url::parse("http://elsewhere.test/inbox").unwrap();
+    let body = follow_body(
+        &format!("{}/activities/replayed", beta.base_url()),
+        &sender,
+        &target,
+    );
+    let before = alpha.counts().await;
+    let mut captured = signed(&sender, &elsewhere, &body, SystemTime::now());
+    captured.headers.push(("host", "elsewhere.test".into()));
+    let (status, error) = send(&inbox, captured).await;
+    assert_eq!(status, 401, "{error}");
+    assert!(
+        error["error"].as_str().unwrap().contains("signed for host"),
+        "{error}"
+    );
+    assert_eq!(
+        alpha.counts().await,
+        before,
+        "a refused request changes nothing"
+    );
+    let (status, answer) = send(&inbox, signed(&sender, &inbox, &body, SystemTime::now())).await;
+    assert_eq!(status, 202, "{answer}");
+
+    // A signed GET captured on its way to another server.
+    let post = kuvend::service::posts::create_post(
+        &alpha.data(),
+        "target",
+        kuvend::service::posts::NewPost {
+            text: "Public statement".into(),
+            visibility: kuvend::model::Visibility::Public,
+            in_reply_to: None,
+            spoiler: None,
+            language: None,
+        },
+    )
+    .await
+    .unwrap();
+    let post_url = Url::parse(&post.ap_id).unwrap();
+    let mut elsewhere_url = post_url.clone();
+    elsewhere_url.set_host(Some("elsewhere.test")).unwrap();
+    elsewhere_url.set_port(None).unwrap();
+    let key = signatures::parse_private_key(sender.private_key_pem.as_deref().unwrap()).unwrap();
+    let out = signatures::sign(
+        &key,
+        &sender.public_key_id,
+        "GET",
+        &elsewhere_url,
+        None,
+        SystemTime::now(),
+    )
+    .unwrap();
+    let replayed = client()
+        .get(post_url.clone())
+        .header("accept", "application/activity+json")
+        .header("host", "elsewhere.test")
+        .header("date", out.date)
+        .header("signature", out.signature)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status().as_u16(), 401);
+    let fair = crate::common::signed_get(&sender, post_url.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fair.status().as_u16(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_signature_for_another_host_is_refused_sqlite() {
+    replay_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_signature_for_another_host_is_refused_postgres() {
+    if available(
+        "replayed_signature_for_another_host_is_refused_postgres",
+        &[Backend::Postgres],
+    ) {
+        replay_scenario(Backend::Postgres).await;
+    }
+}

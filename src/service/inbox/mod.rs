@@ -204,17 +204,13 @@ pub async fn receive(
     writer: &InboxWriter,
     request: InboxRequest<'_>,
 ) -> ServiceResult<InboxOutcome> {
-    let unauthorized = |e: signatures::SignatureError| ServiceError::Unauthorized(e.to_string());
-    let signature = signatures::parse_signature_header(request.headers).map_err(unauthorized)?;
-    let signing_string = signatures::check_request(
-        &signature,
+    let (signature, signing_string) = check_signed_request(
+        data,
         request.method,
         request.path_and_query,
         request.headers,
         Some(request.body),
-        SystemTime::now(),
-    )
-    .map_err(unauthorized)?;
+    )?;
     let raw = std::str::from_utf8(request.body)
         .map_err(|_| ServiceError::BadRequest("the body is not UTF-8".into()))?;
     let activity: IncomingActivity = serde_json::from_str(raw)
@@ -416,6 +412,42 @@ fn applied(done: bool, otherwise: &str) -> InboxOutcome {
     }
 }
 
+/// Checks a request's signature header against the request (covered headers,
+/// date, digest) and that it was signed for this instance: the signed `host`
+/// must be our domain, so that a request captured on its way to another
+/// server cannot be replayed here within its hour. Returns the signature and
+/// its signing string, to verify with the sender's key.
+fn check_signed_request(
+    data: &FedData,
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: Option<&[u8]>,
+) -> ServiceResult<(IncomingSignature, String)> {
+    let unauthorized = |e: signatures::SignatureError| ServiceError::Unauthorized(e.to_string());
+    let signature = signatures::parse_signature_header(headers).map_err(unauthorized)?;
+    let signing_string = signatures::check_request(
+        &signature,
+        method,
+        path_and_query,
+        headers,
+        body,
+        SystemTime::now(),
+    )
+    .map_err(unauthorized)?;
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if !host.eq_ignore_ascii_case(&data.settings.instance.domain) {
+        return Err(ServiceError::Unauthorized(format!(
+            "the request was signed for host {host:?}, not for {}",
+            data.settings.instance.domain
+        )));
+    }
+    Ok((signature, signing_string))
+}
+
 /// Authenticates a signed GET (authorized fetch): returns the signing actor,
 /// or None for an unsigned request. A signature that does not verify is an
 /// error, not an anonymous request.
@@ -427,17 +459,8 @@ pub async fn authenticate_fetch(
     if !headers.contains_key("signature") {
         return Ok(None);
     }
-    let unauthorized = |e: signatures::SignatureError| ServiceError::Unauthorized(e.to_string());
-    let signature = signatures::parse_signature_header(headers).map_err(unauthorized)?;
-    let signing_string = signatures::check_request(
-        &signature,
-        "GET",
-        path_and_query,
-        headers,
-        None,
-        SystemTime::now(),
-    )
-    .map_err(unauthorized)?;
+    let (signature, signing_string) =
+        check_signed_request(data, "GET", path_and_query, headers, None)?;
     let known = {
         let mut conn = data.db.conn().await?;
         conn.q().actor_by_key_id(&signature.key_id).await?
