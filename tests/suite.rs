@@ -23,4 +23,5 @@ mod local;
 mod posts;
 mod roles;
 mod scale_out;
+mod security_headers;
 mod visibility;
