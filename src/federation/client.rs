@@ -65,8 +65,10 @@ pub fn check_literal_address(url: &url::Url, allow_private: bool) -> Result<(), 
 }
 
 /// Whether an address is on the public internet: not loopback, private,
-/// link-local, CGNAT (100.64/10), NAT64 (64:ff9b::/96), unspecified, multicast,
-/// documentation or reserved, and not an IPv4-mapped form of one of those.
+/// link-local, CGNAT (100.64/10), NAT64 (64:ff9b::/96), site-local
+/// (fec0::/10), unspecified, multicast, documentation or reserved, and not an
+/// IPv6 form that embeds a non-public IPv4 address (IPv4-mapped
+/// `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, 6to4 `2002:aabb:ccdd::`).
 pub fn is_public(ip: IpAddr) -> bool {
     match ip.to_canonical() {
         IpAddr::V4(v4) => is_public_v4(v4),
@@ -96,11 +98,24 @@ fn is_public_v6(v6: Ipv6Addr) -> bool {
         // NAT64 reaches IPv4 space through a gateway: never a public peer of ours.
         return false;
     }
+    let embedded = |high: u16, low: u16| {
+        Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8)
+    };
+    // The deprecated IPv4-compatible form (`::a.b.c.d`, not `::` or `::1`)
+    // reaches the IPv4 address it embeds on some stacks.
+    if s[..6].iter().all(|&x| x == 0) && !(v6.is_loopback() || v6.is_unspecified()) {
+        return is_public_v4(embedded(s[6], s[7]));
+    }
+    // 6to4 (2002::/16) tunnels to the IPv4 address in its next 32 bits.
+    if s[0] == 0x2002 && !is_public_v4(embedded(s[1], s[2])) {
+        return false;
+    }
     !(v6.is_loopback()
         || v6.is_unspecified()
         || v6.is_multicast()
         || (s[0] & 0xfe00) == 0xfc00 // unique local
         || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated, still routed privately)
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
         || s[0] == 0x0100) // discard prefix
 }
@@ -114,6 +129,9 @@ pub fn build(settings: &FederationSettings, base_url: &str) -> reqwest::Result<r
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .connect_timeout(Duration::from_secs(settings.request_timeout_secs.min(5)))
         .redirect(reqwest::redirect::Policy::none())
+        // HTTP_PROXY and friends would send every request, checked or not, to
+        // whatever the environment names: kuvend connects directly.
+        .no_proxy()
         // A fan-out opens connections to many instances at once; idle ones
         // (each with its buffers) are not kept long, or a burst's memory
         // stays for minutes (`kuvend-bench`, memory).
@@ -147,13 +165,28 @@ mod tests {
             "64:ff9b::7f00:1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::192.168.1.1",
+            "fec0::1",
+            "fed0:1::1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
+            "2002:a00:1::",
+            "64:ff9b::10.0.0.1",
         ] {
             assert!(
                 !is_public(addr.parse().unwrap()),
                 "{addr} counted as public"
             );
         }
-        for addr in ["93.184.215.14", "2606:4700::1111", "1.1.1.1"] {
+        for addr in [
+            "93.184.215.14",
+            "2606:4700::1111",
+            "1.1.1.1",
+            "::1.1.1.1",
+            "2002:101:101::1",
+        ] {
             assert!(
                 is_public(addr.parse().unwrap()),
                 "{addr} counted as private"
