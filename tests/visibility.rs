@@ -111,3 +111,84 @@ async fn account_statuses_pages_are_full_postgres() {
         full_pages_scenario(Backend::Postgres).await;
     }
 }
+
+/// A token without `read:statuses` reads statuses as anyone would: its
+/// account's followers-only post is not found, though the same login with a
+/// reading token sees it.
+async fn write_only_scenario(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    alpha.create_org("ngo", false).await;
+    auth::create_user(
+        alpha.ctx(),
+        "staff@ngo.example",
+        "correct horse",
+        Some(("ngo", "owner")),
+    )
+    .await
+    .unwrap();
+    let post = posts::create_post(
+        &alpha.data(),
+        "ngo",
+        new_post("For our followers".into(), Visibility::Followers),
+    )
+    .await
+    .unwrap();
+    let base = alpha.base_url();
+    let app: Value = client()
+        .post(format!("{base}/api/v1/apps"))
+        .form(&[
+            ("client_name", "Poster"),
+            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+            ("scopes", "read write"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token: Value = client()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "staff@ngo.example"),
+            ("password", "correct horse"),
+            ("client_id", app["client_id"].as_str().unwrap()),
+            ("client_secret", app["client_secret"].as_str().unwrap()),
+            ("scope", "write:statuses"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let writer = Api {
+        base: base.clone(),
+        token: token["access_token"].as_str().unwrap().to_string(),
+    };
+    let path = format!("/api/v1/statuses/{}", post.id);
+    assert_eq!(writer.get(&path).await.0, 404, "write-only token");
+    let (_, page) = writer
+        .get(&format!("/api/v1/accounts/{}/statuses", post.author_id))
+        .await;
+    assert_eq!(levels(&page), Vec::<String>::new(), "{page}");
+    let reader = Api::login(&base, "staff@ngo.example", "correct horse").await;
+    assert_eq!(reader.get(&path).await.0, 200, "reading token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_only_token_reads_no_followers_only_status_sqlite() {
+    write_only_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_only_token_reads_no_followers_only_status_postgres() {
+    if available(
+        "write_only_token_reads_no_followers_only_status_postgres",
+        &[Backend::Postgres],
+    ) {
+        write_only_scenario(Backend::Postgres).await;
+    }
+}

@@ -565,6 +565,15 @@ impl Session {
         })
     }
 
+    /// The account whose eyes a read of statuses uses: the acting account
+    /// if the token may read statuses, else none (a token without
+    /// `read:statuses` sees what anyone sees, never a followers-only post).
+    pub fn reader(&self) -> Option<ActorRow> {
+        self.actor
+            .clone()
+            .filter(|_| scope_allows(&self.token.scopes, "read:statuses"))
+    }
+
     /// Who acts, for a service that changes something: the account and the
     /// login's role there (422 for app-only tokens, as Mastodon answers).
     pub fn acting(&self) -> ServiceResult<super::acting::Acting> {

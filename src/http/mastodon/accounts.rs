@@ -228,7 +228,9 @@ async fn statuses(
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
     let account = client::account_by_id(&data, &id).await?;
-    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let viewer = session
+        .as_ref()
+        .and_then(crate::service::auth::Session::reader);
     let statuses =
         client::account_statuses(&data, &account.actor, viewer.as_ref(), q.page(20, 40)).await?;
     Ok(paged_statuses(&data, &uri, &statuses))

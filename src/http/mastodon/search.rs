@@ -29,7 +29,7 @@ async fn search(
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Json<SearchResults>> {
     session.require("read:search").map_err(service)?;
-    let viewer = session.actor.clone();
+    let viewer = session.reader();
     let query = q.q.trim();
     let resolve = truthy(&q.resolve);
     let wants = |kind: &str| q.kind.as_deref().is_none_or(|k| k == kind);

@@ -125,7 +125,7 @@ async fn show(
     MaybeAuth(session): MaybeAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Status>> {
-    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let viewer = session.as_ref().and_then(Session::reader);
     let status = client::status(&data, &id, viewer.as_ref()).await?;
     let mut shown = Status::new(&data, &status);
     if let Some(user) = session.as_ref().and_then(|s| s.user.as_ref()) {
@@ -172,7 +172,7 @@ async fn history(
     MaybeAuth(session): MaybeAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<StatusEdit>>> {
-    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let viewer = session.as_ref().and_then(Session::reader);
     let status = client::status(&data, &id, viewer.as_ref()).await?;
     Ok(Json(vec![StatusEdit::current(Status::new(&data, &status))]))
 }
@@ -196,7 +196,7 @@ async fn context(
     MaybeAuth(session): MaybeAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Context>> {
-    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let viewer = session.as_ref().and_then(Session::reader);
     let status = client::status(&data, &id, viewer.as_ref()).await?;
     let (ancestors, descendants) = client::context(&data, &status.post, viewer.as_ref()).await?;
     Ok(Json(Context {

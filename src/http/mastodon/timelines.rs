@@ -49,7 +49,9 @@ async fn public(
     Query(q): Query<PageQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let viewer = session
+        .as_ref()
+        .and_then(crate::service::auth::Session::reader);
     let statuses =
         client::public_timeline(&data, viewer.as_ref(), only_local(&q), None, q.page(20, 40))
             .await?;
@@ -63,7 +65,9 @@ async fn tag(
     Query(q): Query<PageQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let viewer = session.as_ref().and_then(|s| s.actor.clone());
+    let viewer = session
+        .as_ref()
+        .and_then(crate::service::auth::Session::reader);
     let statuses = client::public_timeline(
         &data,
         viewer.as_ref(),
