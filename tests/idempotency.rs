@@ -41,6 +41,21 @@ async fn idempotency_scenario(backend: Backend) {
         assert_eq!((status_a, status_b), (200, 200), "{a} {b}");
         assert_eq!(a["id"], b["id"], "one post for key {key}");
     }
+    // A key longer than any app sends is refused, and stores nothing.
+    let response = client()
+        .post(format!("{}/api/v1/statuses", api.base))
+        .bearer_auth(&api.token)
+        .header("Idempotency-Key", "k".repeat(256))
+        .json(&json!({"status": "Our statement"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(
+        error["error"],
+        "Validation failed: Idempotency-Key is longer than 255 bytes"
+    );
     // And a later retry gets the same post again.
     let (_, again) = post("k1").await;
     let (_, statuses) = api

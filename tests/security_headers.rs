@@ -1,7 +1,7 @@
 //! Every HTML page carries a Content-Security-Policy that allows no script
 //! and no framing; every response forbids content-type sniffing.
 
-use crate::common::{Backend, TestInstance, client, temp_dir};
+use crate::common::{Backend, TestInstance, client, register_app, temp_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_pages_allow_no_script_and_no_framing() {
@@ -9,22 +9,10 @@ async fn html_pages_allow_no_script_and_no_framing() {
     let alpha = TestInstance::start("alpha.test", Backend::Sqlite, dir.path()).await;
     alpha.create_org("ngo", false).await;
     let base = alpha.base_url();
-    let app: serde_json::Value = client()
-        .post(format!("{base}/api/v1/apps"))
-        .form(&[
-            ("client_name", "Test app"),
-            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
-            ("scopes", "read"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (client_id, _) = register_app(&base, "read").await;
     let login_page = format!(
         "/oauth/authorize?response_type=code&client_id={}&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=read",
-        app["client_id"].as_str().unwrap()
+        client_id
     );
     for path in ["/", "/@ngo", "/tags/nad", login_page.as_str()] {
         let response = client().get(format!("{base}{path}")).send().await.unwrap();

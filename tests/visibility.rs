@@ -135,39 +135,13 @@ async fn write_only_scenario(backend: Backend) {
     .await
     .unwrap();
     let base = alpha.base_url();
-    let app: Value = client()
-        .post(format!("{base}/api/v1/apps"))
-        .form(&[
-            ("client_name", "Poster"),
-            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
-            ("scopes", "read write"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token: Value = client()
-        .post(format!("{base}/oauth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", "staff@ngo.example"),
-            ("password", "correct horse"),
-            ("client_id", app["client_id"].as_str().unwrap()),
-            ("client_secret", app["client_secret"].as_str().unwrap()),
-            ("scope", "write:statuses"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let writer = Api {
-        base: base.clone(),
-        token: token["access_token"].as_str().unwrap().to_string(),
-    };
+    let writer = Api::login_with_scope(
+        &base,
+        "staff@ngo.example",
+        "correct horse",
+        "write:statuses",
+    )
+    .await;
     let path = format!("/api/v1/statuses/{}", post.id);
     assert_eq!(writer.get(&path).await.0, 404, "write-only token");
     let (_, page) = writer

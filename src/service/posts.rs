@@ -37,6 +37,9 @@ use url::Url;
 /// write statements).
 pub const MAX_POST_CHARS: usize = 5000;
 
+/// The longest Idempotency-Key kept (apps send UUIDs or similar).
+pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 255;
+
 /// How far up a thread missing parents are fetched, and how many at most.
 const MAX_PARENT_FETCHES: usize = 5;
 
@@ -306,6 +309,12 @@ pub async fn create_post_once(
 ) -> ServiceResult<PostRow> {
     let org = acting.require(Role::Editor)?.clone();
     if let Some(key) = idempotency_key {
+        // Stored with the post: a client must not make us store megabytes.
+        if key.len() > MAX_IDEMPOTENCY_KEY_BYTES {
+            return Err(ServiceError::Unprocessable(format!(
+                "Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY_BYTES} bytes"
+            )));
+        }
         if let Some(post) = post_for_key(data, &org, key).await? {
             return Ok(post);
         }

@@ -494,28 +494,21 @@ impl Api {
     /// Registers an app and logs `email` in with the password grant (it acts
     /// as the login's first organisation).
     pub async fn login(base: &str, email: &str, password: &str) -> Api {
-        let app: serde_json::Value = client()
-            .post(format!("{base}/api/v1/apps"))
-            .form(&[
-                ("client_name", "Test app"),
-                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
-                ("scopes", "read write follow"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        Api::login_with_scope(base, email, password, "read write follow").await
+    }
+
+    /// As [`Api::login`], with a token of only `scope`.
+    pub async fn login_with_scope(base: &str, email: &str, password: &str, scope: &str) -> Api {
+        let (client_id, client_secret) = register_app(base, "read write follow").await;
         let token: serde_json::Value = client()
             .post(format!("{base}/oauth/token"))
             .form(&[
                 ("grant_type", "password"),
                 ("username", email),
                 ("password", password),
-                ("client_id", app["client_id"].as_str().unwrap()),
-                ("client_secret", app["client_secret"].as_str().unwrap()),
-                ("scope", "read write follow"),
+                ("client_id", &client_id),
+                ("client_secret", &client_secret),
+                ("scope", scope),
             ])
             .send()
             .await
@@ -559,4 +552,26 @@ impl Api {
     pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         self.send(reqwest::Method::POST, path, Some(body)).await
     }
+}
+
+/// Registers an app (out-of-band redirect) with `scopes`; its client id and
+/// secret.
+pub async fn register_app(base: &str, scopes: &str) -> (String, String) {
+    let app: serde_json::Value = client()
+        .post(format!("{base}/api/v1/apps"))
+        .form(&[
+            ("client_name", "Test app"),
+            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+            ("scopes", scopes),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        app["client_id"].as_str().unwrap().to_string(),
+        app["client_secret"].as_str().unwrap().to_string(),
+    )
 }

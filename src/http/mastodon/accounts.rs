@@ -7,7 +7,10 @@ use super::{Auth, Input, MaybeAuth, PageQuery, paged_statuses, service, truthy};
 use crate::federation::FedData;
 use crate::http::error::{ApiError, ApiResult};
 use crate::service::{
-    ActorRow, ServiceError, accounts, auth, client, follows, orgs, text::strip_html,
+    ActorRow, ServiceError, accounts,
+    auth::{self, Session},
+    client, follows, orgs,
+    text::strip_html,
 };
 use axum::{
     Json, Router,
@@ -202,10 +205,8 @@ async fn search(
     session.require("read:accounts").map_err(service)?;
     let query = q.q.trim().trim_start_matches('@');
     let mut actors = Vec::new();
-    if query.contains('@') && truthy(&q.resolve) {
-        if let Ok(actor) = follows::resolve_remote_actor(&data, query).await {
-            actors.push(actor);
-        }
+    if query.contains('@') {
+        actors.extend(accounts::find_account(&data, query, truthy(&q.resolve)).await?);
     }
     let username = query.split('@').next().unwrap_or_default();
     if actors.is_empty() && !username.is_empty() {
@@ -228,9 +229,7 @@ async fn statuses(
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
     let account = client::account_by_id(&data, &id).await?;
-    let viewer = session
-        .as_ref()
-        .and_then(crate::service::auth::Session::reader);
+    let viewer = session.as_ref().and_then(Session::reader);
     let statuses =
         client::account_statuses(&data, &account.actor, viewer.as_ref(), q.page(20, 40)).await?;
     Ok(paged_statuses(&data, &uri, &statuses))
@@ -251,34 +250,46 @@ async fn relations(data: &FedData, id: &str, followers: bool) -> ApiResult<Json<
 }
 
 /// Following an account already followed (or asked) is not an error, as on
-/// Mastodon: the answer is the relationship either way.
+/// Mastodon, nor is unfollowing one not followed: the answer is the
+/// relationship either way.
 async fn follow(
     data: FedData,
     Auth(session): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Relationship>> {
-    session.require("write:follows").map_err(service)?;
-    let acting = session.acting()?;
-    let target = client::account_by_id(&data, &id).await?;
-    match follows::follow_as(&data, &acting, &target.actor.ap_id).await {
-        Ok(_) | Err(ServiceError::Conflict(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
-    relationship(&data, &acting.account, id).await
+    set_following(data, session, id, true).await
 }
 
-/// Unfollowing an account not followed is not an error either.
 async fn unfollow(
     data: FedData,
     Auth(session): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Relationship>> {
+    set_following(data, session, id, false).await
+}
+
+async fn set_following(
+    data: FedData,
+    session: Session,
+    id: String,
+    on: bool,
+) -> ApiResult<Json<Relationship>> {
     session.require("write:follows").map_err(service)?;
     let acting = session.acting()?;
     let target = client::account_by_id(&data, &id).await?;
-    match follows::unfollow_as(&data, &acting, &target.actor.ap_id).await {
-        Ok(_) | Err(ServiceError::NotFound(_)) => {}
-        Err(e) => return Err(e.into()),
+    let result = if on {
+        follows::follow_as(&data, &acting, &target.actor.ap_id)
+            .await
+            .map(|_| ())
+    } else {
+        follows::unfollow_as(&data, &acting, &target.actor.ap_id)
+            .await
+            .map(|_| ())
+    };
+    match (result, on) {
+        (Ok(()), _) | (Err(ServiceError::Conflict(_)), true) => {}
+        (Err(ServiceError::NotFound(_)), false) => {}
+        (Err(e), _) => return Err(e.into()),
     }
     relationship(&data, &acting.account, id).await
 }

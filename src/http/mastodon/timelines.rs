@@ -4,7 +4,7 @@
 use super::{Auth, MaybeAuth, PageQuery, paged_statuses, service, truthy};
 use crate::federation::FedData;
 use crate::http::error::ApiResult;
-use crate::service::client;
+use crate::service::{auth::Session, client};
 use axum::{
     Router,
     extract::{OriginalUri, Path, Query},
@@ -49,9 +49,7 @@ async fn public(
     Query(q): Query<PageQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let viewer = session
-        .as_ref()
-        .and_then(crate::service::auth::Session::reader);
+    let viewer = session.as_ref().and_then(Session::reader);
     let statuses =
         client::public_timeline(&data, viewer.as_ref(), only_local(&q), None, q.page(20, 40))
             .await?;
@@ -65,9 +63,7 @@ async fn tag(
     Query(q): Query<PageQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let viewer = session
-        .as_ref()
-        .and_then(crate::service::auth::Session::reader);
+    let viewer = session.as_ref().and_then(Session::reader);
     let statuses = client::public_timeline(
         &data,
         viewer.as_ref(),
