@@ -16,6 +16,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub federation: FederationSettings,
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +70,40 @@ pub struct FederationSettings {
     pub delivery_give_up_hours: u32,
     pub delivery_concurrency: usize,
     pub request_timeout_secs: u64,
+}
+
+/// Bounds on what clients and other servers may ask of the instance
+/// (`[limits]`; each key is documented in config/default.toml and
+/// docs/security.md). A rate of 0 turns that limit off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Password hashes computed at the same time; more attempts wait.
+    pub password_checks_concurrent: usize,
+    /// Password attempts (login form and password grant) per client address per minute.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Password attempts naming one account per hour, from anywhere.
+    pub login_attempts_per_account_per_hour: u32,
+    /// Account registrations per client address per hour.
+    pub registrations_per_ip_per_hour: u32,
+    /// Seconds a client has to send a request's headers.
+    pub request_header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body.
+    pub request_body_timeout_secs: u64,
+    /// Fetches of unknown actors and keys per remote host per minute.
+    pub fetches_per_host_per_minute: u32,
+    /// Seconds a failed fetch of an actor or key is remembered and not retried.
+    pub fetch_failure_cache_secs: u64,
+    /// Outgoing fetches in flight at once, across all hosts.
+    pub fetches_concurrent: usize,
+    /// Largest `content` of an incoming note, in bytes.
+    pub note_content_max_bytes: usize,
+    /// Hashtags and custom emoji kept from one incoming note (the rest are dropped).
+    pub note_tags_max: usize,
+    /// Mentions kept from one incoming note (the rest are not notified).
+    pub note_mentions_max: usize,
+    /// Addressees (`to` plus `cc`) of one incoming activity; more is refused.
+    pub note_recipients_max: usize,
 }
 
 /// A configuration problem, reported as one line naming the key.
@@ -170,6 +205,27 @@ impl Settings {
             return Err(ConfigError(
                 "federation.delivery_concurrency: must be at least 1".into(),
             ));
+        }
+        let limits = &self.limits;
+        for (key, value) in [
+            (
+                "password_checks_concurrent",
+                limits.password_checks_concurrent,
+            ),
+            ("fetches_concurrent", limits.fetches_concurrent),
+            (
+                "request_header_timeout_secs",
+                limits.request_header_timeout_secs as usize,
+            ),
+            (
+                "request_body_timeout_secs",
+                limits.request_body_timeout_secs as usize,
+            ),
+            ("note_content_max_bytes", limits.note_content_max_bytes),
+        ] {
+            if value == 0 {
+                return Err(ConfigError(format!("limits.{key}: must be at least 1")));
+            }
         }
         Ok(())
     }

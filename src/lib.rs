@@ -10,6 +10,7 @@ pub mod context;
 pub mod delivery;
 pub mod federation;
 pub mod http;
+pub mod limits;
 pub mod memory;
 pub mod model;
 pub mod sanitize;

@@ -1,0 +1,103 @@
+//! Rate limits kept in memory: how often one key (a client address, an
+//! account, a remote host) may do something. Built on `governor`'s keyed
+//! GCRA limiter, so a key's state is one timestamp and a check never blocks.
+//!
+//! Limits are per process: several kuvend processes behind one address each
+//! allow the configured rate. That is the point of a limit here (keep one
+//! process from being exhausted), not an exact global count.
+
+use governor::{
+    DefaultKeyedRateLimiter, Quota,
+    clock::{Clock, DefaultClock},
+};
+use std::{hash::Hash, num::NonZeroU32, sync::Arc, time::Duration};
+
+/// Tracked keys beyond which recovered ones are forgotten on the next check.
+const PRUNE_EVERY: usize = 4096;
+
+/// "Not now": how long until the key may try again (sent as `Retry-After`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+impl RetryAfter {
+    /// Whole seconds, rounded up and at least 1, as `Retry-After` wants.
+    pub fn seconds(self) -> u64 {
+        (self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0)).max(1)
+    }
+}
+
+/// At most `count` events per `period` for each key, with bursts up to
+/// `count` (a key that was quiet for a whole period may use it at once).
+pub struct KeyedLimit<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
+    clock: DefaultClock,
+}
+
+impl<K: Hash + Eq + Clone> KeyedLimit<K> {
+    /// A limit of `count` per `period`; `count == 0` means no limit at all
+    /// (the bench and tests that measure something else use that).
+    pub fn new(count: u32, period: Duration) -> Option<Arc<Self>> {
+        let count = NonZeroU32::new(count)?;
+        let replenish = (period / count.get()).max(Duration::from_nanos(1));
+        let quota = Quota::with_period(replenish)?.allow_burst(count);
+        Some(Arc::new(KeyedLimit {
+            limiter: DefaultKeyedRateLimiter::keyed(quota),
+            clock: DefaultClock::default(),
+        }))
+    }
+
+    /// Counts one event for `key`; `Err` says when the key may try again.
+    pub fn check(&self, key: &K) -> Result<(), RetryAfter> {
+        // Forget keys whose state has fully recovered, so that a stream of
+        // new keys (addresses, host names) cannot grow the map without bound.
+        if self.limiter.len() >= PRUNE_EVERY {
+            self.limiter.retain_recent();
+        }
+        self.limiter
+            .check_key(key)
+            .map_err(|not_until| RetryAfter(not_until.wait_time_from(self.clock.now())))
+    }
+}
+
+/// Checks `key` against an optional limit: no limit configured means allowed.
+pub fn check<K: Hash + Eq + Clone>(
+    limit: &Option<Arc<KeyedLimit<K>>>,
+    key: &K,
+) -> Result<(), RetryAfter> {
+    limit.as_ref().map_or(Ok(()), |l| l.check(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_the_burst_then_refuses_with_a_wait() {
+        let limit = KeyedLimit::new(3, Duration::from_secs(60)).unwrap();
+        for _ in 0..3 {
+            assert!(limit.check(&"a").is_ok());
+        }
+        let wait = limit.check(&"a").unwrap_err();
+        assert!(wait.0 > Duration::from_secs(10) && wait.0 <= Duration::from_secs(20));
+        assert!((11..=20).contains(&wait.seconds()));
+        // Another key has its own allowance.
+        assert!(limit.check(&"b").is_ok());
+    }
+
+    #[test]
+    fn zero_means_unlimited() {
+        let limit = KeyedLimit::<&str>::new(0, Duration::from_secs(60));
+        assert!(limit.is_none());
+        for _ in 0..1000 {
+            assert!(check(&limit, &"a").is_ok());
+        }
+    }
+
+    #[test]
+    fn retry_after_is_at_least_one_second() {
+        assert_eq!(RetryAfter(Duration::ZERO).seconds(), 1);
+        assert_eq!(RetryAfter(Duration::from_millis(1)).seconds(), 1);
+        assert_eq!(RetryAfter(Duration::from_secs(2)).seconds(), 2);
+        assert_eq!(RetryAfter(Duration::from_millis(2001)).seconds(), 3);
+    }
+}
