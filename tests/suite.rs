@@ -20,6 +20,7 @@ mod inbox_security;
 mod interop_fedify;
 mod interop_mastodon_py;
 mod local;
+mod oauth_forms;
 mod posts;
 mod roles;
 mod scale_out;

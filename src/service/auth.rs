@@ -636,21 +636,54 @@ pub async fn session(ctx: &Kuvend, token: &str) -> ServiceResult<Session> {
     })
 }
 
+/// The authorization request a login ticket was issued for: a ticket is
+/// good only for the same app, redirect URI, scopes and PKCE challenge, so a
+/// ticket taken from one app's flow (from a log, a shared screen, a
+/// malicious page) cannot finish another's.
+pub struct TicketFlow<'a> {
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub scopes: &'a str,
+    pub code_challenge: &'a str,
+}
+
+impl TicketFlow<'_> {
+    /// The flow, one field a line; none of the fields can hold a newline
+    /// that matters (client ids and scopes are checked, a redirect URI with
+    /// a newline is refused when the code is issued).
+    fn binding(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n{}",
+            self.client_id, self.redirect_uri, self.scopes, self.code_challenge
+        )
+    }
+}
+
 /// A login ticket: proof, for a few minutes, that the consent form's user
-/// logged in, so the organisation choice need not carry the password.
-/// Signed with a key derived from the instance actor's private key, so any
-/// process of the instance can check it.
-pub async fn login_ticket(ctx: &Kuvend, user_id: i64) -> ServiceResult<String> {
+/// logged in for this `flow`, so the organisation choice need not carry the
+/// password. Signed with a key derived from the instance actor's private
+/// key, so any process of the instance can check it.
+pub async fn login_ticket(
+    ctx: &Kuvend,
+    user_id: i64,
+    flow: &TicketFlow<'_>,
+) -> ServiceResult<String> {
     let expires = chrono::Utc::now().timestamp() + 600;
     let payload = format!("{user_id}.{expires}");
-    let tag = ticket_tag(ctx, &payload).await?;
+    let tag = ticket_tag(ctx, &payload, flow).await?;
     Ok(format!("{payload}.{tag}"))
 }
 
-pub async fn check_ticket(ctx: &Kuvend, ticket: &str) -> ServiceResult<UserRow> {
+/// The login a ticket vouches for, if it is genuine, unexpired, issued for
+/// this same `flow`, and the login is still allowed in.
+pub async fn check_ticket(
+    ctx: &Kuvend,
+    ticket: &str,
+    flow: &TicketFlow<'_>,
+) -> ServiceResult<UserRow> {
     let invalid = || ServiceError::Unauthorized("the login expired; log in again".into());
     let (payload, tag) = ticket.rsplit_once('.').ok_or_else(invalid)?;
-    let expected = ticket_tag(ctx, payload).await?;
+    let expected = ticket_tag(ctx, payload, flow).await?;
     if aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), tag.as_bytes())
         .is_err()
     {
@@ -663,10 +696,14 @@ pub async fn check_ticket(ctx: &Kuvend, ticket: &str) -> ServiceResult<UserRow> 
     }
     let user_id: i64 = user_id.parse().map_err(|_| invalid())?;
     let mut conn = ctx.db.conn().await?;
-    Ok(conn.q().user_by_id(user_id).await?)
+    let user = conn.q().user_by_id(user_id).await?;
+    if user.disabled_at.is_some() {
+        return Err(ServiceError::Forbidden("this login is disabled".into()));
+    }
+    Ok(user)
 }
 
-async fn ticket_tag(ctx: &Kuvend, payload: &str) -> ServiceResult<String> {
+async fn ticket_tag(ctx: &Kuvend, payload: &str, flow: &TicketFlow<'_>) -> ServiceResult<String> {
     let mut conn = ctx.db.conn().await?;
     let instance = conn
         .q()
@@ -678,7 +715,8 @@ async fn ticket_tag(ctx: &Kuvend, payload: &str) -> ServiceResult<String> {
         aws_lc_rs::hmac::HMAC_SHA256,
         format!("login-ticket:{instance}").as_bytes(),
     );
-    Ok(URL_SAFE_NO_PAD.encode(aws_lc_rs::hmac::sign(&key, payload.as_bytes())))
+    let signed = format!("{payload}\n{}", flow.binding());
+    Ok(URL_SAFE_NO_PAD.encode(aws_lc_rs::hmac::sign(&key, signed.as_bytes())))
 }
 
 /// What someone registering from an app gives.

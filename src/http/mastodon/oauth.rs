@@ -181,8 +181,14 @@ async fn authorize_submit(data: FedData, Input(form): Input<AuthorizeForm>) -> A
         auth::app_by_client_id(&data, params.client_id.as_deref().unwrap_or_default()).await?;
     let scopes = auth::normalize_scopes(params.scope.as_deref())?;
     let instance = instance_context(&data);
+    let flow = auth::TicketFlow {
+        client_id: &app.client_id,
+        redirect_uri: params.redirect_uri.as_deref().unwrap_or_default(),
+        scopes: &scopes,
+        code_challenge: params.code_challenge.as_deref().unwrap_or_default(),
+    };
     let user = match (&form.ticket, &form.email) {
-        (Some(ticket), _) => auth::check_ticket(&data, ticket).await?,
+        (Some(ticket), _) => auth::check_ticket(&data, ticket, &flow).await?,
         (None, Some(email)) => {
             match auth::login(&data, email, form.password.as_deref().unwrap_or_default()).await {
                 Ok(user) => user,
@@ -238,7 +244,7 @@ async fn authorize_submit(data: FedData, Input(form): Input<AuthorizeForm>) -> A
                 context! {
                     instance => instance, source_url => data.settings.instance.source_url,
                     app_name => app.name, params => params, accounts => accounts,
-                    ticket => auth::login_ticket(&data, user.id).await?,
+                    ticket => auth::login_ticket(&data, user.id, &flow).await?,
                 },
             );
         }
