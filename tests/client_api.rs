@@ -521,6 +521,32 @@ async fn registration_scenario(backend: Backend) {
     };
     let (_, account) = me.get("/api/v1/accounts/verify_credentials").await;
     assert_eq!(account["username"], "supporter");
+    // Registration takes the app's own token with write:accounts: neither a
+    // login's token nor a read-only app token creates accounts.
+    let another = json!({"username": "another", "email": "a@people.example", "password": "long enough", "agreement": true});
+    let (status, refused) = me.post("/api/v1/accounts", another.clone()).await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("app's own token"),
+        "{refused}"
+    );
+    let (_, _, read_only) = app_token(&base, "read").await;
+    let read_only = App {
+        base: base.clone(),
+        token: read_only,
+    };
+    let (status, refused) = read_only.post("/api/v1/accounts", another).await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("write:accounts"),
+        "{refused}"
+    );
     assert_eq!(account["group"], false);
     // Supporters post, edit and change their profile like on Mastodon.
     let (_, status) = me

@@ -144,12 +144,27 @@ async fn write_only_scenario(backend: Backend) {
     .await;
     let path = format!("/api/v1/statuses/{}", post.id);
     assert_eq!(writer.get(&path).await.0, 404, "write-only token");
+    for part in ["context", "history"] {
+        let (status, _) = writer.get(&format!("{path}/{part}")).await;
+        assert_eq!(status, 404, "write-only token, {part}");
+    }
+    let (status, refused) = writer.get(&format!("{path}/source")).await;
+    assert_eq!(status, 403, "write-only token, source: {refused}");
+    // Nor does acting on the post answer with it.
+    let (status, body) = writer
+        .post(&format!("{path}/favourite"), serde_json::json!({}))
+        .await;
+    assert_eq!(status, 404, "write-only token, favourite: {body}");
     let (_, page) = writer
         .get(&format!("/api/v1/accounts/{}/statuses", post.author_id))
         .await;
     assert_eq!(levels(&page), Vec::<String>::new(), "{page}");
     let reader = Api::login(&base, "staff@ngo.example", "correct horse").await;
     assert_eq!(reader.get(&path).await.0, 200, "reading token");
+    for part in ["context", "history", "source"] {
+        let (status, body) = reader.get(&format!("{path}/{part}")).await;
+        assert_eq!(status, 200, "reading token, {part}: {body}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -86,13 +86,21 @@ struct RegisterForm {
     agreement: Option<Value>,
 }
 
-/// `POST /api/v1/accounts`: a supporter registers from an app (with the
-/// app's token), as `instance.registrations` allows.
+/// `POST /api/v1/accounts`: a supporter registers from an app, with the
+/// app's own token (client credentials, `write:accounts`), as
+/// `instance.registrations` allows.
 async fn register(
     data: FedData,
     Auth(session): Auth,
     Input(form): Input<RegisterForm>,
 ) -> ApiResult<Json<Token>> {
+    session.require("write:accounts").map_err(service)?;
+    if session.user.is_some() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration needs the app's own token (client credentials), not a login's",
+        ));
+    }
     let user = auth::register(
         &data,
         auth::Registration {

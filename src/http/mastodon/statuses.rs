@@ -119,7 +119,7 @@ async fn create(
 }
 
 /// One status. The organisation's owners also see which staff member wrote
-/// it (`kuvend_written_by`, never federated).
+/// it (`kuvend_written_by`, never federated), if the token may read statuses.
 async fn show(
     data: FedData,
     MaybeAuth(session): MaybeAuth,
@@ -128,7 +128,8 @@ async fn show(
     let viewer = session.as_ref().and_then(Session::reader);
     let status = client::status(&data, &id, viewer.as_ref()).await?;
     let mut shown = Status::new(&data, &status);
-    if let Some(user) = session.as_ref().and_then(|s| s.user.as_ref()) {
+    let reading_user = session.as_ref().filter(|_| viewer.is_some());
+    if let Some(user) = reading_user.and_then(|s| s.user.as_ref()) {
         if let Some(email) = client::staff_author_for_owner(&data, user, &status.post).await? {
             shown.kuvend_written_by = Some(WrittenBy { email });
         }
@@ -182,8 +183,13 @@ async fn source(
     Auth(session): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<StatusSource>> {
+    session.require("read:statuses").map_err(service)?;
     let actor = session.actor().map_err(service)?.clone();
     let status = client::status(&data, &id, Some(&actor)).await?;
+    // As on Mastodon, only the acting account's own statuses have a source.
+    if status.post.author_id != actor.id {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "Record not found"));
+    }
     Ok(Json(StatusSource {
         id: status.post.id.to_string(),
         text: status.post.source.unwrap_or_default(),
@@ -207,6 +213,8 @@ async fn context(
 
 /// Favourites and boosts. Doing what is already done, or undoing what is
 /// not, is not an error: the answer is the post as it now is.
+/// Status ids are guessable, so these never answer with a post the token
+/// could not read.
 async fn react(
     data: FedData,
     session: Session,
@@ -219,8 +227,10 @@ async fn react(
         .or_else(|_| session.require("write:statuses"))
         .map_err(service)?;
     let acting = session.acting()?;
-    let actor = acting.account.clone();
-    let status = client::status(&data, &id, Some(&actor)).await?;
+    // The post is found, and answered, through the reader's eyes: a token
+    // that may not read statuses acts only on what anyone may see.
+    let viewer = session.reader();
+    let status = client::status(&data, &id, viewer.as_ref()).await?;
     let result = if on {
         posts::react_as(&data, &acting, &status.post.ap_id, kind)
             .await
@@ -234,7 +244,7 @@ async fn react(
         Ok(()) | Err(ServiceError::NotFound(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    let status = client::status(&data, &id, Some(&actor)).await?;
+    let status = client::status(&data, &id, viewer.as_ref()).await?;
     Ok(Json(Status::new(&data, &status)))
 }
 
@@ -270,9 +280,10 @@ async fn set_bookmark(
 ) -> ApiResult<Json<Status>> {
     session.require("write:bookmarks").map_err(service)?;
     let actor = session.actor().map_err(service)?.clone();
-    let status = client::status(&data, &id, Some(&actor)).await?;
+    let viewer = session.reader();
+    let status = client::status(&data, &id, viewer.as_ref()).await?;
     client::set_bookmark(&data, &actor, status.post.id, on).await?;
-    let status = client::status(&data, &id, Some(&actor)).await?;
+    let status = client::status(&data, &id, viewer.as_ref()).await?;
     Ok(Json(Status::new(&data, &status)))
 }
 
