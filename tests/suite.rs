@@ -25,4 +25,5 @@ mod posts;
 mod roles;
 mod scale_out;
 mod security_headers;
+mod ssrf;
 mod visibility;
