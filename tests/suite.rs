@@ -21,6 +21,7 @@ mod interop_fedify;
 mod interop_mastodon_py;
 mod local;
 mod posts;
+mod rfc9421;
 mod roles;
 mod scale_out;
 mod security_headers;

@@ -228,7 +228,8 @@ fn require_coverage(
     }
     let target = covers("@target-uri");
     let path = covers("@path") || covers("@request-target");
-    if !target && !(covers("@authority") && path) {
+    let bound_to_us = target || (covers("@authority") && path);
+    if !bound_to_us {
         return Err(SignatureError::HeaderNotSigned(
             "@target-uri, or @authority and @path",
         ));
