@@ -1,6 +1,7 @@
 //! The inbox: every incoming activity, per-actor or shared, goes through
-//! [`receive`]. It authenticates the request (HTTP signature by the
-//! activity's own actor, Date within an hour, Digest of the body), then
+//! [`receive`]. It authenticates the request (HTTP signature, draft-cavage
+//! or RFC 9421, by the activity's own actor, made within an hour, with the
+//! body's digest), then
 //! applies the activity in one transaction together with the record of its
 //! id, so a repeated delivery changes nothing and a failed one leaves nothing.
 //!
