@@ -22,6 +22,7 @@ mod interop_mastodon_py;
 mod local;
 mod oauth_forms;
 mod posts;
+mod rfc9421;
 mod roles;
 mod scale_out;
 mod security_headers;

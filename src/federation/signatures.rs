@@ -12,6 +12,8 @@ use http::HeaderMap;
 use std::time::{Duration, SystemTime};
 use url::Url;
 
+pub mod rfc9421;
+
 /// How far a request's `Date` (or `(created)`) may be from our clock, either way.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60 * 60);
 
@@ -34,6 +36,12 @@ pub enum SignatureError {
     DateOutOfRange,
     #[error("signature has expired")]
     Expired,
+    #[error("signature created time is more than an hour from now")]
+    CreatedOutOfRange,
+    #[error("Content-Digest header is missing or has neither sha-256 nor sha-512")]
+    ContentDigestMissing,
+    #[error("Content-Digest does not match the body")]
+    ContentDigestMismatch,
     #[error("Digest header is missing or not SHA-256")]
     DigestMissing,
     #[error("Digest does not match the body")]
@@ -44,7 +52,9 @@ pub enum SignatureError {
     Invalid,
 }
 
-/// A parsed `Signature` header.
+/// A parsed signature: a draft-cavage `Signature` header, or an RFC 9421
+/// signature ([`rfc9421`]), whose covered components are in `headers` and
+/// whose `alg` is in `algorithm`.
 #[derive(Debug, Clone)]
 pub struct IncomingSignature {
     pub key_id: String,

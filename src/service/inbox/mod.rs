@@ -1,6 +1,7 @@
 //! The inbox: every incoming activity, per-actor or shared, goes through
-//! [`receive`]. It authenticates the request (HTTP signature by the
-//! activity's own actor, Date within an hour, Digest of the body), then
+//! [`receive`]. It authenticates the request (HTTP signature, draft-cavage
+//! or RFC 9421, by the activity's own actor, made within an hour, with the
+//! body's digest), then
 //! applies the activity in one transaction together with the record of its
 //! id, so a repeated delivery changes nothing and a failed one leaves nothing.
 //!
@@ -31,7 +32,7 @@ use crate::{
             activities::{FollowJson, InboxActivity, IncomingActivity, Reference},
             note::NoteJson,
         },
-        signatures::{self, IncomingSignature},
+        signatures::{self, IncomingSignature, rfc9421},
     },
     storage::{
         Q,
@@ -412,10 +413,13 @@ fn applied(done: bool, otherwise: &str) -> InboxOutcome {
     }
 }
 
-/// Checks a request's signature header against the request (covered headers,
-/// date, digest) and that it was signed for this instance: the signed `host`
-/// must be our domain, so that a request captured on its way to another
-/// server cannot be replayed here within its hour. Returns the signature and
+/// Checks a request's signature (draft-cavage, or RFC 9421 when it has
+/// `Signature-Input`) against the request (covered headers or components,
+/// time, body digest) and that it was signed for this instance: the `Host`
+/// must be our domain, and it is what the signed `host` (draft-cavage) or
+/// `@authority`/`@target-uri` (RFC 9421) is checked against, so that a
+/// request captured on its way to another server cannot be replayed here
+/// within its hour. Returns the signature and
 /// its signing string, to verify with the sender's key.
 fn check_signed_request(
     data: &FedData,
@@ -425,16 +429,38 @@ fn check_signed_request(
     body: Option<&[u8]>,
 ) -> ServiceResult<(IncomingSignature, String)> {
     let unauthorized = |e: signatures::SignatureError| ServiceError::Unauthorized(e.to_string());
-    let signature = signatures::parse_signature_header(headers).map_err(unauthorized)?;
-    let signing_string = signatures::check_request(
-        &signature,
-        method,
-        path_and_query,
-        headers,
-        body,
-        SystemTime::now(),
-    )
-    .map_err(unauthorized)?;
+    // An RFC 9421 signature is checked when there is one, else draft-cavage:
+    // either gives the signature and the string its key must verify.
+    let (signature, signing_string) = if rfc9421::is_signed(headers) {
+        let scheme = if data.settings.instance.https {
+            "https"
+        } else {
+            "http"
+        };
+        rfc9421::check_request(
+            &rfc9421::SignedRequest {
+                method,
+                path_and_query,
+                headers,
+                body,
+                scheme,
+            },
+            SystemTime::now(),
+        )
+        .map_err(unauthorized)?
+    } else {
+        let signature = signatures::parse_signature_header(headers).map_err(unauthorized)?;
+        let signing_string = signatures::check_request(
+            &signature,
+            method,
+            path_and_query,
+            headers,
+            body,
+            SystemTime::now(),
+        )
+        .map_err(unauthorized)?;
+        (signature, signing_string)
+    };
     let host = headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
