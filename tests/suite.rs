@@ -25,3 +25,4 @@ mod roles;
 mod scale_out;
 mod security_headers;
 mod visibility;
+mod xss;
