@@ -148,11 +148,9 @@ fn mastodon_follow_accept_and_undo_parse() {
 
 #[test]
 fn mastodon_create_note_is_read_and_sanitised() {
-    use kuvend::{
-        federation::{
-            notes::{clean_remote_note, remote_post_row},
-            protocol::note::NoteJson,
-        },
+    use kuvend::federation::{
+        notes::{clean_remote_note, remote_post_row},
+        protocol::note::NoteJson,
     };
     let create: IncomingActivity =
         serde_json::from_value(fixture("mastodon/create_note.json")).unwrap();

@@ -108,7 +108,10 @@ const URL_KEYS: &[&str] = &[
     "website",
 ];
 
-struct Tags(RefCell<Vec<(String, Vec<(String, String)>)>>);
+/// A start tag: its name and its attributes (name, decoded value).
+type StartTag = (String, Vec<(String, String)>);
+
+struct Tags(RefCell<Vec<StartTag>>);
 
 impl TokenSink for Tags {
     type Handle = ();
@@ -135,7 +138,7 @@ impl TokenSink for Tags {
 
 /// The start tags of an HTML text, with their attributes entity-decoded,
 /// as a browser's tokenizer sees them.
-fn start_tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+fn start_tags(html: &str) -> Vec<StartTag> {
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(html));
     let tokenizer = Tokenizer::new(Tags(RefCell::new(Vec::new())), TokenizerOpts::default());
@@ -163,9 +166,15 @@ fn dangerous_scheme(url: &str) -> bool {
 /// also carry `rel="nofollow noopener noreferrer"` (links in content, which
 /// we produce or keep; page navigation is the template's own).
 fn assert_html_inert(place: &str, html: &str, content_links: bool) {
+    assert_html_inert_but(place, html, content_links, &[]);
+}
+
+/// As [`assert_html_inert`], with the elements `allowed` (a template's own
+/// form) still checked for their attributes.
+fn assert_html_inert_but(place: &str, html: &str, content_links: bool, allowed: &[&str]) {
     for (name, attrs) in start_tags(html) {
         assert!(
-            !DANGEROUS_ELEMENTS.contains(&name.as_str()),
+            allowed.contains(&name.as_str()) || !DANGEROUS_ELEMENTS.contains(&name.as_str()),
             "<{name}> in {place}: {html}"
         );
         for (attr, value) in &attrs {
@@ -239,6 +248,12 @@ fn assert_json_inert(place: &str, value: &Value) {
 /// head (a `<style>` block, `<meta charset>` and viewport) is the only
 /// markup allowed before `<body>`; everything after it is checked strictly.
 fn assert_page_inert(place: &str, page: &str) {
+    assert_form_page_inert(place, page, &[]);
+}
+
+/// As [`assert_page_inert`] for a page whose template has a form: its
+/// `form_elements` are allowed, as many as the template has.
+fn assert_form_page_inert(place: &str, page: &str, form_elements: &[(&str, usize)]) {
     let body_at = page
         .find("<body")
         .unwrap_or_else(|| panic!("no body in {place}"));
@@ -256,7 +271,16 @@ fn assert_page_inert(place: &str, page: &str) {
         }
     }
     assert_eq!(head.matches("<style").count(), 1, "{place}: {head}");
-    assert_html_inert(place, &page[body_at..], false);
+    let body = &page[body_at..];
+    let allowed: Vec<&str> = form_elements.iter().map(|(e, _)| *e).collect();
+    for (element, count) in form_elements {
+        let found = start_tags(body)
+            .iter()
+            .filter(|(n, _)| n == element)
+            .count();
+        assert_eq!(found, *count, "<{element}> in {place}");
+    }
+    assert_html_inert_but(place, body, false, &allowed);
 }
 
 // ---------------------------------------------------------------- remote side
@@ -516,6 +540,63 @@ async fn xss_scenario(backend: Backend) {
             .is_some_and(|p| p.content.contains("MARK-edited"))
     })
     .await;
+
+    // An app cannot register a script URL to receive its codes at.
+    for bad in [
+        "javascript:alert(1)",
+        "JavaScript://x/%0Aalert(1)",
+        "data:text/html,x",
+    ] {
+        let response = client()
+            .post(format!("{}/api/v1/apps", alpha.base_url()))
+            .form(&[
+                ("client_name", "<script>x</script>"),
+                ("redirect_uris", bad),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 422, "{bad}");
+    }
+
+    // An app named with the corpus: its name shows, escaped, on the
+    // authorisation page.
+    let app: Value = client()
+        .post(format!("{}/api/v1/apps", alpha.base_url()))
+        .form(&[
+            ("client_name", MARKUP.concat().as_str()),
+            ("redirect_uris", "http://app.example/cb"),
+            ("scopes", "read"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let authorize = client()
+        .get(format!("{}/oauth/authorize", alpha.base_url()))
+        .query(&[
+            ("client_id", app["client_id"].as_str().unwrap()),
+            ("redirect_uri", "http://app.example/cb"),
+            ("response_type", "code"),
+            ("scope", "read"),
+            ("state", "\"><script>alert(1)</script>"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorize.status().as_u16(), 200);
+    let page = authorize.text().await.unwrap();
+    assert!(page.contains("&lt;script&gt;"), "the name shows as text");
+    // The template's own form: one form, its hidden fields, e-mail and
+    // password, and one button.
+    let hidden = page.matches("type=\"hidden\"").count();
+    assert_form_page_inert(
+        "/oauth/authorize",
+        &page,
+        &[("form", 1), ("input", hidden + 2), ("button", 1)],
+    );
 
     // Everything an app reads.
     let remote_status = alpha.post(&note_id).await.unwrap().id;
