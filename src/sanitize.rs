@@ -53,6 +53,11 @@ pub fn html(html: &str) -> String {
 /// what comes out holds no markup even for a client that (wrongly) renders
 /// it as HTML.
 pub fn plain(text: &str) -> String {
+    // Without `<` or `&` there is neither markup nor an entity: most names
+    // and mentions, which then cost no parsing.
+    if !text.contains(['<', '&']) {
+        return text.to_string();
+    }
     let mut current = strip_markup(text);
     // Each round peels one level of entity encoding; names need none.
     for _ in 0..4 {
