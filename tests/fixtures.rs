@@ -148,9 +148,9 @@ fn mastodon_follow_accept_and_undo_parse() {
 
 #[test]
 fn mastodon_create_note_is_read_and_sanitised() {
-    use kuvend::{
-        federation::{notes::remote_post_row, protocol::note::NoteJson},
-        service::text::sanitize_html,
+    use kuvend::federation::{
+        notes::{clean_remote_note, remote_post_row},
+        protocol::note::NoteJson,
     };
     let create: IncomingActivity =
         serde_json::from_value(fixture("mastodon/create_note.json")).unwrap();
@@ -194,7 +194,8 @@ fn mastodon_create_note_is_read_and_sanitised() {
         created_at: chrono::Utc::now().naive_utc(),
         updated_at: chrono::Utc::now().naive_utc(),
     };
-    let row = remote_post_row(&note, &author, None, sanitize_html).unwrap();
+    let note = clean_remote_note(note).unwrap();
+    let row = remote_post_row(&note, &author, None).unwrap();
     assert_eq!(row.visibility, "public");
     assert_eq!(row.language.as_deref(), Some("en"));
     assert_eq!(row.author_id, 7);
@@ -212,5 +213,5 @@ fn mastodon_create_note_is_read_and_sanitised() {
 
     // The same note claimed by another actor is refused.
     author.ap_id = "https://mastodon.social/users/someone_else".into();
-    assert!(remote_post_row(&note, &author, None, sanitize_html).is_err());
+    assert!(remote_post_row(&note, &author, None).is_err());
 }

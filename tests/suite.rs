@@ -28,3 +28,4 @@ mod scale_out;
 mod security_headers;
 mod ssrf;
 mod visibility;
+mod xss;

@@ -119,6 +119,14 @@ pub fn authority(url: &Url) -> String {
 /// the key must be the actor's own: otherwise one server could speak for
 /// another (a lesson several servers learned through advisories).
 pub fn remote_actor_row(json: &ActorJson, fetched_from: &Url) -> Result<NewActor, FederationError> {
+    // The id becomes a link in apps and pages (a `javascript://host/…` id
+    // has a host like any other).
+    if sanitize::http_url(&json.id).is_none() {
+        return Err(FederationError::Invalid(format!(
+            "actor id {} is not an http(s) URL",
+            json.id
+        )));
+    }
     let host = authority(&json.id);
     if json.id != *fetched_from && authority(fetched_from) != host {
         return Err(FederationError::Invalid(format!(
@@ -156,7 +164,15 @@ pub fn remote_actor_row(json: &ActorJson, fetched_from: &Url) -> Result<NewActor
     let key_id = Url::parse(&json.public_key.id)
         .map_err(|_| FederationError::Invalid("publicKey.id is not a URL".into()))?;
     same_host("key", &key_id)?;
-    if json.preferred_username.is_empty() || json.preferred_username.len() > 255 {
+    // The user name is shown in handles everywhere: letters, digits and
+    // `_`, `.`, `-` (Mastodon allows fewer), never markup or separators.
+    if json.preferred_username.is_empty()
+        || json.preferred_username.len() > 255
+        || !json
+            .preferred_username
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
         return Err(FederationError::Invalid("bad preferredUsername".into()));
     }
     let now = now();

@@ -7,6 +7,7 @@ use super::{
     urls::Urls,
 };
 use crate::model::Visibility;
+use crate::sanitize;
 use crate::storage::{
     models::{ActorRow, PostRow},
     now,
@@ -158,13 +159,87 @@ pub fn tombstone(post: &PostRow) -> Result<TombstoneJson, FederationError> {
     })
 }
 
-/// Checks a remote Note and turns it into a row: the note must be on its
-/// author's host, and its HTML is sanitised with `sanitize`.
+/// Makes a remote Note safe to store and show; every way a note enters (a
+/// `Create`, an `Update`, a fetch) passes through here, before its
+/// transaction. Its id must be `http(s)` (a `javascript://host/%0A…` id has
+/// the right host and would otherwise become a link); `content` goes
+/// through the HTML allow-list; the content warning is plain text; `url`
+/// and `inReplyTo` are kept only if `http(s)`; of `contentMap`, the first
+/// key that is a language tag is kept. Of the tags, a `Hashtag`
+/// is kept only with a name that follows the hashtag rule and an `http(s)`
+/// `href`, a `Mention` only with an `http(s)` `href`; others (`Emoji`: no
+/// custom emoji are shown yet) are dropped.
+pub fn clean_remote_note(mut note: NoteJson) -> Result<NoteJson, FederationError> {
+    if sanitize::http_url(&note.id).is_none() {
+        return Err(FederationError::Invalid(format!(
+            "note id {} is not an http(s) URL",
+            note.id
+        )));
+    }
+    // Some servers send the text only in `contentMap`. Only its language
+    // is kept from the map: cleaning every translation would double the
+    // costliest step of receiving a note, for text nothing shows.
+    if note.content.is_empty() {
+        if let Some(text) = note
+            .content_map
+            .as_ref()
+            .and_then(|map| map.values().find_map(serde_json::Value::as_str))
+        {
+            note.content = text.to_string();
+        }
+    }
+    note.content = sanitize::html(&note.content);
+    note.content_map = note
+        .content_map
+        .as_ref()
+        .and_then(|map| map.keys().find_map(|lang| sanitize::language_tag(lang)))
+        .map(|lang| {
+            let mut map = serde_json::Map::new();
+            map.insert(lang, serde_json::Value::String(note.content.clone()));
+            map
+        });
+    // The type is stored with the post: a word, or it is read as a Note.
+    if note.kind.is_empty()
+        || note.kind.len() > 32
+        || !note.kind.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        note.kind = "Note".into();
+    }
+    note.summary = note
+        .summary
+        .as_deref()
+        .map(sanitize::plain)
+        .filter(|s| !s.trim().is_empty());
+    note.url = note.url.as_ref().and_then(sanitize::http_url);
+    note.in_reply_to = note.in_reply_to.as_ref().and_then(sanitize::http_url);
+    note.tag.retain_mut(|tag| {
+        if sanitize::http_url(&tag.href).is_none() {
+            return false;
+        }
+        match tag.kind.as_str() {
+            "Hashtag" => match sanitize::hashtag(&tag.name) {
+                Some(name) => {
+                    tag.name = format!("#{name}");
+                    true
+                }
+                None => false,
+            },
+            "Mention" => {
+                tag.name = sanitize::plain(&tag.name);
+                true
+            }
+            _ => false,
+        }
+    });
+    Ok(note)
+}
+
+/// Checks a remote Note, made safe by [`clean_remote_note`], and turns it
+/// into a row: the note must be on its author's host.
 pub fn remote_post_row(
     note: &NoteJson,
     author: &ActorRow,
     parent: Option<&PostRow>,
-    sanitize: impl Fn(&str) -> String,
 ) -> Result<PostRow, FederationError> {
     if note.attributed_to.as_str() != author.ap_id {
         return Err(FederationError::Invalid(format!(
@@ -183,8 +258,8 @@ pub fn remote_post_row(
     let language = note
         .content_map
         .as_ref()
-        .and_then(|m| m.keys().next().cloned())
-        .filter(|l| l.len() <= 16);
+        .and_then(|m| m.keys().next())
+        .and_then(|l| sanitize::language_tag(l));
     Ok(PostRow {
         id: new_post_id(),
         ap_id: note.id.to_string(),
@@ -192,20 +267,16 @@ pub fn remote_post_row(
         author_id: author.id,
         local: false,
         visibility: visibility.as_str().into(),
-        content: sanitize(&note.content),
+        content: note.content.clone(),
         source: None,
-        summary: note
-            .summary
-            .as_deref()
-            .map(&sanitize)
-            .filter(|s| !s.is_empty()),
+        summary: note.summary.clone().filter(|s| !s.is_empty()),
         sensitive: note.sensitive,
         language,
         // A link shown on pages and to apps: http(s) only.
         url: note
             .url
             .as_ref()
-            .and_then(crate::sanitize::http_url)
+            .and_then(sanitize::http_url)
             .map(String::from),
         in_reply_to_ap_id: note.in_reply_to.as_ref().map(Url::to_string),
         in_reply_to_id: parent.map(|p| p.id),
@@ -235,4 +306,57 @@ pub async fn fetch_note(id: &Url, data: &FedData) -> Result<NoteJson, Federation
         )));
     }
     Ok(fetched.object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hostile_note() -> NoteJson {
+        serde_json::from_value(serde_json::json!({
+            "id": "https://evil.example/notes/1",
+            "type": "<script>",
+            "attributedTo": "https://evil.example/users/e",
+            "content": "<p>hi<script>alert(1)</script><a href=\"javascript:alert(2)\">x</a></p>",
+            "contentMap": {"<svg/onload=x>": "<script>", "sq": "<script>alert(3)</script>"},
+            "summary": "<b>CW</b>&lt;img src=x onerror=alert(4)&gt;",
+            "url": "javascript:alert(5)",
+            "inReplyTo": "data:text/html,x",
+            "tag": [
+                {"type": "Hashtag", "name": "#ok", "href": "https://evil.example/tags/ok"},
+                {"type": "Hashtag", "name": "#<img src=x>", "href": "https://evil.example/t"},
+                {"type": "Hashtag", "name": "#fine", "href": "javascript:alert(6)"},
+                {"type": "Mention", "name": "@a<b>x</b>", "href": "https://evil.example/users/a"},
+                {"type": "Mention", "name": "@b", "href": "vbscript:x"},
+                {"type": "Emoji", "name": ":x:", "href": "https://evil.example/e"}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_hostile_note_is_cleaned_field_by_field() {
+        let note = clean_remote_note(hostile_note()).unwrap();
+        assert_eq!(note.kind, "Note");
+        assert!(!note.content.contains("script") && !note.content.contains("javascript"));
+        let map = note.content_map.unwrap();
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["sq"]);
+        assert_eq!(map["sq"], note.content);
+        assert_eq!(note.summary.as_deref(), Some("CW"));
+        assert_eq!(note.url, None);
+        assert_eq!(note.in_reply_to, None);
+        let tags: Vec<(&str, &str)> = note
+            .tag
+            .iter()
+            .map(|t| (t.kind.as_str(), t.name.as_str()))
+            .collect();
+        assert_eq!(tags, [("Hashtag", "#ok"), ("Mention", "@ax")]);
+    }
+
+    #[test]
+    fn a_note_whose_id_is_not_http_is_refused() {
+        let mut note = hostile_note();
+        note.id = Url::parse("javascript://evil.example/%0Aalert(1)").unwrap();
+        assert!(clean_remote_note(note).is_err());
+    }
 }

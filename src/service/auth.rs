@@ -291,10 +291,26 @@ pub async fn register_app(
         ));
     }
     for uri in &redirect_uris {
-        if *uri != "urn:ietf:wg:oauth:2.0:oob" && url::Url::parse(uri).is_err() {
-            return Err(ServiceError::Unprocessable(format!(
-                "redirect_uris: {uri:?} is not a URI"
-            )));
+        if *uri == "urn:ietf:wg:oauth:2.0:oob" {
+            continue;
+        }
+        // Native apps use their own schemes (`myapp://callback`), but a
+        // script, data or file URL is never a place to send a code to.
+        match url::Url::parse(uri) {
+            Err(_) => {
+                return Err(ServiceError::Unprocessable(format!(
+                    "redirect_uris: {uri:?} is not a URI"
+                )));
+            }
+            Ok(parsed)
+                if matches!(parsed.scheme(), "javascript" | "data" | "vbscript" | "file") =>
+            {
+                return Err(ServiceError::Unprocessable(format!(
+                    "redirect_uris: the {} scheme is not allowed",
+                    parsed.scheme()
+                )));
+            }
+            Ok(_) => {}
         }
     }
     let scopes = normalize_scopes(scopes)?;

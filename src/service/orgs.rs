@@ -65,7 +65,9 @@ pub async fn create_local_actor(
     org: NewOrganization,
 ) -> ServiceResult<ActorRow> {
     validate_username(&org.username)?;
-    if org.display_name.chars().count() > 100 {
+    // A display name is text, wherever it comes from: no markup.
+    let display_name = crate::sanitize::plain(&org.display_name);
+    if display_name.chars().count() > 100 {
         return Err(ServiceError::Unprocessable(
             "name is longer than 100 characters".into(),
         ));
@@ -96,7 +98,7 @@ pub async fn create_local_actor(
         username_key: username.to_lowercase(),
         domain,
         local: true,
-        display_name: org.display_name,
+        display_name,
         summary: text_to_html(&org.summary),
         profile_url: Some(urls.profile(&username).to_string()),
         icon_url: None,
@@ -172,7 +174,10 @@ pub async fn update_profile(
     locked: Option<bool>,
 ) -> ServiceResult<ActorRow> {
     let actor = acting.require(crate::model::Role::Owner)?;
-    let display_name = display_name.unwrap_or(&actor.display_name).to_string();
+    // A display name is text, wherever it comes from: no markup.
+    let display_name = display_name
+        .map(crate::sanitize::plain)
+        .unwrap_or_else(|| actor.display_name.clone());
     if display_name.chars().count() > 100 {
         return Err(ServiceError::Unprocessable(
             "Validation failed: display_name is too long (maximum is 100 characters)".into(),

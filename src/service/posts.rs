@@ -15,7 +15,9 @@ use crate::{
     federation::{
         FedData,
         actors::{ApActor, authority},
-        notes::{addressing, fetch_note, local_note_json, remote_post_row, wrap},
+        notes::{
+            addressing, clean_remote_note, fetch_note, local_note_json, remote_post_row, wrap,
+        },
         outgoing::{self, NoteParts},
         protocol::{
             activities::NoteOrId,
@@ -233,6 +235,7 @@ fn store_remote_note<'a>(
         if let Some(found) = find_stored_post(data, note.id.as_str()).await? {
             return Ok(Some(found));
         }
+        let note = clean_remote_note(note)?;
         let author: ObjectId<ApActor> = note.attributed_to.clone().into();
         let Ok(author) = author.dereference(data).await else {
             return Ok(None);
@@ -254,7 +257,7 @@ fn store_remote_note<'a>(
             },
             None => None,
         };
-        let row = remote_post_row(&note, &author, parent.as_ref(), text::sanitize_html)?;
+        let row = remote_post_row(&note, &author, parent.as_ref())?;
         let tags = hashtags_of(&note);
         let stored = transaction!(data.db, |q| {
             if q.post_by_ap_id(&row.ap_id).await?.is_none() {
@@ -274,13 +277,15 @@ fn store_remote_note<'a>(
     })
 }
 
+/// The hashtags of a cleaned note, as stored: each once, by the hashtag
+/// rule (already applied by [`clean_remote_note`]; applied again here, as it
+/// is cheap, so that no tag is stored without it).
 fn hashtags_of(note: &NoteJson) -> Vec<String> {
     let mut tags: Vec<String> = note
         .tag
         .iter()
         .filter(|t| t.kind == "Hashtag")
-        .map(|t| t.name.trim_start_matches('#').to_lowercase())
-        .filter(|t| !t.is_empty() && t.len() <= 100)
+        .filter_map(|t| crate::sanitize::hashtag(&t.name))
         .collect();
     tags.sort();
     tags.dedup();
@@ -333,6 +338,12 @@ pub async fn create_post_once(
     }
     let urls = &data.urls;
     let content = text::render(&new.text, &targets, |tag| urls.tag(tag).to_string());
+    // The content warning is plain text, like a remote one: no markup.
+    let spoiler = new
+        .spoiler
+        .as_deref()
+        .map(crate::sanitize::plain)
+        .filter(|s| !s.trim().is_empty());
     let id = new_post_id();
     let mention_ids: Vec<String> = mentions.iter().map(|m| m.ap_id.clone()).collect();
     let followers = org.followers_url.clone().unwrap_or_default();
@@ -347,8 +358,8 @@ pub async fn create_post_once(
         visibility: new.visibility.as_str().into(),
         content,
         source: Some(new.text.clone()),
-        summary: new.spoiler.clone().filter(|s| !s.trim().is_empty()),
-        sensitive: new.spoiler.as_ref().is_some_and(|s| !s.trim().is_empty()),
+        sensitive: spoiler.is_some(),
+        summary: spoiler,
         language: new.language.clone(),
         url: Some(urls.post_page(&org.username, id).to_string()),
         in_reply_to_ap_id: parent.as_ref().map(|(p, _)| p.ap_id.clone()),
@@ -695,8 +706,7 @@ pub(crate) async fn prepare_incoming_note(
     }
     // Sanitising is the costliest step of storing a note: done here, it
     // stays out of the transaction (and out of SQLite's single writer).
-    note.content = text::sanitize_html(&note.content);
-    note.summary = note.summary.as_deref().map(text::sanitize_html);
+    note = clean_remote_note(note).map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     if let Some(parent) = &note.in_reply_to {
         if find_stored_post(data, parent.as_str()).await?.is_none() {
             match fetch_note(parent, data).await {
@@ -755,8 +765,8 @@ pub(crate) async fn receive_note(
     if !relevant {
         return Ok(false);
     }
-    // Sanitised by prepare_incoming_note.
-    let row = remote_post_row(note, author, parent.as_ref(), str::to_string)
+    // Cleaned by prepare_incoming_note.
+    let row = remote_post_row(note, author, parent.as_ref())
         .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     q.insert_post(&row, &hashtags_of(note), &local_mentions)
         .await?;
@@ -771,7 +781,8 @@ pub(crate) async fn receive_note(
     Ok(true)
 }
 
-/// Applies an `Update` of a note by its author.
+/// Applies an `Update` of a note by its author (cleaned by
+/// [`prepare_note_update`]).
 pub(crate) async fn receive_note_update(
     q: &mut Q<'_>,
     author: &ActorRow,
@@ -790,18 +801,20 @@ pub(crate) async fn receive_note_update(
         ));
     }
     let edit = PostEdit {
-        content: text::sanitize_html(&note.content),
+        content: note.content.clone(),
         source: None,
-        summary: note
-            .summary
-            .as_deref()
-            .map(text::sanitize_html)
-            .filter(|s| !s.is_empty()),
+        summary: note.summary.clone(),
         sensitive: note.sensitive,
         edited_at: note.updated.map(|u| u.naive_utc()).unwrap_or_else(now),
     };
     q.edit_post(post.id, &edit, &hashtags_of(note)).await?;
     Ok(true)
+}
+
+/// An edited note, made safe as a new one is ([`clean_remote_note`]),
+/// before the inbox transaction.
+pub(crate) fn prepare_note_update(note: NoteJson) -> ServiceResult<NoteJson> {
+    clean_remote_note(note).map_err(|e| ServiceError::Unprocessable(e.to_string()))
 }
 
 /// Applies a `Delete`: of the sending actor itself (its content goes), or of

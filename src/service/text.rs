@@ -25,7 +25,7 @@ fn tokens() -> &'static Regex {
         Regex::new(concat!(
             r"(?P<url>https?://[^\s<>\x22]+[^\s<>\x22.,;:!?)\]'])",
             r"|(?P<mention>@(?P<user>[A-Za-z0-9_]{1,30})(?:@(?P<host>[A-Za-z0-9.\-]+(?::[0-9]{1,5})?[A-Za-z0-9]))?)",
-            r"|(?P<tag>#(?P<name>[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*))"
+            r"|(?P<tag>#(?P<name>[\p{L}\p{M}\p{N}_]*\p{L}[\p{L}\p{M}\p{N}_]*))"
         ))
         .unwrap_or_else(|e| panic!("text token pattern: {e}"))
     })
@@ -91,7 +91,7 @@ pub fn render(text: &str, targets: &[MentionTarget], tag_url: impl Fn(&str) -> S
             } else if let Some(name) = cap.name("name") {
                 let tag = name.as_str();
                 Some(format!(
-                    "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
+                    "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag nofollow noopener noreferrer\">#<span>{}</span></a>",
                     escape(&tag_url(&tag.to_lowercase())),
                     escape(tag)
                 ))
@@ -102,7 +102,7 @@ pub fn render(text: &str, targets: &[MentionTarget], tag_url: impl Fn(&str) -> S
                 };
                 targets.iter().find(|t| t.mention == wanted).map(|t| {
                     format!(
-                        "<span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">@<span>{}</span></a></span>",
+                        "<span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\" rel=\"nofollow noopener noreferrer\">@<span>{}</span></a></span>",
                         escape(&t.href),
                         escape(user.as_str())
                     )
@@ -181,10 +181,10 @@ mod tests {
         );
         assert_eq!(
             html,
-            "<p>Hello <span class=\"h-card\"><a href=\"https://other.example/@friend\" class=\"u-url mention\">@<span>friend</span></a></span> \
+            "<p>Hello <span class=\"h-card\"><a href=\"https://other.example/@friend\" class=\"u-url mention\" rel=\"nofollow noopener noreferrer\">@<span>friend</span></a></span> \
              &lt;b&gt;&amp; @ghost@nowhere.example&lt;/b&gt;<br>see \
              <a href=\"https://example.org/a?b=1&amp;c=2\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">https://example.org/a?b=1&amp;c=2</a>.</p>\
-             <p><a href=\"https://cso.example/tags/nad\" class=\"mention hashtag\" rel=\"tag\">#<span>NAD</span></a></p>"
+             <p><a href=\"https://cso.example/tags/nad\" class=\"mention hashtag\" rel=\"tag nofollow noopener noreferrer\">#<span>NAD</span></a></p>"
         );
     }
 

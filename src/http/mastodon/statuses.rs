@@ -162,7 +162,8 @@ async fn delete(
     session.require("write:statuses").map_err(service)?;
     let acting = session.acting()?;
     let status = client::status(&data, &id, Some(&acting.account)).await?;
-    let deleted = Status::new(&data, &status);
+    let mut deleted = Status::new(&data, &status);
+    deleted.text = status.post.source.clone();
     posts::delete_post_as(&data, &acting, &status.post.ap_id).await?;
     Ok(Json(deleted))
 }

@@ -219,8 +219,7 @@ impl Instance {
     async fn remote_post(&self, author: &ActorRow, n: u32) -> PostRow {
         let note = note(author, n, "<p>First version</p>", json!([]));
         let note: NoteJson = serde_json::from_value(note).unwrap();
-        let row =
-            crate::federation::notes::remote_post_row(&note, author, None, str::to_string).unwrap();
+        let row = crate::federation::notes::remote_post_row(&note, author, None).unwrap();
         self.conn()
             .await
             .q()

@@ -21,7 +21,7 @@ pub(super) enum Ready {
 }
 
 /// An actor may only update itself; its document is checked (and sanitised)
-/// as when it is fetched.
+/// as when it is fetched. An edited note is cleaned as a new one is.
 pub(super) fn prepare(actor: &Url, object: UpdatedObject) -> ServiceResult<Ready> {
     Ok(match object {
         UpdatedObject::Actor(json) => {
@@ -34,7 +34,7 @@ pub(super) fn prepare(actor: &Url, object: UpdatedObject) -> ServiceResult<Ready
             }
             Ready::Actor(Box::new(row))
         }
-        UpdatedObject::Note(note) => Ready::Note(note),
+        UpdatedObject::Note(note) => Ready::Note(Box::new(posts::prepare_note_update(*note)?)),
     })
 }
 

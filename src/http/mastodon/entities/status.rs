@@ -96,7 +96,8 @@ pub struct Status {
     pub card: Option<Value>,
     /// ISO 639 language code, if known.
     pub language: Option<String>,
-    /// The source text, only when asked for (delete and redraft).
+    /// The source text, only in the answer to a delete (to redraft), as
+    /// on Mastodon: it is plain text, and timelines need not repeat it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the viewer favourited it.
@@ -171,7 +172,8 @@ impl Status {
             poll: None,
             card: None,
             language: post.language.clone(),
-            text: post.source.clone(),
+            // Only the delete answer carries the source (for redrafting).
+            text: None,
             favourited: status.favourited,
             reblogged: status.reblogged,
             muted: false,
