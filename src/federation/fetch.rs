@@ -184,6 +184,14 @@ impl Fetcher {
         Ok(())
     }
 
+    /// Remembers a failure of the document at `url` itself (a wrong type,
+    /// id or shape found after the request), not of its host.
+    async fn remember_document(&self, url: &Url, error: &FetchError) {
+        if matches!(error.remembered_as(), Some(Remembered::Url)) {
+            self.remember(url, error).await;
+        }
+    }
+
     async fn remember(&self, url: &Url, error: &FetchError) {
         let (Some(failures), Some(kind)) = (&self.failures, error.remembered_as()) else {
             return;
@@ -226,6 +234,18 @@ pub async fn fetch_object<T: DeserializeOwned>(
     url: &Url,
     budget: Budget,
 ) -> Result<Fetched<T>, FetchError> {
+    let result = fetch_checked(ctx, url, budget).await;
+    if let Err(error) = &result {
+        ctx.fetcher.remember_document(url, error).await;
+    }
+    result
+}
+
+async fn fetch_checked<T: DeserializeOwned>(
+    ctx: &Kuvend,
+    url: &Url,
+    budget: Budget,
+) -> Result<Fetched<T>, FetchError> {
     let raw = get(ctx, url, ACTIVITY_ACCEPT, budget).await?;
     check_activity_content_type(&raw)?;
     let id = document_id(&raw)?;
@@ -254,35 +274,53 @@ pub async fn fetch_object<T: DeserializeOwned>(
 /// Finds the actor URL for a handle (`user@host`) with WebFinger, asking
 /// `/.well-known/webfinger?resource=acct:user@host` on the handle's host.
 pub async fn webfinger(ctx: &Kuvend, handle: &str) -> Result<Url, FetchError> {
+    let (url, result) = webfinger_checked(ctx, handle).await;
+    if let (Some(url), Err(error)) = (url, &result) {
+        ctx.fetcher.remember_document(&url, error).await;
+    }
+    result
+}
+
+/// The WebFinger URL asked (once the handle is valid) and the outcome.
+async fn webfinger_checked(ctx: &Kuvend, handle: &str) -> (Option<Url>, Result<Url, FetchError>) {
     let refused = |reason| FetchError::Refused {
         url: handle.to_string(),
         reason,
     };
-    let (user, domain) = handle
-        .split_once('@')
-        .ok_or(refused("not a handle like user@host"))?;
+    let Some((user, domain)) = handle.split_once('@') else {
+        return (None, Err(refused("not a handle like user@host")));
+    };
     if user.is_empty()
         || user
             .chars()
             .any(|c| c.is_whitespace() || "/?#@:%&=".contains(c))
     {
-        return Err(refused("the user part of the handle is not valid"));
+        return (
+            None,
+            Err(refused("the user part of the handle is not valid")),
+        );
     }
     let scheme = if ctx.settings.instance.https {
         "https"
     } else {
         "http"
     };
-    let mut url = Url::parse(&format!("{scheme}://{domain}/.well-known/webfinger"))
-        .map_err(|_| refused("the host of the handle is not valid"))?;
+    let Ok(mut url) = Url::parse(&format!("{scheme}://{domain}/.well-known/webfinger")) else {
+        return (None, Err(refused("the host of the handle is not valid")));
+    };
     // The host must be the whole of what follows the `@`: no path, user or
     // query smuggled into the request through the handle.
     if !url.authority().eq_ignore_ascii_case(domain) {
-        return Err(refused("the host of the handle is not valid"));
+        return (None, Err(refused("the host of the handle is not valid")));
     }
     url.query_pairs_mut()
         .append_pair("resource", &format!("acct:{user}@{domain}"));
-    let raw = get(ctx, &url, JRD_ACCEPT, Budget::PerHost).await?;
+    let result = webfinger_link(ctx, &url).await;
+    (Some(url), result)
+}
+
+async fn webfinger_link(ctx: &Kuvend, url: &Url) -> Result<Url, FetchError> {
+    let raw = get(ctx, url, JRD_ACCEPT, Budget::PerHost).await?;
     let media = media_type(&raw);
     if media != "application/jrd+json" && media != "application/json" {
         return Err(FetchError::ContentType {
