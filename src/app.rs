@@ -5,7 +5,7 @@ use crate::{
     config::Settings,
     context::Kuvend,
     delivery,
-    federation::{self, FedData, actors::ApActor},
+    federation::{self, FedData, fetch::Signer},
     service::{ServiceError, instance::ensure_instance_actor},
     storage::{Db, StorageError},
 };
@@ -52,8 +52,16 @@ pub async fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let instance_actor = ensure_instance_actor(&ctx.db, &ctx.urls, &ctx.settings.instance.domain)
         .await
         .map_err(StartError::InstanceActor)?;
-    let instance_actor = ApActor::new(instance_actor)?;
-    let federation = federation::federation_config(ctx.clone(), &instance_actor).await?;
+    // Every fetch is signed by the instance actor (authorized fetch).
+    ctx.fetcher.set_signer(Signer {
+        key_id: instance_actor.public_key_id.clone(),
+        private_key_pem: instance_actor.private_key_pem.clone().ok_or_else(|| {
+            StartError::InstanceActor(ServiceError::Internal(anyhow::anyhow!(
+                "the instance actor has no private key"
+            )))
+        })?,
+    });
+    let federation = federation::federation_config(ctx.clone()).await?;
     Ok(Prepared { ctx, federation })
 }
 

@@ -90,9 +90,9 @@ pub struct LimitSettings {
     pub request_header_timeout_secs: u64,
     /// Seconds a client has to send a request's body.
     pub request_body_timeout_secs: u64,
-    /// Fetches of unknown actors and keys per remote host per minute.
+    /// Fetches of unknown actors and keys per remote host name per minute.
     pub fetches_per_host_per_minute: u32,
-    /// Seconds a failed fetch of an actor or key is remembered and not retried.
+    /// Seconds a failed fetch is remembered and not retried (0: not at all).
     pub fetch_failure_cache_secs: u64,
     /// Outgoing fetches in flight at once, across all hosts.
     pub fetches_concurrent: usize,

@@ -6,6 +6,7 @@
 use crate::{
     config::Settings,
     federation::{
+        fetch::Fetcher,
         keys::{KeyCache, RefetchGate},
         urls::Urls,
     },
@@ -30,6 +31,8 @@ pub struct KuvendInner {
     pub keys: KeyCache,
     /// Limits re-fetching an actor whose signature did not verify.
     pub refetches: RefetchGate,
+    /// Limits and remembered failures of outgoing fetches, and their signer.
+    pub fetcher: Fetcher,
     /// Woken when a transaction has queued deliveries, so the worker need not
     /// wait for its next poll.
     pub delivery_wakeup: Notify,
@@ -45,6 +48,7 @@ impl std::ops::Deref for Kuvend {
 impl Kuvend {
     pub fn new(settings: Settings, db: Db, http: reqwest::Client) -> Kuvend {
         let urls = Urls::new(settings.base_url());
+        let fetcher = Fetcher::new(&settings);
         Kuvend {
             inner: Arc::new(KuvendInner {
                 settings,
@@ -53,6 +57,7 @@ impl Kuvend {
                 http,
                 keys: KeyCache::default(),
                 refetches: RefetchGate::default(),
+                fetcher,
                 delivery_wakeup: Notify::new(),
             }),
         }

@@ -1,40 +1,25 @@
 //! Actor rows ↔ actor documents, and fetching remote actors.
 
 use super::{
-    FedData, FederationError,
+    FederationError,
+    fetch::{self, Budget},
     protocol::actor::{ActorJson, EndpointsJson, ImageJson, PublicKeyJson},
     urls::Urls,
 };
+use crate::context::Kuvend;
 use crate::model::ActorKind;
 use crate::sanitize;
 use crate::storage::{
     models::{ActorRow, NewActor},
     now,
 };
-use activitypub_federation::{
-    config::Data,
-    fetch::fetch_object_http,
-    traits::{Actor, Object},
-};
 use chrono::{DateTime, Utc};
 use url::Url;
 
-/// An actor row as activitypub_federation sees it (for WebFinger resolution
-/// and fetching with its cache-aware `dereference`).
-#[derive(Debug, Clone)]
-pub struct ApActor {
-    pub row: ActorRow,
-    id: Url,
-}
-
-impl ApActor {
-    pub fn new(row: ActorRow) -> Result<ApActor, FederationError> {
-        let id = Url::parse(&row.ap_id).map_err(|_| {
-            FederationError::Invalid(format!("stored actor id {} is not a URL", row.ap_id))
-        })?;
-        Ok(ApActor { row, id })
-    }
-}
+/// How long a stored remote actor is used as it is; after that its document
+/// is fetched again when it is next needed (activitypub_federation's
+/// interval, which it shortened to 20 s in debug builds; we do not).
+pub const ACTOR_REFRESH: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 /// The wire type for a kind of actor.
 pub fn ap_type(kind: ActorKind) -> &'static str {
@@ -231,79 +216,45 @@ pub fn remote_actor_row(json: &ActorJson, fetched_from: &Url) -> Result<NewActor
 
 /// Fetches a remote actor document (signed by the instance actor) and checks
 /// it, without storing anything.
-pub async fn fetch_remote_actor(url: &Url, data: &FedData) -> Result<NewActor, FederationError> {
-    let fetched = fetch_object_http::<_, ActorJson>(url, data).await?;
+pub async fn fetch_remote_actor(
+    ctx: &Kuvend,
+    url: &Url,
+    budget: Budget,
+) -> Result<NewActor, FederationError> {
+    let fetched = fetch::fetch_object::<ActorJson>(ctx, url, budget).await?;
     remote_actor_row(&fetched.object, &fetched.url)
 }
 
-#[async_trait::async_trait]
-impl Object for ApActor {
-    type DataType = crate::context::Kuvend;
-    type Kind = ActorJson;
-    type Error = FederationError;
-
-    fn id(&self) -> &Url {
-        &self.id
+/// The actor with this id: as stored, or fetched, checked and stored; what
+/// activitypub_federation's `ObjectId::dereference` did. A local id is only
+/// looked up. A stored remote actor older than [`ACTOR_REFRESH`] is fetched
+/// again, and kept as it is if that fails (410 Gone included: a Delete
+/// removes actors, not a failed refresh). An actor not stored yet counts
+/// against the per-host fetch limit.
+pub async fn actor_by_url(ctx: &Kuvend, url: &Url) -> Result<ActorRow, FederationError> {
+    let stored = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().actor_by_ap_id(url.as_str()).await?
+    };
+    if authority(url) == ctx.settings.instance.domain {
+        return stored.ok_or_else(|| FederationError::NotFound(format!("no actor {url} here")));
     }
-
-    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
-        if self.row.local {
-            return None;
+    let new = match stored {
+        Some(row) => {
+            let refreshed = row.fetched_at.unwrap_or(row.updated_at);
+            if now() - refreshed < ACTOR_REFRESH {
+                return Ok(row);
+            }
+            match fetch_remote_actor(ctx, url, Budget::Unlimited).await {
+                Ok(new) => new,
+                Err(error) => {
+                    tracing::info!(%error, "actor {url} not refreshed; using the stored copy");
+                    return Ok(row);
+                }
+            }
         }
-        Some(DateTime::from_naive_utc_and_offset(
-            self.row.fetched_at.unwrap_or(self.row.updated_at),
-            Utc,
-        ))
-    }
-
-    async fn read_from_id(
-        object_id: Url,
-        data: &Data<Self::DataType>,
-    ) -> Result<Option<Self>, Self::Error> {
-        let mut conn = data.db.conn().await?;
-        conn.q()
-            .actor_by_ap_id(object_id.as_str())
-            .await?
-            .map(ApActor::new)
-            .transpose()
-    }
-
-    async fn into_json(self, data: &Data<Self::DataType>) -> Result<Self::Kind, Self::Error> {
-        Ok(local_actor_json(&self.row, &data.urls))
-    }
-
-    async fn verify(
-        json: &Self::Kind,
-        expected_domain: &Url,
-        _data: &Data<Self::DataType>,
-    ) -> Result<(), Self::Error> {
-        remote_actor_row(json, expected_domain).map(|_| ())
-    }
-
-    async fn from_json(json: Self::Kind, data: &Data<Self::DataType>) -> Result<Self, Self::Error> {
-        let row = remote_actor_row(&json, &json.id)?;
-        let mut conn = data.db.conn().await?;
-        ApActor::new(conn.q().upsert_remote_actor(&row).await?)
-    }
-}
-
-impl Actor for ApActor {
-    fn public_key_pem(&self) -> &str {
-        &self.row.public_key_pem
-    }
-
-    fn private_key_pem(&self) -> Option<String> {
-        self.row.private_key_pem.clone()
-    }
-
-    fn inbox(&self) -> Url {
-        Url::parse(&self.row.inbox_url).unwrap_or_else(|_| self.id().clone())
-    }
-
-    fn shared_inbox(&self) -> Option<Url> {
-        self.row
-            .shared_inbox_url
-            .as_deref()
-            .and_then(|u| Url::parse(u).ok())
-    }
+        None => fetch_remote_actor(ctx, url, Budget::PerHost).await?,
+    };
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().upsert_remote_actor(&new).await?)
 }

@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod client;
+pub mod fetch;
 pub mod keys;
 pub mod notes;
 pub mod outgoing;
@@ -19,8 +20,10 @@ pub type FedData = Data<Kuvend>;
 /// A federation failure: a remote document we cannot use, or a fault below.
 #[derive(Debug, thiserror::Error)]
 pub enum FederationError {
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
     #[error("{0}")]
-    Fetch(#[from] activitypub_federation::error::Error),
+    NotFound(String),
     #[error("invalid remote document: {0}")]
     Invalid(String),
     #[error(transparent)]
@@ -29,15 +32,12 @@ pub enum FederationError {
     Signing(#[from] signatures::SignatureError),
 }
 
-/// Builds the activitypub_federation configuration around our context: our
-/// checked HTTP client, and the instance actor's key for signed fetches.
-pub async fn federation_config(
-    ctx: Kuvend,
-    instance_actor: &actors::ApActor,
-) -> Result<FederationConfig<Kuvend>, FederationError> {
+/// Builds the activitypub_federation configuration around our context. The
+/// crate only carries the context to our handlers (`Data<Kuvend>`): it
+/// neither fetches nor signs for us (see [`fetch`]), so it has no key.
+pub async fn federation_config(ctx: Kuvend) -> Result<FederationConfig<Kuvend>, FederationError> {
     let https = ctx.settings.instance.https;
     let domain = ctx.settings.instance.domain.clone();
-    let timeout = std::time::Duration::from_secs(ctx.settings.federation.request_timeout_secs);
     let client = reqwest_middleware::ClientWithMiddleware::from(ctx.http.clone());
     FederationConfig::builder()
         .domain(domain)
@@ -46,11 +46,6 @@ pub async fn federation_config(
         // "debug" in the crate means: http URLs and ports allowed, its own address
         // check skipped. Our client checks addresses at connect time instead.
         .debug(!https)
-        .request_timeout(timeout)
-        .http_fetch_limit(50)
-        .signed_fetch_actor(instance_actor)
-        // Sign `(request-target) host date` as Mastodon requires for signed GETs.
-        .http_signature_compat(true)
         .build()
         .await
         .map_err(|e| FederationError::Invalid(e.to_string()))

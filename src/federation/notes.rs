@@ -1,11 +1,13 @@
 //! Post rows ↔ Note documents.
 
 use super::{
-    FedData, FederationError,
+    FederationError,
     actors::authority,
+    fetch::{self, Budget},
     protocol::note::{NoteJson, ObjectActivityJson, PUBLIC, TagJson, TombstoneJson, is_public},
     urls::Urls,
 };
+use crate::context::Kuvend;
 use crate::model::Visibility;
 use crate::sanitize;
 use crate::storage::{
@@ -13,7 +15,6 @@ use crate::storage::{
     now,
     posts::new_post_id,
 };
-use activitypub_federation::fetch::fetch_object_http;
 use chrono::{DateTime, Utc};
 use url::Url;
 
@@ -294,9 +295,11 @@ pub fn remote_post_row(
     })
 }
 
-/// Fetches a remote Note (signed by the instance actor).
-pub async fn fetch_note(id: &Url, data: &FedData) -> Result<NoteJson, FederationError> {
-    let fetched = fetch_object_http::<_, NoteJson>(id, data).await?;
+/// Fetches a remote Note (signed by the instance actor). Only verified
+/// senders cause these (a note given by id, the parents of a reply), so they
+/// do not count against the per-host limit, only against the global one.
+pub async fn fetch_note(id: &Url, ctx: &Kuvend) -> Result<NoteJson, FederationError> {
+    let fetched = fetch::fetch_object::<NoteJson>(ctx, id, Budget::Unlimited).await?;
     if fetched.object.id != fetched.url
         || authority(&fetched.object.id) != authority(&fetched.object.attributed_to)
     {

@@ -4,7 +4,7 @@
 use crate::service::ServiceError;
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
@@ -13,6 +13,8 @@ use serde_json::json;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds for `Retry-After`, on a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -20,6 +22,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 }
@@ -35,12 +38,20 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::Remote(_) => StatusCode::BAD_GATEWAY,
+            ServiceError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        ApiError::new(status, error.to_string())
+        let retry_after = match &error {
+            ServiceError::TooManyRequests(_, retry) => Some(retry.seconds()),
+            _ => None,
+        };
+        ApiError {
+            retry_after,
+            ..ApiError::new(status, error.to_string())
+        }
     }
 }
 
@@ -49,7 +60,13 @@ impl IntoResponse for ApiError {
         if self.status.is_client_error() {
             tracing::info!(status = self.status.as_u16(), reason = %self.message, "request refused");
         }
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        let mut response = (self.status, Json(json!({ "error": self.message }))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -12,7 +12,8 @@ use crate::{
     context::Kuvend,
     federation::{
         FedData,
-        actors::ApActor,
+        actors::actor_by_url,
+        fetch,
         outgoing::{self, FollowAnswer},
     },
     storage::{
@@ -21,7 +22,6 @@ use crate::{
     },
     transaction,
 };
-use activitypub_federation::fetch::{object_id::ObjectId, webfinger::webfinger_resolve_actor};
 use url::Url;
 
 fn outgoing(error: crate::federation::FederationError) -> ServiceError {
@@ -33,10 +33,9 @@ fn outgoing(error: crate::federation::FederationError) -> ServiceError {
 pub async fn resolve_remote_actor(data: &FedData, target: &str) -> ServiceResult<ActorRow> {
     let target = target.trim();
     let actor = if target.starts_with("https://") || target.starts_with("http://") {
-        let id: ObjectId<ApActor> = Url::parse(target)
-            .map_err(|_| ServiceError::Unprocessable(format!("{target:?} is not a valid URL")))?
-            .into();
-        id.dereference(data).await?
+        let id = Url::parse(target)
+            .map_err(|_| ServiceError::Unprocessable(format!("{target:?} is not a valid URL")))?;
+        actor_by_url(data, &id).await?
     } else {
         let handle = target.trim_start_matches('@');
         if handle.split('@').count() != 2 || handle.split('@').any(str::is_empty) {
@@ -44,14 +43,17 @@ pub async fn resolve_remote_actor(data: &FedData, target: &str) -> ServiceResult
                 "{target:?} is neither a handle like user@host nor an actor URL"
             )));
         }
-        webfinger_resolve_actor::<_, ApActor>(handle, data).await?
+        let id = fetch::webfinger(data, handle)
+            .await
+            .map_err(crate::federation::FederationError::from)?;
+        actor_by_url(data, &id).await?
     };
-    if actor.row.local {
+    if actor.local {
         return Err(ServiceError::Unprocessable(format!(
             "{target} is on this instance, not a remote actor"
         )));
     }
-    Ok(actor.row)
+    Ok(actor)
 }
 
 /// Our organisation asks to follow an actor. A remote one gets a `Follow`

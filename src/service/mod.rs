@@ -44,6 +44,9 @@ pub enum ServiceError {
     PayloadTooLarge(String),
     #[error("remote server: {0}")]
     Remote(String),
+    /// Over a limit: try again after the given time (429 with `Retry-After`).
+    #[error("{0}")]
+    TooManyRequests(String, crate::limits::RetryAfter),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -62,7 +65,11 @@ impl From<FederationError> for ServiceError {
     fn from(error: FederationError) -> Self {
         match error {
             FederationError::Storage(e) => e.into(),
-            FederationError::Fetch(e) => ServiceError::Remote(e.to_string()),
+            FederationError::Fetch(e) => match e.retry_after() {
+                Some(retry) => ServiceError::TooManyRequests(e.to_string(), retry),
+                None => ServiceError::Remote(e.to_string()),
+            },
+            FederationError::NotFound(e) => ServiceError::NotFound(e),
             FederationError::Invalid(e) => ServiceError::Remote(e),
             FederationError::Signing(e) => ServiceError::Internal(e.into()),
         }

@@ -14,7 +14,7 @@ use crate::{
     context::Kuvend,
     federation::{
         FedData,
-        actors::{ApActor, authority},
+        actors::{actor_by_url, authority},
         notes::{
             addressing, clean_remote_note, fetch_note, local_note_json, remote_post_row, wrap,
         },
@@ -32,7 +32,6 @@ use crate::{
     },
     transaction,
 };
-use activitypub_federation::fetch::object_id::ObjectId;
 use url::Url;
 
 /// The longest post, in characters (Mastodon's default is 500; organisations
@@ -236,11 +235,13 @@ fn store_remote_note<'a>(
             return Ok(Some(found));
         }
         let note = clean_remote_note(note)?;
-        let author: ObjectId<ApActor> = note.attributed_to.clone().into();
-        let Ok(author) = author.dereference(data).await else {
-            return Ok(None);
+        let author = match actor_by_url(data, &note.attributed_to).await {
+            Ok(author) => author,
+            Err(error) => {
+                tracing::info!(%error, "author of {} not fetched", note.id);
+                return Ok(None);
+            }
         };
-        let author = author.row;
         let parent = match &note.in_reply_to {
             Some(parent_url) => match find_stored_post(data, parent_url.as_str()).await? {
                 Some((parent, _)) => Some(parent),

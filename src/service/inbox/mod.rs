@@ -26,8 +26,9 @@ use super::{ServiceError, ServiceResult};
 use crate::{
     context::Kuvend,
     federation::{
-        FedData,
+        FedData, FederationError,
         actors::{authority, fetch_remote_actor},
+        fetch::Budget,
         protocol::{
             activities::{FollowJson, InboxActivity, IncomingActivity, Reference},
             note::NoteJson,
@@ -350,12 +351,23 @@ async fn apply_queued(
     apply(ctx, q, &actor, &queued.envelope, &queued.ready, origin).await
 }
 
+/// Fetches the actor (or key owner) that signed a request we cannot verify
+/// yet. Anyone can name any URL in a Signature header, so this counts
+/// against the per-host fetch limit: over it, the answer is 429 with
+/// `Retry-After` (Mastodon and others retry those later, as they do 401s,
+/// and the wait tells them when), not 401.
 async fn fetch_sender(data: &FedData, actor: &Url) -> ServiceResult<NewActor> {
-    fetch_remote_actor(actor, data).await.map_err(|e| {
-        // The crate's parse errors quote the whole fetched body: keep the reason short.
-        let reason: String = e.to_string().chars().take(200).collect();
-        ServiceError::Unauthorized(format!("cannot fetch signing actor {actor}: {reason}"))
-    })
+    fetch_remote_actor(data, actor, Budget::PerHost)
+        .await
+        .map_err(|e| match e {
+            FederationError::Fetch(fetch) if fetch.retry_after().is_some() => {
+                FederationError::Fetch(fetch).into()
+            }
+            other => {
+                let reason: String = other.to_string().chars().take(200).collect();
+                ServiceError::Unauthorized(format!("cannot fetch signing actor {actor}: {reason}"))
+            }
+        })
 }
 
 /// Fetches a known actor again because its signature did not check out with
