@@ -9,6 +9,7 @@ use crate::{
         keys::{KeyCache, RefetchGate},
         urls::Urls,
     },
+    limits::ClientLimits,
     storage::Db,
 };
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct KuvendInner {
     /// Woken when a transaction has queued deliveries, so the worker need not
     /// wait for its next poll.
     pub delivery_wakeup: Notify,
+    /// Caps and rates for password checks and registrations.
+    pub client_limits: ClientLimits,
 }
 
 impl std::ops::Deref for Kuvend {
@@ -45,6 +48,7 @@ impl std::ops::Deref for Kuvend {
 impl Kuvend {
     pub fn new(settings: Settings, db: Db, http: reqwest::Client) -> Kuvend {
         let urls = Urls::new(settings.base_url());
+        let client_limits = ClientLimits::new(&settings.limits);
         Kuvend {
             inner: Arc::new(KuvendInner {
                 settings,
@@ -54,6 +58,7 @@ impl Kuvend {
                 keys: KeyCache::default(),
                 refetches: RefetchGate::default(),
                 delivery_wakeup: Notify::new(),
+                client_limits,
             }),
         }
     }

@@ -6,11 +6,13 @@
 //! allow the configured rate. That is the point of a limit here (keep one
 //! process from being exhausted), not an exact global count.
 
+use crate::config::LimitSettings;
 use governor::{
     DefaultKeyedRateLimiter, Quota,
     clock::{Clock, DefaultClock},
 };
-use std::{hash::Hash, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{hash::Hash, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use tokio::sync::Semaphore;
 
 /// Tracked keys beyond which recovered ones are forgotten on the next check.
 const PRUNE_EVERY: usize = 4096;
@@ -65,6 +67,36 @@ pub fn check<K: Hash + Eq + Clone>(
     key: &K,
 ) -> Result<(), RetryAfter> {
     limit.as_ref().map_or(Ok(()), |l| l.check(key))
+}
+
+/// What clients of the instance (apps, browsers) may ask of it: password
+/// checks and registrations. One per instance, in its shared context.
+pub struct ClientLimits {
+    /// Permits for computing a password hash. Each Argon2 hash holds about
+    /// 19 MiB while it runs: without a cap, a few hundred parallel attempts
+    /// grew the server by more than 100 MB.
+    pub password_checks: Semaphore,
+    /// Password attempts per client address.
+    pub login_per_ip: Option<Arc<KeyedLimit<IpAddr>>>,
+    /// Password attempts per account asked for (the normalised e-mail),
+    /// counted whether or not the account exists, so that a refusal tells
+    /// nothing about existence.
+    pub login_per_account: Option<Arc<KeyedLimit<String>>>,
+    /// Registrations per client address.
+    pub registrations_per_ip: Option<Arc<KeyedLimit<IpAddr>>>,
+}
+
+impl ClientLimits {
+    pub fn new(settings: &LimitSettings) -> ClientLimits {
+        const MINUTE: Duration = Duration::from_secs(60);
+        const HOUR: Duration = Duration::from_secs(3600);
+        ClientLimits {
+            password_checks: Semaphore::new(settings.password_checks_concurrent.max(1)),
+            login_per_ip: KeyedLimit::new(settings.login_attempts_per_ip_per_minute, MINUTE),
+            login_per_account: KeyedLimit::new(settings.login_attempts_per_account_per_hour, HOUR),
+            registrations_per_ip: KeyedLimit::new(settings.registrations_per_ip_per_hour, HOUR),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crate::service::ServiceError;
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
@@ -13,6 +13,8 @@ use serde_json::json;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds for `Retry-After`, on a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -20,12 +22,24 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 }
 
+/// Sets `Retry-After` on a response, when there is a wait to tell.
+pub fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
+        let mut retry_after = None;
         let status = match &error {
             ServiceError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -35,12 +49,21 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::Remote(_) => StatusCode::BAD_GATEWAY,
+            ServiceError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                retry_after = Some(*retry_after_secs);
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ServiceError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        ApiError::new(status, error.to_string())
+        ApiError {
+            retry_after,
+            ..ApiError::new(status, error.to_string())
+        }
     }
 }
 
@@ -49,7 +72,8 @@ impl IntoResponse for ApiError {
         if self.status.is_client_error() {
             tracing::info!(status = self.status.as_u16(), reason = %self.message, "request refused");
         }
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        let response = (self.status, Json(json!({ "error": self.message }))).into_response();
+        with_retry_after(response, self.retry_after)
     }
 }
 

@@ -44,6 +44,12 @@ pub enum ServiceError {
     PayloadTooLarge(String),
     #[error("remote server: {0}")]
     Remote(String),
+    /// Over a rate limit: may try again after `retry_after_secs`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
