@@ -2,6 +2,7 @@
 
 use super::InboxOutcome;
 use crate::{
+    config::LimitSettings,
     federation::{
         actors::remote_actor_row,
         protocol::{activities::UpdatedObject, note::NoteJson},
@@ -22,7 +23,11 @@ pub(super) enum Ready {
 
 /// An actor may only update itself; its document is checked (and sanitised)
 /// as when it is fetched.
-pub(super) fn prepare(actor: &Url, object: UpdatedObject) -> ServiceResult<Ready> {
+pub(super) fn prepare(
+    limits: &LimitSettings,
+    actor: &Url,
+    object: UpdatedObject,
+) -> ServiceResult<Ready> {
     Ok(match object {
         UpdatedObject::Actor(json) => {
             let row = remote_actor_row(&json, actor)
@@ -34,7 +39,11 @@ pub(super) fn prepare(actor: &Url, object: UpdatedObject) -> ServiceResult<Ready
             }
             Ready::Actor(Box::new(row))
         }
-        UpdatedObject::Note(note) => Ready::Note(note),
+        UpdatedObject::Note(mut note) => {
+            // An edit is bounded as a new note is.
+            posts::bound_incoming_note(limits, &mut note)?;
+            Ready::Note(note)
+        }
     })
 }
 
