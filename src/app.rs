@@ -46,6 +46,8 @@ impl Prepared {
 }
 
 pub async fn prepare(settings: Settings) -> Result<Prepared, StartError> {
+    // Password hashes' memory goes back to the system after each check.
+    crate::memory::map_large_allocations();
     let db = Db::open(&settings.database).await?;
     let http = federation::client::build(&settings.federation, &settings.base_url())?;
     let ctx = Kuvend::new(settings, db, http);
