@@ -267,7 +267,7 @@ pub async fn login(
     if let Some(from) = from {
         within_rate(
             &limits.login_per_ip,
-            &from,
+            &crate::limits::address_key(from),
             "too many login attempts from this address; try again later",
         )?;
     }
@@ -771,7 +771,7 @@ pub async fn register(ctx: &Kuvend, registration: Registration<'_>) -> ServiceRe
     if let Some(from) = registration.from {
         within_rate(
             &ctx.client_limits.registrations_per_ip,
-            &from,
+            &crate::limits::address_key(from),
             "too many registrations from this address; try again later",
         )?;
     }

@@ -790,10 +790,10 @@ pub(crate) async fn prepare_incoming_note(
             break;
         }
     }
-    let (local_mentions, concerns_us) = {
+    let mut local_mentions = Vec::new();
+    if !candidates.is_empty() {
         let mut conn = data.db.conn().await?;
         let mut q = conn.q();
-        let mut local_mentions = Vec::new();
         for id in candidates {
             if let Some(found) = q.actor_by_ap_id(id).await? {
                 if found.local && !local_mentions.contains(&found.id) {
@@ -801,24 +801,15 @@ pub(crate) async fn prepare_incoming_note(
                 }
             }
         }
-        // Whether the note will be stored (the transaction decides again):
-        // parents are fetched and stored only for a note that will be.
-        let concerns_us = !local_mentions.is_empty()
-            || match q.actor_by_ap_id(actor.as_str()).await? {
-                Some(author) => !q.local_follower_ids(author.id).await?.is_empty(),
-                None => false,
-            }
-            || match &note.in_reply_to {
-                Some(parent) => q
-                    .post_by_ap_id(parent.as_str())
-                    .await?
-                    .is_some_and(|p| p.local),
-                None => false,
-            };
-        (local_mentions, concerns_us)
-    };
-    if let Some(parent) = note.in_reply_to.as_ref().filter(|_| concerns_us) {
-        if find_stored_post(data, parent.as_str()).await?.is_none() {
+    }
+    if let Some(parent) = &note.in_reply_to {
+        // A parent not stored here is not a local post: the note concerns
+        // someone here if it mentions them or its author has followers here
+        // (the transaction decides again). Only then are parents fetched, so
+        // that a note that will not be stored leaves none behind.
+        if find_stored_post(data, parent.as_str()).await?.is_none()
+            && (!local_mentions.is_empty() || has_local_followers(data, actor).await?)
+        {
             match fetch_note(parent, data).await {
                 Ok(parent_note) => {
                     // The reply is stored either way; the thread link follows
@@ -834,6 +825,16 @@ pub(crate) async fn prepare_incoming_note(
     Ok(IncomingNote {
         note,
         local_mentions,
+    })
+}
+
+/// Whether a remote actor (by id) is followed by anyone here.
+async fn has_local_followers(ctx: &Kuvend, actor: &Url) -> ServiceResult<bool> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    Ok(match q.actor_by_ap_id(actor.as_str()).await? {
+        Some(author) => !q.local_follower_ids(author.id).await?.is_empty(),
+        None => false,
     })
 }
 
