@@ -88,7 +88,7 @@ pub struct ClientLimits {
     /// Permits for computing a password hash. Each Argon2 hash holds about
     /// 19 MiB while it runs: without a cap, a few hundred parallel attempts
     /// grew the server by more than 100 MB.
-    pub password_checks: Semaphore,
+    pub password_checks: Arc<Semaphore>,
     /// Password attempts per client address (see [`address_key`]).
     pub login_per_ip: Option<Arc<KeyedLimit<IpAddr>>>,
     /// Password attempts per account asked for (the normalised e-mail),
@@ -104,7 +104,7 @@ impl ClientLimits {
         const MINUTE: Duration = Duration::from_secs(60);
         const HOUR: Duration = Duration::from_secs(3600);
         ClientLimits {
-            password_checks: Semaphore::new(settings.password_checks_concurrent.max(1)),
+            password_checks: Arc::new(Semaphore::new(settings.password_checks_concurrent.max(1))),
             login_per_ip: KeyedLimit::new(settings.login_attempts_per_ip_per_minute, MINUTE),
             login_per_account: KeyedLimit::new(settings.login_attempts_per_account_per_hour, HOUR),
             registrations_per_ip: KeyedLimit::new(settings.registrations_per_ip_per_hour, HOUR),

@@ -181,6 +181,46 @@ async fn parallel_wrong_passwords_are_all_answered_and_memory_stays_bounded() {
         });
         let statuses = futures::future::join_all(attempts).await;
         let took = started.elapsed();
+        // Then 200 more that hang up after 50 ms, before their answer:
+        // the hashes already running keep their permits until they end, so
+        // hanging up does not let more run at once.
+        let impatient = reqwest::Client::builder()
+            .timeout(Duration::from_millis(50))
+            .build()
+            .unwrap();
+        let direct = format!("http://127.0.0.1:{}", alpha.port);
+        let hang_ups = (0..200).map(|i| {
+            let (http, base, app) = (impatient.clone(), direct.clone(), app.clone());
+            tokio::spawn(async move {
+                let _ = http
+                    .post(format!("{base}/oauth/token"))
+                    .form(&[
+                        ("grant_type", "password"),
+                        ("username", "owner@ngo.example"),
+                        ("password", &format!("hang up {i}")),
+                        ("client_id", &app.0),
+                        ("client_secret", &app.1),
+                    ])
+                    .send()
+                    .await;
+            })
+        });
+        futures::future::join_all(hang_ups).await;
+        let permits = &alpha.ctx().client_limits.password_checks;
+        let cap = alpha.ctx().settings.limits.password_checks_concurrent;
+        crate::common::eventually(
+            "hashes of hung-up attempts end",
+            Duration::from_secs(60),
+            || async {
+                // Idle for half a second, not only between two hashes.
+                if permits.available_permits() != cap {
+                    return false;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                permits.available_permits() == cap
+            },
+        )
+        .await;
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         let peak = sampler.await.unwrap().max(rss());
         for status in statuses {
@@ -194,7 +234,7 @@ async fn parallel_wrong_passwords_are_all_answered_and_memory_stays_bounded() {
         }
         let grown = peak.saturating_sub(idle);
         eprintln!(
-            "{backend:?}: 200 parallel wrong passwords answered in {took:?}; \
+            "{backend:?}: 200 parallel wrong passwords answered in {took:?} (then 200 hung up); \
              RSS idle {} MiB, peak {} MiB (+{} MiB), after {} MiB",
             idle >> 20,
             peak >> 20,

@@ -9,19 +9,22 @@
 //!   for each next piece of the body).
 //! - Every request carries its TCP peer address as `ConnectInfo`, for the
 //!   per-address rate limits ([`super::ClientAddr`]).
+//! - A request is handled to its end even when the client hangs up.
 //!
 //! HTTP/1.1 only, as kuvend serves behind a TLS-terminating proxy or to
 //! servers that speak HTTP/1.1 in plain text; `axum::serve` also accepted
 //! HTTP/2 with prior knowledge, which no fediverse peer sends.
 
-use axum::{Router, extract::ConnectInfo, serve::Listener};
+use axum::{
+    Router, extract::ConnectInfo, http::StatusCode, response::IntoResponse, serve::Listener,
+};
 use hyper::{Request, body::Incoming};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, time::Duration};
 use tokio::net::TcpListener;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -55,15 +58,30 @@ pub async fn serve(
             accepted = Listener::accept(&mut listener) => accepted,
             () = &mut shutdown => break,
         };
-        let service = ServiceBuilder::new()
+        let app = ServiceBuilder::new()
             .layer(RequestBodyTimeoutLayer::new(timeouts.body))
-            .service(app.clone())
-            .map_request(move |mut request: Request<Incoming>| {
-                request
-                    .extensions_mut()
-                    .insert(ConnectInfo::<SocketAddr>(peer));
-                request
-            });
+            .service(app.clone());
+        let service = tower::service_fn(move |mut request: Request<Incoming>| {
+            request
+                .extensions_mut()
+                .insert(ConnectInfo::<SocketAddr>(peer));
+            // Each request runs to its end in a task of its own, even if the
+            // client hangs up: dropping a handler midway returned SQLite
+            // connections to the pool while their query still ran (a panic
+            // in diesel-async's pool, and the connection lost), and could
+            // abandon an inbox batch that other requests wait for.
+            let handled = tokio::spawn(app.clone().oneshot(request));
+            async move {
+                Ok::<_, Infallible>(match handled.await {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(never)) => match never {},
+                    Err(error) => {
+                        tracing::error!(%error, "request handler failed");
+                        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                    }
+                })
+            }
+        });
         let connection =
             builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);

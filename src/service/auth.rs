@@ -76,13 +76,22 @@ async fn password_work<T: Send + 'static>(
     ctx: &Kuvend,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> ServiceResult<T> {
-    let _permit = ctx
+    let permit = ctx
         .client_limits
         .password_checks
-        .acquire()
+        .clone()
+        .acquire_owned()
         .await
         .map_err(internal)?;
-    tokio::task::spawn_blocking(work).await.map_err(internal)
+    // The permit goes with the work: a client that hangs up drops this
+    // future, but the hash already running holds its memory until it ends.
+    tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(permit);
+        result
+    })
+    .await
+    .map_err(internal)
 }
 
 pub async fn hash_password(ctx: &Kuvend, password: String) -> ServiceResult<String> {

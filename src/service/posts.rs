@@ -783,11 +783,11 @@ pub(crate) async fn prepare_incoming_note(
         .chain(note.to.iter().chain(&note.cc).map(String::as_str))
         .filter(|id| id.starts_with(&local_prefix))
     {
-        if !candidates.contains(&id) {
-            candidates.push(id);
-        }
         if candidates.len() >= data.settings.limits.note_mentions_max {
             break;
+        }
+        if !candidates.contains(&id) {
+            candidates.push(id);
         }
     }
     let mut local_mentions = Vec::new();
