@@ -10,7 +10,7 @@ use crate::{
     storage::{Db, StorageError},
 };
 use activitypub_federation::config::FederationConfig;
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 /// Why the instance could not start. Each says what to fix, in one line.
@@ -46,6 +46,8 @@ impl Prepared {
 }
 
 pub async fn prepare(settings: Settings) -> Result<Prepared, StartError> {
+    // Password hashes' memory goes back to the system after each check.
+    crate::memory::map_large_allocations();
     let db = Db::open(&settings.database).await?;
     let http = federation::client::build(&settings.federation, &settings.base_url())?;
     let ctx = Kuvend::new(settings, db, http);
@@ -102,16 +104,19 @@ pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningS
         shutdown.subscribe(),
     ));
     let app = crate::http::router(prepared.federation.clone());
-    let server = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_server.wait_for(|stop| *stop).await;
-            })
-            .await;
-        if let Err(error) = result {
-            tracing::error!(%error, "HTTP server failed");
-        }
-    });
+    let limits = &prepared.ctx.settings.limits;
+    let timeouts = crate::http::server::Timeouts {
+        header: Duration::from_secs(limits.request_header_timeout_secs),
+        body: Duration::from_secs(limits.request_body_timeout_secs),
+    };
+    let server = tokio::spawn(crate::http::server::serve(
+        listener,
+        app,
+        timeouts,
+        async move {
+            let _ = stop_server.wait_for(|stop| *stop).await;
+        },
+    ));
     Ok(RunningServer {
         addr,
         prepared,

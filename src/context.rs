@@ -10,6 +10,7 @@ use crate::{
         keys::{KeyCache, RefetchGate},
         urls::Urls,
     },
+    limits::ClientLimits,
     storage::Db,
 };
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct KuvendInner {
     /// Woken when a transaction has queued deliveries, so the worker need not
     /// wait for its next poll.
     pub delivery_wakeup: Notify,
+    /// Caps and rates for password checks and registrations.
+    pub client_limits: ClientLimits,
 }
 
 impl std::ops::Deref for Kuvend {
@@ -49,6 +52,7 @@ impl Kuvend {
     pub fn new(settings: Settings, db: Db, http: reqwest::Client) -> Kuvend {
         let urls = Urls::new(settings.base_url());
         let fetcher = Fetcher::new(&settings);
+        let client_limits = ClientLimits::new(&settings.limits);
         Kuvend {
             inner: Arc::new(KuvendInner {
                 settings,
@@ -59,6 +63,7 @@ impl Kuvend {
                 refetches: RefetchGate::default(),
                 fetcher,
                 delivery_wakeup: Notify::new(),
+                client_limits,
             }),
         }
     }

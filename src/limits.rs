@@ -6,11 +6,13 @@
 //! allow the configured rate. That is the point of a limit here (keep one
 //! process from being exhausted), not an exact global count.
 
+use crate::config::LimitSettings;
 use governor::{
     DefaultKeyedRateLimiter, Quota,
     clock::{Clock, DefaultClock},
 };
-use std::{hash::Hash, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{hash::Hash, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use tokio::sync::Semaphore;
 
 /// Tracked keys beyond which recovered ones are forgotten on the next check.
 const PRUNE_EVERY: usize = 4096;
@@ -67,6 +69,49 @@ pub fn check<K: Hash + Eq + Clone>(
     limit.as_ref().map_or(Ok(()), |l| l.check(key))
 }
 
+/// The key under which a client address is counted: an IPv4 address as it
+/// is, an IPv6 address by its /64 network, since one host or subscriber
+/// commonly holds a whole /64 and could otherwise count as 2^64 clients.
+pub fn address_key(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(network.into())
+        }
+        v4 => v4,
+    }
+}
+
+/// What clients of the instance (apps, browsers) may ask of it: password
+/// checks and registrations. One per instance, in its shared context.
+pub struct ClientLimits {
+    /// Permits for computing a password hash. Each Argon2 hash holds about
+    /// 19 MiB while it runs: without a cap, a few hundred parallel attempts
+    /// grew the server by more than 100 MB.
+    pub password_checks: Arc<Semaphore>,
+    /// Password attempts per client address (see [`address_key`]).
+    pub login_per_ip: Option<Arc<KeyedLimit<IpAddr>>>,
+    /// Password attempts per account asked for (the normalised e-mail),
+    /// counted whether or not the account exists, so that a refusal tells
+    /// nothing about existence.
+    pub login_per_account: Option<Arc<KeyedLimit<String>>>,
+    /// Registrations per client address (see [`address_key`]).
+    pub registrations_per_ip: Option<Arc<KeyedLimit<IpAddr>>>,
+}
+
+impl ClientLimits {
+    pub fn new(settings: &LimitSettings) -> ClientLimits {
+        const MINUTE: Duration = Duration::from_secs(60);
+        const HOUR: Duration = Duration::from_secs(3600);
+        ClientLimits {
+            password_checks: Arc::new(Semaphore::new(settings.password_checks_concurrent.max(1))),
+            login_per_ip: KeyedLimit::new(settings.login_attempts_per_ip_per_minute, MINUTE),
+            login_per_account: KeyedLimit::new(settings.login_attempts_per_account_per_hour, HOUR),
+            registrations_per_ip: KeyedLimit::new(settings.registrations_per_ip_per_hour, HOUR),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +136,19 @@ mod tests {
         for _ in 0..1000 {
             assert!(check(&limit, &"a").is_ok());
         }
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(address_key(v4), v4);
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(address_key(mapped), v4);
     }
 
     #[test]

@@ -131,7 +131,7 @@ async fn roles_scenario(backend: Backend) {
     }
     // A disabled login cannot log in again; a revoked one can.
     assert!(
-        auth::login(alpha.ctx(), "disabled@ngo.example", PASSWORD)
+        auth::login(alpha.ctx(), None, "disabled@ngo.example", PASSWORD)
             .await
             .is_err()
     );
@@ -153,7 +153,7 @@ async fn roles_scenario(backend: Backend) {
         401
     );
     assert!(
-        auth::login(alpha.ctx(), "owner@ngo.example", PASSWORD)
+        auth::login(alpha.ctx(), None, "owner@ngo.example", PASSWORD)
             .await
             .is_err()
     );

@@ -20,6 +20,7 @@ mod idempotency;
 mod inbox_security;
 mod interop_fedify;
 mod interop_mastodon_py;
+mod limits;
 mod local;
 mod oauth_forms;
 mod posts;

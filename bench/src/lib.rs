@@ -267,6 +267,15 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
+/// The `[limits]` the bench's server runs with: its load comes from one
+/// address at rates far above what one client may do, so every rate limit
+/// is off (0); the bounds on notes stay as configured by default, as the
+/// bench's notes are well within them.
+const LIMITS_OFF: &str = "login_attempts_per_ip_per_minute = 0\n\
+    login_attempts_per_account_per_hour = 0\n\
+    registrations_per_ip_per_hour = 0\n\
+    fetches_per_host_per_minute = 0\n";
+
 /// The server's configuration file for one database.
 fn write_config(
     path: &Path,
@@ -279,6 +288,7 @@ fn write_config(
          [http]\nbind = \"127.0.0.1:{port}\"\n\
          [database]\nurl = \"{database_url}\"\n\
          [federation]\nallow_private_addresses = true\n\
+         [limits]\n{LIMITS_OFF}\
          [federation.host_overrides]\n"
     );
     for host in hosts {

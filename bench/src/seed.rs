@@ -365,6 +365,7 @@ pub async fn seed(ctx: &Kuvend, layout: &Layout, keys: &[Keypair]) -> anyhow::Re
                 email: &email,
                 password: "bench-password",
                 agreement: true,
+                from: None,
             },
         )
         .await?;

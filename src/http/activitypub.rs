@@ -198,9 +198,16 @@ async fn receive(
         ));
     }
     let limit = data.settings.http.max_body_bytes;
-    let body = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ServiceError::PayloadTooLarge(format!("body is larger than {limit} bytes")))?;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|error| {
+        if stopped_arriving(&error) {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body stopped arriving",
+            )
+        } else {
+            ServiceError::PayloadTooLarge(format!("body is larger than {limit} bytes")).into()
+        }
+    })?;
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let outcome = inbox::receive(
         &data,
@@ -217,4 +224,17 @@ async fn receive(
         tracing::info!(%reason, "activity ignored");
     }
     Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// Whether reading a body failed because it stopped arriving (the server's
+/// body timeout, see `http::server`), rather than because it was too large.
+fn stopped_arriving(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }

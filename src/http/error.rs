@@ -27,6 +27,16 @@ impl ApiError {
     }
 }
 
+/// Sets `Retry-After` on a response, when there is a wait to tell.
+pub fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         let status = match &error {
@@ -60,13 +70,8 @@ impl IntoResponse for ApiError {
         if self.status.is_client_error() {
             tracing::info!(status = self.status.as_u16(), reason = %self.message, "request refused");
         }
-        let mut response = (self.status, Json(json!({ "error": self.message }))).into_response();
-        if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
+        let response = (self.status, Json(json!({ "error": self.message }))).into_response();
+        with_retry_after(response, self.retry_after)
     }
 }
 

@@ -5,18 +5,24 @@ pub mod activitypub;
 pub mod error;
 pub mod mastodon;
 pub mod pages;
+pub mod server;
 pub mod wellknown;
 
 use crate::{context::Kuvend, service::inbox::InboxWriter};
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::{
     Extension, Router,
-    http::{HeaderMap, HeaderValue, header},
+    extract::{ConnectInfo, FromRequestParts},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Serialize;
-use std::sync::Arc;
+use std::{
+    convert::Infallible,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::Arc,
+};
 
 /// The content type of ActivityPub documents we serve.
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
@@ -105,4 +111,26 @@ pub fn activity_json<T: Serialize>(document: &T) -> Response {
         HeaderValue::from_static(ACTIVITY_JSON),
     );
     response
+}
+
+/// The client's address, for per-address rate limits: the TCP peer, as
+/// [`server::serve`] records it on every request. Behind a reverse proxy this
+/// is the proxy's address, shared by all clients (see `[limits]` in
+/// config/default.toml). A request that did not come through the server (an
+/// in-process call) counts as from 0.0.0.0.
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| {
+                    info.0.ip().to_canonical()
+                }),
+        ))
+    }
 }

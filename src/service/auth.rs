@@ -18,6 +18,7 @@ use argon2::{
 };
 use aws_lc_rs::digest;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use std::net::IpAddr;
 
 /// The scopes kuvend grants; `read`, `write`, `follow` and `push` cover their
 /// granular forms (`read:statuses`, …).
@@ -68,20 +69,44 @@ fn internal(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(anyhow::anyhow!("{e}"))
 }
 
-pub async fn hash_password(password: String) -> ServiceResult<String> {
+/// Runs one password hash computation (Argon2: about 19 MiB and tens of
+/// milliseconds) on a blocking thread, under the instance's cap on hashes at
+/// once: attempts beyond the cap wait for a permit, holding no hash memory.
+async fn password_work<T: Send + 'static>(
+    ctx: &Kuvend,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ServiceResult<T> {
+    let permit = ctx
+        .client_limits
+        .password_checks
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(internal)?;
+    // The permit goes with the work: a client that hangs up drops this
+    // future, but the hash already running holds its memory until it ends.
     tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(permit);
+        result
+    })
+    .await
+    .map_err(internal)
+}
+
+pub async fn hash_password(ctx: &Kuvend, password: String) -> ServiceResult<String> {
+    password_work(ctx, move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(internal)
     })
-    .await
-    .map_err(internal)?
+    .await?
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+async fn verify_password(ctx: &Kuvend, password: String, hash: String) -> bool {
+    password_work(ctx, move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()
@@ -92,6 +117,16 @@ async fn verify_password(password: String, hash: String) -> bool {
     })
     .await
     .unwrap_or(false)
+}
+
+/// Counts one attempt against `limit` for `key`; over it, a 429 saying so.
+fn within_rate<K: std::hash::Hash + Eq + Clone>(
+    limit: &Option<std::sync::Arc<crate::limits::KeyedLimit<K>>>,
+    key: &K,
+    message: &str,
+) -> ServiceResult<()> {
+    crate::limits::check(limit, key)
+        .map_err(|wait| ServiceError::TooManyRequests(message.to_string(), wait))
 }
 
 /// A role as given on the command line: `owner` or `editor`.
@@ -122,7 +157,7 @@ pub async fn create_user(
         )),
         None => None,
     };
-    let hash = hash_password(password.to_string()).await?;
+    let hash = hash_password(ctx, password.to_string()).await?;
     let user = crate::transaction!(ctx.db, |q| {
         if q.user_by_email(&email).await?.is_some() {
             return Err(crate::storage::StorageError::Conflict(format!(
@@ -186,7 +221,7 @@ pub async fn revoke_tokens(ctx: &Kuvend, email: &str) -> ServiceResult<usize> {
 pub async fn set_password(ctx: &Kuvend, email: &str, password: &str) -> ServiceResult<usize> {
     check_password_rules(password)?;
     let user = user_by_email(ctx, email).await?;
-    let hash = hash_password(password.to_string()).await?;
+    let hash = hash_password(ctx, password.to_string()).await?;
     let revoked = crate::transaction!(ctx.db, |q| {
         q.set_password_hash(user.id, &hash).await?;
         q.revoke_user_tokens(user.id).await
@@ -223,18 +258,43 @@ pub async fn list_users(ctx: &Kuvend) -> ServiceResult<Vec<(UserRow, Vec<(ActorR
 }
 
 /// Checks a login; the same error whether the e-mail or the password is wrong.
-pub async fn login(ctx: &Kuvend, email: &str, password: &str) -> ServiceResult<UserRow> {
+///
+/// `from` is the client's address (None for the instance's own callers):
+/// attempts are counted per address and per account asked for, before any
+/// hash is computed, so that refused attempts cost next to nothing.
+pub async fn login(
+    ctx: &Kuvend,
+    from: Option<IpAddr>,
+    email: &str,
+    password: &str,
+) -> ServiceResult<UserRow> {
     let wrong = || ServiceError::Unauthorized("wrong e-mail or password".into());
+    let email = email.trim().to_lowercase();
+    let limits = &ctx.client_limits;
+    if let Some(from) = from {
+        within_rate(
+            &limits.login_per_ip,
+            &crate::limits::address_key(from),
+            "too many login attempts from this address; try again later",
+        )?;
+    }
+    // Counted for any name asked for, existing or not: the answer must not
+    // tell which accounts exist.
+    within_rate(
+        &limits.login_per_account,
+        &email,
+        "too many login attempts for this account; try again later",
+    )?;
     let user = {
         let mut conn = ctx.db.conn().await?;
-        conn.q().user_by_email(&email.trim().to_lowercase()).await?
+        conn.q().user_by_email(&email).await?
     };
     let Some(user) = user else {
         // Spend the same time as a real check, so timing does not tell which was wrong.
-        let _ = verify_password(password.to_string(), dummy_hash().await).await;
+        let _ = verify_password(ctx, password.to_string(), dummy_hash(ctx).await).await;
         return Err(wrong());
     };
-    if !verify_password(password.to_string(), user.password_hash.clone()).await {
+    if !verify_password(ctx, password.to_string(), user.password_hash.clone()).await {
         return Err(wrong());
     }
     if user.disabled_at.is_some() {
@@ -249,11 +309,15 @@ pub async fn login(ctx: &Kuvend, email: &str, password: &str) -> ServiceResult<U
 }
 
 /// A real hash of nothing anyone knows, to check unknown logins against.
-async fn dummy_hash() -> String {
+async fn dummy_hash(ctx: &Kuvend) -> String {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async { hash_password(random_secret()).await.unwrap_or_default() })
-        .await
-        .clone()
+    HASH.get_or_init(|| async {
+        hash_password(ctx, random_secret())
+            .await
+            .unwrap_or_default()
+    })
+    .await
+    .clone()
 }
 
 /// The actors a user may act as: its own, then its organisations.
@@ -419,6 +483,10 @@ pub struct TokenRequest {
     pub username: Option<String>,
     pub password: Option<String>,
     pub scope: Option<String>,
+    /// The client's address, for the password grant's rate limit; set by
+    /// the HTTP layer, never read from the form.
+    #[serde(skip)]
+    pub from: Option<IpAddr>,
 }
 
 fn oauth_error(description: &str) -> ServiceError {
@@ -485,6 +553,7 @@ pub async fn exchange(ctx: &Kuvend, request: TokenRequest) -> ServiceResult<(Str
             // A wrong password is a bad grant (400), not a bad client (401).
             let user = login(
                 ctx,
+                request.from,
                 request.username.as_deref().unwrap_or_default(),
                 request.password.as_deref().unwrap_or_default(),
             )
@@ -741,6 +810,9 @@ pub struct Registration<'a> {
     pub email: &'a str,
     pub password: &'a str,
     pub agreement: bool,
+    /// The client's address, for the registration rate limit (None for the
+    /// instance's own callers, which are not limited).
+    pub from: Option<IpAddr>,
 }
 
 /// Registers a supporter: a `Person` actor and a login, approved at once or
@@ -756,6 +828,14 @@ pub async fn register(ctx: &Kuvend, registration: Registration<'_>) -> ServiceRe
         Registrations::Open => true,
         Registrations::Approval => false,
     };
+    // Before any checking or hashing, so that refused attempts cost nothing.
+    if let Some(from) = registration.from {
+        within_rate(
+            &ctx.client_limits.registrations_per_ip,
+            &crate::limits::address_key(from),
+            "too many registrations from this address; try again later",
+        )?;
+    }
     if !registration.agreement {
         return Err(ServiceError::Unprocessable(
             "Validation failed: agreement must be accepted".into(),
@@ -780,7 +860,7 @@ pub async fn register(ctx: &Kuvend, registration: Registration<'_>) -> ServiceRe
             ));
         }
     }
-    let hash = hash_password(registration.password.to_string()).await?;
+    let hash = hash_password(ctx, registration.password.to_string()).await?;
     let actor = super::orgs::create_local_actor(
         ctx,
         crate::model::ActorKind::Person,

@@ -9,6 +9,7 @@ use super::{
     outbox::{Audience, Outbox},
     text::{self, MentionTarget},
 };
+use crate::config::LimitSettings;
 use crate::model::{ActorKind, ReactionKind, Role, Visibility};
 use crate::{
     context::Kuvend,
@@ -679,14 +680,83 @@ pub(crate) async fn notify_mentioned(
     Ok(())
 }
 
-/// A Create's note, fetched if only its id came, its HTML sanitised, with
-/// missing parents fetched and stored. Done before the inbox transaction, as
-/// it may use the network.
+/// Bounds what one incoming note may carry (`[limits]`): content beyond
+/// `note_content_max_bytes` is refused (413), more addressees than
+/// `note_recipients_max` are refused (422); hashtags beyond `note_tags_max`
+/// and mentions beyond `note_mentions_max` are dropped, in the order they
+/// came (a dropped mention is neither stored nor notified).
+pub(crate) fn bound_incoming_note(
+    limits: &LimitSettings,
+    note: &mut NoteJson,
+) -> ServiceResult<()> {
+    let longest = note
+        .content
+        .len()
+        .max(note.summary.as_deref().map_or(0, str::len));
+    if longest > limits.note_content_max_bytes {
+        return Err(ServiceError::PayloadTooLarge(format!(
+            "note {} has {longest} bytes of content; this instance accepts at most {}",
+            note.id, limits.note_content_max_bytes
+        )));
+    }
+    check_recipients(limits, &note.to, &note.cc)?;
+    let (mut hashtags, mut mentions) = (0, 0);
+    note.tag.retain(|tag| match tag.kind.as_str() {
+        "Hashtag" => {
+            hashtags += 1;
+            hashtags <= limits.note_tags_max
+        }
+        "Mention" => {
+            mentions += 1;
+            mentions <= limits.note_mentions_max
+        }
+        _ => false,
+    });
+    if hashtags > limits.note_tags_max || mentions > limits.note_mentions_max {
+        tracing::info!(
+            note = %note.id, hashtags, mentions,
+            "tags beyond the limits dropped"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses an activity or object with more addressees (`to` plus `cc`) than
+/// `note_recipients_max`.
+pub(crate) fn check_recipients(
+    limits: &LimitSettings,
+    to: &[String],
+    cc: &[String],
+) -> ServiceResult<()> {
+    let count = to.len() + cc.len();
+    if count > limits.note_recipients_max {
+        return Err(ServiceError::Unprocessable(format!(
+            "{count} addressees (to and cc); this instance accepts at most {}",
+            limits.note_recipients_max
+        )));
+    }
+    Ok(())
+}
+
+/// An incoming note made ready for the inbox transaction.
+#[derive(Debug)]
+pub(crate) struct IncomingNote {
+    /// Bounded and sanitised.
+    pub note: NoteJson,
+    /// The local actors it mentions or addresses, looked up before the
+    /// transaction so that the writer does no lookups on their behalf.
+    pub local_mentions: Vec<i64>,
+}
+
+/// A Create's note, fetched if only its id came, bounded, its HTML
+/// sanitised, its local mentions looked up, and, when the note concerns
+/// someone here, its missing parents fetched and stored. Done before the
+/// inbox transaction, as it may use the network.
 pub(crate) async fn prepare_incoming_note(
     data: &FedData,
     actor: &Url,
     object: NoteOrId,
-) -> ServiceResult<NoteJson> {
+) -> ServiceResult<IncomingNote> {
     let mut note: NoteJson = match object {
         NoteOrId::Id(url) => fetch_note(&url, data)
             .await
@@ -705,11 +775,52 @@ pub(crate) async fn prepare_incoming_note(
             note.id
         )));
     }
+    // Before anything is looked up, fetched or stored for it.
+    bound_incoming_note(&data.settings.limits, &mut note)?;
     // Sanitising is the costliest step of storing a note: done here, it
     // stays out of the transaction (and out of SQLite's single writer).
     note = clean_remote_note(note).map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
+
+    // Only ids on this instance's host can be local actors: the public
+    // collection and remote followers collections need no lookup. At most
+    // `note_mentions_max` of them are looked up, addressees included.
+    let local_prefix = format!("{}/", data.settings.base_url());
+    let mut candidates: Vec<&str> = Vec::new();
+    for id in note
+        .tag
+        .iter()
+        .filter(|t| t.kind == "Mention")
+        .map(|t| t.href.as_str())
+        .chain(note.to.iter().chain(&note.cc).map(String::as_str))
+        .filter(|id| id.starts_with(&local_prefix))
+    {
+        if candidates.len() >= data.settings.limits.note_mentions_max {
+            break;
+        }
+        if !candidates.contains(&id) {
+            candidates.push(id);
+        }
+    }
+    let mut local_mentions = Vec::new();
+    if !candidates.is_empty() {
+        let mut conn = data.db.conn().await?;
+        let mut q = conn.q();
+        for id in candidates {
+            if let Some(found) = q.actor_by_ap_id(id).await? {
+                if found.local && !local_mentions.contains(&found.id) {
+                    local_mentions.push(found.id);
+                }
+            }
+        }
+    }
     if let Some(parent) = &note.in_reply_to {
-        if find_stored_post(data, parent.as_str()).await?.is_none() {
+        // A parent not stored here is not a local post: the note concerns
+        // someone here if it mentions them or its author has followers here
+        // (the transaction decides again). Only then are parents fetched, so
+        // that a note that will not be stored leaves none behind.
+        if find_stored_post(data, parent.as_str()).await?.is_none()
+            && (!local_mentions.is_empty() || has_local_followers(data, actor).await?)
+        {
             match fetch_note(parent, data).await {
                 Ok(parent_note) => {
                     // The reply is stored either way; the thread link follows
@@ -722,7 +833,20 @@ pub(crate) async fn prepare_incoming_note(
             }
         }
     }
-    Ok(note)
+    Ok(IncomingNote {
+        note,
+        local_mentions,
+    })
+}
+
+/// Whether a remote actor (by id) is followed by anyone here.
+async fn has_local_followers(ctx: &Kuvend, actor: &Url) -> ServiceResult<bool> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    Ok(match q.actor_by_ap_id(actor.as_str()).await? {
+        Some(author) => !q.local_follower_ids(author.id).await?.is_empty(),
+        None => false,
+    })
 }
 
 /// Stores an incoming note (prepared by [`prepare_incoming_note`]) if it
@@ -731,9 +855,12 @@ pub(crate) async fn prepare_incoming_note(
 pub(crate) async fn receive_note(
     q: &mut Q<'_>,
     author: &ActorRow,
-    note: &NoteJson,
-    local_origin: &str,
+    incoming: &IncomingNote,
 ) -> ServiceResult<bool> {
+    let IncomingNote {
+        note,
+        local_mentions,
+    } = incoming;
     if q.post_by_ap_id(note.id.as_str()).await?.is_some() {
         return Ok(false);
     }
@@ -741,24 +868,6 @@ pub(crate) async fn receive_note(
         Some(url) => q.post_by_ap_id(url.as_str()).await?,
         None => None,
     };
-    // Only ids on this instance's host can be local actors: the public
-    // collection and remote followers collections need no lookup.
-    let local_prefix = format!("{}/", local_origin);
-    let mut local_mentions = Vec::new();
-    let mentioned = note
-        .tag
-        .iter()
-        .filter(|t| t.kind == "Mention")
-        .map(|t| t.href.as_str())
-        .chain(note.to.iter().chain(&note.cc).map(String::as_str))
-        .filter(|id| id.starts_with(&local_prefix));
-    for id in mentioned {
-        if let Some(actor) = q.actor_by_ap_id(id).await? {
-            if actor.local && !local_mentions.contains(&actor.id) {
-                local_mentions.push(actor.id);
-            }
-        }
-    }
     let followers = q.local_follower_ids(author.id).await?;
     let relevant = parent.as_ref().is_some_and(|p| p.local)
         || !local_mentions.is_empty()
@@ -769,13 +878,13 @@ pub(crate) async fn receive_note(
     // Cleaned by prepare_incoming_note.
     let row = remote_post_row(note, author, parent.as_ref())
         .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
-    q.insert_post(&row, &hashtags_of(note), &local_mentions)
+    q.insert_post(&row, &hashtags_of(note), local_mentions)
         .await?;
     if row.visibility() != Visibility::Direct {
         q.add_to_home_feeds(row.id, &followers).await?;
     }
     q.adopt_replies(&row).await?;
-    for mentioned in &local_mentions {
+    for mentioned in local_mentions {
         q.notify(*mentioned, "mention", author.id, Some(row.id))
             .await?;
     }
@@ -814,7 +923,11 @@ pub(crate) async fn receive_note_update(
 
 /// An edited note, made safe as a new one is ([`clean_remote_note`]),
 /// before the inbox transaction.
-pub(crate) fn prepare_note_update(note: NoteJson) -> ServiceResult<NoteJson> {
+pub(crate) fn prepare_note_update(
+    limits: &LimitSettings,
+    mut note: NoteJson,
+) -> ServiceResult<NoteJson> {
+    bound_incoming_note(limits, &mut note)?;
     clean_remote_note(note).map_err(|e| ServiceError::Unprocessable(e.to_string()))
 }
 

@@ -5,7 +5,10 @@
 use super::entities::{Account, AccountSource, CredentialAccount, Relationship, Token};
 use super::{Auth, Input, MaybeAuth, PageQuery, paged_statuses, service, truthy};
 use crate::federation::FedData;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::{
+    ClientAddr,
+    error::{ApiError, ApiResult},
+};
 use crate::service::{
     ActorRow, ServiceError, accounts,
     auth::{self, Session},
@@ -91,6 +94,7 @@ struct RegisterForm {
 /// `instance.registrations` allows.
 async fn register(
     data: FedData,
+    ClientAddr(from): ClientAddr,
     Auth(session): Auth,
     Input(form): Input<RegisterForm>,
 ) -> ApiResult<Json<Token>> {
@@ -108,6 +112,7 @@ async fn register(
             email: form.email.as_deref().unwrap_or_default(),
             password: form.password.as_deref().unwrap_or_default(),
             agreement: truthy_value(&form.agreement).unwrap_or(false),
+            from: Some(from),
         },
     )
     .await?;

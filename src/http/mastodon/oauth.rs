@@ -5,7 +5,10 @@ use super::entities::{Application, AuthorizationServerMetadata, Empty, OAuthErro
 use super::{Auth, Input};
 use crate::{
     federation::FedData,
-    http::error::{ApiError, ApiResult},
+    http::{
+        ClientAddr,
+        error::{ApiError, ApiResult, with_retry_after},
+    },
     service::{
         ServiceError,
         auth::{self, Grant, TokenRequest},
@@ -175,7 +178,11 @@ struct AuthorizeForm {
 /// Logs in (or checks the ticket), asks which account to act as when there
 /// is a choice, then issues the code: shown on the page for out-of-band
 /// apps, otherwise by redirect.
-async fn authorize_submit(data: FedData, Input(form): Input<AuthorizeForm>) -> ApiResult<Response> {
+async fn authorize_submit(
+    data: FedData,
+    ClientAddr(from): ClientAddr,
+    Input(form): Input<AuthorizeForm>,
+) -> ApiResult<Response> {
     let params = form.params.clone();
     let app =
         auth::app_by_client_id(&data, params.client_id.as_deref().unwrap_or_default()).await?;
@@ -190,18 +197,30 @@ async fn authorize_submit(data: FedData, Input(form): Input<AuthorizeForm>) -> A
     let user = match (&form.ticket, &form.email) {
         (Some(ticket), _) => auth::check_ticket(&data, ticket, &flow).await?,
         (None, Some(email)) => {
-            match auth::login(&data, email, form.password.as_deref().unwrap_or_default()).await {
+            let password = form.password.as_deref().unwrap_or_default();
+            match auth::login(&data, Some(from), email, password).await {
                 Ok(user) => user,
-                Err(ServiceError::Unauthorized(message)) => {
+                // The form again with the reason: a wrong password (401), or
+                // too many attempts (429, with when to try again).
+                Err(
+                    error @ (ServiceError::Unauthorized(_) | ServiceError::TooManyRequests(..)),
+                ) => {
+                    let (status, retry_after) = match &error {
+                        ServiceError::TooManyRequests(_, wait) => {
+                            (StatusCode::TOO_MANY_REQUESTS, Some(wait.seconds()))
+                        }
+                        _ => (StatusCode::UNAUTHORIZED, None),
+                    };
                     let mut response = page(
                         "authorize.html",
                         context! {
                             instance => instance, source_url => data.settings.instance.source_url,
-                            app_name => app.name, scopes => scopes, params => params, error => message,
+                            app_name => app.name, scopes => scopes, params => params,
+                            error => error.to_string(),
                         },
                     )?;
-                    *response.status_mut() = StatusCode::UNAUTHORIZED;
-                    return Ok(response);
+                    *response.status_mut() = status;
+                    return Ok(with_retry_after(response, retry_after));
                 }
                 Err(other) => return Err(other.into()),
             }
@@ -284,9 +303,11 @@ async fn authorize_submit(data: FedData, Input(form): Input<AuthorizeForm>) -> A
 
 async fn token(
     data: FedData,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     Input(mut request): Input<TokenRequest>,
 ) -> Response {
+    request.from = Some(from);
     // Client credentials may also come as HTTP Basic authentication.
     if let Some((id, secret)) = basic_credentials(&headers) {
         request.client_id.get_or_insert(id);
@@ -298,7 +319,10 @@ async fn token(
             let (status, code) = match &error {
                 ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
                 ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "access_denied"),
-                ServiceError::Internal(_) => return ApiError::from(error).into_response(),
+                // Over a rate limit: 429 with Retry-After and {"error": ...}.
+                ServiceError::Internal(_) | ServiceError::TooManyRequests(..) => {
+                    return ApiError::from(error).into_response();
+                }
                 _ => (StatusCode::BAD_REQUEST, "invalid_grant"),
             };
             (

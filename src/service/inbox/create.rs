@@ -2,22 +2,23 @@
 
 use super::InboxOutcome;
 use crate::{
-    federation::{
-        FedData,
-        protocol::{activities::NoteOrId, note::NoteJson},
+    federation::{FedData, protocol::activities::NoteOrId},
+    service::{
+        ServiceResult,
+        posts::{self, IncomingNote},
     },
-    service::{ServiceResult, posts},
     storage::{Q, models::ActorRow},
 };
 use url::Url;
 
-/// Fetches the note if only its id came, sanitises it and fetches missing
-/// parents: everything that may wait on the network, before the transaction.
+/// Fetches the note if only its id came, bounds and sanitises it, looks up
+/// the local actors it mentions and fetches missing parents: everything that
+/// may read or wait on the network, before the transaction.
 pub(super) async fn prepare(
     data: &FedData,
     actor: &Url,
     object: NoteOrId,
-) -> ServiceResult<NoteJson> {
+) -> ServiceResult<IncomingNote> {
     posts::prepare_incoming_note(data, actor, object).await
 }
 
@@ -25,11 +26,10 @@ pub(super) async fn prepare(
 pub(super) async fn apply(
     q: &mut Q<'_>,
     author: &ActorRow,
-    note: &NoteJson,
-    origin: &str,
+    note: &IncomingNote,
 ) -> ServiceResult<InboxOutcome> {
     Ok(super::applied(
-        posts::receive_note(q, author, note, origin).await?,
+        posts::receive_note(q, author, note).await?,
         "a note that concerns no one here",
     ))
 }

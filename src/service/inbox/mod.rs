@@ -29,10 +29,7 @@ use crate::{
         FedData, FederationError,
         actors::{authority, fetch_remote_actor},
         fetch::Budget,
-        protocol::{
-            activities::{FollowJson, InboxActivity, IncomingActivity, Reference},
-            note::NoteJson,
-        },
+        protocol::activities::{FollowJson, InboxActivity, IncomingActivity, Reference},
         signatures::{self, IncomingSignature, rfc9421},
     },
     storage::{
@@ -86,7 +83,7 @@ enum Ready {
     Follow(FollowJson),
     Answer(Reference, Answer),
     Undo(Reference),
-    Create(Box<NoteJson>),
+    Create(Box<crate::service::posts::IncomingNote>),
     Update(update::Ready),
     Delete(Url),
     Like(Url),
@@ -105,7 +102,11 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         InboxActivity::Create(object) => Ready::Create(Box::new(
             create::prepare(data, &activity.actor, object).await?,
         )),
-        InboxActivity::Update(object) => Ready::Update(update::prepare(&activity.actor, object)?),
+        InboxActivity::Update(object) => Ready::Update(update::prepare(
+            &data.settings.limits,
+            &activity.actor,
+            object,
+        )?),
         InboxActivity::Delete(object) => Ready::Delete(object),
         InboxActivity::Like(object) => Ready::Like(object),
         InboxActivity::Announce(object) => Ready::Announce(object),
@@ -120,14 +121,13 @@ async fn apply(
     actor: &ActorRow,
     envelope: &Envelope,
     ready: &Ready,
-    origin: &str,
 ) -> ServiceResult<InboxOutcome> {
     let id = &envelope.activity.id;
     match ready {
         Ready::Follow(follow_json) => follow::apply(ctx, q, actor, follow_json).await,
         Ready::Answer(reference, answer) => answer::apply(q, actor, reference, *answer).await,
         Ready::Undo(reference) => undo::apply(q, actor, reference).await,
-        Ready::Create(note) => create::apply(q, actor, note, origin).await,
+        Ready::Create(note) => create::apply(q, actor, note).await,
         Ready::Update(update) => update::apply(q, actor, update).await,
         Ready::Delete(object) => delete::apply(q, actor, object).await,
         Ready::Like(object) => like::apply(q, actor, id, object).await,
@@ -217,6 +217,8 @@ pub async fn receive(
         .map_err(|_| ServiceError::BadRequest("the body is not UTF-8".into()))?;
     let activity: IncomingActivity = serde_json::from_str(raw)
         .map_err(|e| ServiceError::BadRequest(format!("not a valid activity: {e}")))?;
+    // Before any lookup or fetch on its behalf.
+    crate::service::posts::check_recipients(&data.settings.limits, &activity.to, &activity.cc)?;
 
     if authority(&activity.actor) == data.settings.instance.domain.to_lowercase() {
         return Err(ServiceError::Unauthorized(format!(
@@ -292,12 +294,11 @@ pub async fn receive(
 /// savepoint so that one that fails leaves the others applied, and then
 /// hands each its outcome.
 async fn write_batch(ctx: &Kuvend, batch: Vec<QueuedActivity>) {
-    let origin = ctx.settings.base_url();
     let written = transaction!(ctx.db, ServiceError, |q| {
         let mut outcomes = Vec::with_capacity(batch.len());
         for queued in &batch {
             let outcome = crate::savepoint!(&mut q, ServiceError, |q| {
-                apply_queued(ctx, &mut q, queued, &origin).await
+                apply_queued(ctx, &mut q, queued).await
             });
             outcomes.push(outcome);
         }
@@ -336,7 +337,6 @@ async fn apply_queued(
     ctx: &Kuvend,
     q: &mut Q<'_>,
     queued: &QueuedActivity,
-    origin: &str,
 ) -> ServiceResult<InboxOutcome> {
     let activity = &queued.envelope.activity;
     let actor = queued.sender.stored(q).await?;
@@ -348,7 +348,7 @@ async fn apply_queued(
     }
     // It speaks again: deliveries to it resume.
     q.record_instance_alive(&actor.domain).await?;
-    apply(ctx, q, &actor, &queued.envelope, &queued.ready, origin).await
+    apply(ctx, q, &actor, &queued.envelope, &queued.ready).await
 }
 
 /// Fetches the actor (or key owner) that signed a request we cannot verify

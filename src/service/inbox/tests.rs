@@ -11,6 +11,7 @@ use super::*;
 use crate::{
     app::Prepared,
     config::Settings,
+    federation::protocol::note::NoteJson,
     model::{FollowState, Page, ReactionKind, Visibility},
     service::{
         orgs::{self, NewOrganization},
@@ -124,9 +125,8 @@ impl Instance {
         let activity: IncomingActivity = serde_json::from_value(activity).unwrap();
         let ready = prepare(&data, &activity).await?;
         let envelope = Envelope { activity, raw };
-        let origin = data.settings.base_url();
         transaction!(data.db, ServiceError, |q| {
-            apply(&data, &mut q, sender, &envelope, &ready, &origin).await
+            apply(&data, &mut q, sender, &envelope, &ready).await
         })
     }
 

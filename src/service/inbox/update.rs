@@ -2,6 +2,7 @@
 
 use super::InboxOutcome;
 use crate::{
+    config::LimitSettings,
     federation::{
         actors::remote_actor_row,
         protocol::{activities::UpdatedObject, note::NoteJson},
@@ -21,8 +22,12 @@ pub(super) enum Ready {
 }
 
 /// An actor may only update itself; its document is checked (and sanitised)
-/// as when it is fetched. An edited note is cleaned as a new one is.
-pub(super) fn prepare(actor: &Url, object: UpdatedObject) -> ServiceResult<Ready> {
+/// as when it is fetched. An edited note is bounded and cleaned as a new one is.
+pub(super) fn prepare(
+    limits: &LimitSettings,
+    actor: &Url,
+    object: UpdatedObject,
+) -> ServiceResult<Ready> {
     Ok(match object {
         UpdatedObject::Actor(json) => {
             let row = remote_actor_row(&json, actor)
@@ -34,7 +39,9 @@ pub(super) fn prepare(actor: &Url, object: UpdatedObject) -> ServiceResult<Ready
             }
             Ready::Actor(Box::new(row))
         }
-        UpdatedObject::Note(note) => Ready::Note(Box::new(posts::prepare_note_update(*note)?)),
+        UpdatedObject::Note(note) => {
+            Ready::Note(Box::new(posts::prepare_note_update(limits, *note)?))
+        }
     })
 }
 
