@@ -98,7 +98,7 @@ pub struct LimitSettings {
     pub fetches_concurrent: usize,
     /// Largest `content` of an incoming note, in bytes.
     pub note_content_max_bytes: usize,
-    /// Hashtags and custom emoji kept from one incoming note (the rest are dropped).
+    /// Hashtags kept from one incoming note (the rest are dropped).
     pub note_tags_max: usize,
     /// Mentions kept from one incoming note (the rest are not notified).
     pub note_mentions_max: usize,

@@ -11,11 +11,20 @@ use governor::{
     DefaultKeyedRateLimiter, Quota,
     clock::{Clock, DefaultClock},
 };
-use std::{hash::Hash, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{
+    hash::Hash,
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 use tokio::sync::Semaphore;
 
 /// Tracked keys beyond which recovered ones are forgotten on the next check.
-const PRUNE_EVERY: usize = 4096;
+const PRUNE_AT_LEAST: usize = 4096;
 
 /// "Not now": how long until the key may try again (sent as `Retry-After`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +42,8 @@ impl RetryAfter {
 pub struct KeyedLimit<K: Hash + Eq + Clone> {
     limiter: DefaultKeyedRateLimiter<K>,
     clock: DefaultClock,
+    /// The number of tracked keys at which the next check prunes.
+    prune_at: AtomicUsize,
 }
 
 impl<K: Hash + Eq + Clone> KeyedLimit<K> {
@@ -45,6 +56,7 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
         Some(Arc::new(KeyedLimit {
             limiter: DefaultKeyedRateLimiter::keyed(quota),
             clock: DefaultClock::default(),
+            prune_at: AtomicUsize::new(PRUNE_AT_LEAST),
         }))
     }
 
@@ -52,8 +64,14 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     pub fn check(&self, key: &K) -> Result<(), RetryAfter> {
         // Forget keys whose state has fully recovered, so that a stream of
         // new keys (addresses, host names) cannot grow the map without bound.
-        if self.limiter.len() >= PRUNE_EVERY {
+        // The next pruning waits until the map has doubled from what
+        // remained, so that many keys still active cannot make every check
+        // walk the whole map.
+        if self.limiter.len() >= self.prune_at.load(Ordering::Relaxed) {
             self.limiter.retain_recent();
+            let remaining = self.limiter.len();
+            self.prune_at
+                .store((remaining * 2).max(PRUNE_AT_LEAST), Ordering::Relaxed);
         }
         self.limiter
             .check_key(key)

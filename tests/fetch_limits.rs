@@ -474,6 +474,19 @@ async fn negative_cache_scenario(backend: Backend) {
     let (_, error) = post("/elsewhere", 41).await;
     assert!(error.contains("failed recently"), "{error}");
     assert_eq!(evil.requests(), 5);
+
+    // A failure provoked on a closed port of the host (anyone can name one)
+    // does not hold back the server on its real port.
+    let mut closed = evil.url("/users/d1");
+    closed.set_port(Some(crate::common::free_port())).unwrap();
+    let refused = forged_follow(&http, &inbox, closed.as_str(), 50, &target).await;
+    assert_eq!(refused.status().as_u16(), 401);
+    post("/users/d2", 51).await;
+    assert_eq!(
+        evil.requests(),
+        6,
+        "a closed port of the host held back its real port"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

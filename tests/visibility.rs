@@ -155,6 +155,9 @@ async fn write_only_scenario(backend: Backend) {
         .post(&format!("{path}/favourite"), serde_json::json!({}))
         .await;
     assert_eq!(status, 404, "write-only token, favourite: {body}");
+    let reply = serde_json::json!({"status": "a reply", "in_reply_to_id": post.id.to_string()});
+    let (status, body) = writer.post("/api/v1/statuses", reply).await;
+    assert_eq!(status, 404, "write-only token, reply: {body}");
     let (_, page) = writer
         .get(&format!("/api/v1/accounts/{}/statuses", post.author_id))
         .await;

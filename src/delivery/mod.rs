@@ -213,19 +213,8 @@ async fn attempt(ctx: &Kuvend, claimed: &ClaimedDelivery) -> Outcome {
     }
     match request.send().await {
         Ok(response) => classify(response.status().as_u16()),
-        Err(error) => Outcome::Retry(None, error_chain(&error)),
+        Err(error) => Outcome::Retry(None, crate::federation::client::error_chain(&error)),
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -13,6 +13,19 @@ use std::{
     time::Duration,
 };
 
+/// An error of an outgoing request with its causes, `a: b: c`: reqwest's
+/// own message ("error sending request") names none of them.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// The `User-Agent` of every request kuvend makes.
 pub fn user_agent(base_url: &str) -> String {
     format!("kuvend/{} (+{base_url})", env!("CARGO_PKG_VERSION"))

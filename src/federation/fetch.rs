@@ -208,8 +208,15 @@ fn host_of(url: &Url) -> String {
     url.host_str().unwrap_or_default().to_ascii_lowercase()
 }
 
+/// The key of a whole server's failure: host and port, so that a failure
+/// an attacker provokes on a closed port of a host (`victim.example:1`) does
+/// not hold back fetches from the server on its real port.
 fn host_key(url: &Url) -> String {
-    format!("host:{}", host_of(url))
+    format!(
+        "host:{}:{}",
+        host_of(url),
+        url.port_or_known_default().unwrap_or_default()
+    )
 }
 
 fn url_key(url: &Url) -> String {
@@ -528,7 +535,7 @@ async fn request(ctx: &Kuvend, url: &Url, accept: &str) -> Result<Answer, FetchE
         .map_err(|e| FetchError::Signing(e.to_string()))?;
     let network = |e: reqwest::Error| FetchError::Network {
         url: url.to_string(),
-        reason: error_chain(&e),
+        reason: super::client::error_chain(&e),
     };
     let mut response = ctx
         .http
@@ -590,15 +597,4 @@ async fn request(ctx: &Kuvend, url: &Url, accept: &str) -> Result<Answer, FetchE
         content_type,
         body,
     }))
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -256,11 +256,11 @@ pub fn remote_post_row(
     }
     let now = now();
     let visibility = visibility_of(&note.to, &note.cc, author.followers_url.as_deref());
+    // The cleaner left at most one key: a language tag.
     let language = note
         .content_map
         .as_ref()
-        .and_then(|m| m.keys().next())
-        .and_then(|l| sanitize::language_tag(l));
+        .and_then(|m| m.keys().next().cloned());
     Ok(PostRow {
         id: new_post_id(),
         ap_id: note.id.to_string(),
@@ -270,15 +270,10 @@ pub fn remote_post_row(
         visibility: visibility.as_str().into(),
         content: note.content.clone(),
         source: None,
-        summary: note.summary.clone().filter(|s| !s.is_empty()),
+        summary: note.summary.clone(),
         sensitive: note.sensitive,
         language,
-        // A link shown on pages and to apps: http(s) only.
-        url: note
-            .url
-            .as_ref()
-            .and_then(sanitize::http_url)
-            .map(String::from),
+        url: note.url.as_ref().map(Url::to_string),
         in_reply_to_ap_id: note.in_reply_to.as_ref().map(Url::to_string),
         in_reply_to_id: parent.map(|p| p.id),
         to_json: serde_json::to_string(&note.to).unwrap_or_else(|_| "[]".into()),

@@ -297,6 +297,11 @@ pub async fn login(
     if !verify_password(ctx, password.to_string(), user.password_hash.clone()).await {
         return Err(wrong());
     }
+    usable(user)
+}
+
+/// A login that may be used now: not disabled, and approved.
+fn usable(user: UserRow) -> ServiceResult<UserRow> {
     if user.disabled_at.is_some() {
         return Err(ServiceError::Forbidden("this login is disabled".into()));
     }
@@ -760,7 +765,7 @@ pub async fn login_ticket(
 }
 
 /// The login a ticket vouches for, if it is genuine, unexpired, issued for
-/// this same `flow`, and the login is still allowed in.
+/// this same `flow`, and the login may still be used.
 pub async fn check_ticket(
     ctx: &Kuvend,
     ticket: &str,
@@ -781,11 +786,7 @@ pub async fn check_ticket(
     }
     let user_id: i64 = user_id.parse().map_err(|_| invalid())?;
     let mut conn = ctx.db.conn().await?;
-    let user = conn.q().user_by_id(user_id).await?;
-    if user.disabled_at.is_some() {
-        return Err(ServiceError::Forbidden("this login is disabled".into()));
-    }
-    Ok(user)
+    usable(conn.q().user_by_id(user_id).await?)
 }
 
 async fn ticket_tag(ctx: &Kuvend, payload: &str, flow: &TicketFlow<'_>) -> ServiceResult<String> {

@@ -235,7 +235,7 @@ fn store_remote_note<'a>(
         if let Some(found) = find_stored_post(data, note.id.as_str()).await? {
             return Ok(Some(found));
         }
-        let note = clean_remote_note(note)?;
+        let note = bound_and_clean(&data.settings.limits, note)?;
         let author = match actor_by_url(data, &note.attributed_to).await {
             Ok(author) => author,
             Err(error) => {
@@ -247,9 +247,15 @@ fn store_remote_note<'a>(
             Some(parent_url) => match find_stored_post(data, parent_url.as_str()).await? {
                 Some((parent, _)) => Some(parent),
                 None if depth < MAX_PARENT_FETCHES => match fetch_note(parent_url, data).await {
-                    Ok(parent_note) => store_remote_note(data, parent_note, depth + 1)
-                        .await?
-                        .map(|(p, _)| p),
+                    Ok(parent_note) => {
+                        match store_remote_note(data, parent_note, depth + 1).await {
+                            Ok(stored) => stored.map(|(p, _)| p),
+                            Err(error) => {
+                                tracing::info!(%error, "parent {parent_url} not stored");
+                                None
+                            }
+                        }
+                    }
                     Err(error) => {
                         tracing::info!(%error, "parent {parent_url} not fetched");
                         None
@@ -279,15 +285,14 @@ fn store_remote_note<'a>(
     })
 }
 
-/// The hashtags of a cleaned note, as stored: each once, by the hashtag
-/// rule (already applied by [`clean_remote_note`]; applied again here, as it
-/// is cheap, so that no tag is stored without it).
+/// The hashtags of a cleaned note ([`clean_remote_note`] applied the
+/// hashtag rule and left `#name`), as stored: each once, without the `#`.
 fn hashtags_of(note: &NoteJson) -> Vec<String> {
     let mut tags: Vec<String> = note
         .tag
         .iter()
         .filter(|t| t.kind == "Hashtag")
-        .filter_map(|t| crate::sanitize::hashtag(&t.name))
+        .map(|t| t.name.trim_start_matches('#').to_string())
         .collect();
     tags.sort();
     tags.dedup();
@@ -685,14 +690,19 @@ pub(crate) async fn notify_mentioned(
 /// `note_recipients_max` are refused (422); hashtags beyond `note_tags_max`
 /// and mentions beyond `note_mentions_max` are dropped, in the order they
 /// came (a dropped mention is neither stored nor notified).
-pub(crate) fn bound_incoming_note(
-    limits: &LimitSettings,
-    note: &mut NoteJson,
-) -> ServiceResult<()> {
+fn bound_incoming_note(limits: &LimitSettings, note: &mut NoteJson) -> ServiceResult<()> {
+    // `contentMap` counts too: its text stands in for an empty `content`.
     let longest = note
-        .content
-        .len()
-        .max(note.summary.as_deref().map_or(0, str::len));
+        .content_map
+        .iter()
+        .flat_map(|map| map.values().filter_map(serde_json::Value::as_str))
+        .chain([
+            note.content.as_str(),
+            note.summary.as_deref().unwrap_or_default(),
+        ])
+        .map(str::len)
+        .max()
+        .unwrap_or_default();
     if longest > limits.note_content_max_bytes {
         return Err(ServiceError::PayloadTooLarge(format!(
             "note {} has {longest} bytes of content; this instance accepts at most {}",
@@ -710,7 +720,8 @@ pub(crate) fn bound_incoming_note(
             mentions += 1;
             mentions <= limits.note_mentions_max
         }
-        _ => false,
+        // Other tags are not counted; the cleaner drops them.
+        _ => true,
     });
     if hashtags > limits.note_tags_max || mentions > limits.note_mentions_max {
         tracing::info!(
@@ -757,7 +768,14 @@ pub(crate) async fn prepare_incoming_note(
     actor: &Url,
     object: NoteOrId,
 ) -> ServiceResult<IncomingNote> {
-    let mut note: NoteJson = match object {
+    let note: NoteJson = match object {
+        // Only a note on the sender's own host is fetched: anyone with a key
+        // could otherwise make this instance fetch any URL of any server.
+        NoteOrId::Id(url) if authority(&url) != authority(actor) => {
+            return Err(ServiceError::Unauthorized(format!(
+                "note {url} is not on its author's host"
+            )));
+        }
         NoteOrId::Id(url) => fetch_note(&url, data)
             .await
             .map_err(|e| ServiceError::Unprocessable(e.to_string()))?,
@@ -775,11 +793,10 @@ pub(crate) async fn prepare_incoming_note(
             note.id
         )));
     }
-    // Before anything is looked up, fetched or stored for it.
-    bound_incoming_note(&data.settings.limits, &mut note)?;
-    // Sanitising is the costliest step of storing a note: done here, it
-    // stays out of the transaction (and out of SQLite's single writer).
-    note = clean_remote_note(note).map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
+    // Before anything is looked up, fetched or stored for it. Sanitising is
+    // the costliest step of storing a note: done here, it stays out of the
+    // transaction (and out of SQLite's single writer).
+    let note = bound_and_clean(&data.settings.limits, note)?;
 
     // Only ids on this instance's host can be local actors: the public
     // collection and remote followers collections need no lookup. At most
@@ -892,7 +909,7 @@ pub(crate) async fn receive_note(
 }
 
 /// Applies an `Update` of a note by its author (cleaned by
-/// [`prepare_note_update`]).
+/// [`bound_and_clean`]).
 pub(crate) async fn receive_note_update(
     q: &mut Q<'_>,
     author: &ActorRow,
@@ -921,9 +938,10 @@ pub(crate) async fn receive_note_update(
     Ok(true)
 }
 
-/// An edited note, made safe as a new one is ([`clean_remote_note`]),
-/// before the inbox transaction.
-pub(crate) fn prepare_note_update(
+/// Every remote note, however it came (a `Create`, an `Update`, a fetch),
+/// is bounded ([`bound_incoming_note`]) and then made safe
+/// ([`clean_remote_note`]) here, before anything is stored for it.
+pub(crate) fn bound_and_clean(
     limits: &LimitSettings,
     mut note: NoteJson,
 ) -> ServiceResult<NoteJson> {

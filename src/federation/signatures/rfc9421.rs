@@ -14,7 +14,7 @@
 //! `@signature-params` line is its canonical serialisation of the parsed
 //! inner list, as RFC 9421 §2.3 defines it.
 
-use super::{IncomingSignature, MAX_CLOCK_SKEW, SignatureError};
+use super::{IncomingSignature, SignatureError};
 use aws_lc_rs::digest;
 use http::HeaderMap;
 use sfv::{BareItem, Dictionary, InnerList, ListEntry, ListSerializer, Parser, Version};
@@ -244,18 +244,14 @@ fn require_coverage(
     Ok(())
 }
 
-/// `created` within [`MAX_CLOCK_SKEW`] of our clock either way, like a
+/// `created` within [`super::MAX_CLOCK_SKEW`] of our clock either way, like a
 /// draft-cavage `Date`; an `expires` in the past is refused.
 fn check_time(params: &Params, now: SystemTime) -> Result<(), SignatureError> {
-    let now = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let skew = MAX_CLOCK_SKEW.as_secs() as i64;
-    if params.created.abs_diff(now) > skew as u64 {
-        return Err(SignatureError::CreatedOutOfRange);
-    }
-    if params.expires.is_some_and(|expires| expires < now) {
+    super::within_clock_skew(params.created, now)?;
+    if params
+        .expires
+        .is_some_and(|expires| expires < super::unix_secs(now))
+    {
         return Err(SignatureError::Expired);
     }
     Ok(())
@@ -500,7 +496,7 @@ mod tests {
         for now in [B2_CREATED + 3601, B2_CREATED - 3601] {
             assert_eq!(
                 check_request(&b2_request(&headers), at(now)).unwrap_err(),
-                SignatureError::CreatedOutOfRange
+                SignatureError::DateOutOfRange
             );
         }
         let expiring = b2_headers(

@@ -92,7 +92,14 @@ async fn create(
         }
     };
     let in_reply_to = match form.in_reply_to_id.filter(|s| !s.is_empty()) {
-        Some(id) => Some(client::status(&data, &id, Some(&actor)).await?.post.ap_id),
+        // Through the reader's eyes: a 404 or an answer naming the parent's
+        // author would otherwise tell a write-only token what it may not read.
+        Some(id) => Some(
+            client::status(&data, &id, session.reader().as_ref())
+                .await?
+                .post
+                .ap_id,
+        ),
         None => None,
     };
     let post = posts::create_post_once(

@@ -39,9 +39,7 @@ pub(super) fn prepare(
             }
             Ready::Actor(Box::new(row))
         }
-        UpdatedObject::Note(note) => {
-            Ready::Note(Box::new(posts::prepare_note_update(limits, *note)?))
-        }
+        UpdatedObject::Note(note) => Ready::Note(Box::new(posts::bound_and_clean(limits, *note)?)),
     })
 }
 
