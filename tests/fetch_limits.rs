@@ -7,7 +7,7 @@
 //! the name `evil.test` in the instance's `federation.host_overrides`; it
 //! records every request it gets.
 
-use crate::common::{Backend, TestInstance, available, client, temp_dir};
+use crate::common::{Backend, TestInstance, available, client, deliver, temp_dir};
 use futures::StreamExt;
 use kuvend::{
     config::Settings,
@@ -260,36 +260,14 @@ async fn forged_follow(
 
 /// A Follow signed for real by a local actor of another instance.
 async fn signed_follow(inbox: &Url, sender: &ActorRow, target: &ActorRow, id: &str) -> u16 {
-    let body = serde_json::to_vec(&json!({
+    let follow = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": id,
         "type": "Follow",
         "actor": sender.ap_id,
         "object": target.ap_id,
-    }))
-    .unwrap();
-    let key = signatures::parse_private_key(sender.private_key_pem.as_deref().unwrap()).unwrap();
-    let out = signatures::sign(
-        &key,
-        &sender.public_key_id,
-        "POST",
-        inbox,
-        Some(&body),
-        SystemTime::now(),
-    )
-    .unwrap();
-    client()
-        .post(inbox.clone())
-        .header("content-type", "application/activity+json")
-        .header("date", out.date)
-        .header("digest", out.digest.unwrap())
-        .header("signature", out.signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    });
+    deliver(sender, inbox, &follow).await.0
 }
 
 const LIMIT: u32 = 20;

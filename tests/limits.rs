@@ -2,16 +2,15 @@
 //! (`[limits]`): password attempts, registrations, slow requests, and the
 //! size of incoming notes. Each test is named after the attack it refuses.
 
-use crate::common::{Backend, TestInstance, available, client, register_app, temp_dir};
+use crate::common::{Backend, TestInstance, available, client, deliver, register_app, temp_dir};
 use kuvend::{
     config::{Registrations, Settings},
-    federation::signatures,
     model::Visibility,
     service::{auth, posts},
     storage::models::ActorRow,
 };
 use serde_json::{Value, json};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use url::Url;
 
@@ -482,33 +481,6 @@ async fn client_that_stalls_sending_headers_or_body_is_disconnected() {
 }
 
 // --- Incoming notes -----------------------------------------------------
-
-/// Signs and sends `body` to `inbox` as `signer`: status and JSON answer.
-async fn deliver(signer: &ActorRow, inbox: &Url, body: &Value) -> (u16, Value) {
-    let body = serde_json::to_vec(body).unwrap();
-    let key = signatures::parse_private_key(signer.private_key_pem.as_deref().unwrap()).unwrap();
-    let signed = signatures::sign(
-        &key,
-        &signer.public_key_id,
-        "POST",
-        inbox,
-        Some(&body),
-        SystemTime::now(),
-    )
-    .unwrap();
-    let response = client()
-        .post(inbox.clone())
-        .header("content-type", "application/activity+json")
-        .header("date", signed.date)
-        .header("digest", signed.digest.unwrap())
-        .header("signature", signed.signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// `Create{Note}` by `author` with the given note fields.
 fn create(author: &ActorRow, n: &str, note: Value) -> Value {

@@ -7,7 +7,7 @@
 
 use crate::common::{
     Api, Backend, TestInstance, add_sink_followers, available, client, eventually, new_database,
-    temp_dir,
+    signed_post, temp_dir,
 };
 use kuvend::{
     federation::signatures,
@@ -46,17 +46,8 @@ async fn counting_listener() -> (u16, Arc<AtomicUsize>) {
 /// `key_id`: the server must fetch that key to check it.
 async fn post_signed(inbox: &Url, key_id: &str, body: &serde_json::Value) -> u16 {
     let pair = signatures::generate_keypair().unwrap();
-    let key = signatures::parse_private_key(&pair.private_key).unwrap();
     let body = serde_json::to_vec(body).unwrap();
-    let out =
-        signatures::sign(&key, key_id, "POST", inbox, Some(&body), SystemTime::now()).unwrap();
-    client()
-        .post(inbox.clone())
-        .header("content-type", "application/activity+json")
-        .header("date", out.date)
-        .header("digest", out.digest.unwrap())
-        .header("signature", out.signature)
-        .body(body)
+    signed_post(&pair.private_key, key_id, inbox, body)
         .send()
         .await
         .unwrap()

@@ -5,17 +5,14 @@
 //! page and every ActivityPub document. One checker ([`assert_inert`])
 //! looks at everything.
 
-use crate::common::{Api, Backend, TestInstance, available, client, eventually, temp_dir};
+use crate::common::{Api, Backend, TestInstance, available, client, deliver, eventually, temp_dir};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::{
     BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
-use kuvend::{federation::signatures, service::auth, storage::models::ActorRow};
+use kuvend::service::auth;
 use serde_json::{Value, json};
-use std::{
-    cell::RefCell,
-    time::{Duration, SystemTime},
-};
+use std::{cell::RefCell, time::Duration};
 use url::Url;
 
 /// Markup that executes, in the forms filters have missed: tags, event
@@ -284,33 +281,6 @@ fn assert_form_page_inert(place: &str, page: &str, form_elements: &[(&str, usize
 }
 
 // ---------------------------------------------------------------- remote side
-
-/// Signs `body` as `signer` for `inbox` and posts it; the status and answer.
-async fn deliver(signer: &ActorRow, inbox: &Url, body: &Value) -> (u16, Value) {
-    let body = serde_json::to_vec(body).unwrap();
-    let key = signatures::parse_private_key(signer.private_key_pem.as_deref().unwrap()).unwrap();
-    let out = signatures::sign(
-        &key,
-        &signer.public_key_id,
-        "POST",
-        inbox,
-        Some(&body),
-        SystemTime::now(),
-    )
-    .unwrap();
-    let response = client()
-        .post(inbox.clone())
-        .header("content-type", "application/activity+json")
-        .header("date", out.date)
-        .header("digest", out.digest.unwrap())
-        .header("signature", out.signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn get_text(url: &str) -> String {
     let response = client().get(url).send().await.unwrap();

@@ -332,6 +332,53 @@ pub fn signed_get(signer: &ActorRow, url: &str) -> reqwest::RequestBuilder {
         .header("signature", out.signature)
 }
 
+/// A POST of `body` to `inbox`, signed draft-cavage with the private key
+/// `key_pem` under `key_id`, as a remote server sends an activity.
+pub fn signed_post(
+    key_pem: &str,
+    key_id: &str,
+    inbox: &url::Url,
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
+    let key = kuvend::federation::signatures::parse_private_key(key_pem).expect("key");
+    let out = kuvend::federation::signatures::sign(
+        &key,
+        key_id,
+        "POST",
+        inbox,
+        Some(&body),
+        std::time::SystemTime::now(),
+    )
+    .expect("sign");
+    client()
+        .post(inbox.clone())
+        .header("content-type", "application/activity+json")
+        .header("date", out.date)
+        .header("digest", out.digest.expect("digest"))
+        .header("signature", out.signature)
+        .body(body)
+}
+
+/// Delivers `activity` to `inbox`, signed by `signer` (an actor of another
+/// test instance): the status and the JSON answer.
+pub async fn deliver(
+    signer: &ActorRow,
+    inbox: &url::Url,
+    activity: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let body = serde_json::to_vec(activity).expect("json");
+    let pem = signer.private_key_pem.as_deref().expect("local actor");
+    let response = signed_post(pem, &signer.public_key_id, inbox, body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
 /// What a sink inbox was sent.
 #[derive(Debug, Clone)]
 pub struct Receipt {
