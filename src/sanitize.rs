@@ -97,17 +97,19 @@ pub const MAX_HASHTAG_CHARS: usize = 100;
 pub fn hashtag(name: &str) -> Option<String> {
     static RULE: OnceLock<regex::Regex> = OnceLock::new();
     let rule = RULE.get_or_init(|| {
-        regex::Regex::new(HASHTAG_RULE).unwrap_or_else(|e| panic!("hashtag rule: {e}"))
+        regex::Regex::new(&format!("^{HASHTAG}$")).unwrap_or_else(|e| panic!("hashtag rule: {e}"))
     });
     let name = name.strip_prefix('#').unwrap_or(name);
     (name.chars().count() <= MAX_HASHTAG_CHARS && rule.is_match(name)).then(|| name.to_lowercase())
 }
 
-/// Mastodon's hashtag rule: word characters (letters with their combining
-/// marks, digits, `_`, and the middle dot and zero-width non-joiner some
-/// languages need), at least one of them a letter.
-pub const HASHTAG_RULE: &str =
-    r"^[\p{L}\p{M}\p{N}_\u{B7}\u{200C}]*\p{L}[\p{L}\p{M}\p{N}_\u{B7}\u{200C}]*$";
+/// Mastodon's hashtag rule, as a regex fragment: word characters (letters
+/// with their combining marks, digits, `_`, and the middle dot and
+/// zero-width non-joiner some languages need), at least one of them a
+/// letter. Remote tags are checked and local text is tokenised with it, so
+/// both split tags alike.
+pub const HASHTAG: &str =
+    r"[\p{L}\p{M}\p{N}_\u{B7}\u{200C}]*\p{L}[\p{L}\p{M}\p{N}_\u{B7}\u{200C}]*";
 
 /// A language tag (`en`, `sq`, `pt-BR`, `zh-Hant`), if it looks like one:
 /// ASCII letters and digits in parts joined by `-`, at most 16 characters.

@@ -22,10 +22,13 @@ pub struct MentionTarget {
 fn tokens() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(concat!(
-            r"(?P<url>https?://[^\s<>\x22]+[^\s<>\x22.,;:!?)\]'])",
-            r"|(?P<mention>@(?P<user>[A-Za-z0-9_]{1,30})(?:@(?P<host>[A-Za-z0-9.\-]+(?::[0-9]{1,5})?[A-Za-z0-9]))?)",
-            r"|(?P<tag>#(?P<name>[\p{L}\p{M}\p{N}_]*\p{L}[\p{L}\p{M}\p{N}_]*))"
+        Regex::new(&format!(
+            concat!(
+                r"(?P<url>https?://[^\s<>\x22]+[^\s<>\x22.,;:!?)\]'])",
+                r"|(?P<mention>@(?P<user>[A-Za-z0-9_]{{1,30}})(?:@(?P<host>[A-Za-z0-9.\-]+(?::[0-9]{{1,5}})?[A-Za-z0-9]))?)",
+                r"|(?P<tag>#(?P<name>{hashtag}))"
+            ),
+            hashtag = crate::sanitize::HASHTAG
         ))
         .unwrap_or_else(|e| panic!("text token pattern: {e}"))
     })
