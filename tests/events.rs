@@ -512,6 +512,15 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
         "{home}"
     );
 
+    // A text edit would make the content disagree with the fields.
+    let edit = kuvend::service::posts::edit_post(&alpha.data(), &ap_id, "Something else")
+        .await
+        .unwrap_err();
+    assert!(
+        edit.to_string().contains("kuvend admin event update"),
+        "{edit}"
+    );
+
     // An update arrives as Update{Event}.
     let change = EventInput {
         place: Some("City Hall".into()),

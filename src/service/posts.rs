@@ -456,6 +456,13 @@ pub async fn edit_post_as(
 ) -> ServiceResult<PostRow> {
     validate_text(new_text)?;
     let (post, author) = own_post(data, acting, reference).await?;
+    if post.ap_type == "Event" {
+        // Its content is the readable form built from the event's fields;
+        // a text edit would make it disagree with them.
+        return Err(ServiceError::Unprocessable(
+            "an event is changed through its fields (kuvend admin event update)".into(),
+        ));
+    }
     let (tags, mut mentions, targets) = resolve_mentions(data, new_text, &author).await?;
     {
         // Whoever the post first addressed keeps receiving it.
