@@ -6,7 +6,7 @@ use crate::model::{DeliveryState, Visibility};
 use crate::{
     app::{self, Prepared, StartError},
     config::{ConfigError, Settings},
-    service::{self, ServiceError, follows, orgs, posts},
+    service::{self, ServiceError, acting::Acting, events, follows, orgs, posts},
 };
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -52,6 +52,9 @@ pub enum Admin {
     User(UserCommand),
     /// Post as an organisation (prints the post's URL), or edit or delete a post.
     Post(PostArgs),
+    /// An organisation's events: trainings, forums, actions.
+    #[command(subcommand)]
+    Event(EventCommand),
     /// The delivery queue, newest first.
     Deliveries {
         /// Only deliveries that were given up.
@@ -83,6 +86,132 @@ pub enum OrgCommand {
     List,
     /// Show one organisation.
     Show { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Create an event (sends Create{Event}); prints its page URL.
+    Create {
+        /// The organisation that organises it.
+        org: String,
+        #[command(flatten)]
+        fields: Box<EventFields>,
+    },
+    /// An organisation's upcoming events, soonest first.
+    List {
+        org: String,
+        /// Past events instead, latest first.
+        #[arg(long)]
+        past: bool,
+    },
+    /// Show one event.
+    Show {
+        /// The event's number, id URL or page URL.
+        event: String,
+    },
+    /// Change an event (sends Update{Event}); a new start reschedules it.
+    Update {
+        /// The event's number, id URL or page URL.
+        event: String,
+        #[command(flatten)]
+        fields: Box<EventFields>,
+    },
+    /// Cancel an event (sends Update{Event} with the cancelled status).
+    Cancel {
+        event: String,
+        /// Why, shown with the event.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Postpone an event to a date not yet known (sends Update{Event}).
+    Postpone {
+        event: String,
+        /// Why, shown with the event.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Delete an event (sends Delete; its URL answers 410 from then on).
+    Delete { event: String },
+}
+
+/// The fields of an event (all optional for `update`).
+#[derive(Debug, Args)]
+pub struct EventFields {
+    /// The title.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Plain text: links, #hashtags and @user@host mentions are linked.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Wall time in --timezone, e.g. 2026-12-10T18:00.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Wall time in --timezone.
+    #[arg(long)]
+    pub end: Option<String>,
+    /// IANA time zone, e.g. Europe/Tirane.
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// The venue's name.
+    #[arg(long)]
+    pub place: Option<String>,
+    /// Street and number.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Town or city.
+    #[arg(long)]
+    pub locality: Option<String>,
+    /// Two-letter country code, e.g. AL.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Coordinates, LAT,LON in degrees.
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    pub geo: Option<String>,
+    /// Where to take part online.
+    #[arg(long, value_name = "URL")]
+    pub online_url: Option<String>,
+    /// How many may attend.
+    #[arg(long, allow_hyphen_values = true)]
+    pub capacity: Option<i64>,
+    /// free, restricted, external (with --external-url) or invite.
+    #[arg(long)]
+    pub join_mode: Option<String>,
+    /// Where people register, for --join-mode external.
+    #[arg(long, value_name = "URL")]
+    pub external_url: Option<String>,
+    /// One of FEP-8a8e's categories, e.g. MOVEMENTS_POLITICS, LEARNING.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// public, unlisted or followers (create only).
+    #[arg(long)]
+    pub visibility: Option<String>,
+    /// The language the event is written in, e.g. en, sq (create only).
+    #[arg(long)]
+    pub language: Option<String>,
+}
+
+impl From<EventFields> for events::EventInput {
+    fn from(f: EventFields) -> Self {
+        events::EventInput {
+            name: f.name,
+            description: f.description,
+            start: f.start,
+            end: f.end,
+            timezone: f.timezone,
+            place: f.place,
+            address: f.address,
+            locality: f.locality,
+            country: f.country,
+            geo: f.geo,
+            online_url: f.online_url,
+            capacity: f.capacity,
+            join_mode: f.join_mode,
+            external_url: f.external_url,
+            category: f.category,
+            visibility: f.visibility,
+            language: f.language,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -464,6 +593,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             .await?;
             println!("{}", post.url.unwrap_or(post.ap_id));
         }
+        Admin::Event(command) => run_event(prepared, command).await?,
         Admin::Deliveries { failed, limit } => {
             let state = failed.then_some(DeliveryState::Failed);
             let listing = service::deliveries::list(ctx, state, limit).await?;
@@ -495,4 +625,131 @@ fn read_password_file(file: &std::path::Path) -> Result<String, CliError> {
         .next()
         .unwrap_or_default()
         .to_string())
+}
+
+/// The instance's administrator acting for the event's organisation.
+async fn admin_of_event(prepared: &Prepared, event: &str) -> Result<Acting, CliError> {
+    let (_, author) = events::find_event(&prepared.ctx, event).await?;
+    Ok(Acting::admin(author))
+}
+
+fn print_event(view: &events::EventView) {
+    let e = &view.event;
+    println!("name: {}", e.name);
+    println!("page: {}", view.post.url.clone().unwrap_or_default());
+    println!("id: {}", view.post.ap_id);
+    println!(
+        "start: {} {} ({} UTC)",
+        e.start_local,
+        e.timezone,
+        e.starts_at.format("%Y-%m-%dT%H:%M")
+    );
+    if let (Some(local), Some(utc)) = (&e.end_local, e.ends_at) {
+        println!(
+            "end: {local} {} ({} UTC)",
+            e.timezone,
+            utc.format("%Y-%m-%dT%H:%M")
+        );
+    }
+    println!("status: {}", e.status);
+    if let Some(previous) = e.previous_start {
+        println!("previous start: {} UTC", previous.format("%Y-%m-%dT%H:%M"));
+    }
+    if let Some(reason) = &e.status_reason {
+        println!("reason: {reason}");
+    }
+    let place: Vec<&str> = [
+        e.place_name.as_deref(),
+        e.street_address.as_deref(),
+        e.locality.as_deref(),
+        e.country.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !place.is_empty() {
+        println!("place: {}", place.join(", "));
+    }
+    if let (Some(lat), Some(lon)) = (e.latitude, e.longitude) {
+        println!("geo: {lat},{lon}");
+    }
+    if let Some(url) = &e.online_url {
+        println!("online: {url}");
+    }
+    if let Some(category) = &e.category {
+        println!("category: {category}");
+    }
+    if let Some(capacity) = e.capacity {
+        println!("capacity: {capacity}");
+    }
+    println!("join mode: {}", e.join_mode);
+    if let Some(url) = &e.external_url {
+        println!("external registration: {url}");
+    }
+    println!("visibility: {}", view.post.visibility);
+    if let Some(language) = &view.post.language {
+        println!("language: {language}");
+    }
+    if !e.description.is_empty() {
+        println!("description: {}", e.description);
+    }
+}
+
+async fn run_event(prepared: &Prepared, command: EventCommand) -> Result<(), CliError> {
+    let data = prepared.data();
+    match command {
+        EventCommand::Create { org, fields } => {
+            let acting = Acting::admin(orgs::local_account(&data, &org).await?);
+            let view = events::create_event(&data, &acting, (*fields).into()).await?;
+            println!("{}", view.post.url.unwrap_or(view.post.ap_id));
+        }
+        EventCommand::List { org, past } => {
+            let account = orgs::local_account(&data, &org).await?;
+            for view in events::list_events(&data, &account, past, 200).await? {
+                println!(
+                    "{}\t{} {}\t{}\t{}\t{}",
+                    view.post.id,
+                    view.event.start_local,
+                    view.event.timezone,
+                    view.event.status,
+                    view.event.name,
+                    view.post.url.unwrap_or(view.post.ap_id)
+                );
+            }
+        }
+        EventCommand::Show { event } => {
+            let (view, _) = events::find_event(&data, &event).await?;
+            print_event(&view);
+        }
+        EventCommand::Update { event, fields } => {
+            let acting = admin_of_event(prepared, &event).await?;
+            let view = events::update_event(&data, &acting, &event, (*fields).into()).await?;
+            println!(
+                "{} (Update queued)",
+                view.post.url.unwrap_or(view.post.ap_id)
+            );
+        }
+        EventCommand::Cancel { event, reason } => {
+            let acting = admin_of_event(prepared, &event).await?;
+            let view = events::cancel_event(&data, &acting, &event, reason).await?;
+            println!(
+                "cancelled {} (Update queued)",
+                view.post.url.unwrap_or(view.post.ap_id)
+            );
+        }
+        EventCommand::Postpone { event, reason } => {
+            let acting = admin_of_event(prepared, &event).await?;
+            let view = events::postpone_event(&data, &acting, &event, reason).await?;
+            println!(
+                "postponed {} (Update queued)",
+                view.post.url.unwrap_or(view.post.ap_id)
+            );
+        }
+        EventCommand::Delete { event } => {
+            let acting = admin_of_event(prepared, &event).await?;
+            let post = events::delete_event(&data, &acting, &event).await?;
+            println!("deleted {} (Delete queued)", post.ap_id);
+        }
+    }
+    Ok(())
 }

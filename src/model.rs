@@ -90,3 +90,63 @@ pub struct Page {
     pub min_id: Option<i64>,
     pub limit: i64,
 }
+
+text_enum!(
+    /// How people join an event (Mobilizon's `joinMode`, in our words):
+    /// anyone, on approval, through an external registration page, or by
+    /// invitation.
+    JoinMode {
+        Free = "free",
+        Restricted = "restricted",
+        External = "external",
+        Invite = "invite",
+    }
+);
+
+text_enum!(
+    /// Where an event stands. Cancelled and postponed ones stay visible
+    /// (an `Update` tells followers, never a `Delete`).
+    EventStatus {
+        Scheduled = "scheduled",
+        Cancelled = "cancelled",
+        Postponed = "postponed",
+        Rescheduled = "rescheduled",
+        MovedOnline = "moved-online",
+    }
+);
+
+text_enum!(
+    /// FEP-8a8e's event categories (Mobilizon's list), as sent on the wire.
+    EventCategory {
+        Arts = "ARTS",
+        BookClubs = "BOOK_CLUBS",
+        Business = "BUSINESS",
+        Causes = "CAUSES",
+        Comedy = "COMEDY",
+        Crafts = "CRAFTS",
+        Food = "FOOD_DRINK",
+        Health = "HEALTH",
+        Music = "MUSIC",
+        Auto = "AUTO_BOAT_AIR",
+        Community = "COMMUNITY",
+        Family = "FAMILY_EDUCATION",
+        Fashion = "FASHION_BEAUTY",
+        Film = "FILM_MEDIA",
+        Games = "GAMES",
+        Language = "LANGUAGE_CULTURE",
+        Learning = "LEARNING",
+        Lgbtq = "LGBTQ",
+        Movements = "MOVEMENTS_POLITICS",
+        Networking = "NETWORKING",
+        Party = "PARTY",
+        PerformingArts = "PERFORMING_VISUAL_ARTS",
+        Pets = "PETS",
+        Photography = "PHOTOGRAPHY",
+        Outdoors = "OUTDOORS_ADVENTURE",
+        Spirituality = "SPIRITUALITY_RELIGION_BELIEFS",
+        Science = "SCIENCE_TECH",
+        Sports = "SPORTS",
+        Theatre = "THEATRE",
+        Meeting = "MEETING",
+    }
+);

@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod client;
+pub mod events;
 pub mod fetch;
 pub mod keys;
 pub mod notes;

@@ -8,9 +8,11 @@ use super::{
     actors::local_actor_json,
     notes::{delete_activity, local_note_json, wrap},
     protocol::{
+        WithContext,
         activities::{BareActivityJson, FollowJson, ReactionJson, ResponseJson, UpdateActorJson},
         activity_body,
-        note::PUBLIC,
+        event::{EventJson, event_context},
+        note::{ObjectActivityJson, PUBLIC},
     },
     urls::Urls,
 };
@@ -36,6 +38,18 @@ impl Outgoing {
         activity: &T,
     ) -> Result<Outgoing, FederationError> {
         let body = activity_body(activity)
+            .map_err(|e| FederationError::Invalid(format!("cannot serialise {kind}: {e}")))?;
+        Ok(Outgoing { id, kind, body })
+    }
+
+    /// As [`Outgoing::new`], with the `@context` an `Event` needs.
+    fn with_context<T: serde::Serialize>(
+        id: Url,
+        kind: &'static str,
+        context: serde_json::Value,
+        activity: &T,
+    ) -> Result<Outgoing, FederationError> {
+        let body = serde_json::to_string(&WithContext::new(context, activity))
             .map_err(|e| FederationError::Invalid(format!("cannot serialise {kind}: {e}")))?;
         Ok(Outgoing { id, kind, body })
     }
@@ -237,4 +251,50 @@ pub fn update_actor(urls: &Urls, actor: &ActorRow) -> Result<Outgoing, Federatio
         object: local_actor_json(actor, urls),
     };
     Outgoing::new(id, "Update", &activity)
+}
+
+/// `Create{Event}` or `Update{Event}` (an edit, a cancellation, a
+/// postponement: the event's status says which), addressed as the event is.
+/// An update's id is minted from `edited_at`, one per change.
+pub fn event_activity(
+    urls: &Urls,
+    kind: EventActivity,
+    author: &ActorRow,
+    event: EventJson,
+) -> Result<Outgoing, FederationError> {
+    let (name, id) = match kind {
+        EventActivity::Create => ("Create", urls.create_activity(&event.post.id)),
+        EventActivity::Update => (
+            "Update",
+            urls.update_activity(
+                &event.post.id,
+                event
+                    .post
+                    .updated
+                    .or(event.post.published)
+                    .map(|t| t.timestamp_millis())
+                    .unwrap_or_default(),
+            ),
+        ),
+    };
+    let activity = ObjectActivityJson {
+        id: id.clone(),
+        kind: name.into(),
+        actor: url(&author.ap_id)?,
+        published: match kind {
+            EventActivity::Create => event.post.published,
+            EventActivity::Update => None,
+        },
+        to: event.post.to.clone(),
+        cc: event.post.cc.clone(),
+        object: event,
+    };
+    Outgoing::with_context(id, name, event_context(), &activity)
+}
+
+/// Which activity carries an `Event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventActivity {
+    Create,
+    Update,
 }

@@ -109,6 +109,13 @@ pub async fn post(
         *response.status_mut() = StatusCode::GONE;
         return Ok(response);
     }
+    if view.post.ap_type == "Event" {
+        let event = crate::service::events::event_document(&data, &view).await?;
+        return Ok(activity_json(&WithContext::new(
+            crate::federation::protocol::event::event_context(),
+            event,
+        )));
+    }
     let note = posts::note_document(&data, &view)?;
     Ok(activity_json(&WithContext::new(activity_context(), note)))
 }

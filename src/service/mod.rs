@@ -9,6 +9,7 @@ pub mod auth;
 pub mod client;
 pub mod deliveries;
 pub mod documents;
+pub mod events;
 pub mod follows;
 pub mod inbox;
 pub mod instance;

@@ -73,7 +73,7 @@ fn validate_text(text: &str) -> ServiceResult<()> {
     Ok(())
 }
 
-fn validate_language(language: &Option<String>) -> ServiceResult<()> {
+pub(crate) fn validate_language(language: &Option<String>) -> ServiceResult<()> {
     if let Some(lang) = language {
         let ok = (2..=8).contains(&lang.len())
             && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
@@ -87,7 +87,7 @@ fn validate_language(language: &Option<String>) -> ServiceResult<()> {
 }
 
 /// Resolves the mentions written in a text; unknown ones stay plain text.
-async fn resolve_mentions(
+pub(crate) async fn resolve_mentions(
     data: &FedData,
     text: &str,
     author: &ActorRow,
@@ -139,7 +139,7 @@ async fn local_actor(ctx: &Kuvend, username: &str) -> ServiceResult<Option<Actor
 /// per shared inbox) unless direct, and every mentioned remote actor.
 /// Who receives a post (and its edits and deletion): followers unless it
 /// is direct, and the actors it mentions.
-fn audience<'a>(
+pub(crate) fn audience<'a>(
     visibility: Visibility,
     author: &'a ActorRow,
     mentions: &'a [ActorRow],
@@ -211,7 +211,7 @@ async fn find_local_post(ctx: &Kuvend, reference: &str) -> ServiceResult<(PostRo
 
 /// A local post that `acting` may edit or delete: its account's own, and
 /// the login writes for it.
-async fn own_post(
+pub(crate) async fn own_post(
     ctx: &Kuvend,
     acting: &Acting,
     reference: &str,
@@ -456,6 +456,13 @@ pub async fn edit_post_as(
 ) -> ServiceResult<PostRow> {
     validate_text(new_text)?;
     let (post, author) = own_post(data, acting, reference).await?;
+    if post.ap_type == "Event" {
+        // Its content is the readable form built from the event's fields;
+        // a text edit would make it disagree with them.
+        return Err(ServiceError::Unprocessable(
+            "an event is changed through its fields (kuvend admin event update)".into(),
+        ));
+    }
     let (tags, mut mentions, targets) = resolve_mentions(data, new_text, &author).await?;
     {
         // Whoever the post first addressed keeps receiving it.

@@ -12,6 +12,7 @@ pub mod actors;
 #[cfg(feature = "bench")]
 pub mod bulk;
 pub mod deliveries;
+pub mod events;
 pub mod feeds;
 pub mod follows;
 pub mod models;

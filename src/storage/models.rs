@@ -1,7 +1,7 @@
 //! Rows as stored. The small enums stored as text in them are the shared
 //! vocabulary of [`crate::model`].
 
-use super::schema::{activities, actors, deliveries, follows, posts};
+use super::schema::{activities, actors, deliveries, events, follows, posts};
 use crate::model::{ActorKind, FollowState, Visibility};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -203,4 +203,46 @@ impl PostRow {
     pub fn is_public(&self) -> bool {
         matches!(self.visibility(), Visibility::Public | Visibility::Unlisted)
     }
+}
+
+/// The event side of a post whose `ap_type` is `Event`. The enums (join
+/// mode, status) are stored as text; `crate::model` names them.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = events, primary_key(post_id))]
+#[diesel(treat_none_as_null = true)]
+pub struct EventRow {
+    pub post_id: i64,
+    pub name: String,
+    /// Plain text as typed; the post's content is the rendered form.
+    pub description: String,
+    /// UTC.
+    pub starts_at: NaiveDateTime,
+    /// UTC.
+    pub ends_at: Option<NaiveDateTime>,
+    /// IANA zone name, e.g. `Europe/Tirane`.
+    pub timezone: String,
+    /// The wall time as typed (`2026-12-10T18:00`), in `timezone`.
+    pub start_local: String,
+    pub end_local: Option<String>,
+    pub place_name: Option<String>,
+    pub street_address: Option<String>,
+    pub locality: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub online_url: Option<String>,
+    /// One of FEP-8a8e's categories.
+    pub category: Option<String>,
+    pub capacity: Option<i64>,
+    pub join_mode: String,
+    pub external_url: Option<String>,
+    pub status: String,
+    /// UTC start before a reschedule or postponement.
+    pub previous_start: Option<NaiveDateTime>,
+    /// Why it was cancelled or postponed, as the organiser wrote it.
+    pub status_reason: Option<String>,
+    /// Participants (RSVPs arrive with issue 12).
+    pub participant_count: i64,
+    pub updated_at: NaiveDateTime,
 }

@@ -102,6 +102,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    events (post_id) {
+        post_id -> BigInt,
+        name -> Text,
+        description -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        timezone -> Text,
+        start_local -> Text,
+        end_local -> Nullable<Text>,
+        place_name -> Nullable<Text>,
+        street_address -> Nullable<Text>,
+        locality -> Nullable<Text>,
+        country -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        online_url -> Nullable<Text>,
+        category -> Nullable<Text>,
+        capacity -> Nullable<BigInt>,
+        join_mode -> Text,
+        external_url -> Nullable<Text>,
+        status -> Text,
+        previous_start -> Nullable<Timestamp>,
+        status_reason -> Nullable<Text>,
+        participant_count -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     post_tags (post_id, tag) {
         post_id -> BigInt,
         tag -> Text,
@@ -247,6 +276,7 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(oauth_tokens -> oauth_apps (app_id));
 diesel::joinable!(posts -> actors (author_id));
 diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(events -> posts (post_id));
 diesel::joinable!(post_mentions -> posts (post_id));
 diesel::joinable!(reactions -> posts (post_id));
 diesel::joinable!(activities -> actors (actor_id));
@@ -257,6 +287,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     deliveries,
     posts,
+    events,
     post_tags,
     post_mentions,
     reactions,

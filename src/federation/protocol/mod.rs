@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod actor;
 pub mod collections;
+pub mod event;
 pub mod nodeinfo;
 pub mod note;
 

@@ -1,0 +1,149 @@
+//! The `Event` object: FEP-8a8e's fields and Mobilizon's, on top of what a
+//! Note carries (so Mastodon, which reads `content` and `url`, shows it as a
+//! readable status).
+
+use super::note::NoteJson;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+/// The context of an `Event` and the activities carrying it: ActivityStreams
+/// plus the terms of schema.org (`sc:`), Mobilizon (`mz:`) and iCalendar
+/// (`ical:`) that the event fields use, as Mobilizon declares them.
+pub fn event_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        {
+            "sc": "http://schema.org#",
+            "mz": "https://joinmobilizon.org/ns#",
+            "ical": "http://www.w3.org/2002/12/cal/ical#",
+            "PostalAddress": "sc:PostalAddress",
+            "address": {"@id": "sc:address", "@type": "sc:PostalAddress"},
+            "streetAddress": "sc:streetAddress",
+            "addressLocality": "sc:addressLocality",
+            "addressCountry": "sc:addressCountry",
+            "category": "sc:category",
+            "eventStatus": {"@id": "sc:eventStatus", "@type": "@id"},
+            "previousStartDate": "sc:previousStartDate",
+            "maximumAttendeeCapacity": "sc:maximumAttendeeCapacity",
+            "remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
+            "timezone": {"@id": "mz:timezone", "@type": "sc:Text"},
+            "joinMode": {"@id": "mz:joinMode", "@type": "mz:joinModeType"},
+            "externalParticipationUrl": {"@id": "mz:externalParticipationUrl", "@type": "sc:URL"},
+            "participantCount": {"@id": "mz:participantCount", "@type": "sc:Number"},
+            "isOnline": {"@id": "mz:isOnline", "@type": "sc:Boolean"}
+        }
+    ])
+}
+
+/// An `Event`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventJson {
+    /// What every post has (id, `type` = `Event`, author, `content` in the
+    /// readable form, `url` = the HTML page, addressing, tags); `summary`
+    /// stays empty, since Mastodon shows it as a content warning.
+    #[serde(flatten)]
+    pub post: NoteJson,
+    /// The title.
+    pub name: String,
+    /// When it starts, in UTC (FEP-8a8e).
+    pub start_time: DateTime<Utc>,
+    /// When it ends, in UTC, if set (FEP-8a8e).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
+    /// The IANA time zone the organiser gave the times in (Mobilizon, FEP-8a8e).
+    pub timezone: String,
+    /// Where it takes place, if somewhere physical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<PlaceJson>,
+    /// One of FEP-8a8e's categories (`MOVEMENTS_POLITICS`, `LEARNING`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// schema.org's status URL: `https://schema.org/EventScheduled`,
+    /// `…EventCancelled`, `…EventPostponed`, `…EventRescheduled`,
+    /// `…EventMovedOnline` (FEP-8a8e).
+    pub event_status: String,
+    /// The previous start of a rescheduled or postponed event, in UTC
+    /// (schema.org's `previousStartDate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_start_date: Option<DateTime<Utc>>,
+    /// iCalendar's status, which Mobilizon reads: `CONFIRMED`, `TENTATIVE`
+    /// (postponed) or `CANCELLED`.
+    #[serde(rename = "ical:status")]
+    pub ical_status: String,
+    /// How people join (Mobilizon): `free`, `restricted`, `external`, `invite`.
+    pub join_mode: String,
+    /// Where people register when the join mode is `external` (Mobilizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_participation_url: Option<Url>,
+    /// How many may attend, if limited (schema.org).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_attendee_capacity: Option<i64>,
+    /// How many places are left, if limited (schema.org).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_attendee_capacity: Option<i64>,
+    /// How many participate (Mobilizon).
+    #[serde(default)]
+    pub participant_count: i64,
+    /// Whether it takes place online (Mobilizon).
+    #[serde(default)]
+    pub is_online: bool,
+    /// The online link, as a `Link` (Mobilizon sends it so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment: Vec<LinkJson>,
+}
+
+/// A `Place` (FEP-8a8e).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaceJson {
+    /// Always `Place`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The venue's name.
+    pub name: String,
+    /// Its postal address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<PostalAddressJson>,
+    /// Latitude, in degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    /// Longitude, in degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+}
+
+/// A schema.org `PostalAddress`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostalAddressJson {
+    /// Always `PostalAddress`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Street and number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    /// Town or city.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_locality: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_country: Option<String>,
+}
+
+/// A `Link` attachment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkJson {
+    /// Always `Link`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What it is (`Website` for the online link, as Mobilizon names it).
+    pub name: String,
+    /// The URL.
+    pub href: Url,
+    /// Always `text/html`.
+    pub media_type: String,
+}

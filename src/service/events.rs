@@ -1,0 +1,823 @@
+//! Events: an organisation's trainings, forums and actions. An event is a
+//! post of type `Event` (visibility, replies, likes, boosts, timelines) plus
+//! an `events` row. The post's content is the readable form (title, date,
+//! time with zone, place, in the event's language, then the description),
+//! which is what Mastodon shows.
+//!
+//! Times are typed as wall time in an IANA zone; they are stored in UTC with
+//! the zone and the wall time as typed. A wall time that does not exist
+//! (clocks go forward) or happens twice (clocks go back) in the zone is
+//! refused: guessing would put people at the door an hour early or late.
+
+use super::acting::Acting;
+use super::{
+    ServiceError, ServiceResult,
+    outbox::Outbox,
+    posts::{self, PostView, audience, resolve_mentions, validate_language},
+    text,
+};
+use crate::{
+    context::Kuvend,
+    federation::{
+        FedData,
+        events::local_event_json,
+        outgoing::{self, EventActivity},
+        protocol::event::EventJson,
+    },
+    model::{EventCategory, EventStatus, JoinMode, Role, Visibility},
+    sanitize,
+    storage::{
+        models::{ActorRow, EventRow, PostRow},
+        now,
+        posts::{PostEdit, new_post_id},
+    },
+    transaction,
+};
+use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
+use chrono_tz::Tz;
+use url::Url;
+
+/// The longest title, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// The longest place name, street, locality, reason, in characters.
+pub const MAX_FIELD_CHARS: usize = 300;
+/// The longest URL kept, in bytes.
+pub const MAX_URL_BYTES: usize = 2000;
+/// The largest capacity (a number beyond it is a typo).
+pub const MAX_CAPACITY: i64 = 10_000_000;
+
+/// What is given to create an event, or (all optional) to change one.
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Wall time, `2026-12-10T18:00`, in `timezone`.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    /// IANA name, e.g. `Europe/Tirane`.
+    pub timezone: Option<String>,
+    pub place: Option<String>,
+    pub address: Option<String>,
+    pub locality: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// `LAT,LON` in degrees.
+    pub geo: Option<String>,
+    pub online_url: Option<String>,
+    pub capacity: Option<i64>,
+    pub join_mode: Option<String>,
+    pub external_url: Option<String>,
+    pub category: Option<String>,
+    pub visibility: Option<String>,
+    pub language: Option<String>,
+}
+
+/// An event post with its event row.
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub post: PostRow,
+    pub event: EventRow,
+}
+
+fn unprocessable(text: String) -> ServiceError {
+    ServiceError::Unprocessable(text)
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> ServiceError {
+    ServiceError::Internal(e.into())
+}
+
+/// The zone named, or an error naming it.
+pub fn zone(name: &str) -> ServiceResult<Tz> {
+    name.trim().parse::<Tz>().map_err(|_| {
+        unprocessable(format!(
+            "unknown time zone {name:?}: give an IANA name such as Europe/Tirane"
+        ))
+    })
+}
+
+/// A wall time as typed: `YYYY-MM-DDTHH:MM`, with optional seconds, `T` or
+/// a space between date and time.
+pub fn parse_wall_time(text: &str) -> ServiceResult<NaiveDateTime> {
+    let text = text.trim();
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .ok_or_else(|| {
+        unprocessable(format!(
+            "{text:?} is not a date and time like 2026-12-10T18:00"
+        ))
+    })
+}
+
+/// The UTC instant of a wall time in `tz`; refused when the time does not
+/// exist there or happens twice (a DST change).
+pub fn to_utc(tz: Tz, local: NaiveDateTime) -> ServiceResult<NaiveDateTime> {
+    let shown = local.format("%Y-%m-%dT%H:%M");
+    match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) => Ok(t.naive_utc()),
+        chrono::LocalResult::Ambiguous(a, b) => Err(unprocessable(format!(
+            "{shown} happens twice in {tz} (the clocks go back then: {} and {}); give a time outside that hour",
+            a.format("%:z"),
+            b.format("%:z")
+        ))),
+        chrono::LocalResult::None => Err(unprocessable(format!(
+            "{shown} does not exist in {tz} (the clocks go forward then); give a time outside that gap"
+        ))),
+    }
+}
+
+/// Text from the caller: plain (no markup), trimmed, bounded; empty is none.
+fn plain_field(what: &str, value: Option<&str>, max: usize) -> ServiceResult<Option<String>> {
+    let Some(value) = value else { return Ok(None) };
+    let value = sanitize::plain(value).trim().to_string();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(unprocessable(format!(
+            "{what} is {chars} characters long; at most {max} are allowed"
+        )));
+    }
+    Ok(Some(value))
+}
+
+/// An http(s) URL from the caller, bounded.
+fn url_field(what: &str, value: Option<&str>) -> ServiceResult<Option<String>> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.len() > MAX_URL_BYTES {
+        return Err(unprocessable(format!(
+            "{what} is longer than {MAX_URL_BYTES} bytes"
+        )));
+    }
+    Url::parse(value)
+        .ok()
+        .and_then(|u| sanitize::http_url(&u))
+        .map(|u| Some(u.to_string()))
+        .ok_or_else(|| unprocessable(format!("{what} must be an http(s) URL, not {value:?}")))
+}
+
+fn parse_geo(text: &str) -> ServiceResult<(f64, f64)> {
+    let bad = || {
+        unprocessable(format!(
+            "{text:?} is not LAT,LON in degrees (e.g. 41.3275,19.8187)"
+        ))
+    };
+    let (lat, lon) = text.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(bad());
+    }
+    Ok((lat, lon))
+}
+
+/// Applies `input` over `row` (a fresh row when creating), checking every rule.
+fn apply(row: &mut EventRow, input: &EventInput) -> ServiceResult<()> {
+    if let Some(name) = &input.name {
+        row.name = plain_field("the name", Some(name), MAX_NAME_CHARS)?
+            .ok_or_else(|| unprocessable("the name must not be empty".into()))?;
+    }
+    if let Some(description) = &input.description {
+        row.description = plain_field("the description", Some(description), posts::MAX_POST_CHARS)?
+            .unwrap_or_default();
+    }
+    if let Some(tz) = &input.timezone {
+        row.timezone = zone(tz)?.name().to_string();
+    }
+    let tz = zone(&row.timezone)?;
+    // The wall times stay what was typed; a new zone moves the instants.
+    if let Some(start) = &input.start {
+        row.start_local = parse_wall_time(start)?.format("%Y-%m-%dT%H:%M").to_string();
+    }
+    if let Some(end) = &input.end {
+        row.end_local = match end.trim() {
+            "" => None,
+            end => Some(parse_wall_time(end)?.format("%Y-%m-%dT%H:%M").to_string()),
+        };
+    }
+    row.starts_at = to_utc(tz, parse_wall_time(&row.start_local)?)?;
+    row.ends_at = match &row.end_local {
+        Some(end) => Some(to_utc(tz, parse_wall_time(end)?)?),
+        None => None,
+    };
+    if let Some(ends_at) = row.ends_at {
+        if ends_at <= row.starts_at {
+            return Err(unprocessable(format!(
+                "the end ({}) is not after the start ({}) in {}",
+                row.end_local.as_deref().unwrap_or_default(),
+                row.start_local,
+                row.timezone
+            )));
+        }
+    }
+    if input.place.is_some() {
+        row.place_name = plain_field("the place", input.place.as_deref(), MAX_FIELD_CHARS)?;
+    }
+    if input.address.is_some() {
+        row.street_address = plain_field("the address", input.address.as_deref(), MAX_FIELD_CHARS)?;
+    }
+    if input.locality.is_some() {
+        row.locality = plain_field("the locality", input.locality.as_deref(), MAX_FIELD_CHARS)?;
+    }
+    if let Some(country) = &input.country {
+        let country = country.trim().to_ascii_uppercase();
+        row.country = if country.is_empty() {
+            None
+        } else if country.len() == 2 && country.chars().all(|c| c.is_ascii_alphabetic()) {
+            Some(country)
+        } else {
+            return Err(unprocessable(format!(
+                "{country:?} is not a two-letter country code like AL"
+            )));
+        };
+    }
+    if let Some(geo) = &input.geo {
+        (row.latitude, row.longitude) = match geo.trim() {
+            "" => (None, None),
+            geo => {
+                let (lat, lon) = parse_geo(geo)?;
+                (Some(lat), Some(lon))
+            }
+        };
+    }
+    if input.online_url.is_some() {
+        row.online_url = url_field("the online URL", input.online_url.as_deref())?;
+    }
+    if let Some(capacity) = input.capacity {
+        if !(0..=MAX_CAPACITY).contains(&capacity) {
+            return Err(unprocessable(format!(
+                "the capacity must be between 0 and {MAX_CAPACITY}, not {capacity}"
+            )));
+        }
+        row.capacity = Some(capacity);
+    }
+    if let Some(mode) = &input.join_mode {
+        row.join_mode = JoinMode::parse(mode.trim())
+            .ok_or_else(|| {
+                unprocessable(format!(
+                    "{mode:?} is not a join mode: free, restricted, external or invite"
+                ))
+            })?
+            .as_str()
+            .into();
+    }
+    if input.external_url.is_some() {
+        row.external_url = url_field("the external URL", input.external_url.as_deref())?;
+    }
+    if row.join_mode == JoinMode::External.as_str() && row.external_url.is_none() {
+        return Err(unprocessable(
+            "the external join mode needs --external-url, where people register".into(),
+        ));
+    }
+    if let Some(category) = &input.category {
+        let wanted = category.trim().to_ascii_uppercase().replace('-', "_");
+        row.category = match wanted.as_str() {
+            "" => None,
+            wanted => Some(
+                EventCategory::parse(wanted)
+                    .ok_or_else(|| {
+                        unprocessable(format!(
+                            "{category:?} is not one of FEP-8a8e's categories (e.g. MOVEMENTS_POLITICS, LEARNING, COMMUNITY, MEETING)"
+                        ))
+                    })?
+                    .as_str()
+                    .into(),
+            ),
+        };
+    }
+    Ok(())
+}
+
+fn event_visibility(text: Option<&str>) -> ServiceResult<Visibility> {
+    match text.map(str::trim) {
+        None => Ok(Visibility::Public),
+        Some(v) => match Visibility::parse(v) {
+            Some(v @ (Visibility::Public | Visibility::Unlisted | Visibility::Followers)) => Ok(v),
+            _ => Err(unprocessable(format!(
+                "{v:?} is not an event visibility: public, unlisted or followers"
+            ))),
+        },
+    }
+}
+
+const EN_DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const SQ_DAYS: [&str; 7] = [
+    "e hënë",
+    "e martë",
+    "e mërkurë",
+    "e enjte",
+    "e premte",
+    "e shtunë",
+    "e diel",
+];
+const SQ_MONTHS: [&str; 12] = [
+    "janar", "shkurt", "mars", "prill", "maj", "qershor", "korrik", "gusht", "shtator", "tetor",
+    "nëntor", "dhjetor",
+];
+
+/// The words of the readable form in one language.
+struct Words {
+    days: &'static [&'static str; 7],
+    months: &'static [&'static str; 12],
+    place: &'static str,
+    online: &'static str,
+    register: &'static str,
+    cancelled: &'static str,
+    postponed: &'static str,
+    rescheduled: &'static str,
+    moved_online: &'static str,
+}
+
+/// English, Albanian; any other language falls back to English.
+fn words(language: Option<&str>) -> Words {
+    let albanian = language.is_some_and(|l| l == "sq" || l.starts_with("sq-"));
+    if albanian {
+        Words {
+            days: &SQ_DAYS,
+            months: &SQ_MONTHS,
+            place: "Vendi",
+            online: "Në internet",
+            register: "Regjistrimi",
+            cancelled: "ANULUAR",
+            postponed: "SHTYRË",
+            rescheduled: "DATË E RE",
+            moved_online: "KALOI NË INTERNET",
+        }
+    } else {
+        Words {
+            days: &EN_DAYS,
+            months: &EN_MONTHS,
+            place: "Place",
+            online: "Online",
+            register: "Registration",
+            cancelled: "CANCELLED",
+            postponed: "POSTPONED",
+            rescheduled: "RESCHEDULED",
+            moved_online: "MOVED ONLINE",
+        }
+    }
+}
+
+fn day_text(w: &Words, t: NaiveDateTime, albanian: bool) -> String {
+    let day = w.days[t.weekday().num_days_from_monday() as usize];
+    let month = w.months[t.month0() as usize];
+    if albanian {
+        // Albanian writes the weekday in lower case unless it starts the line.
+        let mut chars = day.chars();
+        let day: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        format!("{day}, {} {month} {}", t.day(), t.year())
+    } else {
+        format!("{day}, {} {month} {}", t.day(), t.year())
+    }
+}
+
+fn clock(t: NaiveDateTime) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// The readable form, as plain text: title, status, date and time with zone,
+/// place, online link, then the description. Rendered like a post.
+pub fn readable_text(event: &EventRow, language: Option<&str>) -> String {
+    let w = words(language);
+    let albanian = language.is_some_and(|l| l == "sq" || l.starts_with("sq-"));
+    let mut lines = vec![event.name.clone()];
+    let status = EventStatus::parse(&event.status).unwrap_or(EventStatus::Scheduled);
+    let status_word = match status {
+        EventStatus::Scheduled => None,
+        EventStatus::Cancelled => Some(w.cancelled),
+        EventStatus::Postponed => Some(w.postponed),
+        EventStatus::Rescheduled => Some(w.rescheduled),
+        EventStatus::MovedOnline => Some(w.moved_online),
+    };
+    if let Some(word) = status_word {
+        lines.push(match &event.status_reason {
+            Some(reason) => format!("{word}: {reason}"),
+            None => word.to_string(),
+        });
+    }
+    let start = parse_wall_time(&event.start_local).unwrap_or(event.starts_at);
+    let end = event
+        .end_local
+        .as_deref()
+        .and_then(|e| parse_wall_time(e).ok());
+    let when = match end {
+        Some(end) if end.date() == start.date() => format!(
+            "{}, {}–{} ({})",
+            day_text(&w, start, albanian),
+            clock(start),
+            clock(end),
+            event.timezone
+        ),
+        Some(end) => format!(
+            "{}, {} – {}, {} ({})",
+            day_text(&w, start, albanian),
+            clock(start),
+            day_text(&w, end, albanian),
+            clock(end),
+            event.timezone
+        ),
+        None => format!(
+            "{}, {} ({})",
+            day_text(&w, start, albanian),
+            clock(start),
+            event.timezone
+        ),
+    };
+    lines.push(when);
+    let place: Vec<&str> = [
+        event.place_name.as_deref(),
+        event.street_address.as_deref(),
+        event.locality.as_deref(),
+        event.country.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !place.is_empty() {
+        lines.push(format!("{}: {}", w.place, place.join(", ")));
+    }
+    if let Some(online) = &event.online_url {
+        lines.push(format!("{}: {online}", w.online));
+    }
+    if let Some(external) = &event.external_url {
+        lines.push(format!("{}: {external}", w.register));
+    }
+    let mut text = lines.join("\n");
+    if !event.description.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&event.description);
+    }
+    text
+}
+
+/// Renders the readable form: the post's content, hashtags and mentions.
+async fn render(
+    data: &FedData,
+    event: &EventRow,
+    language: Option<&str>,
+    author: &ActorRow,
+) -> ServiceResult<(String, Vec<String>, Vec<ActorRow>)> {
+    let readable = readable_text(event, language);
+    let (tags, mentions, targets) = resolve_mentions(data, &readable, author).await?;
+    let urls = &data.urls;
+    let content = text::render(&readable, &targets, |tag| urls.tag(tag).to_string());
+    Ok((content, tags, mentions))
+}
+
+/// Creates an event as the acting account (editors and owners may): the
+/// post, its event row, `Create{Event}` and its deliveries in one transaction.
+pub async fn create_event(
+    data: &FedData,
+    acting: &Acting,
+    input: EventInput,
+) -> ServiceResult<EventView> {
+    let org = acting.require(Role::Editor)?.clone();
+    let (Some(_), Some(_), Some(_)) = (&input.name, &input.start, &input.timezone) else {
+        return Err(unprocessable(
+            "an event needs a name, a start and a time zone".into(),
+        ));
+    };
+    let visibility = event_visibility(input.visibility.as_deref())?;
+    let language =
+        match &input.language {
+            Some(l) => Some(sanitize::language_tag(l.trim()).ok_or_else(|| {
+                unprocessable(format!("{l:?} is not a language code like en or sq"))
+            })?),
+            None => None,
+        };
+    validate_language(&language)?;
+    let id = new_post_id();
+    let now = now();
+    let mut event = EventRow {
+        post_id: id,
+        name: String::new(),
+        description: String::new(),
+        starts_at: now,
+        ends_at: None,
+        timezone: "UTC".into(),
+        start_local: String::new(),
+        end_local: None,
+        place_name: None,
+        street_address: None,
+        locality: None,
+        country: None,
+        latitude: None,
+        longitude: None,
+        online_url: None,
+        category: None,
+        capacity: None,
+        join_mode: JoinMode::Free.as_str().into(),
+        external_url: None,
+        status: EventStatus::Scheduled.as_str().into(),
+        previous_start: None,
+        status_reason: None,
+        participant_count: 0,
+        updated_at: now,
+    };
+    apply(&mut event, &input)?;
+    let (content, tags, mentions) = render(data, &event, language.as_deref(), &org).await?;
+    let urls = &data.urls;
+    let mention_ids: Vec<String> = mentions.iter().map(|m| m.ap_id.clone()).collect();
+    let followers = org.followers_url.clone().unwrap_or_default();
+    let (to, cc) = crate::federation::notes::addressing(visibility, &followers, &mention_ids);
+    let post = PostRow {
+        id,
+        ap_id: urls.post(&org.username, id).to_string(),
+        ap_type: "Event".into(),
+        author_id: org.id,
+        local: true,
+        visibility: visibility.as_str().into(),
+        content,
+        source: Some(event.description.clone()),
+        sensitive: false,
+        summary: None,
+        language,
+        url: Some(urls.post_page(&org.username, id).to_string()),
+        in_reply_to_ap_id: None,
+        in_reply_to_id: None,
+        to_json: serde_json::to_string(&to).map_err(internal)?,
+        cc_json: serde_json::to_string(&cc).map_err(internal)?,
+        replies_count: 0,
+        likes_count: 0,
+        boosts_count: 0,
+        published_at: now,
+        edited_at: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+        written_by_user_id: acting.user_id,
+    };
+    let json = local_event_json(&post, &org, &tags, &mentions, &event, urls)?;
+    let create = outgoing::event_activity(urls, EventActivity::Create, &org, json)?;
+    let mention_row_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
+    let mut outbox = Outbox::default();
+    transaction!(data.db, |q| {
+        q.insert_post(&post, &tags, &mention_row_ids).await?;
+        q.insert_event(&event).await?;
+        posts::notify_mentioned(&mut q, &post, &mentions).await?;
+        let mut owners = q.local_follower_ids(org.id).await?;
+        owners.push(org.id);
+        q.add_to_home_feeds(post.id, &owners).await?;
+        outbox
+            .queue(
+                &mut q,
+                &org,
+                &create,
+                &audience(visibility, &org, &mentions),
+            )
+            .await
+    })?;
+    outbox.committed(data);
+    Ok(EventView { post, event })
+}
+
+/// A local event of the acting account.
+async fn own_event(
+    ctx: &Kuvend,
+    acting: &Acting,
+    reference: &str,
+) -> ServiceResult<(EventView, ActorRow)> {
+    let (post, author) = posts::own_post(ctx, acting, reference).await?;
+    let event = event_of(ctx, &post).await?;
+    Ok((EventView { post, event }, author))
+}
+
+async fn event_of(ctx: &Kuvend, post: &PostRow) -> ServiceResult<EventRow> {
+    let not_event = || ServiceError::NotFound(format!("{} is not an event", post.ap_id));
+    if post.ap_type != "Event" {
+        return Err(not_event());
+    }
+    let mut conn = ctx.db.conn().await?;
+    conn.q().event_by_post(post.id).await?.ok_or_else(not_event)
+}
+
+/// A local event by number, id URL or page URL.
+pub async fn find_event(ctx: &Kuvend, reference: &str) -> ServiceResult<(EventView, ActorRow)> {
+    let (post, author) = posts::find_stored_post(ctx, reference)
+        .await?
+        .filter(|(p, _)| p.local)
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("no event {reference:?} on this instance"))
+        })?;
+    let event = event_of(ctx, &post).await?;
+    Ok((EventView { post, event }, author))
+}
+
+/// What a change does to the status beside its fields.
+enum Change {
+    Fields,
+    Cancel(Option<String>),
+    Postpone(Option<String>),
+}
+
+/// Changes an event's fields (a new start reschedules it, keeping the
+/// previous start) and sends `Update{Event}`.
+pub async fn update_event(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    input: EventInput,
+) -> ServiceResult<EventView> {
+    change(data, acting, reference, input, Change::Fields).await
+}
+
+/// Cancels an event: it stays, and an `Update` whose status is cancelled
+/// tells everyone who received it.
+pub async fn cancel_event(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    reason: Option<String>,
+) -> ServiceResult<EventView> {
+    change(
+        data,
+        acting,
+        reference,
+        EventInput::default(),
+        Change::Cancel(reason),
+    )
+    .await
+}
+
+/// Postpones an event to a date not yet known: an `Update` whose status is
+/// postponed, keeping the previous start.
+pub async fn postpone_event(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    reason: Option<String>,
+) -> ServiceResult<EventView> {
+    change(
+        data,
+        acting,
+        reference,
+        EventInput::default(),
+        Change::Postpone(reason),
+    )
+    .await
+}
+
+async fn change(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    input: EventInput,
+    what: Change,
+) -> ServiceResult<EventView> {
+    let (view, author) = own_event(data, acting, reference).await?;
+    if let Some(v) = &input.visibility {
+        if event_visibility(Some(v))? != view.post.visibility() {
+            return Err(unprocessable(
+                "the visibility of an event cannot change: who received it keeps it".into(),
+            ));
+        }
+    }
+    if input.language.is_some() {
+        return Err(unprocessable(
+            "the language of an event cannot change".into(),
+        ));
+    }
+    let before = view.event.clone();
+    let mut event = view.event.clone();
+    apply(&mut event, &input)?;
+    let now = now();
+    match what {
+        Change::Fields => {
+            if event.starts_at != before.starts_at {
+                event.previous_start = Some(before.starts_at);
+                let status = EventStatus::parse(&event.status);
+                if matches!(
+                    status,
+                    Some(EventStatus::Scheduled | EventStatus::Postponed)
+                ) {
+                    event.status = EventStatus::Rescheduled.as_str().into();
+                    event.status_reason = None;
+                }
+            }
+        }
+        Change::Cancel(reason) => {
+            event.status = EventStatus::Cancelled.as_str().into();
+            event.status_reason = plain_field("the reason", reason.as_deref(), MAX_FIELD_CHARS)?;
+        }
+        Change::Postpone(reason) => {
+            event.status = EventStatus::Postponed.as_str().into();
+            event.previous_start = Some(before.starts_at);
+            event.status_reason = plain_field("the reason", reason.as_deref(), MAX_FIELD_CHARS)?;
+        }
+    }
+    event.updated_at = now;
+    let (content, tags, mut mentions) =
+        render(data, &event, view.post.language.as_deref(), &author).await?;
+    {
+        // Whoever the event first addressed keeps receiving it.
+        let mut conn = data.db.conn().await?;
+        for earlier in conn.q().post_mentions(view.post.id).await? {
+            if !mentions.iter().any(|m| m.id == earlier.id) {
+                mentions.push(earlier);
+            }
+        }
+    }
+    let edit = PostEdit {
+        content: content.clone(),
+        source: Some(event.description.clone()),
+        summary: None,
+        sensitive: false,
+        edited_at: now,
+    };
+    let mut post = view.post.clone();
+    post.content = content;
+    post.source = edit.source.clone();
+    post.edited_at = Some(now);
+    let json = local_event_json(&post, &author, &tags, &mentions, &event, &data.urls)?;
+    let update = outgoing::event_activity(&data.urls, EventActivity::Update, &author, json)?;
+    let mut outbox = Outbox::default();
+    transaction!(data.db, |q| {
+        q.edit_post(post.id, &edit, &tags).await?;
+        q.update_event(&event).await?;
+        outbox
+            .queue(
+                &mut q,
+                &author,
+                &update,
+                &audience(post.visibility(), &author, &mentions),
+            )
+            .await
+    })?;
+    outbox.committed(data);
+    Ok(EventView { post, event })
+}
+
+/// Deletes an event: its post answers 410 and `Delete` goes to everyone who
+/// received it.
+pub async fn delete_event(
+    ctx: &Kuvend,
+    acting: &Acting,
+    reference: &str,
+) -> ServiceResult<PostRow> {
+    let (view, _) = own_event(ctx, acting, reference).await?;
+    posts::delete_post_as(ctx, acting, &view.post.id.to_string()).await
+}
+
+/// An account's events: upcoming soonest first, or past latest first.
+pub async fn list_events(
+    ctx: &Kuvend,
+    account: &ActorRow,
+    past: bool,
+    limit: i64,
+) -> ServiceResult<Vec<EventView>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .events_of(account.id, now(), past, limit)
+        .await?
+        .into_iter()
+        .map(|(post, event)| EventView { post, event })
+        .collect())
+}
+
+/// The `Event` document of a post view that is an event.
+pub async fn event_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<EventJson> {
+    let event = event_of(ctx, &view.post).await?;
+    Ok(local_event_json(
+        &view.post,
+        &view.author,
+        &view.tags,
+        &view.mentions,
+        &event,
+        &ctx.urls,
+    )?)
+}
