@@ -1,10 +1,16 @@
 //! Interoperability with a real Mastodon client library: Mastodon.py 2.3.3
 //! (PyPI) registers an app, logs in, posts, searches and follows an
-//! organisation on another instance, and reads timelines and notifications.
+//! organisation on another instance, reads timelines and notifications, and
+//! sees an event as a status whose content gives its date, time and zone.
 
 use crate::common::{Backend, TestInstance, available, temp_dir};
 use kuvend::model::Visibility;
-use kuvend::service::{auth, posts};
+use kuvend::service::{
+    acting::Acting,
+    auth,
+    events::{self, EventInput},
+    posts,
+};
 use std::{path::PathBuf, process::Stdio};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -30,8 +36,23 @@ async fn mastodon_py_flow(backend: Backend) {
     let temp = temp_dir();
     let alpha = TestInstance::start("alpha.test", backend, temp.path()).await;
     let beta = TestInstance::start("beta.test", Backend::Sqlite, temp.path()).await;
-    alpha.create_org("ngo", false).await;
+    let ngo = alpha.create_org("ngo", false).await;
     beta.create_org("friend", false).await;
+    // An event, which Mastodon apps must see as a status with its date.
+    let event = events::create_event(
+        &alpha.data(),
+        &Acting::admin(ngo),
+        EventInput {
+            name: Some("Forum on water".into()),
+            start: Some("2099-12-10T18:00".into()),
+            timezone: Some("Europe/Tirane".into()),
+            place: Some("Tirana Youth Center".into()),
+            ..EventInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    let event_id = event.post.id.to_string();
     auth::create_user(
         alpha.ctx(),
         "staff@ngo.example",
@@ -52,6 +73,12 @@ async fn mastodon_py_flow(backend: Backend) {
             "a good password",
         ])
         .args(["--remote-handle", &handle, "--expect-username", "ngo"])
+        .args([
+            "--event-id",
+            &event_id,
+            "--event-text",
+            "10 December 2099, 18:00 (Europe/Tirane)",
+        ])
         .args([
             "--resolve",
             "alpha.test:127.0.0.1",

@@ -110,6 +110,14 @@ def run(args, steps, info):
     home = api.timeline_home()
     check(any(str(s["id"]) == own_id for s in home), f"status {own_id} not in timeline_home ({len(home)} statuses)")
 
+    if args.event_id:
+        step("event_as_status")
+        event = api.status(args.event_id)
+        content = event.get("content") or ""
+        check(args.event_text in content, f"event status content lacks {args.event_text!r}: {content!r}")
+        check(any(str(s["id"]) == args.event_id for s in api.timeline_home()),
+              f"event {args.event_id} not in timeline_home")
+
     step("search_remote")
     found = api.search_v2(handle, resolve=True, result_type="accounts")
     accounts = [a for a in found.get("accounts") or [] if a.get("acct") == handle]
@@ -162,6 +170,8 @@ def main():
     parser.add_argument("--password", required=True)
     parser.add_argument("--remote-handle", required=True, help="user@host:port of the remote org")
     parser.add_argument("--expect-username", help="fail unless verify_credentials has this username")
+    parser.add_argument("--event-id", help="a status id that is an event")
+    parser.add_argument("--event-text", help="text the event's content must hold")
     parser.add_argument("--resolve", action="append", default=[], metavar="NAME:IP")
     args = parser.parse_args()
     install_resolve(args.resolve)
