@@ -29,7 +29,7 @@ use crate::{
     storage::{
         models::{ActorRow, EventRow, PostRow},
         now,
-        posts::{PostEdit, new_post_id},
+        posts::PostEdit,
     },
     transaction,
 };
@@ -81,10 +81,6 @@ pub struct EventView {
 
 fn unprocessable(text: String) -> ServiceError {
     ServiceError::Unprocessable(text)
-}
-
-fn internal(e: impl Into<anyhow::Error>) -> ServiceError {
-    ServiceError::Internal(e.into())
 }
 
 /// The zone named, or an error naming it.
@@ -520,10 +516,10 @@ pub async fn create_event(
             None => None,
         };
     validate_language(&language)?;
-    let id = new_post_id();
     let now = now();
     let mut event = EventRow {
-        post_id: id,
+        // Set from the post's id once the post is made.
+        post_id: 0,
         name: String::new(),
         description: String::new(),
         starts_at: now,
@@ -551,47 +547,27 @@ pub async fn create_event(
     apply(&mut event, &input)?;
     let (content, tags, mentions) = render(data, &event, language.as_deref(), &org).await?;
     let urls = &data.urls;
-    let mention_ids: Vec<String> = mentions.iter().map(|m| m.ap_id.clone()).collect();
-    let followers = org.followers_url.clone().unwrap_or_default();
-    let (to, cc) = crate::federation::notes::addressing(visibility, &followers, &mention_ids);
-    let post = PostRow {
-        id,
-        ap_id: urls.post(&org.username, id).to_string(),
-        ap_type: "Event".into(),
-        author_id: org.id,
-        local: true,
-        visibility: visibility.as_str().into(),
-        content,
-        source: Some(event.description.clone()),
-        sensitive: false,
-        summary: None,
-        language,
-        url: Some(urls.post_page(&org.username, id).to_string()),
-        in_reply_to_ap_id: None,
-        in_reply_to_id: None,
-        to_json: serde_json::to_string(&to).map_err(internal)?,
-        cc_json: serde_json::to_string(&cc).map_err(internal)?,
-        replies_count: 0,
-        likes_count: 0,
-        boosts_count: 0,
-        published_at: now,
-        edited_at: None,
-        deleted_at: None,
-        created_at: now,
-        updated_at: now,
-        written_by_user_id: acting.user_id,
-    };
+    let post = posts::new_local_post(
+        urls,
+        acting,
+        posts::LocalPost {
+            ap_type: "Event",
+            visibility,
+            content,
+            source: event.description.clone(),
+            summary: None,
+            language,
+            parent: None,
+            mentions: &mentions,
+        },
+    )?;
+    event.post_id = post.id;
     let json = local_event_json(&post, &org, &tags, &mentions, &event, urls)?;
     let create = outgoing::event_activity(urls, EventActivity::Create, &org, json)?;
-    let mention_row_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
     let mut outbox = Outbox::default();
     transaction!(data.db, |q| {
-        q.insert_post(&post, &tags, &mention_row_ids).await?;
+        posts::insert_local_post(&mut q, &post, &tags, &mentions).await?;
         q.insert_event(&event).await?;
-        posts::notify_mentioned(&mut q, &post, &mentions).await?;
-        let mut owners = q.local_follower_ids(org.id).await?;
-        owners.push(org.id);
-        q.add_to_home_feeds(post.id, &owners).await?;
         outbox
             .queue(
                 &mut q,

@@ -351,38 +351,20 @@ pub async fn create_post_once(
         .as_deref()
         .map(crate::sanitize::plain)
         .filter(|s| !s.trim().is_empty());
-    let id = new_post_id();
-    let mention_ids: Vec<String> = mentions.iter().map(|m| m.ap_id.clone()).collect();
-    let followers = org.followers_url.clone().unwrap_or_default();
-    let (to, cc) = addressing(new.visibility, &followers, &mention_ids);
-    let now = now();
-    let row = PostRow {
-        id,
-        ap_id: urls.post(&org.username, id).to_string(),
-        ap_type: "Note".into(),
-        author_id: org.id,
-        local: true,
-        visibility: new.visibility.as_str().into(),
-        content,
-        source: Some(new.text.clone()),
-        sensitive: spoiler.is_some(),
-        summary: spoiler,
-        language: new.language.clone(),
-        url: Some(urls.post_page(&org.username, id).to_string()),
-        in_reply_to_ap_id: parent.as_ref().map(|(p, _)| p.ap_id.clone()),
-        in_reply_to_id: parent.as_ref().map(|(p, _)| p.id),
-        to_json: serde_json::to_string(&to).map_err(internal)?,
-        cc_json: serde_json::to_string(&cc).map_err(internal)?,
-        replies_count: 0,
-        likes_count: 0,
-        boosts_count: 0,
-        published_at: now,
-        edited_at: None,
-        deleted_at: None,
-        created_at: now,
-        updated_at: now,
-        written_by_user_id: acting.user_id,
-    };
+    let row = new_local_post(
+        urls,
+        acting,
+        LocalPost {
+            ap_type: "Note",
+            visibility: new.visibility,
+            content,
+            source: new.text.clone(),
+            summary: spoiler,
+            language: new.language.clone(),
+            parent: parent.as_ref().map(|(p, _)| p),
+            mentions: &mentions,
+        },
+    )?;
     let create = outgoing::create_note(
         urls,
         &NoteParts {
@@ -393,18 +375,11 @@ pub async fn create_post_once(
         },
     )
     .map_err(internal)?;
-    let mention_row_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
     let mut outbox = Outbox::default();
     let written = transaction!(data.db, |q| {
-        q.insert_post(&row, &tags, &mention_row_ids).await?;
-        notify_mentioned(&mut q, &row, &mentions).await?;
+        insert_local_post(&mut q, &row, &tags, &mentions).await?;
         if let Some(key) = idempotency_key {
             q.remember_idempotency_key(org.id, key, row.id).await?;
-        }
-        if new.visibility != Visibility::Direct {
-            let mut owners = q.local_follower_ids(org.id).await?;
-            owners.push(org.id);
-            q.add_to_home_feeds(row.id, &owners).await?;
         }
         outbox
             .queue(
@@ -429,6 +404,83 @@ pub async fn create_post_once(
         }
         (Err(error), _) => Err(error.into()),
     }
+}
+
+/// What a new local post (a note or an event) is made of.
+pub(crate) struct LocalPost<'a> {
+    pub ap_type: &'static str,
+    pub visibility: Visibility,
+    /// Rendered HTML.
+    pub content: String,
+    /// The text as written.
+    pub source: String,
+    /// The content warning, plain text.
+    pub summary: Option<String>,
+    pub language: Option<String>,
+    pub parent: Option<&'a PostRow>,
+    pub mentions: &'a [ActorRow],
+}
+
+/// The row of a new local post of the acting account: a fresh id, its ids
+/// and page URL, and its addressing by visibility and mentions.
+pub(crate) fn new_local_post(
+    urls: &crate::federation::urls::Urls,
+    acting: &Acting,
+    post: LocalPost<'_>,
+) -> ServiceResult<PostRow> {
+    let org = &acting.account;
+    let id = new_post_id();
+    let mention_ids: Vec<String> = post.mentions.iter().map(|m| m.ap_id.clone()).collect();
+    let followers = org.followers_url.clone().unwrap_or_default();
+    let (to, cc) = addressing(post.visibility, &followers, &mention_ids);
+    let now = now();
+    Ok(PostRow {
+        id,
+        ap_id: urls.post(&org.username, id).to_string(),
+        ap_type: post.ap_type.into(),
+        author_id: org.id,
+        local: true,
+        visibility: post.visibility.as_str().into(),
+        content: post.content,
+        source: Some(post.source),
+        sensitive: post.summary.is_some(),
+        summary: post.summary,
+        language: post.language,
+        url: Some(urls.post_page(&org.username, id).to_string()),
+        in_reply_to_ap_id: post.parent.map(|p| p.ap_id.clone()),
+        in_reply_to_id: post.parent.map(|p| p.id),
+        to_json: serde_json::to_string(&to).map_err(internal)?,
+        cc_json: serde_json::to_string(&cc).map_err(internal)?,
+        replies_count: 0,
+        likes_count: 0,
+        boosts_count: 0,
+        published_at: now,
+        edited_at: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+        written_by_user_id: acting.user_id,
+    })
+}
+
+/// Stores a new local post in the caller's transaction: the row with its
+/// hashtags and mentions, the mentioned accounts' notifications, and (unless
+/// it is direct) the home feeds of its author and local followers.
+pub(crate) async fn insert_local_post(
+    q: &mut Q<'_>,
+    post: &PostRow,
+    tags: &[String],
+    mentions: &[ActorRow],
+) -> crate::storage::StorageResult<()> {
+    let mention_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
+    q.insert_post(post, tags, &mention_ids).await?;
+    notify_mentioned(q, post, mentions).await?;
+    if post.visibility() != Visibility::Direct {
+        let mut owners = q.local_follower_ids(post.author_id).await?;
+        owners.push(post.author_id);
+        q.add_to_home_feeds(post.id, &owners).await?;
+    }
+    Ok(())
 }
 
 /// The post an Idempotency-Key of this account already made.
