@@ -150,3 +150,17 @@ text_enum!(
         Meeting = "MEETING",
     }
 );
+
+/// How large an event's fields may be, ours or another server's.
+pub mod event_bounds {
+    /// The longest title, in characters.
+    pub const MAX_NAME_CHARS: usize = 200;
+    /// The longest place name, street, locality, reason, in characters.
+    pub const MAX_FIELD_CHARS: usize = 300;
+    /// The longest URL kept, in bytes.
+    pub const MAX_URL_BYTES: usize = 2000;
+    /// The largest capacity (a number beyond it is a typo).
+    pub const MAX_CAPACITY: i64 = 10_000_000;
+    /// The longest description kept from another server, in characters.
+    pub const MAX_REMOTE_DESCRIPTION_CHARS: usize = 10_000;
+}

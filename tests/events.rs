@@ -462,6 +462,27 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
         "{}",
         on_beta.content
     );
+    // …and as an event, with its fields.
+    let event_on_beta = beta.event(&ap_id).await.expect("beta stores the event row");
+    assert_eq!(event_on_beta.starts_at, event.event.starts_at);
+    assert_eq!(event_on_beta.ends_at, event.event.ends_at);
+    assert_eq!(event_on_beta.timezone, "Europe/Tirane");
+    assert_eq!(event_on_beta.start_local, "2099-12-10T18:00");
+    assert_eq!(
+        event_on_beta.place_name.as_deref(),
+        Some("Tirana Youth Center")
+    );
+    assert_eq!(event_on_beta.country.as_deref(), Some("AL"));
+    assert_eq!(event_on_beta.latitude, Some(41.3275));
+    assert_eq!(
+        event_on_beta.online_url.as_deref(),
+        Some("https://meet.example/forum")
+    );
+    assert_eq!(event_on_beta.capacity, Some(80));
+    assert_eq!(
+        event_on_beta.category.as_deref(),
+        Some("MOVEMENTS_POLITICS")
+    );
 
     // The id serves the Event by content negotiation.
     let document: Value = client()
@@ -542,6 +563,10 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
             .is_some_and(|p| p.content.contains("City Hall"))
     })
     .await;
+    assert_eq!(
+        beta.event(&ap_id).await.unwrap().place_name.as_deref(),
+        Some("City Hall")
+    );
 
     // A cancellation is an Update whose status says so, not a Delete.
     let cancelled = events::cancel_event(&alpha.data(), &acting, &ap_id, Some("storm".into()))
@@ -573,6 +598,7 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
             .is_some_and(|p| p.content.contains("CANCELLED: storm"))
     })
     .await;
+    assert_eq!(beta.event(&ap_id).await.unwrap().status, "cancelled");
 
     // A followers-only event goes to followers only, addressed to them.
     let mut private = input("Members' assembly", "2099-12-20T10:00", "Europe/Tirane");

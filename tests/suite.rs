@@ -25,6 +25,7 @@ mod limits;
 mod local;
 mod oauth_forms;
 mod posts;
+mod remote_events;
 mod rfc9421;
 mod roles;
 mod scale_out;

@@ -4,7 +4,10 @@ use super::{
     FederationError,
     actors::authority,
     fetch::{self, Budget},
-    protocol::note::{NoteJson, ObjectActivityJson, PUBLIC, TagJson, TombstoneJson, is_public},
+    protocol::{
+        activities::PostObject,
+        note::{NoteJson, ObjectActivityJson, PUBLIC, TagJson, TombstoneJson, is_public},
+    },
     urls::Urls,
 };
 use crate::context::Kuvend;
@@ -290,20 +293,22 @@ pub fn remote_post_row(
     })
 }
 
-/// Fetches a remote Note (signed by the instance actor). Only verified
-/// senders cause these (a note given by id, the parents of a reply), so they
-/// do not count against the per-host limit, only against the global one.
-pub async fn fetch_note(id: &Url, ctx: &Kuvend) -> Result<NoteJson, FederationError> {
-    let fetched = fetch::fetch_object::<NoteJson>(ctx, id, Budget::Unlimited).await?;
-    if fetched.object.id != fetched.url
-        || authority(&fetched.object.id) != authority(&fetched.object.attributed_to)
+/// Fetches a remote post, a Note or an Event (signed by the instance
+/// actor). Only verified senders cause these (a post given by id, the
+/// parents of a reply), so they do not count against the per-host limit,
+/// only against the global one.
+pub async fn fetch_post(id: &Url, ctx: &Kuvend) -> Result<PostObject, FederationError> {
+    let fetched = fetch::fetch_object::<serde_json::Value>(ctx, id, Budget::Unlimited).await?;
+    let post = PostObject::from_value(&fetched.object).map_err(FederationError::Invalid)?;
+    if post.note.id != fetched.url
+        || authority(&post.note.id) != authority(&post.note.attributed_to)
     {
         return Err(FederationError::Invalid(format!(
-            "note fetched from {} does not match",
+            "post fetched from {} does not match",
             fetched.url
         )));
     }
-    Ok(fetched.object)
+    Ok(post)
 }
 
 #[cfg(test)]

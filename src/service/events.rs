@@ -37,14 +37,9 @@ use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use url::Url;
 
-/// The longest title, in characters.
-pub const MAX_NAME_CHARS: usize = 200;
-/// The longest place name, street, locality, reason, in characters.
-pub const MAX_FIELD_CHARS: usize = 300;
-/// The longest URL kept, in bytes.
-pub const MAX_URL_BYTES: usize = 2000;
-/// The largest capacity (a number beyond it is a typo).
-pub const MAX_CAPACITY: i64 = 10_000_000;
+pub use crate::model::event_bounds::{
+    MAX_CAPACITY, MAX_FIELD_CHARS, MAX_NAME_CHARS, MAX_URL_BYTES,
+};
 
 /// What is given to create an event, or (all optional) to change one.
 #[derive(Debug, Clone, Default)]

@@ -76,9 +76,15 @@ pub async fn follow_as(
     target: &str,
 ) -> ServiceResult<(FollowRow, ActorRow)> {
     let org = acting.require(Role::Owner)?.clone();
-    let followee = super::accounts::find_account(data, target, true)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("no account {:?} found", target.trim())))?;
+    // Gancio instances and Mobilizon relays are `Application` actors that
+    // organisations follow for their events: account searches leave such
+    // actors out, a follow by handle or URL does not.
+    let followee = match super::accounts::find_account(data, target, true).await? {
+        Some(found) => found,
+        None => resolve_remote_actor(data, target).await.map_err(|e| {
+            ServiceError::NotFound(format!("no account {:?} found: {e}", target.trim()))
+        })?,
+    };
     if followee.id == org.id {
         return Err(ServiceError::Unprocessable(
             "an account cannot follow itself".into(),

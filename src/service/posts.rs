@@ -16,18 +16,19 @@ use crate::{
     federation::{
         FedData,
         actors::{actor_by_url, authority},
+        events::{group_lists_member, remote_event_row},
         notes::{
-            addressing, clean_remote_note, fetch_note, local_note_json, remote_post_row, wrap,
+            addressing, clean_remote_note, fetch_post, local_note_json, remote_post_row, wrap,
         },
         outgoing::{self, NoteParts},
         protocol::{
-            activities::NoteOrId,
+            activities::{NoteOrId, PostObject},
             note::{NoteJson, ObjectActivityJson},
         },
     },
     storage::{
         Q,
-        models::{ActorRow, PostRow},
+        models::{ActorRow, EventRow, PostRow},
         now,
         posts::{PostEdit, new_post_id},
     },
@@ -161,10 +162,10 @@ pub async fn find_or_fetch_post(
     }
     let url = Url::parse(reference.trim())
         .map_err(|_| ServiceError::NotFound(format!("no post {reference:?} here")))?;
-    let note = fetch_note(&url, data)
+    let post = fetch_post(&url, data)
         .await
         .map_err(|e| ServiceError::Unprocessable(format!("cannot fetch {url}: {e}")))?;
-    store_remote_note(data, note, 0)
+    store_remote_note(data, post, 0)
         .await?
         .ok_or_else(|| ServiceError::Unprocessable(format!("{url} cannot be stored")))
 }
@@ -224,18 +225,19 @@ pub(crate) async fn own_post(
     Ok((post, author))
 }
 
-/// Stores a fetched remote note (and, up to a bound, the posts it replies to).
-/// Returns None when its author cannot be fetched.
+/// Stores a fetched remote post, with its event row if it is an event (and,
+/// up to a bound, the posts it replies to). Returns None when its author
+/// cannot be fetched.
 fn store_remote_note<'a>(
     data: &'a FedData,
-    note: NoteJson,
+    post: PostObject,
     depth: usize,
 ) -> futures::future::BoxFuture<'a, ServiceResult<Option<(PostRow, ActorRow)>>> {
     Box::pin(async move {
-        if let Some(found) = find_stored_post(data, note.id.as_str()).await? {
+        if let Some(found) = find_stored_post(data, post.note.id.as_str()).await? {
             return Ok(Some(found));
         }
-        let note = bound_and_clean(&data.settings.limits, note)?;
+        let (note, event) = clean_post(&data.settings.limits, post)?;
         let author = match actor_by_url(data, &note.attributed_to).await {
             Ok(author) => author,
             Err(error) => {
@@ -246,7 +248,7 @@ fn store_remote_note<'a>(
         let parent = match &note.in_reply_to {
             Some(parent_url) => match find_stored_post(data, parent_url.as_str()).await? {
                 Some((parent, _)) => Some(parent),
-                None if depth < MAX_PARENT_FETCHES => match fetch_note(parent_url, data).await {
+                None if depth < MAX_PARENT_FETCHES => match fetch_post(parent_url, data).await {
                     Ok(parent_note) => {
                         match store_remote_note(data, parent_note, depth + 1).await {
                             Ok(stored) => stored.map(|(p, _)| p),
@@ -270,6 +272,13 @@ fn store_remote_note<'a>(
         let stored = transaction!(data.db, |q| {
             if q.post_by_ap_id(&row.ap_id).await?.is_none() {
                 q.insert_post(&row, &tags, &[]).await?;
+                if let Some(event) = &event {
+                    q.insert_event(&EventRow {
+                        post_id: row.id,
+                        ..event.clone()
+                    })
+                    .await?;
+                }
                 q.adopt_replies(&row).await?;
             }
             Ok(())
@@ -813,6 +822,11 @@ pub(crate) fn check_recipients(
 pub(crate) struct IncomingNote {
     /// Bounded and sanitised.
     pub note: NoteJson,
+    /// Its event row when it is an `Event` (the post id is set on storing).
+    pub event: Option<EventRow>,
+    /// The group an event is attributed to, when a member of it sent the
+    /// `Create` (Mobilizon): the post's author. Otherwise the sender is.
+    pub group: Option<ActorRow>,
     /// The local actors it mentions or addresses, looked up before the
     /// transaction so that the writer does no lookups on their behalf.
     pub local_mentions: Vec<i64>,
@@ -827,7 +841,7 @@ pub(crate) async fn prepare_incoming_note(
     actor: &Url,
     object: NoteOrId,
 ) -> ServiceResult<IncomingNote> {
-    let note: NoteJson = match object {
+    let post: PostObject = match object {
         // Only a note on the sender's own host is fetched: anyone with a key
         // could otherwise make this instance fetch any URL of any server.
         NoteOrId::Id(url) if authority(&url) != authority(actor) => {
@@ -835,27 +849,35 @@ pub(crate) async fn prepare_incoming_note(
                 "note {url} is not on its author's host"
             )));
         }
-        NoteOrId::Id(url) => fetch_note(&url, data)
+        NoteOrId::Id(url) => fetch_post(&url, data)
             .await
             .map_err(|e| ServiceError::Unprocessable(e.to_string()))?,
-        NoteOrId::Note(note) => *note,
+        NoteOrId::Note(post) => *post,
     };
-    if &note.attributed_to != actor {
-        return Err(ServiceError::Unauthorized(format!(
-            "{actor} cannot create a note attributed to {}",
-            note.attributed_to
-        )));
-    }
-    if authority(&note.id) != authority(actor) {
+    if authority(&post.note.id) != authority(actor) {
         return Err(ServiceError::Unauthorized(format!(
             "note {} is not on its author's host",
-            note.id
+            post.note.id
         )));
     }
+    let group = if &post.note.attributed_to == actor {
+        None
+    } else if post
+        .event
+        .as_ref()
+        .is_some_and(|e| e.actor.as_ref() == Some(actor))
+    {
+        Some(event_group(data, actor, &post.note).await?)
+    } else {
+        return Err(ServiceError::Unauthorized(format!(
+            "{actor} cannot create a note attributed to {}",
+            post.note.attributed_to
+        )));
+    };
     // Before anything is looked up, fetched or stored for it. Sanitising is
     // the costliest step of storing a note: done here, it stays out of the
     // transaction (and out of SQLite's single writer).
-    let note = bound_and_clean(&data.settings.limits, note)?;
+    let (note, event) = clean_post(&data.settings.limits, post)?;
 
     // Only ids on this instance's host can be local actors: the public
     // collection and remote followers collections need no lookup. At most
@@ -897,7 +919,7 @@ pub(crate) async fn prepare_incoming_note(
         if find_stored_post(data, parent.as_str()).await?.is_none()
             && (!local_mentions.is_empty() || has_local_followers(data, actor).await?)
         {
-            match fetch_note(parent, data).await {
+            match fetch_post(parent, data).await {
                 Ok(parent_note) => {
                     // The reply is stored either way; the thread link follows
                     // when the parent arrives.
@@ -911,8 +933,36 @@ pub(crate) async fn prepare_incoming_note(
     }
     Ok(IncomingNote {
         note,
+        event,
+        group,
         local_mentions,
     })
+}
+
+/// The group an event is attributed to, when one of its members sends it
+/// (Mobilizon: `attributedTo` is the group, `actor` the organiser): accepted
+/// when the group lists the sender as a member. The group must be on the
+/// event's host, the one that speaks for the event's id.
+async fn event_group(data: &FedData, sender: &Url, note: &NoteJson) -> ServiceResult<ActorRow> {
+    let group = &note.attributed_to;
+    if authority(group) != authority(&note.id) {
+        return Err(ServiceError::Unprocessable(format!(
+            "event {} is attributed to {group}, on another host; only the group's own events are accepted",
+            note.id
+        )));
+    }
+    let refused = |why: String| {
+        ServiceError::Unauthorized(format!(
+            "{sender} cannot create an event attributed to {group}: {why}; the group's Announce of it is accepted"
+        ))
+    };
+    match group_lists_member(data, group, sender).await {
+        Ok(true) => actor_by_url(data, group)
+            .await
+            .map_err(|e| refused(e.to_string())),
+        Ok(false) => Err(refused("the group does not list it as a member".into())),
+        Err(e) => Err(refused(format!("its members cannot be read ({e})"))),
+    }
 }
 
 /// Whether a remote actor (by id) is followed by anyone here.
@@ -935,8 +985,11 @@ pub(crate) async fn receive_note(
 ) -> ServiceResult<bool> {
     let IncomingNote {
         note,
+        event,
+        group,
         local_mentions,
     } = incoming;
+    let author = group.as_ref().unwrap_or(author);
     if q.post_by_ap_id(note.id.as_str()).await?.is_some() {
         return Ok(false);
     }
@@ -956,6 +1009,13 @@ pub(crate) async fn receive_note(
         .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     q.insert_post(&row, &hashtags_of(note), local_mentions)
         .await?;
+    if let Some(event) = event {
+        q.insert_event(&EventRow {
+            post_id: row.id,
+            ..event.clone()
+        })
+        .await?;
+    }
     if row.visibility() != Visibility::Direct {
         q.add_to_home_feeds(row.id, &followers).await?;
     }
@@ -973,6 +1033,7 @@ pub(crate) async fn receive_note_update(
     q: &mut Q<'_>,
     author: &ActorRow,
     note: &NoteJson,
+    event: Option<&EventRow>,
 ) -> ServiceResult<bool> {
     let Some(post) = q.post_by_ap_id(note.id.as_str()).await? else {
         return Ok(false);
@@ -994,6 +1055,17 @@ pub(crate) async fn receive_note_update(
         edited_at: note.updated.map(|u| u.naive_utc()).unwrap_or_else(now),
     };
     q.edit_post(post.id, &edit, &hashtags_of(note)).await?;
+    if let Some(event) = event {
+        let event = EventRow {
+            post_id: post.id,
+            ..event.clone()
+        };
+        if q.event_by_post(post.id).await?.is_some() {
+            q.update_event(&event).await?;
+        } else {
+            q.insert_event(&event).await?;
+        }
+    }
     Ok(true)
 }
 
@@ -1006,6 +1078,24 @@ pub(crate) fn bound_and_clean(
 ) -> ServiceResult<NoteJson> {
     bound_incoming_note(limits, &mut note)?;
     clean_remote_note(note).map_err(|e| ServiceError::Unprocessable(e.to_string()))
+}
+
+/// A remote post bounded and cleaned ([`bound_and_clean`]), with its event
+/// row when it is an `Event` (the post id is set when it is stored). A
+/// malformed event is refused with the reason.
+pub(crate) fn clean_post(
+    limits: &LimitSettings,
+    post: PostObject,
+) -> ServiceResult<(NoteJson, Option<EventRow>)> {
+    let note = bound_and_clean(limits, post.note)?;
+    let event = match post.event {
+        Some(fields) if note.kind == "Event" => Some(
+            remote_event_row(&fields, &note, 0, now())
+                .map_err(|e| ServiceError::Unprocessable(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    Ok((note, event))
 }
 
 /// Applies a `Delete`: of the sending actor itself (its content goes), or of

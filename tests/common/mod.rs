@@ -20,7 +20,16 @@ use std::{
 };
 use tokio::net::TcpListener;
 
-pub const NAMES: [&str; 3] = ["alpha.test", "beta.test", "gamma.test"];
+/// Test host names, all resolved to 127.0.0.1 by the instances: three for
+/// kuvend instances, the others for stand-ins of other software.
+pub const NAMES: [&str; 6] = [
+    "alpha.test",
+    "beta.test",
+    "gamma.test",
+    "mobilizon.test",
+    "gancio.test",
+    "events.test",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -260,6 +269,13 @@ impl TestInstance {
     pub async fn post(&self, ap_id: &str) -> Option<kuvend::storage::models::PostRow> {
         let mut conn = self.ctx().db.conn().await.expect("conn");
         conn.q().post_by_ap_id(ap_id).await.expect("query")
+    }
+
+    /// The event row of the post with this id, if it is a stored event.
+    pub async fn event(&self, ap_id: &str) -> Option<kuvend::storage::models::EventRow> {
+        let post = self.post(ap_id).await?;
+        let mut conn = self.ctx().db.conn().await.expect("conn");
+        conn.q().event_by_post(post.id).await.expect("query")
     }
 
     /// Inboxes an activity of this instance was queued for.

@@ -4,6 +4,7 @@
 use super::{
     actor::ActorJson,
     deserialize_first_url,
+    event::IncomingEventJson,
     note::{NoteJson, deserialize_urls},
 };
 use serde::{Deserialize, Serialize};
@@ -132,11 +133,33 @@ pub struct Reference {
     pub object: Option<Url>,
 }
 
-/// The object of `Update`: an actor updating its own document, or a note.
+/// The object of `Update`: an actor updating its own document, or a post.
 #[derive(Debug, Clone)]
 pub enum UpdatedObject {
     Actor(Box<ActorJson>),
-    Note(Box<NoteJson>),
+    Note(Box<PostObject>),
+}
+
+/// A post as it came: what every post has, read as a note, and, for an
+/// `Event`, its event fields.
+#[derive(Debug, Clone)]
+pub struct PostObject {
+    pub note: NoteJson,
+    pub event: Option<Box<IncomingEventJson>>,
+}
+
+impl PostObject {
+    /// Reads an object; `Err` says what is wrong with it. The event fields
+    /// are read only when its type is `Event`, so notes cost nothing more.
+    pub fn from_value(value: &Value) -> Result<PostObject, String> {
+        let note: NoteJson = serde_json::from_value(value.clone())
+            .map_err(|e| format!("object is not a Note or an Event: {e}"))?;
+        let event = (note.kind == "Event")
+            .then(|| serde_json::from_value(value.clone()).map(Box::new))
+            .transpose()
+            .map_err(|e| format!("object is not an Event: {e}"))?;
+        Ok(PostObject { note, event })
+    }
 }
 
 /// An accepted activity, by verb: what the inbox dispatches on. Each carries
@@ -148,15 +171,17 @@ pub enum InboxActivity {
     Accept(Reference),
     Reject(Reference),
     Undo(Reference),
-    /// A note, embedded or (to be fetched) by id.
+    /// A post (a note, an event), embedded or (to be fetched) by id.
     Create(NoteOrId),
     Update(UpdatedObject),
     /// The deleted object's id (the actor's own for an account deletion).
     Delete(Url),
     /// The liked object's id.
     Like(Url),
-    /// The boosted object's id.
-    Announce(Url),
+    /// The boosted object's id, and the object when it is an embedded
+    /// `Event` attributed to the announcing actor: a group (Mobilizon)
+    /// vouching for an event one of its members made.
+    Announce(Url, Option<Box<PostObject>>),
     /// A verb kuvend does not act on (yet).
     Unsupported(String),
 }
@@ -164,7 +189,7 @@ pub enum InboxActivity {
 /// A `Create`'s object: embedded, or given by id.
 #[derive(Debug, Clone)]
 pub enum NoteOrId {
-    Note(Box<NoteJson>),
+    Note(Box<PostObject>),
     Id(Url),
 }
 
@@ -204,10 +229,7 @@ impl IncomingActivity {
             "Undo" => InboxActivity::Undo(self.reference()),
             "Create" => InboxActivity::Create(match &self.object {
                 Value::String(_) => NoteOrId::Id(object_id()?),
-                object => NoteOrId::Note(Box::new(
-                    serde_json::from_value(object.clone())
-                        .map_err(|e| format!("object is not a Note: {e}"))?,
-                )),
+                object => NoteOrId::Note(Box::new(PostObject::from_value(object)?)),
             }),
             "Update" if self.object_id().as_ref() == Some(&self.actor) => {
                 InboxActivity::Update(UpdatedObject::Actor(Box::new(
@@ -216,12 +238,18 @@ impl IncomingActivity {
                 )))
             }
             "Update" => InboxActivity::Update(UpdatedObject::Note(Box::new(
-                serde_json::from_value(self.object.clone())
-                    .map_err(|e| format!("object is not a Note: {e}"))?,
+                PostObject::from_value(&self.object)?,
             ))),
             "Delete" => InboxActivity::Delete(object_id()?),
             "Like" => InboxActivity::Like(object_id()?),
-            "Announce" => InboxActivity::Announce(object_id()?),
+            "Announce" => {
+                let event = match self.object_type() {
+                    Some("Event") => Some(Box::new(PostObject::from_value(&self.object)?))
+                        .filter(|e| e.note.attributed_to == self.actor),
+                    _ => None,
+                };
+                InboxActivity::Announce(object_id()?, event)
+            }
             other => InboxActivity::Unsupported(other.to_string()),
         })
     }

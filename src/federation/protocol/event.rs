@@ -147,3 +147,73 @@ pub struct LinkJson {
     /// Always `text/html`.
     pub media_type: String,
 }
+
+/// The event fields of an incoming `Event`, read leniently: what kuvend,
+/// Mobilizon, Gancio and FEP-8a8e senders put beside the post's fields
+/// (which are read as a [`NoteJson`]). A field of the wrong shape is read as
+/// absent; whether the whole is an event is decided by
+/// `federation::events::remote_event_row`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingEventJson {
+    /// The title.
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub name: Option<String>,
+    /// When it starts, with any offset (Mobilizon and Gancio send the
+    /// organiser's offset); required.
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub start_time: Option<DateTime<chrono::FixedOffset>>,
+    /// When it ends, if given.
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub end_time: Option<DateTime<chrono::FixedOffset>>,
+    /// The IANA zone (Mobilizon, kuvend); absent from Gancio.
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub timezone: Option<String>,
+    /// A `Place`, a `VirtualLocation` (FEP-8a8e), or a list of them.
+    #[serde(default)]
+    pub location: Value,
+    /// A category; kept when it is one of FEP-8a8e's.
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub category: Option<String>,
+    /// schema.org's status, as a URL or a bare name (FEP-8a8e, kuvend).
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub event_status: Option<String>,
+    /// Mobilizon's status: `CONFIRMED`, `TENTATIVE` or `CANCELLED`.
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub status: Option<String>,
+    /// The same, under its older name.
+    #[serde(
+        default,
+        rename = "ical:status",
+        deserialize_with = "super::deserialize_lenient"
+    )]
+    pub ical_status: Option<String>,
+    /// The start before a reschedule (schema.org's name, kuvend).
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub previous_start_date: Option<DateTime<chrono::FixedOffset>>,
+    /// The same, as FEP-8a8e names it.
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub previous_start_time: Option<DateTime<chrono::FixedOffset>>,
+    /// `free`, `restricted`, `external` or `invite` (Mobilizon).
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub join_mode: Option<String>,
+    /// Where people register, for the `external` join mode (Mobilizon).
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub external_participation_url: Option<String>,
+    /// How many may attend; Mobilizon sends 0 for no limit.
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub maximum_attendee_capacity: Option<i64>,
+    /// How many participate (Mobilizon).
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub participant_count: Option<i64>,
+    /// Attachments: the online link is a `Link` named `Website` (Mobilizon).
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub attachment: Option<Vec<Value>>,
+    /// The event's language (schema.org, Mobilizon).
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub in_language: Option<String>,
+    /// The organiser, when the event is attributed to a group (Mobilizon):
+    /// the member who made it, who sends the `Create`.
+    #[serde(default, deserialize_with = "super::deserialize_first_url")]
+    pub actor: Option<Url>,
+}

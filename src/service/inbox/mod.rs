@@ -29,7 +29,7 @@ use crate::{
         FedData, FederationError,
         actors::{authority, fetch_remote_actor},
         fetch::Budget,
-        protocol::activities::{FollowJson, InboxActivity, IncomingActivity, Reference},
+        protocol::activities::{FollowJson, InboxActivity, IncomingActivity, NoteOrId, Reference},
         signatures::{self, IncomingSignature, rfc9421},
     },
     storage::{
@@ -109,7 +109,12 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         )?),
         InboxActivity::Delete(object) => Ready::Delete(object),
         InboxActivity::Like(object) => Ready::Like(object),
-        InboxActivity::Announce(object) => Ready::Announce(object),
+        // A group announcing its own event (Mobilizon) vouches for it: it is
+        // read as the group's Create of it.
+        InboxActivity::Announce(_, Some(event)) => Ready::Create(Box::new(
+            create::prepare(data, &activity.actor, NoteOrId::Note(event)).await?,
+        )),
+        InboxActivity::Announce(object, None) => Ready::Announce(object),
         InboxActivity::Unsupported(kind) => Ready::Unsupported(kind),
     })
 }

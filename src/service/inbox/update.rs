@@ -10,7 +10,7 @@ use crate::{
     service::{ServiceError, ServiceResult, posts},
     storage::{
         Q,
-        models::{ActorRow, NewActor},
+        models::{ActorRow, EventRow, NewActor},
     },
 };
 use url::Url;
@@ -18,7 +18,7 @@ use url::Url;
 /// An update checked before the transaction.
 pub(super) enum Ready {
     Actor(Box<NewActor>),
-    Note(Box<NoteJson>),
+    Note(Box<(NoteJson, Option<EventRow>)>),
 }
 
 /// An actor may only update itself; its document is checked (and sanitised)
@@ -39,7 +39,7 @@ pub(super) fn prepare(
             }
             Ready::Actor(Box::new(row))
         }
-        UpdatedObject::Note(note) => Ready::Note(Box::new(posts::bound_and_clean(limits, *note)?)),
+        UpdatedObject::Note(post) => Ready::Note(Box::new(posts::clean_post(limits, *post)?)),
     })
 }
 
@@ -53,8 +53,8 @@ pub(super) async fn apply(
             q.upsert_remote_actor(row).await?;
             Ok(InboxOutcome::Applied)
         }
-        Ready::Note(note) => Ok(super::applied(
-            posts::receive_note_update(q, actor, note).await?,
+        Ready::Note(post) => Ok(super::applied(
+            posts::receive_note_update(q, actor, &post.0, post.1.as_ref()).await?,
             "Update of nothing stored here",
         )),
     }
