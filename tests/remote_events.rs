@@ -485,6 +485,9 @@ async fn fep_8a8e_event(backend: Backend) {
     );
 }
 
+/// What is wrong, the reason the answer must give, and how to spoil a good event.
+type Case = (&'static str, &'static str, fn(&mut Value));
+
 async fn malformed_events(backend: Backend) {
     let mut stage = Stage::start(backend, "events.test").await;
     let organiser = stage.remote.actor("/actors/organiser", "Person", None);
@@ -493,29 +496,19 @@ async fn malformed_events(backend: Backend) {
         .remote
         .fixture("fep-8a8e/event.json", "events.example");
     let before = stage.kuvend.counts().await;
-    let cases: Vec<(&str, &str, Box<dyn Fn(&mut Value)>)> = vec![
-        (
-            "no start",
-            "startTime",
-            Box::new(|o| {
-                o.as_object_mut().unwrap().remove("startTime");
-            }),
-        ),
-        (
-            "a start that is no date",
-            "startTime",
-            Box::new(|o| o["startTime"] = json!("next Tuesday")),
-        ),
+    let cases: [Case; 4] = [
+        ("no start", "startTime", |o| {
+            o.as_object_mut().unwrap().remove("startTime");
+        }),
+        ("a start that is no date", "startTime", |o| {
+            o["startTime"] = json!("next Tuesday")
+        }),
         (
             "an end before the start",
             "endTime is not after startTime",
-            Box::new(|o| o["endTime"] = json!("2026-12-01T00:00:00Z")),
+            |o| o["endTime"] = json!("2026-12-01T00:00:00Z"),
         ),
-        (
-            "no name",
-            "no name",
-            Box::new(|o| o["name"] = json!("  <b></b> ")),
-        ),
+        ("no name", "no name", |o| o["name"] = json!("  <b></b> ")),
     ];
     for (n, (what, reason, spoil)) in cases.into_iter().enumerate() {
         let mut object = good.clone();
