@@ -496,6 +496,25 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
         .unwrap();
     assert_eq!(document["type"], "Event");
     assert_eq!(document["location"]["address"]["type"], "PostalAddress");
+    // The outbox lists its Create with the event's fields, as sent.
+    let outbox: Value = client()
+        .get(format!("{}/users/ngo/outbox?page=true", alpha.base_url()))
+        .header("accept", AP)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed = outbox["orderedItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["object"]["id"] == ap_id.as_str())
+        .expect("the event is in the outbox");
+    assert_eq!(listed["object"]["type"], "Event");
+    assert_eq!(listed["object"]["startTime"], "2099-12-10T17:00:00Z");
+    assert_eq!(listed["object"]["timezone"], "Europe/Tirane");
     if snapshot {
         let domains = [(alpha.domain.as_str(), "kuvend.test")];
         insta::assert_json_snapshot!("event", stable(&document, event.post.id, &domains));

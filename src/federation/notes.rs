@@ -115,12 +115,13 @@ pub fn local_note_json(
 }
 
 /// Wraps a Note in `Create` or `Update`, addressed as the note is.
-pub fn wrap(
+pub fn wrap<T: AsRef<NoteJson>>(
     kind: &str,
     id: Url,
     actor: &ActorRow,
-    note: NoteJson,
-) -> Result<ObjectActivityJson<NoteJson>, FederationError> {
+    object: T,
+) -> Result<ObjectActivityJson<T>, FederationError> {
+    let note = object.as_ref();
     Ok(ObjectActivityJson {
         id,
         kind: kind.into(),
@@ -132,7 +133,7 @@ pub fn wrap(
         },
         to: note.to.clone(),
         cc: note.cc.clone(),
-        object: note,
+        object,
     })
 }
 

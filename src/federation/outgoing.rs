@@ -12,7 +12,7 @@ use super::{
         activities::{BareActivityJson, FollowJson, ReactionJson, ResponseJson, UpdateActorJson},
         activity_body,
         event::{EventJson, event_context},
-        note::{ObjectActivityJson, PUBLIC},
+        note::PUBLIC,
     },
     urls::Urls,
 };
@@ -277,18 +277,7 @@ pub fn event_activity(
             ),
         ),
     };
-    let activity = ObjectActivityJson {
-        id: id.clone(),
-        kind: name.into(),
-        actor: url(&author.ap_id)?,
-        published: match kind {
-            EventActivity::Create => event.post.published,
-            EventActivity::Update => None,
-        },
-        to: event.post.to.clone(),
-        cc: event.post.cc.clone(),
-        object: event,
-    };
+    let activity = wrap(name, id.clone(), author, event)?;
     Outgoing::with_context(id, name, event_context(), &activity)
 }
 

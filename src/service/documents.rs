@@ -244,15 +244,7 @@ pub async fn outbox(
             "first": format!("{id}?page=true"),
         }));
     }
-    let items = posts::outbox_items(ctx, &actor, max_id, PAGE_SIZE).await?;
-    let last_id = {
-        let mut conn = ctx.db.conn().await?;
-        conn.q()
-            .posts_by_author(actor.id, &visible, None, max_id, PAGE_SIZE)
-            .await?
-            .last()
-            .map(|p| p.id)
-    };
+    let (items, last_id) = posts::outbox_items(ctx, &actor, max_id, PAGE_SIZE).await?;
     let this = match max_id {
         Some(max) => format!("{id}?page=true&max_id={max}"),
         None => format!("{id}?page=true"),

@@ -16,13 +16,14 @@ use crate::{
     federation::{
         FedData,
         actors::{actor_by_url, authority},
-        events::{group_lists_member, remote_event_row},
+        events::{group_lists_member, local_event_json, remote_event_row},
         notes::{
             addressing, clean_remote_note, fetch_post, local_note_json, remote_post_row, wrap,
         },
         outgoing::{self, NoteParts},
         protocol::{
             activities::{NoteOrId, PostObject},
+            event::PostJson,
             note::{NoteJson, ObjectActivityJson},
         },
     },
@@ -1212,13 +1213,14 @@ pub async fn public_replies(ctx: &Kuvend, post_id: i64) -> ServiceResult<Vec<(Po
         .collect())
 }
 
-/// An organisation's outbox page: `Create` of its public and unlisted posts.
+/// An organisation's outbox page: `Create` of its public and unlisted posts
+/// (an event with its fields), and the id of the last one, for the next page.
 pub async fn outbox_items(
     ctx: &Kuvend,
     author: &ActorRow,
     max_id: Option<i64>,
     limit: i64,
-) -> ServiceResult<Vec<ObjectActivityJson<NoteJson>>> {
+) -> ServiceResult<(Vec<ObjectActivityJson<PostJson>>, Option<i64>)> {
     let mut conn = ctx.db.conn().await?;
     let mut q = conn.q();
     let posts = q
@@ -1230,15 +1232,27 @@ pub async fn outbox_items(
             limit,
         )
         .await?;
+    let last_id = posts.last().map(|p| p.id);
     let mut items = Vec::new();
     for post in posts {
         let tags = q.post_tags(post.id).await?;
         let mentions = q.post_mentions(post.id).await?;
-        let note = local_note_json(&post, author, &tags, &mentions, &ctx.urls)?;
+        let event = match post.ap_type.as_str() {
+            "Event" => q.event_by_post(post.id).await?,
+            _ => None,
+        };
+        let object = match event {
+            Some(event) => PostJson::Event(Box::new(local_event_json(
+                &post, author, &tags, &mentions, &event, &ctx.urls,
+            )?)),
+            None => PostJson::Note(Box::new(local_note_json(
+                &post, author, &tags, &mentions, &ctx.urls,
+            )?)),
+        };
         let id = ctx
             .urls
             .create_activity(&Url::parse(&post.ap_id).map_err(internal)?);
-        items.push(wrap("Create", id, author, note)?);
+        items.push(wrap("Create", id, author, object)?);
     }
-    Ok(items)
+    Ok((items, last_id))
 }

@@ -95,6 +95,29 @@ pub struct EventJson {
     pub attachment: Vec<LinkJson>,
 }
 
+impl AsRef<NoteJson> for EventJson {
+    fn as_ref(&self) -> &NoteJson {
+        &self.post
+    }
+}
+
+/// A post as served in collections: a `Note`, or an `Event` with its fields.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PostJson {
+    Note(Box<NoteJson>),
+    Event(Box<EventJson>),
+}
+
+impl AsRef<NoteJson> for PostJson {
+    fn as_ref(&self) -> &NoteJson {
+        match self {
+            PostJson::Note(note) => note,
+            PostJson::Event(event) => &event.post,
+        }
+    }
+}
+
 /// A `Place` (FEP-8a8e).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

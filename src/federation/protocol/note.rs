@@ -85,6 +85,12 @@ pub struct NoteJson {
     pub tag: Vec<TagJson>,
 }
 
+impl AsRef<NoteJson> for NoteJson {
+    fn as_ref(&self) -> &NoteJson {
+        self
+    }
+}
+
 /// A `Hashtag` or `Mention` tag (others, such as `Emoji`, are skipped on input).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TagJson {
