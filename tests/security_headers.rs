@@ -1,5 +1,7 @@
 //! Every HTML page carries a Content-Security-Policy that allows no script
-//! and no framing; every response forbids content-type sniffing.
+//! (event pages alone allow our own script file, never inline script: see
+//! tests/event_pages.rs) and no framing; every response forbids
+//! content-type sniffing.
 
 use crate::common::{Backend, TestInstance, client, register_app, temp_dir};
 

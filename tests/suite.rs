@@ -12,6 +12,7 @@ mod cli;
 mod client_api;
 mod crash_recovery;
 mod documents;
+mod event_pages;
 mod events;
 mod fanout_crash;
 mod fetch_limits;

@@ -51,6 +51,8 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         )
         .route("/users/{username}/statuses/{id}", get(activitypub::post))
         .route("/tags/{tag}", get(pages::tag))
+        .route("/events", get(pages::events))
+        .route("/static/local-time.js", get(pages::local_time_js))
         .route("/{profile}", get(pages::profile))
         .route("/{profile}/{id}", get(pages::post))
         .merge(mastodon::router())
@@ -61,16 +63,37 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
 }
 
 /// What every HTML page may load: its own inline styles and images, and
-/// nothing else; no script at all (the pages have none), no framing, no
+/// nothing else; no script at all (only event pages load one, under
+/// [`HTML_CSP_OWN_SCRIPT`]), no framing, no
 /// `<base>` rewriting. Remote HTML in posts is sanitised as well; this is the
 /// second wall if a sanitiser ever lets something through.
 const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: http:; \
     frame-ancestors 'none'; base-uri 'none'";
 
+/// The CSP of a page that loads our own script (an event page's
+/// `/static/local-time.js`): scripts from this origin only, never inline
+/// ones or `eval`; with `nosniff` on every response, only what we serve as
+/// JavaScript can run. Trusted Types refuse HTML written into the DOM by
+/// script (ours writes text only).
+const HTML_CSP_OWN_SCRIPT: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'unsafe-inline'; img-src 'self' https: http:; frame-ancestors 'none'; \
+    base-uri 'none'; require-trusted-types-for 'script'";
+
+/// Put in a page response's extensions by a handler whose page loads our
+/// own script: the security headers then allow `script-src 'self'` for that
+/// page alone, and every other page keeps allowing no script at all.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnScript;
+
 /// Security headers: on every response, no content-type sniffing; on HTML
 /// pages also the CSP above, no framing by other sites, and no full URL in
 /// the `Referer` sent to other sites.
 async fn security_headers(mut response: Response) -> Response {
+    let csp = if response.extensions().get::<OwnScript>().is_some() {
+        HTML_CSP_OWN_SCRIPT
+    } else {
+        HTML_CSP
+    };
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -83,7 +106,7 @@ async fn security_headers(mut response: Response) -> Response {
     if is_html {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(HTML_CSP),
+            HeaderValue::from_static(csp),
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(

@@ -1,4 +1,5 @@
-//! HTML pages for people: the instance's front page and organisation profiles.
+//! HTML pages for people: the instance's front page, organisation
+//! profiles, posts and events, and the instance's upcoming events.
 
 use super::{
     activity_json,
@@ -10,13 +11,20 @@ use crate::{
         FedData,
         protocol::{WithContext, actor_context},
     },
+    model::{EventCategory, EventStatus},
     service::{ActorRow, PostRow},
-    service::{ServiceError, documents, orgs, posts, text},
+    service::{
+        ServiceError, documents,
+        events::{self, EventView},
+        orgs,
+        posts::{self, PostView},
+        text,
+    },
 };
 use axum::{
     Json,
     extract::{OriginalUri, Path, Query},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 use minijinja::{Environment, context};
@@ -39,6 +47,12 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/post_card.html"),
             ),
             ("tag.html", include_str!("../../templates/tag.html")),
+            ("event.html", include_str!("../../templates/event.html")),
+            (
+                "event_card.html",
+                include_str!("../../templates/event_card.html"),
+            ),
+            ("events.html", include_str!("../../templates/events.html")),
             (
                 "authorize.html",
                 include_str!("../../templates/authorize.html"),
@@ -153,6 +167,9 @@ pub async fn post(
     if view.post.deleted_at.is_some() {
         return Err(ApiError::new(StatusCode::GONE, "this post was deleted"));
     }
+    if view.post.ap_type == "Event" {
+        return event_page(&data, view).await;
+    }
     let domain = &data.settings.instance.domain;
     let replies: Vec<_> = posts::public_replies(&data, view.post.id)
         .await?
@@ -215,6 +232,16 @@ pub async fn profile(
         .iter()
         .map(|p| post_card(p, &view.actor, domain))
         .collect();
+    // Upcoming events head the first page only; older pages are for posts.
+    let events: Vec<_> = if q.max_id.is_none() {
+        events::upcoming_visible_events(&data, &view.actor, PROFILE_EVENTS)
+            .await?
+            .iter()
+            .map(|e| event_card(e, None, domain))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let next = (posts.len() as i64 == documents::PAGE_SIZE)
         .then(|| {
             view.posts
@@ -236,11 +263,174 @@ pub async fn profile(
             handle => view.handle,
             followers => view.followers,
             manual_approval => view.actor.manually_approves_followers,
+            events => events,
             posts => posts,
             next => next,
         },
     )?
     .into_response())
+}
+
+/// How many upcoming events a profile lists.
+const PROFILE_EVENTS: i64 = 20;
+/// How many upcoming events `/events` lists.
+const INSTANCE_EVENTS: i64 = 200;
+
+/// An organisation as event pages name it.
+fn org_json(author: &ActorRow, domain: &str) -> serde_json::Value {
+    json!({
+        "name": if author.display_name.is_empty() {
+            author.username.clone()
+        } else {
+            text::strip_html(&author.display_name)
+        },
+        "handle": format!("@{}@{domain}", author.username),
+        "url": format!("/@{}", author.username),
+    })
+}
+
+fn when_json(when: &events::EventWhen) -> serde_json::Value {
+    json!({
+        "local": when.local,
+        "zone": when.zone,
+        "offset": when.offset,
+        "start_utc": when.start_utc,
+        "end_utc": when.end_utc,
+    })
+}
+
+/// An event in a list (profile, `/events`): title, status, time in its
+/// zone, place; `author` names the organisation where lists mix them.
+fn event_card(view: &EventView, author: Option<&ActorRow>, domain: &str) -> serde_json::Value {
+    json!({
+        "org": author.map(|a| org_json(a, domain)),
+        "url": view.post.url.clone().unwrap_or_else(|| view.post.ap_id.clone()),
+        "name": view.event.name,
+        "status": view.event.status,
+        "when": when_json(&events::when(&view.event)),
+        "place": events::place_lines(&view.event),
+        "online_url": view.event.online_url,
+    })
+}
+
+/// Mobilizon's English names of FEP-8a8e's categories.
+fn category_label(category: EventCategory) -> &'static str {
+    match category {
+        EventCategory::Arts => "Arts",
+        EventCategory::BookClubs => "Book clubs",
+        EventCategory::Business => "Business",
+        EventCategory::Causes => "Causes",
+        EventCategory::Comedy => "Comedy",
+        EventCategory::Crafts => "Crafts",
+        EventCategory::Food => "Food & drink",
+        EventCategory::Health => "Health",
+        EventCategory::Music => "Music",
+        EventCategory::Auto => "Auto, boat & air",
+        EventCategory::Community => "Community",
+        EventCategory::Family => "Family & education",
+        EventCategory::Fashion => "Fashion & beauty",
+        EventCategory::Film => "Film & media",
+        EventCategory::Games => "Games",
+        EventCategory::Language => "Language & culture",
+        EventCategory::Learning => "Learning",
+        EventCategory::Lgbtq => "LGBTQ",
+        EventCategory::Movements => "Movements & politics",
+        EventCategory::Networking => "Networking",
+        EventCategory::Party => "Party",
+        EventCategory::PerformingArts => "Performing & visual arts",
+        EventCategory::Pets => "Pets",
+        EventCategory::Photography => "Photography",
+        EventCategory::Outdoors => "Outdoors & adventure",
+        EventCategory::Spirituality => "Spirituality, religion & beliefs",
+        EventCategory::Science => "Science & tech",
+        EventCategory::Sports => "Sports",
+        EventCategory::Theatre => "Theatre",
+        EventCategory::Meeting => "Meeting",
+    }
+}
+
+/// An event's page. Every field from the row goes through the template's
+/// auto-escaping; only the description, rendered from escaped plain text,
+/// is marked safe. The page loads our local-time script ([`OwnScript`]).
+async fn event_page(data: &FedData, view: PostView) -> ApiResult<Response> {
+    let page = events::event_page(data, view).await?;
+    let domain = &data.settings.instance.domain;
+    let event = &page.event;
+    let post = &page.post;
+    let status = EventStatus::parse(&event.status).unwrap_or(EventStatus::Scheduled);
+    let mut response = render(
+        "event.html",
+        context! {
+            instance => instance_json(data),
+            source_url => data.settings.instance.source_url,
+            org => org_json(&page.author, domain),
+            when => when_json(&events::when(event)),
+            event => context! {
+                name => event.name,
+                url => post.url.clone().unwrap_or_else(|| post.ap_id.clone()),
+                ap_id => post.ap_id,
+                status => status.as_str(),
+                reason => event.status_reason,
+                previous_start => event.previous_start.map(|t| events::wall_text(event, t)),
+                place => events::place_lines(event),
+                map_url => events::map_url(event),
+                online_url => event.online_url,
+                join_mode => event.join_mode,
+                external_url => event.external_url,
+                capacity => event.capacity,
+                category => event
+                    .category
+                    .as_deref()
+                    .and_then(EventCategory::parse)
+                    .map(category_label),
+                description_html => minijinja::Value::from_safe_string(page.description_html.clone()),
+                published => post.published_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                edited => post.edited_at.is_some(),
+                replies => post.replies_count,
+                likes => post.likes_count,
+                boosts => post.boosts_count,
+            },
+        },
+    )?
+    .into_response();
+    response.extensions_mut().insert(super::OwnScript);
+    Ok(response)
+}
+
+/// `/events`: upcoming public events of every organisation here, soonest
+/// first by the instant they start.
+pub async fn events(data: FedData) -> ApiResult<Html<String>> {
+    let domain = &data.settings.instance.domain;
+    let events: Vec<_> = events::upcoming_public_events(&data, INSTANCE_EVENTS)
+        .await?
+        .iter()
+        .map(|(view, author)| event_card(view, Some(author), domain))
+        .collect();
+    Ok(render(
+        "events.html",
+        context! {
+            instance => instance_json(&data),
+            source_url => data.settings.instance.source_url,
+            events => events,
+        },
+    )?)
+}
+
+/// The script that writes an event's time in the reader's zone.
+const LOCAL_TIME_JS: &str = include_str!("../../static/local-time.js");
+
+/// `/static/local-time.js`, served by us so event pages need no inline or
+/// third-party script. JavaScript content type, since `nosniff` makes
+/// browsers refuse a script served as anything else.
+pub async fn local_time_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        LOCAL_TIME_JS,
+    )
+        .into_response()
 }
 
 pub async fn not_found() -> Response {

@@ -792,3 +792,207 @@ pub async fn event_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<Even
         &ctx.urls,
     )?)
 }
+
+/// How an event's time reads on its page.
+#[derive(Debug, Clone)]
+pub struct EventWhen {
+    /// Date and time as the organiser typed them, in the event's zone, e.g.
+    /// `Thursday, 10 December 2026, 18:00–20:00`.
+    pub local: String,
+    /// The IANA zone, e.g. `Europe/Tirane`.
+    pub zone: String,
+    /// The zone's offset at the start, e.g. `UTC+01:00`; both offsets when
+    /// the end falls on the other side of a DST change.
+    pub offset: String,
+    /// The start as an RFC 3339 UTC instant, for `<time datetime>`: what the
+    /// reader's browser turns into its own local time.
+    pub start_utc: String,
+    pub end_utc: Option<String>,
+}
+
+/// A wall time `local` (as stored, `2026-12-10T18:00`) written out in
+/// English: `Thursday, 10 December 2026, 18:00`.
+fn english_wall(local: NaiveDateTime) -> String {
+    format!("{}, {}", day_text(&words(None), local, false), clock(local))
+}
+
+fn utc_text(t: NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn offset_text(tz: Tz, utc: NaiveDateTime) -> String {
+    format!("UTC{}", tz.from_utc_datetime(&utc).format("%:z"))
+}
+
+/// The page's form of an event's time. The wall times come from the row as
+/// typed; the offset from the zone at the stored instant.
+pub fn when(event: &EventRow) -> EventWhen {
+    let start = parse_wall_time(&event.start_local).unwrap_or(event.starts_at);
+    let end = event
+        .end_local
+        .as_deref()
+        .and_then(|e| parse_wall_time(e).ok());
+    let local = match end {
+        Some(end) if end.date() == start.date() => {
+            format!("{}–{}", english_wall(start), clock(end))
+        }
+        Some(end) => format!("{} – {}", english_wall(start), english_wall(end)),
+        None => english_wall(start),
+    };
+    let (zone_name, offset) = match zone(&event.timezone) {
+        Ok(tz) => {
+            let at_start = offset_text(tz, event.starts_at);
+            let offset = match event.ends_at.map(|e| offset_text(tz, e)) {
+                Some(at_end) if at_end != at_start => format!("{at_start} → {at_end}"),
+                _ => at_start,
+            };
+            (tz.name().to_string(), offset)
+        }
+        // A stored zone is always known; if not, say UTC rather than fail.
+        Err(_) => (event.timezone.clone(), "UTC+00:00".into()),
+    };
+    EventWhen {
+        local,
+        zone: zone_name,
+        offset,
+        start_utc: utc_text(event.starts_at),
+        end_utc: event.ends_at.map(utc_text),
+    }
+}
+
+/// A UTC instant written out in the event's zone (a previous start, say).
+pub fn wall_text(event: &EventRow, utc: NaiveDateTime) -> String {
+    match zone(&event.timezone) {
+        Ok(tz) => english_wall(tz.from_utc_datetime(&utc).naive_local()),
+        Err(_) => english_wall(utc),
+    }
+}
+
+/// An OpenStreetMap link for the place: a marker at the coordinates when
+/// there are some, else a search for the address; none without either.
+/// A link, not an embedded map: no third-party script or tile requests on
+/// our pages.
+pub fn map_url(event: &EventRow) -> Option<String> {
+    if let (Some(lat), Some(lon)) = (event.latitude, event.longitude) {
+        return Some(format!(
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+        ));
+    }
+    let address: Vec<&str> = [
+        event.street_address.as_deref(),
+        event.locality.as_deref(),
+        event.country.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let query = if address.is_empty() {
+        event.place_name.clone()?
+    } else {
+        address.join(", ")
+    };
+    Url::parse_with_params("https://www.openstreetmap.org/search", [("query", query)])
+        .ok()
+        .map(String::from)
+}
+
+/// What an event's page shows: the post, its author, the event row and the
+/// description rendered like a post (links, hashtags, mentions).
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    pub post: PostRow,
+    pub author: ActorRow,
+    pub event: EventRow,
+    /// Built from the escaped plain text by `text::render`; safe to embed.
+    pub description_html: String,
+}
+
+/// The page of a post view that is an event. Mentions link to the accounts
+/// stored with the post (no lookups while a page is served); others stay
+/// plain text, as unresolved mentions do in posts.
+pub async fn event_page(ctx: &Kuvend, view: PostView) -> ServiceResult<EventPage> {
+    let event = event_of(ctx, &view.post).await?;
+    let our_domain = ctx.settings.instance.domain.to_lowercase();
+    let (_, refs) = text::scan(&event.description);
+    let targets: Vec<text::MentionTarget> = refs
+        .into_iter()
+        .filter_map(|mention| {
+            let actor = view.mentions.iter().find(|a| {
+                a.username.eq_ignore_ascii_case(&mention.username)
+                    && match &mention.domain {
+                        None => a.local,
+                        Some(d) => {
+                            a.domain.eq_ignore_ascii_case(d) || (a.local && *d == our_domain)
+                        }
+                    }
+            })?;
+            Some(text::MentionTarget {
+                href: actor
+                    .profile_url
+                    .clone()
+                    .unwrap_or_else(|| actor.ap_id.clone()),
+                mention,
+            })
+        })
+        .collect();
+    let urls = &ctx.urls;
+    let description_html = text::render(&event.description, &targets, |tag| {
+        urls.tag(tag).to_string()
+    });
+    Ok(EventPage {
+        post: view.post,
+        author: view.author,
+        event,
+        description_html,
+    })
+}
+
+/// An account's upcoming events that anyone may see (public and unlisted),
+/// soonest first: what its profile page lists.
+pub async fn upcoming_visible_events(
+    ctx: &Kuvend,
+    account: &ActorRow,
+    limit: i64,
+) -> ServiceResult<Vec<EventView>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .upcoming_visible_events_of(account.id, now(), limit)
+        .await?
+        .into_iter()
+        .map(|(post, event)| EventView { post, event })
+        .collect())
+}
+
+/// Upcoming public events of all local organisations, soonest first by
+/// their UTC start, with their organisations: the `/events` page. Past
+/// events are left out; cancelled ones stay (the page marks them).
+pub async fn upcoming_public_events(
+    ctx: &Kuvend,
+    limit: i64,
+) -> ServiceResult<Vec<(EventView, ActorRow)>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .upcoming_public_events(now(), limit)
+        .await?
+        .into_iter()
+        .map(|(post, event, author)| (EventView { post, event }, author))
+        .collect())
+}
+
+/// The parts of an event's place that are set: name, street, locality,
+/// country.
+pub fn place_lines(event: &EventRow) -> Vec<String> {
+    [
+        &event.place_name,
+        &event.street_address,
+        &event.locality,
+        &event.country,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
+}

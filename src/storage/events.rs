@@ -2,10 +2,11 @@
 
 use super::{
     Q, StorageResult,
-    models::{EventRow, PostRow},
+    models::{ActorRow, EventRow, PostRow},
     on_q,
-    schema::{events, posts},
+    schema::{actors, events, posts},
 };
+use crate::model::Visibility;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -75,5 +76,63 @@ impl Q<'_> {
                     .await?
             })
         })
+    }
+
+    /// An author's upcoming events that anyone may see (public and
+    /// unlisted), soonest first: what the profile page lists. Filtered here
+    /// rather than after `events_of`, so a run of followers-only events
+    /// cannot push the visible ones past the limit.
+    pub async fn upcoming_visible_events_of(
+        &mut self,
+        author_id: i64,
+        now: NaiveDateTime,
+        limit: i64,
+    ) -> StorageResult<Vec<(PostRow, EventRow)>> {
+        let shown = [Visibility::Public.as_str(), Visibility::Unlisted.as_str()];
+        on_q!(self, |c| Ok(events::table
+            .inner_join(posts::table)
+            .filter(posts::author_id.eq(author_id))
+            .filter(posts::deleted_at.is_null())
+            .filter(posts::visibility.eq_any(shown))
+            .filter(
+                events::ends_at
+                    .ge(now)
+                    .or(events::ends_at.is_null().and(events::starts_at.ge(now))),
+            )
+            .order((events::starts_at.asc(), events::post_id.asc()))
+            .limit(limit)
+            .select((PostRow::as_select(), EventRow::as_select()))
+            .load(c)
+            .await?))
+    }
+
+    /// Upcoming public events of all local accounts, soonest first by their
+    /// UTC start (so events in different zones come in the order they
+    /// happen), with their authors: the instance's `/events` page. An event
+    /// under way (started, not ended) still counts as upcoming.
+    pub async fn upcoming_public_events(
+        &mut self,
+        now: NaiveDateTime,
+        limit: i64,
+    ) -> StorageResult<Vec<(PostRow, EventRow, ActorRow)>> {
+        on_q!(self, |c| Ok(events::table
+            .inner_join(posts::table.inner_join(actors::table))
+            .filter(posts::local.eq(true))
+            .filter(posts::deleted_at.is_null())
+            .filter(posts::visibility.eq(Visibility::Public.as_str()))
+            .filter(
+                events::ends_at
+                    .ge(now)
+                    .or(events::ends_at.is_null().and(events::starts_at.ge(now))),
+            )
+            .order((events::starts_at.asc(), events::post_id.asc()))
+            .limit(limit)
+            .select((
+                PostRow::as_select(),
+                EventRow::as_select(),
+                ActorRow::as_select(),
+            ))
+            .load(c)
+            .await?))
     }
 }
