@@ -13,6 +13,7 @@ mod client_api;
 mod crash_recovery;
 mod documents;
 mod events;
+mod events_api;
 mod fanout_crash;
 mod fetch_limits;
 mod fixtures;
