@@ -538,12 +538,15 @@ async fn rebased_events_api_creates_shows_edits_and_exports_ics() {
                 Method::PUT,
                 &format!("/api/v1/pleroma/events/{id}"),
                 Some(
-                    json!({"name": "Training: budgets (2)", "start_time": "2099-12-10T16:00:00Z"}),
+                    json!({"name": "Training: budgets, part 2; bring laptops", "start_time": "2099-12-10T16:00:00Z"}),
                 ),
             )
             .await;
         assert_eq!(status, 200, "{edited}");
-        assert_eq!(edited["pleroma"]["event"]["name"], "Training: budgets (2)");
+        assert_eq!(
+            edited["pleroma"]["event"]["name"],
+            "Training: budgets, part 2; bring laptops"
+        );
         assert_eq!(
             edited["pleroma"]["event"]["start_time"],
             "2099-12-10T16:00:00.000Z"
@@ -590,7 +593,15 @@ async fn rebased_events_api_creates_shows_edits_and_exports_ics() {
         let calendar: icalendar::Calendar = text.parse().unwrap();
         let vevent = calendar.events().next().unwrap();
         use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventLike};
-        assert_eq!(vevent.get_summary(), Some("Training: budgets (2)"));
+        // Commas and semicolons are escaped and come back as written.
+        assert_eq!(
+            vevent.get_summary(),
+            Some("Training: budgets, part 2; bring laptops")
+        );
+        assert!(
+            text.contains("SUMMARY:Training: budgets\\, part 2\\; bring laptops"),
+            "{text}"
+        );
         let start = vevent.get_start().unwrap();
         let DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, tzid }) = start
         else {
