@@ -623,6 +623,32 @@ async fn rebased_events_api_creates_shows_edits_and_exports_ics() {
         assert_eq!((status, people), (200, json!([])));
         let (status, found) = api.get("/api/v1/pleroma/search/location?q=Tirana").await;
         assert_eq!((status, found), (200, json!([])));
+        let (status, joined) = api.get("/api/v1/pleroma/events/joined_events").await;
+        assert_eq!((status, joined), (200, json!([])));
+        // Rebased also takes form bodies.
+        let response = client()
+            .post(format!("{}/api/v1/pleroma/events", alpha.base_url()))
+            .bearer_auth(&api.token)
+            .form(&[
+                ("name", "Open day"),
+                ("start_time", "2099-12-20T08:00:00Z"),
+                ("timezone", "Europe/Tirane"),
+                ("latitude", "41.3275"),
+                ("longitude", "19.8187"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let open_day: Value = response.json().await.unwrap();
+        assert_eq!(
+            open_day["pleroma"]["event"]["location"]["latitude"],
+            41.3275
+        );
+        assert_eq!(
+            open_day["pleroma"]["event"]["start_time"],
+            "2099-12-20T08:00:00.000Z"
+        );
         // A post that is not an event is 404 here.
         let (_, note) = api
             .post("/api/v1/statuses", json!({"status": "hello"}))
