@@ -14,6 +14,7 @@ mod crash_recovery;
 mod documents;
 mod event_pages;
 mod events;
+mod events_api;
 mod fanout_crash;
 mod fetch_limits;
 mod fixtures;

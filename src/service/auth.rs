@@ -24,6 +24,12 @@ use std::net::IpAddr;
 /// granular forms (`read:statuses`, …).
 pub const KNOWN_SCOPES: [&str; 4] = ["read", "write", "follow", "push"];
 
+/// kuvend's granular scopes beyond Mastodon's: reading and changing events
+/// (`/api/v1/kuvend/events`, Rebased's `/api/v1/pleroma/events`). `read`
+/// and `write` cover them, as they cover `read:statuses`.
+pub const READ_EVENTS: &str = "read:events";
+pub const WRITE_EVENTS: &str = "write:events";
+
 /// Whether `granted` (space-separated) covers `required`.
 pub fn scope_allows(granted: &str, required: &str) -> bool {
     granted.split_whitespace().any(|g| {
@@ -931,5 +937,10 @@ mod tests {
         assert!(normalize_scopes(Some("read write follow")).is_ok());
         assert!(normalize_scopes(Some("admin:write")).is_err());
         assert_eq!(normalize_scopes(None).unwrap(), "read");
+        assert!(scope_allows("read write", WRITE_EVENTS));
+        assert!(scope_allows("read", READ_EVENTS));
+        assert!(!scope_allows("read", WRITE_EVENTS));
+        assert!(!scope_allows("write:statuses", WRITE_EVENTS));
+        assert!(normalize_scopes(Some("read:events write:events")).is_ok());
     }
 }

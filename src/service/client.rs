@@ -8,7 +8,7 @@ use crate::{
     storage::{
         Q,
         accounts::NotificationRow,
-        models::{ActorRow, PostRow},
+        models::{ActorRow, EventRow, PostRow},
     },
 };
 use std::collections::{HashMap, HashSet};
@@ -40,6 +40,9 @@ pub struct StatusData {
     pub favourited: bool,
     pub reblogged: bool,
     pub bookmarked: bool,
+    /// The event's fields, when the post is an event (clients that know
+    /// events show them; the others read the post's content).
+    pub event: Option<EventRow>,
 }
 
 /// A relationship from the viewer to another account.
@@ -164,6 +167,17 @@ pub async fn statuses(
     for (post_id, tag) in q.tags_of(&ids).await? {
         tags.entry(post_id).or_default().push(tag);
     }
+    let event_ids: Vec<i64> = visible
+        .iter()
+        .filter(|p| p.ap_type == "Event")
+        .map(|p| p.id)
+        .collect();
+    let mut events: HashMap<i64, EventRow> = q
+        .events_by_posts(&event_ids)
+        .await?
+        .into_iter()
+        .map(|e| (e.post_id, e))
+        .collect();
     let mut out = Vec::with_capacity(visible.len());
     for post in visible {
         let Some(author) = authors.get(&post.author_id).cloned() else {
@@ -182,6 +196,7 @@ pub async fn statuses(
             favourited: liked.contains(&post.id),
             reblogged: boosted.contains(&post.id),
             bookmarked: bookmarked.contains(&post.id),
+            event: events.remove(&post.id),
             post,
         });
     }

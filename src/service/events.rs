@@ -996,3 +996,147 @@ pub fn place_lines(event: &EventRow) -> Vec<String> {
     .cloned()
     .collect()
 }
+
+/// An event as `viewer` may see it (the one visibility rule), with the
+/// status data the client API shows: 404 when it does not exist, is not an
+/// event, or may not be seen.
+pub async fn visible_event(
+    ctx: &Kuvend,
+    id: &str,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<super::client::StatusData> {
+    let status = super::client::status(ctx, id, viewer).await?;
+    if status.event.is_none() {
+        return Err(ServiceError::NotFound("Record not found".into()));
+    }
+    Ok(status)
+}
+
+/// `account`'s events that `viewer` may see: upcoming soonest first, or past
+/// latest first.
+pub async fn visible_events(
+    ctx: &Kuvend,
+    account: &ActorRow,
+    viewer: Option<&ActorRow>,
+    past: bool,
+    limit: i64,
+) -> ServiceResult<Vec<super::client::StatusData>> {
+    let posts = {
+        let mut conn = ctx.db.conn().await?;
+        let mut q = conn.q();
+        let filter = super::visibility::list_filter(&mut q, account.id, viewer).await?;
+        q.visible_events_of(
+            account.id,
+            &filter.levels,
+            filter.mentioning,
+            now(),
+            past,
+            limit,
+        )
+        .await?
+        .into_iter()
+        .map(|(post, _)| post)
+        .collect()
+    };
+    // `statuses` asks `may_see` again for each and keeps the order.
+    super::client::statuses(ctx, posts, viewer).await
+}
+
+/// The wall time in `tz` of an instant written in RFC 3339
+/// (`2026-12-10T17:00:00Z`, as Rebased's API takes it); a time without an
+/// offset is taken as the wall time itself.
+pub fn wall_time_of_instant(text: &str, tz: Tz) -> ServiceResult<String> {
+    let text = text.trim();
+    if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(instant
+            .with_timezone(&tz)
+            .naive_local()
+            .format("%Y-%m-%dT%H:%M")
+            .to_string());
+    }
+    Ok(parse_wall_time(text)?.format("%Y-%m-%dT%H:%M").to_string())
+}
+
+/// The event as an iCalendar file (RFC 5545): one `VEVENT` with the wall
+/// times and their `TZID` (so a calendar keeps the organiser's zone across
+/// DST changes), summary, description, place, coordinates, page URL and
+/// status.
+pub fn event_ics(event: &EventRow, post: &PostRow, organizer: &ActorRow) -> String {
+    use icalendar::{Calendar, CalendarDateTime, Component, EventLike};
+    let when = |local: &str, utc: NaiveDateTime| -> CalendarDateTime {
+        match (parse_wall_time(local), event.timezone.parse::<Tz>()) {
+            (Ok(local), Ok(tz)) => CalendarDateTime::from((local, tz)),
+            _ => CalendarDateTime::Utc(utc.and_utc()),
+        }
+    };
+    let mut vevent = icalendar::Event::new();
+    vevent
+        .uid(&post.ap_id)
+        .summary(&event.name)
+        .starts(when(&event.start_local, event.starts_at))
+        .timestamp(event.updated_at.and_utc())
+        .add_property("URL", post.url.as_deref().unwrap_or(&post.ap_id))
+        .append_property(
+            icalendar::Property::new("ORGANIZER", &organizer.ap_id)
+                .add_parameter(
+                    "CN",
+                    &ics_parameter(&organizer.display_name, &organizer.username),
+                )
+                .done(),
+        );
+    if let Some(end) = event.ends_at {
+        vevent.ends(when(event.end_local.as_deref().unwrap_or(""), end));
+    }
+    if !event.description.is_empty() {
+        vevent.description(&event.description);
+    }
+    let place: Vec<&str> = [
+        event.place_name.as_deref(),
+        event.street_address.as_deref(),
+        event.locality.as_deref(),
+        event.country.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !place.is_empty() {
+        vevent.location(&place.join(", "));
+    } else if let Some(online) = &event.online_url {
+        vevent.location(online);
+    }
+    if let (Some(lat), Some(lon)) = (event.latitude, event.longitude) {
+        vevent.add_property("GEO", format!("{lat};{lon}"));
+    }
+    vevent.status(match EventStatus::parse(&event.status) {
+        Some(EventStatus::Cancelled) => icalendar::EventStatus::Cancelled,
+        Some(EventStatus::Postponed) => icalendar::EventStatus::Tentative,
+        _ => icalendar::EventStatus::Confirmed,
+    });
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//kuvend//events//EN"))
+        .append_property(("CALSCALE", "GREGORIAN"))
+        .push(vevent.done());
+    calendar.done().to_string()
+}
+
+/// A parameter value (RFC 5545 §3.2): never a double quote or a control
+/// character, quoted when it holds `;` or `,` (icalendar quotes it itself
+/// when it holds `:`). A blank name falls back to `fallback`.
+fn ics_parameter(name: &str, fallback: &str) -> String {
+    let name = if name.trim().is_empty() {
+        fallback
+    } else {
+        name
+    };
+    let clean: String = name
+        .chars()
+        .filter(|c| *c != '"' && !c.is_control())
+        .collect();
+    if !clean.contains(':') && (clean.contains(';') || clean.contains(',')) {
+        format!("\"{clean}\"")
+    } else {
+        clean
+    }
+}

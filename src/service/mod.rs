@@ -23,7 +23,7 @@ use crate::{federation::FederationError, storage::StorageError};
 
 /// Stored actors and posts, as services hand them to the HTTP layer: read-only
 /// records to show, never written through.
-pub use crate::storage::models::{ActorRow, PostRow};
+pub use crate::storage::models::{ActorRow, EventRow, PostRow};
 
 /// A service failure. Each variant says what the caller did wrong, or that
 /// something below failed (`Internal`, whose cause is logged, never shown).

@@ -136,3 +136,74 @@ impl Q<'_> {
             .await?))
     }
 }
+
+impl Q<'_> {
+    /// The event rows of those of `post_ids` that are events, for showing
+    /// posts as statuses (one query for a whole page).
+    pub async fn events_by_posts(&mut self, post_ids: &[i64]) -> StorageResult<Vec<EventRow>> {
+        if post_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_q!(self, |c| Ok(events::table
+            .filter(events::post_id.eq_any(post_ids))
+            .select(EventRow::as_select())
+            .load(c)
+            .await?))
+    }
+
+    /// As [`Q::events_of`], only the events of `visibilities` or (with
+    /// `or_mentioning`) mentioning that actor: the filter of
+    /// `service::visibility::list_filter`, applied before the limit so a
+    /// page comes back full.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn visible_events_of(
+        &mut self,
+        author_id: i64,
+        visibilities: &[crate::model::Visibility],
+        or_mentioning: Option<i64>,
+        now: NaiveDateTime,
+        past: bool,
+        limit: i64,
+    ) -> StorageResult<Vec<(PostRow, EventRow)>> {
+        use super::schema::post_mentions;
+        let visibilities: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
+        on_q!(self, |c| {
+            let mut query = events::table
+                .inner_join(posts::table)
+                .filter(posts::author_id.eq(author_id))
+                .filter(posts::deleted_at.is_null())
+                .select((PostRow::as_select(), EventRow::as_select()))
+                .limit(limit)
+                .into_boxed();
+            query = match or_mentioning {
+                Some(actor_id) => query.filter(
+                    posts::visibility.eq_any(&visibilities).or(posts::id.eq_any(
+                        post_mentions::table
+                            .filter(post_mentions::actor_id.eq(actor_id))
+                            .select(post_mentions::post_id),
+                    )),
+                ),
+                None => query.filter(posts::visibility.eq_any(&visibilities)),
+            };
+            let ended = events::ends_at
+                .lt(now)
+                .or(events::ends_at.is_null().and(events::starts_at.lt(now)));
+            let ended_not = events::ends_at
+                .ge(now)
+                .or(events::ends_at.is_null().and(events::starts_at.ge(now)));
+            Ok(if past {
+                query
+                    .filter(ended)
+                    .order((events::starts_at.desc(), events::post_id.desc()))
+                    .load(c)
+                    .await?
+            } else {
+                query
+                    .filter(ended_not)
+                    .order((events::starts_at.asc(), events::post_id.asc()))
+                    .load(c)
+                    .await?
+            })
+        })
+    }
+}

@@ -97,7 +97,10 @@ async fn instance_v2(data: FedData) -> ApiResult<Json<InstanceV2>> {
             account: None,
         },
         rules: Vec::new(),
-        api_versions: ApiVersions { mastodon: 2 },
+        api_versions: ApiVersions {
+            mastodon: 2,
+            pleroma_events: 1,
+        },
     }))
 }
 

@@ -8,11 +8,13 @@
 
 mod accounts;
 pub mod entities;
+mod events;
 mod follow_requests;
 mod instance;
 mod markers;
 mod notifications;
 mod oauth;
+mod pleroma_events;
 mod search;
 mod statuses;
 mod timelines;
@@ -47,6 +49,8 @@ pub fn router() -> Router {
         .merge(follow_requests::routes())
         .merge(markers::routes())
         .merge(search::routes())
+        .merge(events::routes())
+        .merge(pleroma_events::routes())
 }
 
 /// The bearer token's session, required.

@@ -187,6 +187,11 @@ pub struct InstanceV2Contact {
 pub struct ApiVersions {
     /// The Mastodon API version.
     pub mastodon: i64,
+    /// Rebased's events API (`/api/v1/pleroma/events`), version 1: pl-api
+    /// turns on its `events` feature when this key is at least 1 (it maps
+    /// Pleroma's `metadata.features` into the same keys).
+    #[serde(rename = "events.pleroma.pl-api")]
+    pub pleroma_events: i64,
 }
 
 /// The server, as `/api/v2/instance` describes it.

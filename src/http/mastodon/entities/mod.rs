@@ -3,6 +3,7 @@
 //! ISO 8601 strings with millisecond precision in UTC, as Mastodon sends them.
 
 mod account;
+mod event;
 mod instance;
 mod notification;
 mod oauth;
@@ -11,6 +12,7 @@ mod status;
 pub use account::{
     Account, AccountField, AccountSource, CredentialAccount, CustomEmoji, Preferences, Relationship,
 };
+pub use event::{Event, EventLocation, PleromaEvent, PleromaEventLocation, StatusPleroma};
 pub use instance::{
     AccountsConfiguration, ApiVersions, InstanceConfiguration, InstanceV1, InstanceV1Stats,
     InstanceV1Urls, InstanceV2, InstanceV2Contact, InstanceV2Registrations, InstanceV2Thumbnail,

@@ -1,6 +1,6 @@
 //! Posts, their threads, revisions and source.
 
-use super::{Account, CustomEmoji, iso};
+use super::{Account, CustomEmoji, PleromaEvent, StatusPleroma, iso};
 use crate::federation::FedData;
 use crate::service::client::StatusData;
 use serde::Serialize;
@@ -116,6 +116,10 @@ pub struct Status {
     /// only, and never federated (a kuvend extension).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kuvend_written_by: Option<WrittenBy>,
+    /// Pleroma-family extras, present on events only: `pleroma.event` in
+    /// Rebased's shape, which pl-fe and Soapbox show as an event card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pleroma: Option<StatusPleroma>,
 }
 
 impl Status {
@@ -181,6 +185,9 @@ impl Status {
             pinned: false,
             filtered: Vec::new(),
             kuvend_written_by: None,
+            pleroma: status.event.as_ref().map(|event| StatusPleroma {
+                event: Some(PleromaEvent::new(event)),
+            }),
         }
     }
 }
