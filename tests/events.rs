@@ -479,6 +479,8 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
         Some("https://meet.example/forum")
     );
     assert_eq!(event_on_beta.capacity, Some(80));
+    // The description as typed (sent as `source`), not the readable content.
+    assert_eq!(event_on_beta.description, "Come and talk about #water.");
     assert_eq!(
         event_on_beta.category.as_deref(),
         Some("MOVEMENTS_POLITICS")

@@ -538,7 +538,7 @@ async fn rebased_events_api_creates_shows_edits_and_exports_ics() {
                 Method::PUT,
                 &format!("/api/v1/pleroma/events/{id}"),
                 Some(
-                    json!({"name": "Training: budgets, part 2; bring laptops", "start_time": "2099-12-10T16:00:00Z"}),
+                    json!({"name": "Training: budgets, part 2; bring laptops", "start_time": "2099-12-10T16:00:00Z", "status": "For treasurers.\r\nX-INJECTED:1\rDTSTART:19990101T000000Z"}),
                 ),
             )
             .await;
@@ -615,6 +615,13 @@ async fn rebased_events_api_creates_shows_edits_and_exports_ics() {
         );
         assert_eq!(vevent.get_location(), Some("Hall A, Tirana, AL"));
         assert!(vevent.get_description().unwrap().contains("For treasurers"));
+        // A carriage return in the text cannot start a property of its own.
+        assert!(
+            !text
+                .split(['\r', '\n'])
+                .any(|line| line.starts_with("X-INJECTED") || line.starts_with("DTSTART:1999")),
+            "{text}"
+        );
 
         // What pl-fe's event screens also call answers, empty for now.
         let (status, people) = api

@@ -248,9 +248,10 @@ async fn mobilizon_person_event(backend: Backend) {
     assert!(post.content.contains("<strong>organisations</strong>"));
     assert!(!post.content.contains("script"), "{}", post.content);
     assert_eq!(event.name, "Community forum on the river park");
+    // Paragraphs and line breaks stay lines; the markup goes.
     assert_eq!(
         event.description,
-        "Residents and organisations discuss the park plan."
+        "Residents and organisations discuss the park plan.\nBring your ideas\nand your neighbours."
     );
     // 10:00 in Tirana (UTC+1 in December) is 09:00 UTC; the wall time stays.
     assert_eq!(event.starts_at, utc("2026-12-12T09:00:00Z"));
@@ -413,6 +414,21 @@ async fn mobilizon_group_event(backend: Backend) {
         .expect("announced event stored");
     assert_eq!(stage.author_of(&post).await, group);
     assert_eq!(event.name, "Tree planting day");
+
+    // The member edits it (cancels it); Mobilizon's group relays the edited
+    // event the same way, and the stored copy follows.
+    let mut edited = announce.clone();
+    edited["id"] = json!(format!("{}/announces/9c4d2e0a", stage.remote.base));
+    edited["object"]["status"] = json!("CANCELLED");
+    edited["object"]["name"] = json!("Tree planting day (cancelled)");
+    let (status, reply) = stage
+        .remote
+        .send(&group, &stage.org.inbox_url, &edited)
+        .await;
+    assert_eq!(status, 202, "{reply}");
+    let (_, event) = stage.stored(&second_id).await.unwrap();
+    assert_eq!(event.status, "cancelled");
+    assert_eq!(event.name, "Tree planting day (cancelled)");
 }
 
 async fn gancio_event(backend: Backend) {
@@ -440,6 +456,23 @@ async fn gancio_event(backend: Backend) {
     assert_eq!(event.join_mode, "free");
     // Gancio's relative hashtag link is dropped, not the event.
     assert!(post.content.contains("Colosseo"));
+    // The client API lists it among Gancio's events (an `Application` actor
+    // is an account like another), to a reader without a token.
+    let account = stage.kuvend.actor(&gancio).await.unwrap();
+    let listed: Value = crate::common::client()
+        .get(format!(
+            "{}/api/v1/kuvend/accounts/{}/events",
+            stage.kuvend.base_url(),
+            account.id
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["name"], "Demo event", "{listed}");
+    assert_eq!(listed[0]["timezone"], "Etc/GMT-2", "{listed}");
 }
 
 async fn fep_8a8e_event(backend: Backend) {

@@ -4,7 +4,7 @@ use super::{
     FederationError,
     notes::local_note_json,
     protocol::{
-        event::{EventJson, IncomingEventJson, LinkJson, PlaceJson, PostalAddressJson},
+        event::{EventJson, IncomingEventJson, LinkJson, PlaceJson, PostalAddressJson, SourceJson},
         note::NoteJson,
     },
     urls::Urls,
@@ -118,6 +118,10 @@ pub fn local_event_json(
                 media_type: "text/html".into(),
             })
             .collect(),
+        source: (!event.description.is_empty()).then(|| SourceJson {
+            content: event.description.clone(),
+            media_type: "text/plain".into(),
+        }),
     })
 }
 
@@ -187,7 +191,7 @@ pub fn remote_event_row(
     Ok(EventRow {
         post_id,
         name,
-        description: plain_bounded(&note.content, MAX_REMOTE_DESCRIPTION_CHARS).unwrap_or_default(),
+        description: remote_description(fields, note),
         starts_at: start.naive_utc(),
         ends_at: fields.end_time.map(|e| e.naive_utc()),
         timezone: tz.name().to_string(),
@@ -214,6 +218,33 @@ pub fn remote_event_row(
         participant_count: fields.participant_count.unwrap_or(0).clamp(0, MAX_CAPACITY),
         updated_at: now,
     })
+}
+
+/// The description: the `source` when it is plain text (kuvend sends the
+/// description so, its `content` leading with the title, date and place),
+/// else the text of `content` with its paragraphs and line breaks kept.
+fn remote_description(fields: &IncomingEventJson, note: &NoteJson) -> String {
+    let text = match &fields.source {
+        Some(source) if source.media_type.trim() == "text/plain" => source.content.clone(),
+        _ => {
+            static BREAKS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+                regex::Regex::new(r"(?i)<br\s*/?>|</p>|</li>|</h[1-6]>|</blockquote>")
+                    .unwrap_or_else(|e| panic!("paragraph breaks: {e}"))
+            });
+            BREAKS.replace_all(&note.content, "\n").into_owned()
+        }
+    };
+    let text = sanitize::plain(&text);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let mut joined = lines.join("\n");
+    while joined.contains("\n\n\n") {
+        joined = joined.replace("\n\n\n", "\n\n");
+    }
+    joined
+        .trim()
+        .chars()
+        .take(MAX_REMOTE_DESCRIPTION_CHARS)
+        .collect()
 }
 
 /// `Etc/GMT-2` for +02:00 (the IANA names count the other way); UTC for an
@@ -335,6 +366,11 @@ fn remote_place(location: &Value) -> RemotePlace {
                 (place.latitude, place.longitude) = (Some(lat), Some(lon));
             }
         }
+    }
+    // A place named after its town (kuvend sends the locality as the name
+    // when no venue is given) would read "Tirana, Tirana".
+    if place.name.is_some() && place.name == place.locality {
+        place.name = None;
     }
     place
 }

@@ -100,7 +100,9 @@ pub async fn account_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<AccountData>
         let mut conn = ctx.db.conn().await?;
         conn.q().actor_by_id(id).await.map_err(|_| not_found())?
     };
-    if actor.kind() == crate::model::ActorKind::Application {
+    // The instance actor is not an account; another server's `Application`
+    // (Gancio's, whose events an organisation follows) is.
+    if actor.local && actor.kind() == crate::model::ActorKind::Application {
         return Err(not_found());
     }
     account_data(ctx, actor).await

@@ -449,15 +449,7 @@ pub fn readable_text(event: &EventRow, language: Option<&str>) -> String {
         ),
     };
     lines.push(when);
-    let place: Vec<&str> = [
-        event.place_name.as_deref(),
-        event.street_address.as_deref(),
-        event.locality.as_deref(),
-        event.country.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let place = place_lines(event);
     if !place.is_empty() {
         lines.push(format!("{}: {}", w.place, place.join(", ")));
     }
@@ -773,7 +765,7 @@ pub async fn list_events(
     let mut conn = ctx.db.conn().await?;
     Ok(conn
         .q()
-        .events_of(account.id, now(), past, limit)
+        .events_of(account.id, None, None, now(), past, limit)
         .await?
         .into_iter()
         .map(|(post, event)| EventView { post, event })
@@ -958,7 +950,14 @@ pub async fn upcoming_visible_events(
     let mut conn = ctx.db.conn().await?;
     Ok(conn
         .q()
-        .upcoming_visible_events_of(account.id, now(), limit)
+        .events_of(
+            account.id,
+            Some(&[Visibility::Public, Visibility::Unlisted]),
+            None,
+            now(),
+            false,
+            limit,
+        )
         .await?
         .into_iter()
         .map(|(post, event)| EventView { post, event })
@@ -1025,9 +1024,9 @@ pub async fn visible_events(
         let mut conn = ctx.db.conn().await?;
         let mut q = conn.q();
         let filter = super::visibility::list_filter(&mut q, account.id, viewer).await?;
-        q.visible_events_of(
+        q.events_of(
             account.id,
-            &filter.levels,
+            Some(&filter.levels),
             filter.mentioning,
             now(),
             past,
@@ -1072,7 +1071,7 @@ pub fn event_ics(event: &EventRow, post: &PostRow, organizer: &ActorRow) -> Stri
     let mut vevent = icalendar::Event::new();
     vevent
         .uid(&post.ap_id)
-        .summary(&event.name)
+        .summary(&ics_text(&event.name))
         .starts(when(&event.start_local, event.starts_at))
         .timestamp(event.updated_at.and_utc())
         .add_property("URL", post.url.as_deref().unwrap_or(&post.ap_id))
@@ -1088,19 +1087,11 @@ pub fn event_ics(event: &EventRow, post: &PostRow, organizer: &ActorRow) -> Stri
         vevent.ends(when(event.end_local.as_deref().unwrap_or(""), end));
     }
     if !event.description.is_empty() {
-        vevent.description(&event.description);
+        vevent.description(&ics_text(&event.description));
     }
-    let place: Vec<&str> = [
-        event.place_name.as_deref(),
-        event.street_address.as_deref(),
-        event.locality.as_deref(),
-        event.country.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let place = place_lines(event);
     if !place.is_empty() {
-        vevent.location(&place.join(", "));
+        vevent.location(&ics_text(&place.join(", ")));
     } else if let Some(online) = &event.online_url {
         vevent.location(online);
     }
@@ -1121,9 +1112,19 @@ pub fn event_ics(event: &EventRow, post: &PostRow, organizer: &ActorRow) -> Stri
     calendar.done().to_string()
 }
 
+/// Text for an iCalendar TEXT value: no control character but the line feed
+/// (which icalendar escapes) and tab. A bare carriage return would end the
+/// line for some readers and let the rest read as a property of its own.
+fn ics_text(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}
+
 /// A parameter value (RFC 5545 §3.2): never a double quote or a control
-/// character, quoted when it holds `;` or `,` (icalendar quotes it itself
-/// when it holds `:`). A blank name falls back to `fallback`.
+/// character, quoted when it holds `,` (icalendar quotes it itself when it
+/// holds `:` or `;`, and quoting twice would break it). A blank name falls
+/// back to `fallback`.
 fn ics_parameter(name: &str, fallback: &str) -> String {
     let name = if name.trim().is_empty() {
         fallback
@@ -1134,7 +1135,7 @@ fn ics_parameter(name: &str, fallback: &str) -> String {
         .chars()
         .filter(|c| *c != '"' && !c.is_control())
         .collect();
-    if !clean.contains(':') && (clean.contains(';') || clean.contains(',')) {
+    if !clean.contains(':') && !clean.contains(';') && clean.contains(',') {
         format!("\"{clean}\"")
     } else {
         clean

@@ -23,7 +23,7 @@ use crate::{
         outgoing::{self, NoteParts},
         protocol::{
             activities::{NoteOrId, PostObject},
-            event::PostJson,
+            event::{IncomingEventJson, PostJson},
             note::{NoteJson, ObjectActivityJson},
         },
     },
@@ -274,11 +274,7 @@ fn store_remote_note<'a>(
             if q.post_by_ap_id(&row.ap_id).await?.is_none() {
                 q.insert_post(&row, &tags, &[]).await?;
                 if let Some(event) = &event {
-                    q.insert_event(&EventRow {
-                        post_id: row.id,
-                        ..event.clone()
-                    })
-                    .await?;
+                    q.put_event(row.id, event).await?;
                 }
                 q.adopt_replies(&row).await?;
             }
@@ -828,6 +824,10 @@ pub(crate) struct IncomingNote {
     /// The group an event is attributed to, when a member of it sent the
     /// `Create` (Mobilizon): the post's author. Otherwise the sender is.
     pub group: Option<ActorRow>,
+    /// Whether a copy already stored is updated with this one: the author
+    /// announcing its own post again (a Mobilizon group relaying an edited
+    /// event) rather than creating it.
+    pub update_if_stored: bool,
     /// The local actors it mentions or addresses, looked up before the
     /// transaction so that the writer does no lookups on their behalf.
     pub local_mentions: Vec<i64>,
@@ -836,12 +836,14 @@ pub(crate) struct IncomingNote {
 /// A Create's note, fetched if only its id came, bounded, its HTML
 /// sanitised, its local mentions looked up, and, when the note concerns
 /// someone here, its missing parents fetched and stored. Done before the
-/// inbox transaction, as it may use the network.
+/// inbox transaction, as it may use the network. None for a group's event
+/// that no one here follows.
 pub(crate) async fn prepare_incoming_note(
     data: &FedData,
     actor: &Url,
     object: NoteOrId,
-) -> ServiceResult<IncomingNote> {
+    update_if_stored: bool,
+) -> ServiceResult<Option<IncomingNote>> {
     let post: PostObject = match object {
         // Only a note on the sender's own host is fetched: anyone with a key
         // could otherwise make this instance fetch any URL of any server.
@@ -861,24 +863,26 @@ pub(crate) async fn prepare_incoming_note(
             post.note.id
         )));
     }
-    let group = if &post.note.attributed_to == actor {
-        None
-    } else if post
-        .event
-        .as_ref()
-        .is_some_and(|e| e.actor.as_ref() == Some(actor))
-    {
-        Some(event_group(data, actor, &post.note).await?)
-    } else {
+    let group_event = &post.note.attributed_to != actor;
+    let sent_by_organiser = |e: &IncomingEventJson| e.actor.as_ref() == Some(actor);
+    if group_event && !post.event.as_deref().is_some_and(sent_by_organiser) {
         return Err(ServiceError::Unauthorized(format!(
             "{actor} cannot create a note attributed to {}",
             post.note.attributed_to
         )));
-    };
+    }
     // Before anything is looked up, fetched or stored for it. Sanitising is
     // the costliest step of storing a note: done here, it stays out of the
     // transaction (and out of SQLite's single writer).
     let (note, event) = clean_post(&data.settings.limits, post)?;
+    let group = if group_event {
+        match event_group(data, actor, &note).await? {
+            Some(group) => Some(group),
+            None => return Ok(None),
+        }
+    } else {
+        None
+    };
 
     // Only ids on this instance's host can be local actors: the public
     // collection and remote followers collections need no lookup. At most
@@ -932,19 +936,26 @@ pub(crate) async fn prepare_incoming_note(
             }
         }
     }
-    Ok(IncomingNote {
+    Ok(Some(IncomingNote {
         note,
         event,
         group,
         local_mentions,
-    })
+        update_if_stored,
+    }))
 }
 
 /// The group an event is attributed to, when one of its members sends it
 /// (Mobilizon: `attributedTo` is the group, `actor` the organiser): accepted
 /// when the group lists the sender as a member. The group must be on the
-/// event's host, the one that speaks for the event's id.
-async fn event_group(data: &FedData, sender: &Url, note: &NoteJson) -> ServiceResult<ActorRow> {
+/// event's host, the one that speaks for the event's id. None when no one
+/// here follows the group: the event concerns no one, and nothing is fetched
+/// for it.
+async fn event_group(
+    data: &FedData,
+    sender: &Url,
+    note: &NoteJson,
+) -> ServiceResult<Option<ActorRow>> {
     let group = &note.attributed_to;
     if authority(group) != authority(&note.id) {
         return Err(ServiceError::Unprocessable(format!(
@@ -952,17 +963,25 @@ async fn event_group(data: &FedData, sender: &Url, note: &NoteJson) -> ServiceRe
             note.id
         )));
     }
-    let refused = |why: String| {
-        ServiceError::Unauthorized(format!(
-            "{sender} cannot create an event attributed to {group}: {why}; the group's Announce of it is accepted"
-        ))
+    let stored = {
+        let mut conn = data.db.conn().await?;
+        let mut q = conn.q();
+        match q.actor_by_ap_id(group.as_str()).await? {
+            Some(row) if !q.local_follower_ids(row.id).await?.is_empty() => Some(row),
+            _ => None,
+        }
     };
-    match group_lists_member(data, group, sender).await {
-        Ok(true) => actor_by_url(data, group)
-            .await
-            .map_err(|e| refused(e.to_string())),
-        Ok(false) => Err(refused("the group does not list it as a member".into())),
-        Err(e) => Err(refused(format!("its members cannot be read ({e})"))),
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
+    // A failed fetch is the group's server's trouble (busy, down, over its
+    // budget): its own error (429, 502) lets the sender try again later.
+    if group_lists_member(data, group, sender).await? {
+        Ok(Some(stored))
+    } else {
+        Err(ServiceError::Unauthorized(format!(
+            "{sender} cannot create an event attributed to {group}: the group does not list it as a member; the group's Announce of it is accepted"
+        )))
     }
 }
 
@@ -989,10 +1008,14 @@ pub(crate) async fn receive_note(
         event,
         group,
         local_mentions,
+        update_if_stored,
     } = incoming;
     let author = group.as_ref().unwrap_or(author);
     if q.post_by_ap_id(note.id.as_str()).await?.is_some() {
-        return Ok(false);
+        return match update_if_stored {
+            true => receive_note_update(q, author, note, event.as_ref()).await,
+            false => Ok(false),
+        };
     }
     let parent = match &note.in_reply_to {
         Some(url) => q.post_by_ap_id(url.as_str()).await?,
@@ -1011,11 +1034,7 @@ pub(crate) async fn receive_note(
     q.insert_post(&row, &hashtags_of(note), local_mentions)
         .await?;
     if let Some(event) = event {
-        q.insert_event(&EventRow {
-            post_id: row.id,
-            ..event.clone()
-        })
-        .await?;
+        q.put_event(row.id, event).await?;
     }
     if row.visibility() != Visibility::Direct {
         q.add_to_home_feeds(row.id, &followers).await?;
@@ -1057,15 +1076,7 @@ pub(crate) async fn receive_note_update(
     };
     q.edit_post(post.id, &edit, &hashtags_of(note)).await?;
     if let Some(event) = event {
-        let event = EventRow {
-            post_id: post.id,
-            ..event.clone()
-        };
-        if q.event_by_post(post.id).await?.is_some() {
-            q.update_event(&event).await?;
-        } else {
-            q.insert_event(&event).await?;
-        }
+        q.put_event(post.id, event).await?;
     }
     Ok(true)
 }

@@ -11,6 +11,26 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+/// Whether an event has not ended by `now`: it ends at or after `now`, or,
+/// without an end, starts at or after it. One rule for every listing.
+macro_rules! not_ended {
+    ($now:expr) => {
+        events::ends_at
+            .ge($now)
+            .or(events::ends_at.is_null().and(events::starts_at.ge($now)))
+    };
+}
+
+/// The opposite of [`not_ended`], written out: `NOT` of it would be NULL,
+/// not true, for an event without an end.
+macro_rules! ended {
+    ($now:expr) => {
+        events::ends_at
+            .lt($now)
+            .or(events::ends_at.is_null().and(events::starts_at.lt($now)))
+    };
+}
+
 impl Q<'_> {
     pub async fn insert_event(&mut self, event: &EventRow) -> StorageResult<()> {
         on_q!(self, |c| {
@@ -33,6 +53,21 @@ impl Q<'_> {
         })
     }
 
+    /// Stores `event` as the row of post `post_id`, replacing the one stored
+    /// before (a post stored as a note before it was known as an event has
+    /// none).
+    pub async fn put_event(&mut self, post_id: i64, event: &EventRow) -> StorageResult<()> {
+        let event = EventRow {
+            post_id,
+            ..event.clone()
+        };
+        if self.event_by_post(post_id).await?.is_some() {
+            self.update_event(&event).await
+        } else {
+            self.insert_event(&event).await
+        }
+    }
+
     pub async fn event_by_post(&mut self, post_id: i64) -> StorageResult<Option<EventRow>> {
         on_q!(self, |c| Ok(events::table
             .find(post_id)
@@ -40,70 +75,6 @@ impl Q<'_> {
             .get_result(c)
             .await
             .optional()?))
-    }
-
-    /// An author's events not deleted, upcoming (ending, or starting when
-    /// no end is set, at or after `now`) soonest first, or past latest first.
-    pub async fn events_of(
-        &mut self,
-        author_id: i64,
-        now: NaiveDateTime,
-        past: bool,
-        limit: i64,
-    ) -> StorageResult<Vec<(PostRow, EventRow)>> {
-        on_q!(self, |c| {
-            let base = events::table
-                .inner_join(posts::table)
-                .filter(posts::author_id.eq(author_id))
-                .filter(posts::deleted_at.is_null())
-                .select((PostRow::as_select(), EventRow::as_select()))
-                .limit(limit);
-            let ended = events::ends_at
-                .lt(now)
-                .or(events::ends_at.is_null().and(events::starts_at.lt(now)));
-            let ended_not = events::ends_at
-                .ge(now)
-                .or(events::ends_at.is_null().and(events::starts_at.ge(now)));
-            Ok(if past {
-                base.filter(ended)
-                    .order((events::starts_at.desc(), events::post_id.desc()))
-                    .load(c)
-                    .await?
-            } else {
-                base.filter(ended_not)
-                    .order((events::starts_at.asc(), events::post_id.asc()))
-                    .load(c)
-                    .await?
-            })
-        })
-    }
-
-    /// An author's upcoming events that anyone may see (public and
-    /// unlisted), soonest first: what the profile page lists. Filtered here
-    /// rather than after `events_of`, so a run of followers-only events
-    /// cannot push the visible ones past the limit.
-    pub async fn upcoming_visible_events_of(
-        &mut self,
-        author_id: i64,
-        now: NaiveDateTime,
-        limit: i64,
-    ) -> StorageResult<Vec<(PostRow, EventRow)>> {
-        let shown = [Visibility::Public.as_str(), Visibility::Unlisted.as_str()];
-        on_q!(self, |c| Ok(events::table
-            .inner_join(posts::table)
-            .filter(posts::author_id.eq(author_id))
-            .filter(posts::deleted_at.is_null())
-            .filter(posts::visibility.eq_any(shown))
-            .filter(
-                events::ends_at
-                    .ge(now)
-                    .or(events::ends_at.is_null().and(events::starts_at.ge(now))),
-            )
-            .order((events::starts_at.asc(), events::post_id.asc()))
-            .limit(limit)
-            .select((PostRow::as_select(), EventRow::as_select()))
-            .load(c)
-            .await?))
     }
 
     /// Upcoming public events of all local accounts, soonest first by their
@@ -120,11 +91,7 @@ impl Q<'_> {
             .filter(posts::local.eq(true))
             .filter(posts::deleted_at.is_null())
             .filter(posts::visibility.eq(Visibility::Public.as_str()))
-            .filter(
-                events::ends_at
-                    .ge(now)
-                    .or(events::ends_at.is_null().and(events::starts_at.ge(now))),
-            )
+            .filter(not_ended!(now))
             .order((events::starts_at.asc(), events::post_id.asc()))
             .limit(limit)
             .select((
@@ -135,9 +102,7 @@ impl Q<'_> {
             .load(c)
             .await?))
     }
-}
 
-impl Q<'_> {
     /// The event rows of those of `post_ids` that are events, for showing
     /// posts as statuses (one query for a whole page).
     pub async fn events_by_posts(&mut self, post_ids: &[i64]) -> StorageResult<Vec<EventRow>> {
@@ -151,22 +116,25 @@ impl Q<'_> {
             .await?))
     }
 
-    /// As [`Q::events_of`], only the events of `visibilities` or (with
-    /// `or_mentioning`) mentioning that actor: the filter of
+    /// An author's events not deleted, upcoming (not ended: ending, or
+    /// starting when no end is set, at or after `now`) soonest first, or
+    /// past latest first. With `visibilities`, only those levels or (with
+    /// `or_mentioning`) the events mentioning that actor: the filter of
     /// `service::visibility::list_filter`, applied before the limit so a
     /// page comes back full.
     #[allow(clippy::too_many_arguments)]
-    pub async fn visible_events_of(
+    pub async fn events_of(
         &mut self,
         author_id: i64,
-        visibilities: &[crate::model::Visibility],
+        visibilities: Option<&[Visibility]>,
         or_mentioning: Option<i64>,
         now: NaiveDateTime,
         past: bool,
         limit: i64,
     ) -> StorageResult<Vec<(PostRow, EventRow)>> {
         use super::schema::post_mentions;
-        let visibilities: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
+        let visibilities: Option<Vec<&str>> =
+            visibilities.map(|v| v.iter().map(|v| v.as_str()).collect());
         on_q!(self, |c| {
             let mut query = events::table
                 .inner_join(posts::table)
@@ -175,31 +143,27 @@ impl Q<'_> {
                 .select((PostRow::as_select(), EventRow::as_select()))
                 .limit(limit)
                 .into_boxed();
-            query = match or_mentioning {
-                Some(actor_id) => query.filter(
-                    posts::visibility.eq_any(&visibilities).or(posts::id.eq_any(
-                        post_mentions::table
-                            .filter(post_mentions::actor_id.eq(actor_id))
-                            .select(post_mentions::post_id),
-                    )),
-                ),
-                None => query.filter(posts::visibility.eq_any(&visibilities)),
-            };
-            let ended = events::ends_at
-                .lt(now)
-                .or(events::ends_at.is_null().and(events::starts_at.lt(now)));
-            let ended_not = events::ends_at
-                .ge(now)
-                .or(events::ends_at.is_null().and(events::starts_at.ge(now)));
+            if let Some(levels) = &visibilities {
+                query = match or_mentioning {
+                    Some(actor_id) => query.filter(
+                        posts::visibility.eq_any(levels).or(posts::id.eq_any(
+                            post_mentions::table
+                                .filter(post_mentions::actor_id.eq(actor_id))
+                                .select(post_mentions::post_id),
+                        )),
+                    ),
+                    None => query.filter(posts::visibility.eq_any(levels)),
+                };
+            }
             Ok(if past {
                 query
-                    .filter(ended)
+                    .filter(ended!(now))
                     .order((events::starts_at.desc(), events::post_id.desc()))
                     .load(c)
                     .await?
             } else {
                 query
-                    .filter(ended_not)
+                    .filter(not_ended!(now))
                     .order((events::starts_at.asc(), events::post_id.asc()))
                     .load(c)
                     .await?

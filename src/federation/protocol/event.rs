@@ -93,6 +93,21 @@ pub struct EventJson {
     /// The online link, as a `Link` (Mobilizon sends it so).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachment: Vec<LinkJson>,
+    /// The description as the organiser typed it (ActivityPub's `source`),
+    /// since `content` also holds the title, date and place: another kuvend
+    /// stores this as the description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceJson>,
+}
+
+/// ActivityPub's `source`: the text a post or description was written in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceJson {
+    /// The text as written.
+    pub content: String,
+    /// Its format; kuvend sends and reads `text/plain`.
+    pub media_type: String,
 }
 
 impl AsRef<NoteJson> for EventJson {
@@ -235,6 +250,9 @@ pub struct IncomingEventJson {
     /// The event's language (schema.org, Mobilizon).
     #[serde(default, deserialize_with = "super::deserialize_lenient")]
     pub in_language: Option<String>,
+    /// The description as written (ActivityPub's `source`; kuvend sends it).
+    #[serde(default, deserialize_with = "super::deserialize_lenient")]
+    pub source: Option<SourceJson>,
     /// The organiser, when the event is attributed to a group (Mobilizon):
     /// the member who made it, who sends the `Create`.
     #[serde(default, deserialize_with = "super::deserialize_first_url")]

@@ -146,11 +146,15 @@ impl EventForm {
 }
 
 /// The account whose eyes a read of events uses: the token's account if the
-/// token may read events, else nobody (public events only).
-fn events_reader(session: Option<&Session>) -> Option<ActorRow> {
+/// token may read events or statuses (an event is a status too, shown by
+/// `/api/v1/statuses`; one rule for both APIs), else nobody (public events
+/// only).
+pub(super) fn events_reader(session: Option<&Session>) -> Option<ActorRow> {
     let session = session?;
-    session.require(READ).ok()?;
-    session.actor().ok().cloned()
+    match session.require(READ) {
+        Ok(()) => session.actor().ok().cloned(),
+        Err(_) => session.reader(),
+    }
 }
 
 /// An event already known to be one, as its entity.

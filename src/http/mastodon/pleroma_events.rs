@@ -12,10 +12,7 @@ use super::events::{EventForm, WRITE, text};
 use super::{Auth, Input, MaybeAuth, service};
 use crate::federation::FedData;
 use crate::http::error::{ApiError, ApiResult};
-use crate::service::{
-    auth::Session,
-    events::{self, EventInput},
-};
+use crate::service::events::{self, EventInput};
 use axum::{
     Json, Router,
     extract::Path,
@@ -132,7 +129,7 @@ async fn show(
     MaybeAuth(session): MaybeAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Status>> {
-    let viewer = session.as_ref().and_then(Session::reader);
+    let viewer = super::events::events_reader(session.as_ref());
     let status = events::visible_event(&data, &id, viewer.as_ref()).await?;
     Ok(Json(Status::new(&data, &status)))
 }
@@ -161,7 +158,7 @@ async fn ics(
     MaybeAuth(session): MaybeAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let viewer = session.as_ref().and_then(Session::reader);
+    let viewer = super::events::events_reader(session.as_ref());
     let status = events::visible_event(&data, &id, viewer.as_ref()).await?;
     let Some(event) = status.event.as_ref() else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "Record not found"));
@@ -183,7 +180,7 @@ async fn participations(
     MaybeAuth(session): MaybeAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<Value>>> {
-    let viewer = session.as_ref().and_then(Session::reader);
+    let viewer = super::events::events_reader(session.as_ref());
     events::visible_event(&data, &id, viewer.as_ref()).await?;
     Ok(Json(Vec::new()))
 }

@@ -1,12 +1,9 @@
-//! `Create` of a note: a post, a reply or a mention.
+//! `Create` of a note or an event: a post, a reply or a mention.
 
-use super::InboxOutcome;
+use super::{InboxOutcome, Ready};
 use crate::{
     federation::{FedData, protocol::activities::NoteOrId},
-    service::{
-        ServiceResult,
-        posts::{self, IncomingNote},
-    },
+    service::{ServiceResult, posts},
     storage::{Q, models::ActorRow},
 };
 use url::Url;
@@ -18,15 +15,21 @@ pub(super) async fn prepare(
     data: &FedData,
     actor: &Url,
     object: NoteOrId,
-) -> ServiceResult<IncomingNote> {
-    posts::prepare_incoming_note(data, actor, object).await
+    update_if_stored: bool,
+) -> ServiceResult<Ready> {
+    Ok(
+        match posts::prepare_incoming_note(data, actor, object, update_if_stored).await? {
+            Some(note) => Ready::Create(Box::new(note)),
+            None => Ready::Ignored("an event of a group no one here follows"),
+        },
+    )
 }
 
 /// Stores the note if it concerns anyone here.
 pub(super) async fn apply(
     q: &mut Q<'_>,
     author: &ActorRow,
-    note: &IncomingNote,
+    note: &posts::IncomingNote,
 ) -> ServiceResult<InboxOutcome> {
     Ok(super::applied(
         posts::receive_note(q, author, note).await?,

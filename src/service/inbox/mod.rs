@@ -29,7 +29,7 @@ use crate::{
         FedData, FederationError,
         actors::{authority, fetch_remote_actor},
         fetch::Budget,
-        protocol::activities::{FollowJson, InboxActivity, IncomingActivity, NoteOrId, Reference},
+        protocol::activities::{FollowJson, InboxActivity, IncomingActivity, Reference},
         signatures::{self, IncomingSignature, rfc9421},
     },
     storage::{
@@ -89,6 +89,8 @@ enum Ready {
     Like(Url),
     Announce(Url),
     Unsupported(String),
+    /// Nothing to do, for this reason.
+    Ignored(&'static str),
 }
 
 /// Each verb's `prepare`, outside the transaction.
@@ -99,9 +101,9 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         InboxActivity::Accept(reference) => Ready::Answer(reference, Answer::Accept),
         InboxActivity::Reject(reference) => Ready::Answer(reference, Answer::Reject),
         InboxActivity::Undo(reference) => Ready::Undo(reference),
-        InboxActivity::Create(object) => Ready::Create(Box::new(
-            create::prepare(data, &activity.actor, object).await?,
-        )),
+        InboxActivity::Create(object) => {
+            create::prepare(data, &activity.actor, object, false).await?
+        }
         InboxActivity::Update(object) => Ready::Update(update::prepare(
             &data.settings.limits,
             &activity.actor,
@@ -109,12 +111,9 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         )?),
         InboxActivity::Delete(object) => Ready::Delete(object),
         InboxActivity::Like(object) => Ready::Like(object),
-        // A group announcing its own event (Mobilizon) vouches for it: it is
-        // read as the group's Create of it.
-        InboxActivity::Announce(_, Some(event)) => Ready::Create(Box::new(
-            create::prepare(data, &activity.actor, NoteOrId::Note(event)).await?,
-        )),
-        InboxActivity::Announce(object, None) => Ready::Announce(object),
+        InboxActivity::Announce(object, own_event) => {
+            announce::prepare(data, &activity.actor, object, own_event).await?
+        }
         InboxActivity::Unsupported(kind) => Ready::Unsupported(kind),
     })
 }
@@ -138,6 +137,7 @@ async fn apply(
         Ready::Like(object) => like::apply(q, actor, id, object).await,
         Ready::Announce(object) => announce::apply(q, actor, id, object).await,
         Ready::Unsupported(kind) => Ok(InboxOutcome::Ignored(format!("{kind} is not handled yet"))),
+        Ready::Ignored(why) => Ok(InboxOutcome::Ignored(why.to_string())),
     }
 }
 
