@@ -130,6 +130,16 @@ pub enum EventCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Move an event online (sends Update{Event} with the moved-online status).
+    MoveOnline {
+        event: String,
+        /// Where it now takes place (needed unless the event has an online URL).
+        #[arg(long)]
+        online_url: Option<String>,
+        /// Why, shown with the event.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Delete an event (sends Delete; its URL answers 410 from then on).
     Delete { event: String },
 }
@@ -742,6 +752,19 @@ async fn run_event(prepared: &Prepared, command: EventCommand) -> Result<(), Cli
             let view = events::postpone_event(&data, &acting, &event, reason).await?;
             println!(
                 "postponed {} (Update queued)",
+                view.post.url.unwrap_or(view.post.ap_id)
+            );
+        }
+        EventCommand::MoveOnline {
+            event,
+            online_url,
+            reason,
+        } => {
+            let acting = admin_of_event(prepared, &event).await?;
+            let view =
+                events::move_event_online(&data, &acting, &event, online_url, reason).await?;
+            println!(
+                "moved online {} (Update queued)",
                 view.post.url.unwrap_or(view.post.ap_id)
             );
         }

@@ -199,6 +199,37 @@ async fn events_api_scenario(backend: Backend) {
     assert_eq!(postponed["event_status"], "postponed");
     assert_eq!(postponed["previous_start_time"], "2099-11-01T15:00:00.000Z");
 
+    // Moved online: refused for an event without an online link (nothing
+    // changes), done for one with a link, given or already there.
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/kuvend/events/{id}/move_online"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("online URL"),
+        "{body}"
+    );
+    let (_, unchanged) = api.get(&format!("/api/v1/kuvend/events/{id}")).await;
+    assert_ne!(unchanged["event_status"], "moved-online");
+    let (status, moved) = api
+        .post(
+            &format!("/api/v1/kuvend/events/{call_id}/move_online"),
+            json!({"online_url": "https://meet.example/call", "reason": "the hall is closed"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["event_status"], "moved-online");
+    assert_eq!(moved["online_url"], "https://meet.example/call");
+    let content = moved["status"]["content"].as_str().unwrap();
+    assert!(
+        content.contains("MOVED ONLINE: the hall is closed"),
+        "{content}"
+    );
+    assert!(content.contains("https://meet.example/call"), "{content}");
+
     // Delete: gone from the API and the list.
     let (status, deleted) = api
         .send(Method::DELETE, &format!("/api/v1/kuvend/events/{id}"), None)

@@ -605,6 +605,7 @@ enum Change {
     Fields,
     Cancel(Option<String>),
     Postpone(Option<String>),
+    MoveOnline(Option<String>),
 }
 
 /// Changes an event's fields (a new start reschedules it, keeping the
@@ -654,6 +655,23 @@ pub async fn postpone_event(
     .await
 }
 
+/// Moves an event online: its online link is set (given here, or the one
+/// it has), and an `Update` whose status is moved-online tells everyone who
+/// received it. The place stays on record, shown as no longer used.
+pub async fn move_event_online(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    online_url: Option<String>,
+    reason: Option<String>,
+) -> ServiceResult<EventView> {
+    let input = EventInput {
+        online_url,
+        ..EventInput::default()
+    };
+    change(data, acting, reference, input, Change::MoveOnline(reason)).await
+}
+
 async fn change(
     data: &FedData,
     acting: &Acting,
@@ -699,6 +717,15 @@ async fn change(
         Change::Postpone(reason) => {
             event.status = EventStatus::Postponed.as_str().into();
             event.previous_start = Some(before.starts_at);
+            event.status_reason = plain_field("the reason", reason.as_deref(), MAX_FIELD_CHARS)?;
+        }
+        Change::MoveOnline(reason) => {
+            if event.online_url.is_none() {
+                return Err(unprocessable(
+                    "moving an event online needs its online URL".into(),
+                ));
+            }
+            event.status = EventStatus::MovedOnline.as_str().into();
             event.status_reason = plain_field("the reason", reason.as_deref(), MAX_FIELD_CHARS)?;
         }
     }

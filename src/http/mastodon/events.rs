@@ -33,6 +33,7 @@ pub(super) fn routes() -> Router {
         )
         .route("/api/v1/kuvend/events/{id}/cancel", post(cancel))
         .route("/api/v1/kuvend/events/{id}/postpone", post(postpone))
+        .route("/api/v1/kuvend/events/{id}/move_online", post(move_online))
         .route("/api/v1/kuvend/accounts/{id}/events", get(account_events))
 }
 
@@ -285,6 +286,26 @@ async fn postpone(
     session.require(WRITE).map_err(service)?;
     let acting = session.acting()?;
     let view = events::postpone_event(&data, &acting, &id, form.reason).await?;
+    shown(&data, view.post.id, &acting.account).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MoveOnlineForm {
+    #[serde(default, deserialize_with = "text")]
+    online_url: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    reason: Option<String>,
+}
+
+async fn move_online(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+    Input(form): Input<MoveOnlineForm>,
+) -> ApiResult<Json<Event>> {
+    session.require(WRITE).map_err(service)?;
+    let acting = session.acting()?;
+    let view = events::move_event_online(&data, &acting, &id, form.online_url, form.reason).await?;
     shown(&data, view.post.id, &acting.account).await
 }
 
