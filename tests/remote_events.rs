@@ -7,7 +7,8 @@
 //! instance receives them and stores each as a post with its event row;
 //! a malformed one is refused with a JSON reason and stores nothing.
 
-use crate::common::{Backend, TestInstance, available, eventually, signed_post, temp_dir};
+use crate::common::{Backend, TestInstance, eventually, signed_post, temp_dir};
+use crate::on_both_databases;
 use axum::{
     Json, Router,
     extract::State,
@@ -578,43 +579,27 @@ async fn malformed_events(backend: Backend) {
     }
 }
 
-macro_rules! on_both {
-    ($scenario:ident, $sqlite:ident, $postgres:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $sqlite() {
-            $scenario(Backend::Sqlite).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $postgres() {
-            if available(stringify!($postgres), &[Backend::Postgres]) {
-                $scenario(Backend::Postgres).await;
-            }
-        }
-    };
-}
-
-on_both!(
+on_both_databases!(
     mobilizon_person_event,
     mobilizon_person_event_is_stored_updated_and_deleted_sqlite,
     mobilizon_person_event_is_stored_updated_and_deleted_postgres
 );
-on_both!(
+on_both_databases!(
     mobilizon_group_event,
     mobilizon_group_event_needs_a_member_or_the_groups_announce_sqlite,
     mobilizon_group_event_needs_a_member_or_the_groups_announce_postgres
 );
-on_both!(
+on_both_databases!(
     gancio_event,
     gancio_event_keeps_its_wall_time_sqlite,
     gancio_event_keeps_its_wall_time_postgres
 );
-on_both!(
+on_both_databases!(
     fep_8a8e_event,
     fep_8a8e_hybrid_rescheduled_event_is_stored_sqlite,
     fep_8a8e_hybrid_rescheduled_event_is_stored_postgres
 );
-on_both!(
+on_both_databases!(
     malformed_events,
     malformed_remote_events_are_refused_with_a_reason_sqlite,
     malformed_remote_events_are_refused_with_a_reason_postgres

@@ -7,7 +7,8 @@
 //! The test signs by hand, with its own signature base, so that it checks
 //! kuvend's verifier against the RFC rather than against itself.
 
-use crate::common::{Backend, TestInstance, available, client, temp_dir};
+use crate::common::{Backend, TestInstance, client, temp_dir};
+use crate::on_both_databases;
 use aws_lc_rs::{rand::SystemRandom, signature::RSA_PKCS1_SHA256};
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use kuvend::{federation::signatures, storage::models::ActorRow};
@@ -453,22 +454,6 @@ async fn old_signature_scenario(target_db: Backend) {
             ),
         ])
         .await;
-}
-
-macro_rules! on_both_databases {
-    ($scenario:ident, $sqlite:ident, $postgres:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $sqlite() {
-            $scenario(Backend::Sqlite).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $postgres() {
-            if available(stringify!($postgres), &[Backend::Postgres]) {
-                $scenario(Backend::Postgres).await;
-            }
-        }
-    };
 }
 
 on_both_databases!(

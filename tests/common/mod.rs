@@ -638,3 +638,25 @@ pub async fn register_app(base: &str, scopes: &str) -> (String, String) {
         app["client_secret"].as_str().unwrap().to_string(),
     )
 }
+
+/// Two tests running `$scenario(backend)`: on SQLite, and on PostgreSQL when
+/// one is available.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($scenario:ident, $sqlite:ident, $postgres:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $scenario($crate::common::Backend::Sqlite).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            if $crate::common::available(
+                stringify!($postgres),
+                &[$crate::common::Backend::Postgres],
+            ) {
+                $scenario($crate::common::Backend::Postgres).await;
+            }
+        }
+    };
+}

@@ -158,6 +158,16 @@ pub(super) fn events_reader(session: Option<&Session>) -> Option<ActorRow> {
     }
 }
 
+/// A list of events, as entities.
+fn entities(data: &FedData, statuses: &[StatusData]) -> Json<Vec<Event>> {
+    Json(
+        statuses
+            .iter()
+            .filter_map(|s| Event::new(data, s))
+            .collect(),
+    )
+}
+
 /// An event already known to be one, as its entity.
 pub(super) fn entity(data: &FedData, status: &StatusData) -> ApiResult<Event> {
     Event::new(data, status)
@@ -209,12 +219,7 @@ async fn own_events(
     let account = session.actor()?.clone();
     let statuses =
         events::visible_events(&data, &account, Some(&account), q.past(), q.limit()).await?;
-    Ok(Json(
-        statuses
-            .iter()
-            .filter_map(|s| Event::new(&data, s))
-            .collect(),
-    ))
+    Ok(entities(&data, &statuses))
 }
 
 /// Any account's events that the reader may see (public ones without a
@@ -229,12 +234,7 @@ async fn account_events(
     let viewer = events_reader(session.as_ref());
     let statuses =
         events::visible_events(&data, &account.actor, viewer.as_ref(), q.past(), q.limit()).await?;
-    Ok(Json(
-        statuses
-            .iter()
-            .filter_map(|s| Event::new(&data, s))
-            .collect(),
-    ))
+    Ok(entities(&data, &statuses))
 }
 
 async fn show(
