@@ -53,6 +53,7 @@ fn row(language_name: &str) -> EventRow {
         status_reason: None,
         participant_count: 0,
         updated_at: start,
+        sequence: 0,
     }
 }
 

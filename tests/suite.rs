@@ -8,6 +8,7 @@
 
 mod common;
 
+mod calendars;
 mod cli;
 mod client_api;
 mod crash_recovery;

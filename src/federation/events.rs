@@ -217,6 +217,7 @@ pub fn remote_event_row(
         status_reason: None,
         participant_count: fields.participant_count.unwrap_or(0).clamp(0, MAX_CAPACITY),
         updated_at: now,
+        sequence: 0,
     })
 }
 

@@ -16,7 +16,7 @@ use crate::{
     service::{
         ServiceError, documents,
         events::{self, EventView},
-        orgs,
+        feeds, orgs,
         posts::{self, PostView},
         text,
     },
@@ -221,6 +221,12 @@ pub async fn profile(
     let Some(username) = segment.strip_prefix('@') else {
         return Ok(not_found().await);
     };
+    // `/@username.rss`, as Mastodon names its feeds (one path segment, so
+    // this route's).
+    if let Some(username) = username.strip_suffix(".rss") {
+        let body = feeds::organisation_rss(&data, username).await?;
+        return Ok(feed_response("application/rss+xml; charset=utf-8", body));
+    }
     if wants_activity_json(&headers) {
         let document = documents::actor_document(&data, username).await?;
         return Ok(activity_json(&WithContext::new(actor_context(), document)));
@@ -266,6 +272,7 @@ pub async fn profile(
             events => events,
             posts => posts,
             next => next,
+            feeds => feed_links(&data, &view.actor.username),
         },
     )?
     .into_response())
@@ -389,7 +396,9 @@ async fn event_page(data: &FedData, view: PostView) -> ApiResult<Response> {
                 replies => post.replies_count,
                 likes => post.likes_count,
                 boosts => post.boosts_count,
+                ics => format!("/api/v1/pleroma/events/{}/ics", post.id),
             },
+            feeds => feed_links(data, &page.author.username),
         },
     )?
     .into_response();
@@ -412,8 +421,61 @@ pub async fn events(data: FedData) -> ApiResult<Html<String>> {
             instance => instance_json(&data),
             source_url => data.settings.instance.source_url,
             events => events,
+            calendar => calendar_links(&data, "/events.ics"),
         },
     )?)
+}
+
+/// A calendar's two addresses: `webcal://` (calendar apps subscribe to
+/// it and refresh it) and the plain one (a download, or for pasting into
+/// a web calendar's "from URL").
+fn calendar_links(data: &FedData, path: &str) -> serde_json::Value {
+    let https = format!("{}{path}", data.urls.base().trim_end_matches('/'));
+    let host = https
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(&https);
+    json!({"webcal": format!("webcal://{host}"), "https": https})
+}
+
+/// An organisation's calendar and RSS feed, as profile and event pages link
+/// them.
+fn feed_links(data: &FedData, username: &str) -> serde_json::Value {
+    json!({
+        "calendar": calendar_links(data, &format!("/@{username}/events.ics")),
+        "rss": format!("/@{username}.rss"),
+    })
+}
+
+/// A calendar or feed: its type, and cacheable for a minute as Mastodon
+/// serves its feeds (readers poll them).
+fn feed_response(content_type: &'static str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `/@username/events.ics`: the organisation's public events.
+pub async fn organisation_calendar(
+    data: FedData,
+    Path(segment): Path<String>,
+) -> ApiResult<Response> {
+    let Some(username) = segment.strip_prefix('@') else {
+        return Ok(not_found().await);
+    };
+    let body = feeds::organisation_calendar(&data, username).await?;
+    Ok(feed_response("text/calendar; charset=utf-8", body))
+}
+
+/// `/events.ics`: every local organisation's upcoming public events.
+pub async fn instance_calendar(data: FedData) -> ApiResult<Response> {
+    let body = feeds::instance_calendar(&data).await?;
+    Ok(feed_response("text/calendar; charset=utf-8", body))
 }
 
 /// The script that writes an event's time in the reader's zone.

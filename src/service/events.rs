@@ -530,6 +530,7 @@ pub async fn create_event(
         status_reason: None,
         participant_count: 0,
         updated_at: now,
+        sequence: 0,
     };
     apply(&mut event, &input)?;
     let (content, tags, mentions) = render(data, &event, language.as_deref(), &org).await?;
@@ -730,6 +731,8 @@ async fn change(
         }
     }
     event.updated_at = now;
+    // Calendars that subscribed replace their copy only when it grows.
+    event.sequence = before.sequence + 1;
     let (content, tags, mut mentions) =
         render(data, &event, view.post.language.as_deref(), &author).await?;
     {
@@ -1083,66 +1086,17 @@ pub fn wall_time_of_instant(text: &str, tz: Tz) -> ServiceResult<String> {
     Ok(parse_wall_time(text)?.format("%Y-%m-%dT%H:%M").to_string())
 }
 
-/// The event as an iCalendar file (RFC 5545): one `VEVENT` with the wall
-/// times and their `TZID` (so a calendar keeps the organiser's zone across
-/// DST changes), summary, description, place, coordinates, page URL and
-/// status.
+/// The event as an iCalendar file (RFC 5545): one `VEVENT`, built as the
+/// organisation's and the instance's calendars build theirs
+/// ([`super::feeds::vevent`]: UTC times, `UID`, `SEQUENCE`, status).
 pub fn event_ics(event: &EventRow, post: &PostRow, organizer: &ActorRow) -> String {
-    use icalendar::{Calendar, CalendarDateTime, Component, EventLike};
-    let when = |local: &str, utc: NaiveDateTime| -> CalendarDateTime {
-        match (parse_wall_time(local), event.timezone.parse::<Tz>()) {
-            (Ok(local), Ok(tz)) => CalendarDateTime::from((local, tz)),
-            _ => CalendarDateTime::Utc(utc.and_utc()),
-        }
-    };
-    let mut vevent = icalendar::Event::new();
-    vevent
-        .uid(&post.ap_id)
-        .summary(&ics_text(&event.name))
-        .starts(when(&event.start_local, event.starts_at))
-        .timestamp(event.updated_at.and_utc())
-        .add_property("URL", post.url.as_deref().unwrap_or(&post.ap_id))
-        .append_property(
-            icalendar::Property::new("ORGANIZER", &organizer.ap_id)
-                .add_parameter(
-                    "CN",
-                    &ics_parameter(&organizer.display_name, &organizer.username),
-                )
-                .done(),
-        );
-    if let Some(end) = event.ends_at {
-        vevent.ends(when(event.end_local.as_deref().unwrap_or(""), end));
-    }
-    if !event.description.is_empty() {
-        vevent.description(&ics_text(&event.description));
-    }
-    let place = place_lines(event);
-    if !place.is_empty() {
-        vevent.location(&ics_text(&place.join(", ")));
-    } else if let Some(online) = &event.online_url {
-        vevent.location(online);
-    }
-    if let (Some(lat), Some(lon)) = (event.latitude, event.longitude) {
-        vevent.add_property("GEO", format!("{lat};{lon}"));
-    }
-    vevent.status(match EventStatus::parse(&event.status) {
-        Some(EventStatus::Cancelled) => icalendar::EventStatus::Cancelled,
-        Some(EventStatus::Postponed) => icalendar::EventStatus::Tentative,
-        _ => icalendar::EventStatus::Confirmed,
-    });
-    let mut calendar = Calendar::empty();
-    calendar
-        .append_property(("VERSION", "2.0"))
-        .append_property(("PRODID", "-//kuvend//events//EN"))
-        .append_property(("CALSCALE", "GREGORIAN"))
-        .push(vevent.done());
-    calendar.done().to_string()
+    super::feeds::calendar(&event.name, [(event, post, organizer)])
 }
 
 /// Text for an iCalendar TEXT value: no control character but the line feed
 /// (which icalendar escapes) and tab. A bare carriage return would end the
 /// line for some readers and let the rest read as a property of its own.
-fn ics_text(text: &str) -> String {
+pub(super) fn ics_text(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
         .collect()
@@ -1152,7 +1106,7 @@ fn ics_text(text: &str) -> String {
 /// character, quoted when it holds `,` (icalendar quotes it itself when it
 /// holds `:` or `;`, and quoting twice would break it). A blank name falls
 /// back to `fallback`.
-fn ics_parameter(name: &str, fallback: &str) -> String {
+pub(super) fn ics_parameter(name: &str, fallback: &str) -> String {
     let name = if name.trim().is_empty() {
         fallback
     } else {

@@ -10,6 +10,7 @@ pub mod client;
 pub mod deliveries;
 pub mod documents;
 pub mod events;
+pub mod feeds;
 pub mod follows;
 pub mod inbox;
 pub mod instance;

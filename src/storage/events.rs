@@ -55,13 +55,21 @@ impl Q<'_> {
 
     /// Stores `event` as the row of post `post_id`, replacing the one stored
     /// before (a post stored as a note before it was known as an event has
-    /// none).
+    /// none). The iCalendar `SEQUENCE` goes one up when anything a calendar
+    /// shows changed, so a redelivered copy does not count as a change.
     pub async fn put_event(&mut self, post_id: i64, event: &EventRow) -> StorageResult<()> {
-        let event = EventRow {
+        let mut event = EventRow {
             post_id,
             ..event.clone()
         };
-        if self.event_by_post(post_id).await?.is_some() {
+        if let Some(stored) = self.event_by_post(post_id).await? {
+            let same = EventRow {
+                updated_at: event.updated_at,
+                participant_count: event.participant_count,
+                sequence: event.sequence,
+                ..stored.clone()
+            } == event;
+            event.sequence = stored.sequence + i64::from(!same);
             self.update_event(&event).await
         } else {
             self.insert_event(&event).await

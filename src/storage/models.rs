@@ -245,4 +245,6 @@ pub struct EventRow {
     /// Participants (RSVPs arrive with issue 12).
     pub participant_count: i64,
     pub updated_at: NaiveDateTime,
+    /// The iCalendar `SEQUENCE`: one more at every change.
+    pub sequence: i64,
 }

@@ -127,6 +127,7 @@ diesel::table! {
         status_reason -> Nullable<Text>,
         participant_count -> BigInt,
         updated_at -> Timestamp,
+        sequence -> BigInt,
     }
 }
 
