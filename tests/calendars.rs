@@ -59,6 +59,10 @@ async fn read(python: &PathBuf, alpha: &TestInstance, path: &str, kind: &str) ->
     };
     assert_eq!(content_type, expected, "{path}");
     let body = response.bytes().await.unwrap();
+    if kind == "ics" {
+        // Every line ends with CRLF, the last one too (RFC 5545 §3.1).
+        assert!(body.ends_with(b"END:VCALENDAR\r\n"), "{path}");
+    }
     let temp = temp_dir();
     let file = temp.path().join(format!("body.{kind}"));
     std::fs::write(&file, &body).unwrap();
@@ -281,6 +285,9 @@ async fn calendars_scenario(backend: Backend) {
     assert_eq!(ny_one["dtstart"], "2030-12-10T23:00:00Z");
     assert_eq!(ny_one["sequence"], 2);
     assert_eq!(ny_one["status"], "CANCELLED");
+    // A one-event file is imported, not subscribed to: no calendar name.
+    assert_eq!(one["name"], Value::Null);
+    assert_eq!(one["events"].as_array().unwrap().len(), 1);
 
     // A remote copy stored again unchanged keeps its SEQUENCE; changed, it grows.
     let mut conn = alpha.ctx().db.conn().await.unwrap();
@@ -311,6 +318,36 @@ async fn calendars_scenario(backend: Backend) {
         .unwrap();
     assert_eq!(again.sequence, 1);
     drop(conn);
+
+    // The organisation's calendar keeps the past 90 days; /events.ics only
+    // what is to come.
+    let recent = create(
+        &alpha,
+        &ngo,
+        input("Last week", "2030-01-01T10:00", None, "UTC"),
+    )
+    .await;
+    let old = create(
+        &alpha,
+        &ngo,
+        input("Long ago", "2030-01-02T10:00", None, "UTC"),
+    )
+    .await;
+    let mut conn = alpha.ctx().db.conn().await.unwrap();
+    for (view, days) in [(&recent, 7), (&old, 100)] {
+        let start = kuvend::storage::now() - chrono::Duration::days(days);
+        let moved = kuvend::storage::models::EventRow {
+            starts_at: start,
+            ..view.event.clone()
+        };
+        conn.q().update_event(&moved).await.unwrap();
+    }
+    drop(conn);
+    let own = uids(&read(&python, &alpha, "/@ngo/events.ics", "ics").await);
+    assert_eq!(own.first(), Some(&recent.post.ap_id), "{own:?}");
+    assert!(!own.contains(&old.post.ap_id), "{own:?}");
+    let all = uids(&read(&python, &alpha, "/events.ics", "ics").await);
+    assert!(!all.contains(&recent.post.ap_id), "{all:?}");
 
     // Pages link the calendars: webcal:// to subscribe, https to download.
     let profile = client()

@@ -1090,7 +1090,7 @@ pub fn wall_time_of_instant(text: &str, tz: Tz) -> ServiceResult<String> {
 /// organisation's and the instance's calendars build theirs
 /// ([`super::feeds::vevent`]: UTC times, `UID`, `SEQUENCE`, status).
 pub fn event_ics(event: &EventRow, post: &PostRow, organizer: &ActorRow) -> String {
-    super::feeds::calendar(&event.name, [(event, post, organizer)])
+    super::feeds::calendar(None, [(event, post, organizer)])
 }
 
 /// Text for an iCalendar TEXT value: no control character but the line feed

@@ -112,29 +112,39 @@ pub fn vevent(event: &EventRow, post: &PostRow, organizer: &ActorRow) -> icalend
     vevent.done()
 }
 
-/// A calendar file of `events` named `name`.
+/// A calendar file of `events`. A calendar to subscribe to has a `name`
+/// and says how often to refresh; a one-event file has neither, so that
+/// importing it adds the event instead of making a calendar of its own.
 pub fn calendar<'a>(
-    name: &str,
+    name: Option<&str>,
     events: impl IntoIterator<Item = (&'a EventRow, &'a PostRow, &'a ActorRow)>,
 ) -> String {
     let mut calendar = Calendar::empty();
-    let name = events::ics_text(name);
     calendar
         .append_property(("VERSION", "2.0"))
         .append_property(("PRODID", "-//kuvend//events//EN"))
-        .append_property(("CALSCALE", "GREGORIAN"))
-        .append_property(("NAME", name.as_str()))
-        .append_property(("X-WR-CALNAME", name.as_str()))
-        .append_property(
-            icalendar::Property::new("REFRESH-INTERVAL", REFRESH)
-                .add_parameter("VALUE", "DURATION")
-                .done(),
-        )
-        .append_property(("X-PUBLISHED-TTL", REFRESH));
+        .append_property(("CALSCALE", "GREGORIAN"));
+    if let Some(name) = name {
+        let name = events::ics_text(name);
+        calendar
+            .append_property(("NAME", name.as_str()))
+            .append_property(("X-WR-CALNAME", name.as_str()))
+            .append_property(
+                icalendar::Property::new("REFRESH-INTERVAL", REFRESH)
+                    .add_parameter("VALUE", "DURATION")
+                    .done(),
+            )
+            .append_property(("X-PUBLISHED-TTL", REFRESH));
+    }
     for (event, post, organizer) in events {
         calendar.push(vevent(event, post, organizer));
     }
-    calendar.done().to_string()
+    let mut text = calendar.done().to_string();
+    // Every content line ends with CRLF (RFC 5545 §3.1), the last one too.
+    if !text.ends_with("\r\n") {
+        text.push_str("\r\n");
+    }
+    text
 }
 
 /// The display name of an account, or its user name when blank.
@@ -170,7 +180,7 @@ pub async fn organisation_calendar(ctx: &Kuvend, username: &str) -> ServiceResul
     past.reverse();
     let rows: Vec<_> = past.into_iter().chain(upcoming).collect();
     Ok(calendar(
-        &shown_name(&actor),
+        Some(&shown_name(&actor)),
         rows.iter().map(|(post, event)| (event, post, &actor)),
     ))
 }
@@ -179,7 +189,7 @@ pub async fn organisation_calendar(ctx: &Kuvend, username: &str) -> ServiceResul
 pub async fn instance_calendar(ctx: &Kuvend) -> ServiceResult<String> {
     let rows = events::upcoming_public_events(ctx, CALENDAR_EVENTS).await?;
     Ok(calendar(
-        &format!("Events on {}", ctx.settings.instance.name),
+        Some(&format!("Events on {}", ctx.settings.instance.name)),
         rows.iter()
             .map(|(EventView { post, event }, author)| (event, post, author)),
     ))
