@@ -264,6 +264,17 @@ fn assert_form_page_inert(place: &str, page: &str, form_elements: &[(&str, usize
                     .all(|(a, _)| a == "charset" || a == "name" || a == "content"),
                 "{attrs:?} in the head of {place}"
             ),
+            // The profile's feed and calendar: only these attributes, and
+            // an address of ours (no script or data scheme).
+            "link" => assert!(
+                attrs.iter().all(|(a, v)| match a.as_str() {
+                    "rel" => v == "alternate",
+                    "type" => v == "application/rss+xml" || v == "text/calendar",
+                    "href" => v.starts_with('/') || v.starts_with("http"),
+                    _ => false,
+                }),
+                "{attrs:?} in the head of {place}"
+            ),
             other => panic!("<{other}> in the head of {place}"),
         }
     }
