@@ -389,6 +389,19 @@ async fn refusals(backend: Backend) {
     assert_eq!(stage.state(&note.ap_id, &mk).await, None);
     let mut conn = stage.kuvend.ctx().db.conn().await.unwrap();
     assert!(conn.q().event_by_post(note.id).await.unwrap().is_none());
+    drop(conn);
+
+    // Streams approves comments with an Accept whose object is the
+    // comment's id: that is no RSVP, and nothing is stored or answered.
+    let mut approval = stage.fixture("friendica_accept.json", &note.ap_id);
+    approval["actor"] = mk.clone().into();
+    approval["id"] = format!("{mk}/activity/approval-1").into();
+    approval["inReplyTo"] = event.clone().into();
+    stage.send(&approval).await;
+    assert_eq!(stage.state(&note.ap_id, &mk).await, None);
+    assert_eq!(stage.state(&event, &mk).await, None);
+    stage.settled().await;
+    assert_eq!(stage.answers_to(approval["id"].as_str().unwrap()), 0);
 }
 on_both_databases!(
     refusals,
