@@ -104,6 +104,21 @@ text_enum!(
 );
 
 text_enum!(
+    /// Where someone stands with an event of ours (issue 12). Only `Going`
+    /// takes a place and counts in `participant_count`; `Pending` waits for
+    /// staff approval (join mode `restricted`); `Waitlisted` came when the
+    /// event was full and is promoted, first in first, when a place frees.
+    ParticipantState {
+        Going = "going",
+        Maybe = "maybe",
+        NotGoing = "not_going",
+        Pending = "pending",
+        Rejected = "rejected",
+        Waitlisted = "waitlisted",
+    }
+);
+
+text_enum!(
     /// Where an event stands. Cancelled and postponed ones stay visible
     /// (an `Update` tells followers, never a `Delete`).
     EventStatus {

@@ -31,6 +31,7 @@ mod posts;
 mod remote_events;
 mod rfc9421;
 mod roles;
+mod rsvp;
 mod scale_out;
 mod security_headers;
 mod ssrf;

@@ -92,6 +92,7 @@ pub fn local_event_json(
         .as_deref()
         .map(|u| Url::parse(u).map_err(|_| FederationError::Invalid(format!("{u} is not a URL"))))
         .transpose()?;
+    let attendees = Some(urls.participants(&note.id));
     Ok(EventJson {
         post: note,
         name: event.name.clone(),
@@ -108,6 +109,7 @@ pub fn local_event_json(
         maximum_attendee_capacity: event.capacity,
         remaining_attendee_capacity: event.capacity.map(|c| (c - event.participant_count).max(0)),
         participant_count: event.participant_count,
+        attendees,
         is_online: online.is_some(),
         attachment: online
             .into_iter()

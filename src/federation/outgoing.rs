@@ -9,7 +9,10 @@ use super::{
     notes::{delete_activity, local_note_json, wrap},
     protocol::{
         WithContext,
-        activities::{BareActivityJson, FollowJson, ReactionJson, ResponseJson, UpdateActorJson},
+        activities::{
+            BareActivityJson, EmbeddedJoinJson, FollowJson, JoinAnswerJson, ReactionJson,
+            ResponseJson, UpdateActorJson, join_answer_context,
+        },
         activity_body,
         event::{EventJson, event_context},
         note::PUBLIC,
@@ -286,4 +289,30 @@ pub fn event_activity(
 pub enum EventActivity {
     Create,
     Update,
+}
+
+/// `Accept` or `Reject` of a participant's `Join` of an event of
+/// `organiser`'s, embedding the Join with its original id, addressed to the
+/// participant only; a Reject says why in `content`.
+pub fn answer_join(
+    urls: &Urls,
+    answer: FollowAnswer,
+    organiser: &ActorRow,
+    join: EmbeddedJoinJson,
+    reason: Option<String>,
+) -> Result<Outgoing, FederationError> {
+    let kind = match answer {
+        FollowAnswer::Accept => "Accept",
+        FollowAnswer::Reject => "Reject",
+    };
+    let id = urls.join_answer(&join.object);
+    let activity = JoinAnswerJson {
+        id: id.clone(),
+        kind: kind.into(),
+        actor: url(&organiser.ap_id)?,
+        to: vec![join.actor.clone()],
+        object: join,
+        content: reason,
+    };
+    Outgoing::with_context(id, kind, join_answer_context(), &activity)
 }

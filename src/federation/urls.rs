@@ -100,6 +100,17 @@ impl Urls {
     pub fn delete_activity(&self, post: &Url) -> Url {
         derived(post, "#delete")
     }
+    /// An event's participants collection, which shows only a count.
+    pub fn participants(&self, post: &Url) -> Url {
+        derived(post, "/participants")
+    }
+    /// A fresh id for an `Accept` or `Reject` of a Join of the event `post`.
+    pub fn join_answer(&self, post: &Url) -> Url {
+        derived(
+            post,
+            &format!("/participants#answers/{}", uuid::Uuid::new_v4()),
+        )
+    }
     pub fn nodeinfo(&self) -> Url {
         self.url("/nodeinfo/2.1")
     }

@@ -120,6 +120,26 @@ pub async fn post(
     Ok(activity_json(&WithContext::new(activity_context(), note)))
 }
 
+/// An event's participants (FEP-8a8e `attendees`): a `Collection` with its
+/// `totalItems` and no items, to anyone who may see the event.
+pub async fn participants(
+    data: FedData,
+    Path((username, id)): Path<(String, i64)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    let (id, total) =
+        crate::service::events::participants_count(&data, &username, id, viewer.as_ref()).await?;
+    Ok(activity_json(&json!({
+        "@context": activity_context(),
+        "id": id,
+        "type": "Collection",
+        "totalItems": total,
+    })))
+}
+
 pub async fn followers(
     data: FedData,
     Path(username): Path<String>,

@@ -50,6 +50,10 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
             get(activitypub::featured),
         )
         .route("/users/{username}/statuses/{id}", get(activitypub::post))
+        .route(
+            "/users/{username}/statuses/{id}/participants",
+            get(activitypub::participants),
+        )
         .route("/tags/{tag}", get(pages::tag))
         .route("/events", get(pages::events))
         .route("/events.ics", get(pages::instance_calendar))

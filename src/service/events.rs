@@ -1122,3 +1122,22 @@ pub(super) fn ics_parameter(name: &str, fallback: &str) -> String {
         clean
     }
 }
+
+/// The participants collection of a local event `viewer` may see: its id
+/// and how many are going. Who they are is never given out here (issue 12:
+/// counts are public, the attendee list is for staff).
+pub async fn participants_count(
+    ctx: &Kuvend,
+    username: &str,
+    id: i64,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<(url::Url, i64)> {
+    let view = super::posts::local_post_for(ctx, username, id, viewer).await?;
+    if view.post.ap_type != "Event" || view.post.deleted_at.is_some() {
+        return Err(ServiceError::NotFound("no such event".into()));
+    }
+    let event = event_of(ctx, &view.post).await?;
+    let post = url::Url::parse(&view.post.ap_id)
+        .map_err(|_| ServiceError::Internal(anyhow::anyhow!("stored post id is not a URL")))?;
+    Ok((ctx.urls.participants(&post), event.participant_count))
+}

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod instance;
 pub mod orgs;
 pub mod outbox;
+pub mod participation;
 pub mod posts;
 pub mod text;
 pub mod visibility;

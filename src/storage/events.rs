@@ -2,11 +2,11 @@
 
 use super::{
     Q, StorageResult,
-    models::{ActorRow, EventRow, PostRow},
+    models::{ActorRow, EventRow, NewParticipant, ParticipantRow, PostRow},
     on_q,
-    schema::{actors, events, posts},
+    schema::{actors, events, participants, posts},
 };
-use crate::model::Visibility;
+use crate::model::{ParticipantState, Visibility};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -176,6 +176,125 @@ impl Q<'_> {
                     .load(c)
                     .await?
             })
+        })
+    }
+}
+
+/// Participants of our events (issue 12): one row per event and actor.
+/// Every change recounts `events.participant_count` in the same
+/// transaction ([`Q::recount_participants`]).
+impl Q<'_> {
+    /// Writes `actor_id`'s answer to an event, replacing an earlier one.
+    /// The row keeps its place on the waiting list (`updated_at`) when the
+    /// state does not change, so a repeated Join does not send someone back.
+    pub async fn put_participant(&mut self, new: &NewParticipant) -> StorageResult<ParticipantRow> {
+        let now = super::now();
+        let earlier = self.participant_of(new.event_post_id, new.actor_id).await?;
+        let updated_at = match &earlier {
+            Some(row) if row.state == new.state => row.updated_at,
+            _ => now,
+        };
+        on_q!(self, |c| Ok(diesel::insert_into(participants::table)
+            .values(new)
+            .on_conflict((participants::event_post_id, participants::actor_id))
+            .do_update()
+            .set((
+                participants::state.eq(&new.state),
+                participants::activity_ap_id.eq(&new.activity_ap_id),
+                participants::activity_kind.eq(&new.activity_kind),
+                participants::message.eq(&new.message),
+                participants::updated_at.eq(updated_at),
+            ))
+            .returning(ParticipantRow::as_returning())
+            .get_result(c)
+            .await?))
+    }
+
+    pub async fn participant_of(
+        &mut self,
+        event_post_id: i64,
+        actor_id: i64,
+    ) -> StorageResult<Option<ParticipantRow>> {
+        on_q!(self, |c| Ok(participants::table
+            .filter(participants::event_post_id.eq(event_post_id))
+            .filter(participants::actor_id.eq(actor_id))
+            .select(ParticipantRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// The participant whose answering activity had this id (for an Undo).
+    pub async fn participant_by_activity(
+        &mut self,
+        activity_ap_id: &str,
+    ) -> StorageResult<Option<ParticipantRow>> {
+        on_q!(self, |c| Ok(participants::table
+            .filter(participants::activity_ap_id.eq(activity_ap_id))
+            .select(ParticipantRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    pub async fn set_participant_state(
+        &mut self,
+        id: i64,
+        state: ParticipantState,
+    ) -> StorageResult<()> {
+        let now = super::now();
+        on_q!(self, |c| {
+            diesel::update(participants::table.find(id))
+                .set((
+                    participants::state.eq(state.as_str()),
+                    participants::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn delete_participant(&mut self, id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::delete(participants::table.find(id))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// The first on an event's waiting list, with its actor.
+    pub async fn first_waitlisted(
+        &mut self,
+        event_post_id: i64,
+    ) -> StorageResult<Option<(ParticipantRow, ActorRow)>> {
+        on_q!(self, |c| Ok(participants::table
+            .inner_join(actors::table)
+            .filter(participants::event_post_id.eq(event_post_id))
+            .filter(participants::state.eq(ParticipantState::Waitlisted.as_str()))
+            .order((participants::updated_at.asc(), participants::id.asc()))
+            .select((ParticipantRow::as_select(), ActorRow::as_select()))
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// Sets `events.participant_count` to the number of `going` rows and
+    /// returns it.
+    pub async fn recount_participants(&mut self, event_post_id: i64) -> StorageResult<i64> {
+        on_q!(self, |c| {
+            let going: i64 = participants::table
+                .filter(participants::event_post_id.eq(event_post_id))
+                .filter(participants::state.eq(ParticipantState::Going.as_str()))
+                .count()
+                .get_result(c)
+                .await?;
+            diesel::update(events::table.find(event_post_id))
+                .set(events::participant_count.eq(going))
+                .execute(c)
+                .await?;
+            Ok(going)
         })
     }
 }

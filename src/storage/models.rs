@@ -248,3 +248,44 @@ pub struct EventRow {
     /// The iCalendar `SEQUENCE`: one more at every change.
     pub sequence: i64,
 }
+
+/// Someone's answer to an event of ours (issue 12), in any dialect.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = super::schema::participants)]
+pub struct ParticipantRow {
+    pub id: i64,
+    pub event_post_id: i64,
+    pub actor_id: i64,
+    /// A [`crate::model::ParticipantState`].
+    pub state: String,
+    /// The answering activity's id as its sender gave it.
+    pub activity_ap_id: String,
+    /// Its type as received (`Join`, `TentativeJoin`, `Accept`...).
+    pub activity_kind: String,
+    /// The participation message, plain text.
+    pub message: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ParticipantRow {
+    pub fn state(&self) -> crate::model::ParticipantState {
+        crate::model::ParticipantState::parse(&self.state)
+            .unwrap_or(crate::model::ParticipantState::Pending)
+    }
+}
+
+/// A participant row to write: a new answer, or one replacing the actor's
+/// earlier answer to the same event.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::participants)]
+pub struct NewParticipant {
+    pub event_post_id: i64,
+    pub actor_id: i64,
+    pub state: String,
+    pub activity_ap_id: String,
+    pub activity_kind: String,
+    pub message: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -132,6 +132,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    participants (id) {
+        id -> BigInt,
+        event_post_id -> BigInt,
+        actor_id -> BigInt,
+        state -> Text,
+        activity_ap_id -> Text,
+        activity_kind -> Text,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     post_tags (post_id, tag) {
         post_id -> BigInt,
         tag -> Text,
@@ -278,6 +292,8 @@ diesel::joinable!(oauth_tokens -> oauth_apps (app_id));
 diesel::joinable!(posts -> actors (author_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(events -> posts (post_id));
+diesel::joinable!(participants -> actors (actor_id));
+diesel::joinable!(participants -> posts (event_post_id));
 diesel::joinable!(post_mentions -> posts (post_id));
 diesel::joinable!(reactions -> posts (post_id));
 diesel::joinable!(activities -> actors (actor_id));
@@ -289,6 +305,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     posts,
     events,
+    participants,
     post_tags,
     post_mentions,
     reactions,

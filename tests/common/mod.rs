@@ -3,6 +3,8 @@
 //! instances' own resolver, on real SQLite files and a real PostgreSQL.
 #![allow(dead_code)]
 
+pub mod remote;
+
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use kuvend::{
     app::{self, Prepared, RunningServer},

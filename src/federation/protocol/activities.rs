@@ -117,6 +117,14 @@ pub struct IncomingActivity {
     /// invitee, an `Add`'s collection), by id.
     #[serde(default, deserialize_with = "deserialize_first_url")]
     pub target: Option<Url>,
+    /// A `Join`'s participation message (Mobilizon's `mz:participationMessage`,
+    /// often `null`).
+    /// Read as a value: a malformed one must not make other verbs fail.
+    #[serde(default, rename = "participationMessage")]
+    pub participation_message: Value,
+    /// A `Join`'s message where a sender puts it in `content` instead.
+    #[serde(default)]
+    pub content: Value,
 }
 
 /// What an `Accept`, `Reject` or `Undo` refers to, as the sender gave it:
@@ -170,7 +178,15 @@ pub enum InboxActivity {
     Follow(FollowJson),
     Accept(Reference),
     Reject(Reference),
+    /// An RSVP "maybe" (Friendica, Streams), of an Event or an Invite of it.
+    TentativeAccept(Reference),
+    /// An RSVP "probably not" (Hubzilla, Streams), read as not going.
+    TentativeReject(Reference),
     Undo(Reference),
+    /// `Join` (Mobilizon, Rebased) or Smithereen's `TentativeJoin` of an event.
+    Join(JoinJson),
+    /// `Leave` of an event (Mobilizon, Smithereen): the event's id.
+    Leave(Url),
     /// A post (a note, an event), embedded or (to be fetched) by id.
     Create(NoteOrId),
     Update(UpdatedObject),
@@ -184,6 +200,18 @@ pub enum InboxActivity {
     Announce(Url, Option<Box<PostObject>>),
     /// A verb kuvend does not act on (yet).
     Unsupported(String),
+}
+
+/// What a `Join` or `TentativeJoin` says, besides its id and actor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinJson {
+    /// The event's id.
+    pub object: Url,
+    /// `TentativeJoin` (Smithereen's "maybe").
+    pub tentative: bool,
+    /// Mobilizon's `participationMessage`, else `content`, as sent (the
+    /// service makes it plain and bounded).
+    pub message: Option<String>,
 }
 
 /// A `Create`'s object: embedded, or given by id.
@@ -226,7 +254,21 @@ impl IncomingActivity {
             }),
             "Accept" => InboxActivity::Accept(self.reference()),
             "Reject" => InboxActivity::Reject(self.reference()),
+            "TentativeAccept" => InboxActivity::TentativeAccept(self.reference()),
+            "TentativeReject" => InboxActivity::TentativeReject(self.reference()),
             "Undo" => InboxActivity::Undo(self.reference()),
+            // Smithereen declares `TentativeJoin` as `sm:TentativeJoin`; a
+            // document not compacted against its context says the latter.
+            "Join" | "TentativeJoin" | "sm:TentativeJoin" => InboxActivity::Join(JoinJson {
+                object: object_id()?,
+                tentative: self.kind != "Join",
+                message: [&self.participation_message, &self.content]
+                    .into_iter()
+                    .filter_map(Value::as_str)
+                    .find(|m| !m.trim().is_empty())
+                    .map(str::to_string),
+            }),
+            "Leave" => InboxActivity::Leave(object_id()?),
             "Create" => InboxActivity::Create(match &self.object {
                 Value::String(_) => NoteOrId::Id(object_id()?),
                 object => NoteOrId::Note(Box::new(PostObject::from_value(object)?)),
@@ -277,4 +319,58 @@ impl<'de> Deserialize<'de> for UrlRef {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         deserialize_actor_ref(d).map(UrlRef)
     }
+}
+
+/// The context of kuvend's answers to a `Join`: ActivityStreams plus
+/// Mobilizon's `participationMessage`, which the embedded Join carries.
+pub fn join_answer_context() -> Value {
+    serde_json::json!([
+        "https://www.w3.org/ns/activitystreams",
+        {
+            "mz": "https://joinmobilizon.org/ns#",
+            "sc": "http://schema.org#",
+            "participationMessage": {"@id": "mz:participationMessage", "@type": "sc:Text"}
+        }
+    ])
+}
+
+/// A `Join` as kuvend embeds it in its answer: the participant's own,
+/// with the id they gave it (Mobilizon finds its participant by that id).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmbeddedJoinJson {
+    /// The Join's id, exactly as the participant sent it.
+    pub id: Url,
+    /// `Join`, or `TentativeJoin` as Smithereen sent it.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The participant.
+    pub actor: Url,
+    /// Our event's id.
+    pub object: Url,
+    /// The participant's message, as stored (plain text); `null` when none,
+    /// as Mobilizon sends it.
+    pub participation_message: Option<String>,
+}
+
+/// `Accept` or `Reject` of a `Join`, from the event's organiser, addressed
+/// to the participant only (never to other participants or followers).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinAnswerJson {
+    /// The answer's id.
+    pub id: Url,
+    /// `Accept` or `Reject`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The organisation that made the event (Mobilizon and Rebased check
+    /// that the answer comes from the event's organiser).
+    pub actor: Url,
+    /// The Join answered, embedded.
+    pub object: EmbeddedJoinJson,
+    /// The participant alone.
+    pub to: Vec<Url>,
+    /// Why a `Reject` (the event is external, by invitation, cancelled...),
+    /// plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }

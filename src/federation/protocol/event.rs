@@ -32,7 +32,8 @@ pub fn event_context() -> Value {
             "joinMode": {"@id": "mz:joinMode", "@type": "mz:joinModeType"},
             "externalParticipationUrl": {"@id": "mz:externalParticipationUrl", "@type": "sc:URL"},
             "participantCount": {"@id": "mz:participantCount", "@type": "sc:Number"},
-            "isOnline": {"@id": "mz:isOnline", "@type": "sc:Boolean"}
+            "isOnline": {"@id": "mz:isOnline", "@type": "sc:Boolean"},
+            "attendees": {"@id": "https://w3id.org/fep/8a8e/attendees", "@type": "@id"}
         }
     ])
 }
@@ -87,6 +88,10 @@ pub struct EventJson {
     /// How many participate (Mobilizon).
     #[serde(default)]
     pub participant_count: i64,
+    /// The participants collection (FEP-8a8e's `attendees`): kuvend's
+    /// answers only its `totalItems`, to anyone, never who.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendees: Option<Url>,
     /// Whether it takes place online (Mobilizon).
     #[serde(default)]
     pub is_online: bool,

@@ -1,44 +1,74 @@
-//! `Accept` and `Reject`: the answer to something one of ours asked for.
-//! Today only a follow can be answered; anything else is ignored, never
-//! taken for a follow.
+//! `Accept`, `Reject`, `TentativeAccept` and `TentativeReject`. Two meanings,
+//! told apart by what the object refers to: the answer to something one of
+//! ours asked for (a follow), or an RSVP to an event of ours (Friendica
+//! sends `Accept{Event}` by id, Streams and Hubzilla `Accept{Invite{Event}}`
+//! embedded). Anything else is ignored, never taken for a follow or an
+//! RSVP: Streams also approves comments with `Accept`, whose object is a
+//! comment, not an event.
 
 use super::{
     InboxOutcome,
     referent::{self, Referent},
 };
 use crate::{
+    context::Kuvend,
     federation::protocol::activities::Reference,
     model::FollowState,
-    service::{ServiceError, ServiceResult},
+    service::{
+        ServiceError, ServiceResult,
+        participation::{self, Intent, Rsvp, Target},
+    },
     storage::{Q, models::ActorRow},
 };
+use url::Url;
 
 /// Which answer it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Answer {
     Accept,
     Reject,
+    TentativeAccept,
+    TentativeReject,
+}
+
+impl Answer {
+    fn kind(self) -> &'static str {
+        match self {
+            Answer::Accept => "Accept",
+            Answer::Reject => "Reject",
+            Answer::TentativeAccept => "TentativeAccept",
+            Answer::TentativeReject => "TentativeReject",
+        }
+    }
+
+    fn intent(self) -> Intent {
+        match self {
+            Answer::Accept => Intent::Going,
+            Answer::TentativeAccept => Intent::Maybe,
+            Answer::Reject | Answer::TentativeReject => Intent::NotGoing,
+        }
+    }
 }
 
 pub(super) async fn apply(
+    ctx: &Kuvend,
     q: &mut Q<'_>,
     actor: &ActorRow,
+    id: &Url,
     reference: &Reference,
     answer: Answer,
 ) -> ServiceResult<InboxOutcome> {
     let follow = match referent::find(q, reference).await? {
-        Some(Referent::Follow(follow)) => follow,
+        Some(Referent::Follow(follow)) if matches!(answer, Answer::Accept | Answer::Reject) => {
+            follow
+        }
         Some(other) => {
             return Ok(InboxOutcome::Ignored(format!(
                 "{answer:?} of {}, which is not asked for",
                 other.describe()
             )));
         }
-        None => {
-            return Ok(InboxOutcome::Ignored(format!(
-                "{answer:?} of nothing we asked for"
-            )));
-        }
+        None => return rsvp(ctx, q, actor, id, reference, answer).await,
     };
     if follow.followee_id != actor.id {
         return Err(ServiceError::Unauthorized(
@@ -51,11 +81,44 @@ pub(super) async fn apply(
             q.backfill_home_feed(follow.follower_id, follow.followee_id)
                 .await?;
         }
-        Answer::Reject => {
+        _ => {
             q.delete_follow(follow.id).await?;
             q.clear_home_feed_of(follow.follower_id, follow.followee_id)
                 .await?;
         }
     }
     Ok(InboxOutcome::Applied)
+}
+
+/// The answer as an RSVP, if its object is an event of ours or an `Invite`
+/// of one: the Invite's object first (a Streams Invite's own id may be the
+/// event's, or another), then the object itself.
+async fn rsvp(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    id: &Url,
+    reference: &Reference,
+    answer: Answer,
+) -> ServiceResult<InboxOutcome> {
+    let candidates = match reference.kind.as_deref() {
+        None | Some("Event") => vec![reference.id.as_ref()],
+        Some("Invite") => vec![reference.object.as_ref(), reference.id.as_ref()],
+        Some(_) => vec![],
+    };
+    for candidate in candidates.into_iter().flatten() {
+        if let Target::Event(event) = participation::target(q, candidate, actor).await? {
+            let rsvp = Rsvp {
+                activity_id: id,
+                kind: answer.kind(),
+                intent: answer.intent(),
+                message: None,
+            };
+            let changed = participation::receive(ctx, q, actor, &event, rsvp).await?;
+            return Ok(super::applied(changed, "RSVP to an event that takes none"));
+        }
+    }
+    Ok(InboxOutcome::Ignored(format!(
+        "{answer:?} of nothing we asked for and no event of ours"
+    )))
 }

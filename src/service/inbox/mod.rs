@@ -15,6 +15,8 @@ mod answer;
 mod create;
 mod delete;
 mod follow;
+mod join;
+mod leave;
 mod like;
 mod referent;
 #[cfg(test)]
@@ -29,7 +31,7 @@ use crate::{
         FedData, FederationError,
         actors::{authority, fetch_remote_actor},
         fetch::Budget,
-        protocol::activities::{FollowJson, InboxActivity, IncomingActivity, Reference},
+        protocol::activities::{FollowJson, InboxActivity, IncomingActivity, JoinJson, Reference},
         signatures::{self, IncomingSignature, rfc9421},
     },
     storage::{
@@ -83,6 +85,8 @@ enum Ready {
     Follow(FollowJson),
     Answer(Reference, Answer),
     Undo(Reference),
+    Join(JoinJson),
+    Leave(Url),
     Create(Box<crate::service::posts::IncomingNote>),
     Update(update::Ready),
     Delete(Url),
@@ -100,7 +104,15 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         InboxActivity::Follow(follow) => Ready::Follow(follow),
         InboxActivity::Accept(reference) => Ready::Answer(reference, Answer::Accept),
         InboxActivity::Reject(reference) => Ready::Answer(reference, Answer::Reject),
+        InboxActivity::TentativeAccept(reference) => {
+            Ready::Answer(reference, Answer::TentativeAccept)
+        }
+        InboxActivity::TentativeReject(reference) => {
+            Ready::Answer(reference, Answer::TentativeReject)
+        }
         InboxActivity::Undo(reference) => Ready::Undo(reference),
+        InboxActivity::Join(join) => Ready::Join(join),
+        InboxActivity::Leave(object) => Ready::Leave(object),
         InboxActivity::Create(object) => {
             create::prepare(data, &activity.actor, object, false).await?
         }
@@ -129,8 +141,12 @@ async fn apply(
     let id = &envelope.activity.id;
     match ready {
         Ready::Follow(follow_json) => follow::apply(ctx, q, actor, follow_json).await,
-        Ready::Answer(reference, answer) => answer::apply(q, actor, reference, *answer).await,
-        Ready::Undo(reference) => undo::apply(q, actor, reference).await,
+        Ready::Answer(reference, answer) => {
+            answer::apply(ctx, q, actor, id, reference, *answer).await
+        }
+        Ready::Undo(reference) => undo::apply(ctx, q, actor, reference).await,
+        Ready::Join(join) => join::apply(ctx, q, actor, id, &envelope.activity.kind, join).await,
+        Ready::Leave(object) => leave::apply(ctx, q, actor, object).await,
         Ready::Create(note) => create::apply(q, actor, note).await,
         Ready::Update(update) => update::apply(q, actor, update).await,
         Ready::Delete(object) => delete::apply(q, actor, object).await,

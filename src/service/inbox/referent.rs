@@ -7,7 +7,10 @@ use crate::{
     federation::protocol::activities::Reference,
     model::ReactionKind,
     service::ServiceResult,
-    storage::{Q, models::FollowRow},
+    storage::{
+        Q,
+        models::{FollowRow, ParticipantRow},
+    },
 };
 
 /// An earlier activity stored here that a later one refers to.
@@ -20,6 +23,9 @@ pub(crate) enum Referent {
         actor_id: i64,
         post_id: i64,
     },
+    /// Someone's RSVP to an event of ours (a Join, or a Friendica or
+    /// Streams Accept/TentativeAccept/Reject), by the id they gave it.
+    Participation(ParticipantRow),
 }
 
 impl Referent {
@@ -32,6 +38,7 @@ impl Referent {
                 ..
             } => "a like",
             Referent::Reaction { .. } => "a boost",
+            Referent::Participation(_) => "an RSVP",
         }
     }
 }
@@ -49,6 +56,9 @@ pub(crate) async fn find(q: &mut Q<'_>, reference: &Reference) -> ServiceResult<
                 actor_id,
                 post_id,
             }));
+        }
+        if let Some(row) = q.participant_by_activity(id.as_str()).await? {
+            return Ok(Some(Referent::Participation(row)));
         }
     }
     let (Some(actor), Some(object)) = (&reference.actor, &reference.object) else {

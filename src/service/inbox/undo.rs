@@ -1,16 +1,20 @@
-//! `Undo`: an actor withdraws its own follow, like or boost.
+//! `Undo`: an actor withdraws its own follow, like, boost or RSVP (Rebased
+//! `Undo{Join}` by id, Friendica `Undo{Accept{Event}}`, Streams
+//! `Undo{Accept{Invite}}`).
 
 use super::{
     InboxOutcome,
     referent::{self, Referent},
 };
 use crate::{
+    context::Kuvend,
     federation::protocol::activities::Reference,
     service::{ServiceError, ServiceResult},
     storage::{Q, models::ActorRow},
 };
 
 pub(super) async fn apply(
+    ctx: &Kuvend,
     q: &mut Q<'_>,
     actor: &ActorRow,
     reference: &Reference,
@@ -36,6 +40,14 @@ pub(super) async fn apply(
             }
             q.remove_reaction(kind, actor.id, None, Some(post_id))
                 .await?;
+        }
+        Some(Referent::Participation(row)) => {
+            if row.actor_id != actor.id {
+                return Err(ServiceError::Unauthorized(
+                    "only its actor can undo an RSVP".into(),
+                ));
+            }
+            crate::service::participation::withdraw(ctx, q, &row).await?;
         }
         None => {
             return Ok(InboxOutcome::Ignored(format!(

@@ -1,0 +1,146 @@
+//! A stand-in for another server (Mobilizon, Gancio, Friendica...) on
+//! loopback: it serves actor documents with fresh keys, signs the
+//! activities it sends, and records every body POSTed to any of its inboxes.
+
+use super::signed_post;
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderMap, Method, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+};
+use kuvend::federation::signatures::{self, Keypair};
+use serde_json::{Value, json};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+use url::Url;
+
+/// Documents served by path, and the bodies posted to any inbox.
+#[derive(Clone, Default)]
+pub struct Served {
+    pub documents: Arc<Mutex<HashMap<String, Value>>>,
+    pub received: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn serve(State(served): State<Served>, method: Method, uri: Uri, body: String) -> Response {
+    if method == Method::POST {
+        if let Ok(activity) = serde_json::from_str(&body) {
+            served.received.lock().unwrap().push(activity);
+        }
+        return StatusCode::ACCEPTED.into_response();
+    }
+    let key = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    match served.documents.lock().unwrap().get(&key) {
+        Some(doc) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                "application/activity+json".parse().unwrap(),
+            );
+            (headers, Json(doc.clone())).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Another server (Mobilizon, Gancio…) on loopback, under a test name.
+pub struct Remote {
+    /// `http://mobilizon.test:PORT`.
+    pub base: String,
+    pub served: Served,
+    pub keys: HashMap<String, Keypair>,
+}
+
+impl Remote {
+    pub async fn start(name: &str) -> Remote {
+        let served = Served::default();
+        let app = Router::new().fallback(serve).with_state(served.clone());
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Remote {
+            base: format!("http://{name}:{port}"),
+            served,
+            keys: HashMap::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn put(&self, path: &str, doc: Value) {
+        self.served
+            .documents
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), doc);
+    }
+
+    /// A fixture with its host (`https://<host>`) replaced by this server's.
+    pub fn fixture(&self, path: &str, host: &str) -> Value {
+        let text = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        serde_json::from_str(&text.replace(&format!("https://{host}"), &self.base)).unwrap()
+    }
+
+    /// Serves an actor at `path` (a `Person` unless `doc` is given) with a
+    /// fresh key; returns its id.
+    pub fn actor(&mut self, path: &str, kind: &str, doc: Option<Value>) -> String {
+        let id = self.url(path);
+        let pair = signatures::generate_keypair().unwrap();
+        let mut doc = doc.unwrap_or_else(|| {
+            json!({
+                "@context": ["https://www.w3.org/ns/activitystreams"],
+                "id": id,
+                "type": kind,
+                "preferredUsername": path.rsplit(['/', '@']).next().unwrap(),
+                "name": "Someone elsewhere",
+                "inbox": format!("{id}/inbox"),
+                "outbox": format!("{id}/outbox"),
+                "followers": format!("{id}/followers"),
+            })
+        });
+        doc["publicKey"] = json!({
+            "id": format!("{id}#main-key"),
+            "owner": id,
+            "publicKeyPem": pair.public_key,
+        });
+        self.put(path, doc);
+        self.keys.insert(id.clone(), pair);
+        id
+    }
+
+    /// Sends `activity` to `inbox`, signed by `actor` (one of ours).
+    pub async fn send(&self, actor: &str, inbox: &str, activity: &Value) -> (u16, Value) {
+        let pair = &self.keys[actor];
+        let response = signed_post(
+            &pair.private_key,
+            &format!("{actor}#main-key"),
+            &Url::parse(inbox).unwrap(),
+            serde_json::to_vec(activity).unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+impl Remote {
+    /// The bodies POSTed to this server's inboxes so far.
+    pub fn received(&self) -> Vec<Value> {
+        self.served.received.lock().unwrap().clone()
+    }
+}
