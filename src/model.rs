@@ -118,6 +118,17 @@ text_enum!(
     }
 );
 
+impl ParticipantState {
+    /// Who still expects to come (or may yet): they hear of every change to
+    /// the event, followers of the organisation or not.
+    pub const REACHED: [ParticipantState; 4] = [
+        ParticipantState::Going,
+        ParticipantState::Maybe,
+        ParticipantState::Pending,
+        ParticipantState::Waitlisted,
+    ];
+}
+
 text_enum!(
     /// Where an event stands. Cancelled and postponed ones stay visible
     /// (an `Update` tells followers, never a `Delete`).

@@ -12,7 +12,7 @@
 use super::acting::Acting;
 use super::{
     ServiceError, ServiceResult,
-    outbox::Outbox,
+    outbox::{Audience, Outbox},
     posts::{self, PostView, audience, resolve_mentions, validate_language},
     text,
 };
@@ -761,14 +761,10 @@ async fn change(
     transaction!(data.db, |q| {
         q.edit_post(post.id, &edit, &tags).await?;
         q.update_event(&event).await?;
-        outbox
-            .queue(
-                &mut q,
-                &author,
-                &update,
-                &audience(post.visibility(), &author, &mentions),
-            )
-            .await
+        // Participants hear of the change even if they do not follow.
+        let mut to = audience(post.visibility(), &author, &mentions);
+        to.push(Audience::ParticipantsOf(post.id));
+        outbox.queue(&mut q, &author, &update, &to).await
     })?;
     outbox.committed(data);
     Ok(EventView { post, event })
@@ -781,8 +777,25 @@ pub async fn delete_event(
     acting: &Acting,
     reference: &str,
 ) -> ServiceResult<PostRow> {
-    let (view, _) = own_event(ctx, acting, reference).await?;
-    posts::delete_post_as(ctx, acting, &view.post.id.to_string()).await
+    let (view, author) = own_event(ctx, acting, reference).await?;
+    let post = view.post;
+    let mentions = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().post_mentions(post.id).await?
+    };
+    let delete = outgoing::delete_note(&ctx.urls, &post, &author)
+        .map_err(|e| ServiceError::Internal(e.into()))?;
+    let mut outbox = Outbox::default();
+    transaction!(ctx.db, |q| {
+        // Participants are read before the post is gone, in the same
+        // transaction, and hear of the deletion even if they do not follow.
+        let mut to = audience(post.visibility(), &author, &mentions);
+        to.push(Audience::ParticipantsOf(post.id));
+        outbox.queue(&mut q, &author, &delete, &to).await?;
+        q.mark_post_deleted(post.id).await
+    })?;
+    outbox.committed(ctx);
+    Ok(post)
 }
 
 /// An account's events: upcoming soonest first, or past latest first.

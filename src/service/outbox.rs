@@ -11,6 +11,7 @@
 use crate::{
     context::Kuvend,
     federation::outgoing::Outgoing,
+    model::ParticipantState,
     storage::{Q, StorageResult, models::ActorRow},
 };
 
@@ -24,6 +25,11 @@ pub enum Audience<'a> {
     Actors(&'a [ActorRow]),
     /// One actor's own inbox: follows and their answers go there.
     InboxOf(&'a ActorRow),
+    /// The remote participants of an event (by its post id) who are going,
+    /// maybe going, pending or waitlisted, read inside the transaction:
+    /// each one's shared inbox when it has one. Nobody is added to the
+    /// activity's `to`/`cc`, so no participant learns who else takes part.
+    ParticipantsOf(i64),
 }
 
 /// The activities a transaction queued; see the module's documentation.
@@ -57,6 +63,17 @@ impl Outbox {
                 }
                 Audience::InboxOf(actor) if !actor.local => inboxes.push(actor.inbox_url.clone()),
                 Audience::InboxOf(_) => {}
+                Audience::ParticipantsOf(event_post_id) => {
+                    let reached = q
+                        .participant_actors(*event_post_id, &ParticipantState::REACHED)
+                        .await?;
+                    inboxes.extend(
+                        reached
+                            .into_iter()
+                            .filter(|a| !a.local)
+                            .map(|a| a.shared_inbox_url.unwrap_or(a.inbox_url)),
+                    )
+                }
             }
         }
         inboxes.sort();

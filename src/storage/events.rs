@@ -297,4 +297,23 @@ impl Q<'_> {
             Ok(going)
         })
     }
+
+    /// The actors of an event's participants in any of `states` (with
+    /// their rows), oldest answer first: who hears of the event's changes
+    /// and who gets its reminder.
+    pub async fn participant_actors(
+        &mut self,
+        event_post_id: i64,
+        states: &[ParticipantState],
+    ) -> StorageResult<Vec<ActorRow>> {
+        let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        on_q!(self, |c| Ok(participants::table
+            .inner_join(actors::table)
+            .filter(participants::event_post_id.eq(event_post_id))
+            .filter(participants::state.eq_any(&states))
+            .order((participants::updated_at.asc(), participants::id.asc()))
+            .select(ActorRow::as_select())
+            .load(c)
+            .await?))
+    }
 }
