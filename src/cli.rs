@@ -2,11 +2,11 @@
 //! on stderr and a non-zero exit: 2 for a bad configuration or bad arguments,
 //! 1 for anything else.
 
-use crate::model::{DeliveryState, Visibility};
+use crate::model::{DeliveryState, ParticipantState, Visibility};
 use crate::{
     app::{self, Prepared, StartError},
     config::{ConfigError, Settings},
-    service::{self, ServiceError, acting::Acting, events, follows, orgs, posts},
+    service::{self, ServiceError, acting::Acting, events, follows, orgs, participation, posts},
 };
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -142,6 +142,31 @@ pub enum EventCommand {
     },
     /// Delete an event (sends Delete; its URL answers 410 from then on).
     Delete { event: String },
+    /// Who answered an event: handle, state and message, one per line.
+    Participants {
+        /// The event's number, id URL or page URL.
+        event: String,
+        /// Only the requests waiting for approval.
+        #[arg(long, conflicts_with = "waitlist")]
+        pending: bool,
+        /// Only the waiting list.
+        #[arg(long)]
+        waitlist: bool,
+    },
+    /// Approve a participant (going, or waitlisted when full); a Join gets its Accept.
+    Approve {
+        /// The event's number, id URL or page URL.
+        event: String,
+        /// The participant: user@domain, actor id URL or account number.
+        actor: String,
+    },
+    /// Decline a participant; a Join gets a Reject.
+    Reject {
+        /// The event's number, id URL or page URL.
+        event: String,
+        /// The participant: user@domain, actor id URL or account number.
+        actor: String,
+    },
 }
 
 /// The fields of an event (all optional for `update`).
@@ -773,6 +798,52 @@ async fn run_event(prepared: &Prepared, command: EventCommand) -> Result<(), Cli
             let post = events::delete_event(&data, &acting, &event).await?;
             println!("deleted {} (Delete queued)", post.ap_id);
         }
+        EventCommand::Participants {
+            event,
+            pending,
+            waitlist,
+        } => {
+            let acting = admin_of_event(prepared, &event).await?;
+            let state = if pending {
+                Some(ParticipantState::Pending)
+            } else if waitlist {
+                Some(ParticipantState::Waitlisted)
+            } else {
+                None
+            };
+            for p in participation::participants(&data, &acting, &event, state).await? {
+                println!(
+                    "{}\t{}\t{}",
+                    p.actor.handle(),
+                    p.row.state,
+                    // One line each: a message's line breaks would split it.
+                    p.row
+                        .message
+                        .unwrap_or_default()
+                        .replace(['\n', '\r', '\t'], " ")
+                );
+            }
+        }
+        EventCommand::Approve { event, actor } => {
+            decide(prepared, &event, &actor, participation::Decision::Approve).await?;
+        }
+        EventCommand::Reject { event, actor } => {
+            decide(prepared, &event, &actor, participation::Decision::Reject).await?;
+        }
     }
+    Ok(())
+}
+
+/// Approves or declines a participant and prints their new state.
+async fn decide(
+    prepared: &Prepared,
+    event: &str,
+    actor: &str,
+    decision: participation::Decision,
+) -> Result<(), CliError> {
+    let data = prepared.data();
+    let acting = admin_of_event(prepared, event).await?;
+    let p = participation::decide(&data, &acting, event, actor, decision).await?;
+    println!("{}\t{}", p.actor.handle(), p.row.state);
     Ok(())
 }

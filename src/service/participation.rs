@@ -12,7 +12,9 @@
 //! Everything here runs inside the inbox's transaction; staff approval
 //! (issue 12 item 4) can reuse [`set_state`] and [`promote_waitlisted`].
 
-use super::{ServiceError, ServiceResult, outbox::Audience, outbox::Outbox, visibility};
+use super::{
+    ServiceError, ServiceResult, acting::Acting, outbox::Audience, outbox::Outbox, visibility,
+};
 use crate::{
     context::Kuvend,
     federation::{
@@ -368,4 +370,160 @@ pub(crate) async fn reject_join_of_post(
         .queue(q, &author, &activity, &[Audience::InboxOf(participant)])
         .await?;
     Ok(())
+}
+
+// Staff side (issue 12 item 4): who takes part, and approving or declining
+// requests to a restricted event. The CLI and both client APIs call these,
+// so one rule decides who may see the attendee list.
+
+/// The most participants one listing returns.
+pub const MAX_LISTED: i64 = 500;
+
+/// A participant as staff see them.
+pub struct StaffParticipant {
+    pub row: ParticipantRow,
+    pub actor: ActorRow,
+}
+
+/// An event of `acting`'s account that its staff (editors and owners) may
+/// manage. Someone else's event is refused (403), an unknown one is 404.
+pub(crate) async fn staff_event(
+    ctx: &Kuvend,
+    acting: &Acting,
+    reference: &str,
+) -> ServiceResult<LocalEvent> {
+    let (post, organiser) = super::posts::own_post(ctx, acting, reference).await?;
+    let not_event = || ServiceError::NotFound("Record not found".into());
+    if post.ap_type != "Event" || post.deleted_at.is_some() {
+        return Err(not_event());
+    }
+    let mut conn = ctx.db.conn().await?;
+    let event = conn
+        .q()
+        .event_by_post(post.id)
+        .await?
+        .ok_or_else(not_event)?;
+    Ok(LocalEvent {
+        post,
+        event,
+        organiser,
+    })
+}
+
+/// The participants of an event of `acting`'s account, of one state or all,
+/// in the order they answered. Only for staff: the attendee list is never
+/// given to anyone else.
+pub async fn participants(
+    ctx: &Kuvend,
+    acting: &Acting,
+    reference: &str,
+    state: Option<ParticipantState>,
+) -> ServiceResult<Vec<StaffParticipant>> {
+    let target = staff_event(ctx, acting, reference).await?;
+    let mut conn = ctx.db.conn().await?;
+    let rows = conn
+        .q()
+        .participants_with_actors(target.post.id, state, MAX_LISTED)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, actor)| StaffParticipant { row, actor })
+        .collect())
+}
+
+/// An actor we know, by account number, id URL or `user@domain` handle.
+async fn known_actor(q: &mut Q<'_>, reference: &str) -> ServiceResult<ActorRow> {
+    let not_found = || ServiceError::NotFound(format!("no participant {reference:?}"));
+    let reference = reference.trim();
+    if let Ok(id) = reference.parse::<i64>() {
+        return q.actor_by_id(id).await.map_err(|_| not_found());
+    }
+    if reference.starts_with("https://") || reference.starts_with("http://") {
+        return q.actor_by_ap_id(reference).await?.ok_or_else(not_found);
+    }
+    let handle = reference.trim_start_matches('@');
+    let (user, domain) = handle.split_once('@').ok_or_else(not_found)?;
+    q.remote_actor_by_handle(user, domain)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// What staff decide about a participant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// Approves (going, or waitlisted when every place is taken) or rejects a
+/// participant of an event of `acting`'s account. A `Join` gets its
+/// `Accept` (when going) or `Reject`, embedding it, in the same
+/// transaction as the change. Approving someone already going changes and
+/// sends nothing; someone who said they are not going cannot be approved.
+pub async fn decide(
+    ctx: &Kuvend,
+    acting: &Acting,
+    event: &str,
+    participant: &str,
+    decision: Decision,
+) -> ServiceResult<StaffParticipant> {
+    let target = staff_event(ctx, acting, event).await?;
+    let mut outbox = Outbox::default();
+    let decided = crate::transaction!(ctx.db, ServiceError, |q| {
+        let actor = known_actor(&mut q, participant).await?;
+        let row = q
+            .participant_of(target.post.id, actor.id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("{} has not answered this event", actor.handle()))
+            })?;
+        let was = row.state();
+        let state = match (decision, was) {
+            (Decision::Approve, ParticipantState::NotGoing) => {
+                return Err(ServiceError::Unprocessable(format!(
+                    "{} said they are not going",
+                    actor.handle()
+                )));
+            }
+            (Decision::Approve, ParticipantState::Going | ParticipantState::Maybe) => was,
+            (Decision::Approve, _) => {
+                let going = q.recount_participants(target.post.id).await?;
+                if is_full(&target.event, going) {
+                    ParticipantState::Waitlisted
+                } else {
+                    ParticipantState::Going
+                }
+            }
+            (Decision::Reject, _) => ParticipantState::Rejected,
+        };
+        if state != was {
+            set_state(&mut q, &row, state).await?;
+            if is_join(&row.activity_kind) && state != ParticipantState::Waitlisted {
+                let id = Url::parse(&row.activity_ap_id).map_err(|_| {
+                    ServiceError::Internal(anyhow::anyhow!("stored Join id is not a URL"))
+                })?;
+                let join = embedded(
+                    &id,
+                    &row.activity_kind,
+                    &actor,
+                    &target,
+                    row.message.clone(),
+                )?;
+                let reason = (state == ParticipantState::Rejected)
+                    .then(|| "The organisers declined this participation.".to_string());
+                answer(ctx, &mut q, &mut outbox, &target, &actor, join, reason).await?;
+            }
+            if was == ParticipantState::Going && state != ParticipantState::Going {
+                promote_waitlisted(ctx, &mut q, &target).await?;
+            }
+            q.recount_participants(target.post.id).await?;
+        }
+        let row = q
+            .participant_of(target.post.id, actor.id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("participant vanished")))?;
+        Ok(StaffParticipant { row, actor })
+    })?;
+    outbox.committed(ctx);
+    Ok(decided)
 }

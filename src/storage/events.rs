@@ -317,3 +317,31 @@ impl Q<'_> {
             .await?))
     }
 }
+
+/// The attendee list for staff (issue 12 item 4).
+impl Q<'_> {
+    /// An event's participants with their actors, optionally of one state,
+    /// oldest answer first (the order the waiting list keeps).
+    pub async fn participants_with_actors(
+        &mut self,
+        event_post_id: i64,
+        state: Option<ParticipantState>,
+        limit: i64,
+    ) -> StorageResult<Vec<(ParticipantRow, ActorRow)>> {
+        on_q!(self, |c| {
+            let mut query = participants::table
+                .inner_join(actors::table)
+                .filter(participants::event_post_id.eq(event_post_id))
+                .into_boxed();
+            if let Some(state) = state {
+                query = query.filter(participants::state.eq(state.as_str()));
+            }
+            Ok(query
+                .order((participants::updated_at.asc(), participants::id.asc()))
+                .limit(limit)
+                .select((ParticipantRow::as_select(), ActorRow::as_select()))
+                .load(c)
+                .await?)
+        })
+    }
+}

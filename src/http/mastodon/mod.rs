@@ -14,6 +14,7 @@ mod instance;
 mod markers;
 mod notifications;
 mod oauth;
+mod participants;
 mod pleroma_events;
 mod search;
 mod statuses;
@@ -51,6 +52,7 @@ pub fn router() -> Router {
         .merge(search::routes())
         .merge(events::routes())
         .merge(pleroma_events::routes())
+        .merge(participants::routes())
 }
 
 /// The bearer token's session, required.

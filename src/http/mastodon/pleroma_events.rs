@@ -29,10 +29,6 @@ pub(super) fn routes() -> Router {
         .route("/api/v1/pleroma/events/joined_events", get(nothing_yet))
         .route("/api/v1/pleroma/events/{id}", get(show).put(update))
         .route("/api/v1/pleroma/events/{id}/ics", get(ics))
-        .route(
-            "/api/v1/pleroma/events/{id}/participations",
-            get(participations),
-        )
         .route("/api/v1/pleroma/search/location", get(nothing_yet))
 }
 
@@ -170,19 +166,6 @@ async fn ics(
         HeaderValue::from_static("text/calendar; charset=utf-8"),
     );
     Ok(response)
-}
-
-/// Who takes part: nobody can join yet (RSVPs come with the next issue), so
-/// an empty list for an event the reader may see, as Rebased answers for an
-/// event without participants.
-async fn participations(
-    data: FedData,
-    MaybeAuth(session): MaybeAuth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Vec<Value>>> {
-    let viewer = super::events::events_reader(session.as_ref());
-    events::visible_event(&data, &id, viewer.as_ref()).await?;
-    Ok(Json(Vec::new()))
 }
 
 /// Lists kuvend cannot fill yet, answered empty so that pl-fe's event
