@@ -238,6 +238,25 @@ async fn every_dialect(backend: Backend) {
     assert_eq!(doc["maximumAttendeeCapacity"], 10);
     assert_eq!(doc["attendees"], format!("{event}/participants"));
 
+    // Staff were told of each of the five, once, as taking part.
+    let notes = {
+        let mut conn = stage.kuvend.ctx().db.conn().await.unwrap();
+        let page = kuvend::model::Page {
+            max_id: None,
+            since_id: None,
+            min_id: None,
+            limit: 40,
+        };
+        conn.q().notifications(stage.org.id, page).await.unwrap()
+    };
+    let post_id = stage.kuvend.post(&event).await.unwrap().id;
+    assert_eq!(notes.len(), 5);
+    assert!(
+        notes
+            .iter()
+            .all(|n| n.kind == "kuvend:participation" && n.post_id == Some(post_id))
+    );
+
     // The collection shows the count and nobody.
     let collection = stage.document(&format!("{event}/participants")).await;
     assert_eq!(collection["type"], "Collection");

@@ -111,6 +111,34 @@ async fn staff_decide(backend: Backend) {
     assert_eq!(status, 200, "{requests}");
     assert_eq!(requests.as_array().unwrap().len(), 2, "{requests}");
 
+    // Staff were told of both requests, with the message, as Rebased
+    // shapes it; the other organisation's staff were not.
+    let (status, notes) = staff.get("/api/v1/notifications").await;
+    assert_eq!(status, 200, "{notes}");
+    let requests: Vec<&Value> = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["type"] == "pleroma:participation_request")
+        .collect();
+    assert_eq!(requests.len(), 2, "{notes}");
+    assert!(
+        requests.iter().all(|n| n["status"]["id"] == id.as_str()),
+        "{notes}"
+    );
+    assert!(
+        requests.iter().any(|n| n["participation_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("neighbour"))),
+        "{notes}"
+    );
+    let (_, outsider_notes) = outsider.get("/api/v1/notifications").await;
+    assert_eq!(
+        outsider_notes.as_array().map(Vec::len),
+        Some(0),
+        "{outsider_notes}"
+    );
+
     // Nobody else does: not another organisation's staff, not anonymously.
     let (status, body) = outsider.get(&path).await;
     assert!(status == 403 || status == 404, "{status} {body}");

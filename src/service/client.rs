@@ -59,6 +59,15 @@ pub struct NotificationData {
     pub row: NotificationRow,
     pub from: AccountData,
     pub status: Option<StatusData>,
+    /// For a participation or a request: the message that came with it, as
+    /// it is now (staff only ever see their own events' notifications).
+    pub participation_message: Option<String>,
+}
+
+/// Whether a notification is about someone taking part in an event.
+fn is_participation(kind: &str) -> bool {
+    kind == super::participation::REQUEST_NOTIFICATION
+        || kind == super::participation::PARTICIPATION_NOTIFICATION
 }
 
 /// The counts of several accounts at once, by actor id.
@@ -367,9 +376,23 @@ pub async fn notifications(
             Some(id) => status(ctx, &id.to_string(), Some(viewer)).await.ok(),
             None => None,
         };
+        let participation_message = if is_participation(&row.kind) {
+            let mut conn = ctx.db.conn().await?;
+            match row.post_id {
+                Some(event) => conn
+                    .q()
+                    .participant_of(event, row.from_actor_id)
+                    .await?
+                    .and_then(|participant| participant.message),
+                None => None,
+            }
+        } else {
+            None
+        };
         out.push(NotificationData {
             from: account_data(ctx, from).await?,
             status,
+            participation_message,
             row,
         });
     }

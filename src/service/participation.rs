@@ -188,6 +188,9 @@ pub(crate) async fn receive(
         updated_at: now,
     })
     .await?;
+    if was != Some(state) {
+        notify_staff(q, target, participant, state).await?;
+    }
     if rsvp.is_join() {
         let join = embedded(rsvp.activity_id, rsvp.kind, participant, target, message)?;
         match state {
@@ -207,6 +210,40 @@ pub(crate) async fn receive(
     }
     q.recount_participants(target.post.id).await?;
     Ok(true)
+}
+
+/// The notification type for staff when someone asks to take part
+/// (restricted mode): Rebased's, which pl-api clients already show.
+pub const REQUEST_NOTIFICATION: &str = "pleroma:participation_request";
+/// The notification type for staff when someone takes part, says maybe or
+/// is waitlisted. No other server has one; clients skip types they do not
+/// know, as Mastodon's API documentation asks of them.
+pub const PARTICIPATION_NOTIFICATION: &str = "kuvend:participation";
+
+/// Tells the organisation's staff (the organisation's own notifications,
+/// which every staff member reads) that someone arrived in `state`. Not
+/// going and rejected are not news for staff.
+async fn notify_staff(
+    q: &mut Q<'_>,
+    target: &LocalEvent,
+    participant: &ActorRow,
+    state: ParticipantState,
+) -> ServiceResult<()> {
+    let kind = match state {
+        ParticipantState::Pending => REQUEST_NOTIFICATION,
+        ParticipantState::Going | ParticipantState::Maybe | ParticipantState::Waitlisted => {
+            PARTICIPATION_NOTIFICATION
+        }
+        ParticipantState::NotGoing | ParticipantState::Rejected => return Ok(()),
+    };
+    q.notify(
+        target.organiser.id,
+        kind,
+        participant.id,
+        Some(target.post.id),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Someone withdraws (`Leave`, `Undo` of their RSVP): their row goes, and

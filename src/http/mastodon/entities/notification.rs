@@ -11,7 +11,8 @@ pub struct Notification {
     /// Database id, as a string.
     pub id: String,
     /// `mention`, `status`, `reblog`, `follow`, `follow_request`,
-    /// `favourite`, `poll`, `update`, ...
+    /// `favourite`, `poll`, `update`, `pleroma:participation_request`,
+    /// `kuvend:participation`, ...
     #[serde(rename = "type")]
     pub kind: String,
     /// When it happened.
@@ -20,6 +21,10 @@ pub struct Notification {
     pub account: Account,
     /// The post concerned, for post-related types; `null` for the others.
     pub status: Option<Status>,
+    /// For `pleroma:participation_request` and `kuvend:participation`: the
+    /// message the participant sent with their RSVP, as Rebased gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participation_message: Option<String>,
 }
 
 impl Notification {
@@ -31,6 +36,7 @@ impl Notification {
             created_at: iso(notification.row.created_at),
             account: Account::new(data, &notification.from),
             status: notification.status.as_ref().map(|s| Status::new(data, s)),
+            participation_message: notification.participation_message.clone(),
         }
     }
 }
