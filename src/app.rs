@@ -74,6 +74,7 @@ pub struct RunningServer {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
     worker: JoinHandle<()>,
+    reminders: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -82,6 +83,7 @@ impl RunningServer {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
         let _ = self.worker.await;
+        let _ = self.reminders.await;
     }
 
     /// Waits until the server stops (on SIGINT/SIGTERM when run by `serve`).
@@ -89,10 +91,11 @@ impl RunningServer {
         let _ = self.server.await;
         let _ = self.shutdown.send(true);
         let _ = self.worker.await;
+        let _ = self.reminders.await;
     }
 }
 
-/// Starts serving on `listener`, with the delivery worker.
+/// Starts serving on `listener`, with the delivery worker and the reminders.
 pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningServer, StartError> {
     let addr = listener.local_addr().map_err(|source| StartError::Bind {
         addr: prepared.ctx.settings.http.bind,
@@ -100,6 +103,12 @@ pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningS
     })?;
     let (shutdown, mut stop_server) = watch::channel(false);
     let worker = tokio::spawn(delivery::run_worker(
+        prepared.ctx.clone(),
+        shutdown.subscribe(),
+    ));
+    // Reminders to events' participants: written as posts with their
+    // deliveries, which the worker above sends.
+    let reminders = tokio::spawn(crate::service::reminders::run(
         prepared.ctx.clone(),
         shutdown.subscribe(),
     ));
@@ -123,6 +132,7 @@ pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningS
         shutdown,
         server,
         worker,
+        reminders,
     })
 }
 

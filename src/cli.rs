@@ -223,6 +223,10 @@ pub struct EventFields {
     /// The language the event is written in, e.g. en, sq (create only).
     #[arg(long)]
     pub language: Option<String>,
+    /// Remind participants this many minutes before the start, once, by a
+    /// direct note (default 1440, a day; 0 turns it off; at most 43200).
+    #[arg(long, value_name = "MINUTES", allow_hyphen_values = true)]
+    pub reminder: Option<i64>,
 }
 
 impl From<EventFields> for events::EventInput {
@@ -245,6 +249,7 @@ impl From<EventFields> for events::EventInput {
             category: f.category,
             visibility: f.visibility,
             language: f.language,
+            reminder_minutes: f.reminder,
         }
     }
 }

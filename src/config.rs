@@ -17,6 +17,16 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub federation: FederationSettings,
     pub limits: LimitSettings,
+    pub events: EventSettings,
+}
+
+/// Events' background work.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    /// How often (seconds) due reminders to participants are looked for;
+    /// a reminder goes out at most this long after its moment.
+    pub reminder_check_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -54,6 +54,8 @@ fn row(language_name: &str) -> EventRow {
         participant_count: 0,
         updated_at: start,
         sequence: 0,
+        reminder_minutes: 1440,
+        reminder_sent_at: None,
     }
 }
 

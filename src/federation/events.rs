@@ -220,6 +220,9 @@ pub fn remote_event_row(
         participant_count: fields.participant_count.unwrap_or(0).clamp(0, MAX_CAPACITY),
         updated_at: now,
         sequence: 0,
+        // We remind our participants of our own events only.
+        reminder_minutes: 0,
+        reminder_sent_at: None,
     })
 }
 

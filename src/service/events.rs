@@ -65,7 +65,16 @@ pub struct EventInput {
     pub category: Option<String>,
     pub visibility: Option<String>,
     pub language: Option<String>,
+    /// Minutes before the start that participants are reminded; 0 is no
+    /// reminder. [`DEFAULT_REMINDER_MINUTES`] when not given at creation.
+    pub reminder_minutes: Option<i64>,
 }
+
+/// A day: what most organisers mean by "a reminder".
+pub const DEFAULT_REMINDER_MINUTES: i64 = 24 * 60;
+/// Thirty days: further ahead a "reminder" is more likely a typo (hours or
+/// seconds typed as minutes) than a wish.
+pub const MAX_REMINDER_MINUTES: i64 = 30 * 24 * 60;
 
 /// An event post with its event row.
 #[derive(Debug, Clone)]
@@ -250,6 +259,14 @@ fn apply(row: &mut EventRow, input: &EventInput) -> ServiceResult<()> {
             )));
         }
         row.capacity = Some(capacity);
+    }
+    if let Some(minutes) = input.reminder_minutes {
+        if !(0..=MAX_REMINDER_MINUTES).contains(&minutes) {
+            return Err(unprocessable(format!(
+                "the reminder must be between 0 (none) and {MAX_REMINDER_MINUTES} minutes (30 days) before the start, not {minutes}"
+            )));
+        }
+        row.reminder_minutes = minutes;
     }
     if let Some(mode) = &input.join_mode {
         row.join_mode = JoinMode::parse(mode.trim())
@@ -531,6 +548,8 @@ pub async fn create_event(
         participant_count: 0,
         updated_at: now,
         sequence: 0,
+        reminder_minutes: DEFAULT_REMINDER_MINUTES,
+        reminder_sent_at: None,
     };
     apply(&mut event, &input)?;
     let (content, tags, mentions) = render(data, &event, language.as_deref(), &org).await?;
@@ -733,6 +752,10 @@ async fn change(
     event.updated_at = now;
     // Calendars that subscribed replace their copy only when it grows.
     event.sequence = before.sequence + 1;
+    let rearm = rearms_reminder(&before, &event, now);
+    if rearm {
+        event.reminder_sent_at = None;
+    }
     let (content, tags, mut mentions) =
         render(data, &event, view.post.language.as_deref(), &author).await?;
     {
@@ -761,6 +784,9 @@ async fn change(
     transaction!(data.db, |q| {
         q.edit_post(post.id, &edit, &tags).await?;
         q.update_event(&event).await?;
+        if rearm {
+            q.rearm_reminder(post.id).await?;
+        }
         // Participants hear of the change even if they do not follow.
         let mut to = audience(post.visibility(), &author, &mentions);
         to.push(Audience::ParticipantsOf(post.id));
@@ -1153,4 +1179,19 @@ pub async fn participants_count(
     let post = url::Url::parse(&view.post.ap_id)
         .map_err(|_| ServiceError::Internal(anyhow::anyhow!("stored post id is not a URL")))?;
     Ok((ctx.urls.participants(&post), event.participant_count))
+}
+
+/// Whether a change (`before` → `after`, at `now`) re-arms the reminder:
+/// the start or the reminder's lead time changed and the new moment to
+/// remind is still ahead. A reschedule to later (or a longer lead time)
+/// thus reminds again at the new moment, even if the old reminder went out;
+/// a change whose moment has already passed does not send a second one (a
+/// reminder not yet sent goes out at the next check anyway, if the event
+/// has not started).
+fn rearms_reminder(before: &EventRow, after: &EventRow, now: NaiveDateTime) -> bool {
+    let changed =
+        before.starts_at != after.starts_at || before.reminder_minutes != after.reminder_minutes;
+    changed
+        && after.reminder_minutes > 0
+        && after.starts_at - chrono::Duration::minutes(after.reminder_minutes) > now
 }

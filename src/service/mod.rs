@@ -18,6 +18,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod participation;
 pub mod posts;
+pub mod reminders;
 pub mod text;
 pub mod visibility;
 

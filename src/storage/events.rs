@@ -345,3 +345,76 @@ impl Q<'_> {
         })
     }
 }
+
+/// Reminders to participants (issue 12 item 3).
+impl Q<'_> {
+    /// Arms an event's reminder again (it is sent at its new moment).
+    pub async fn rearm_reminder(&mut self, event_post_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::update(events::table.find(event_post_id))
+                .set(events::reminder_sent_at.eq(None::<NaiveDateTime>))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Local events, not deleted, cancelled or postponed, whose reminder is
+    /// on, not yet sent and due at `now` (start − lead time ≤ now < start),
+    /// soonest first. The lead time differs per event, so the comparison is
+    /// made here on rows that have not started and are at most
+    /// `max_minutes` ahead, which bounds what is read.
+    pub async fn due_reminders(
+        &mut self,
+        now: NaiveDateTime,
+        max_minutes: i64,
+        limit: i64,
+    ) -> StorageResult<Vec<i64>> {
+        let horizon = now + chrono::Duration::minutes(max_minutes);
+        let skipped = [
+            crate::model::EventStatus::Cancelled.as_str(),
+            crate::model::EventStatus::Postponed.as_str(),
+        ];
+        let rows: Vec<(i64, NaiveDateTime, i64)> = on_q!(self, |c| events::table
+            .inner_join(posts::table)
+            .filter(posts::local.eq(true))
+            .filter(posts::deleted_at.is_null())
+            .filter(events::reminder_minutes.gt(0))
+            .filter(events::reminder_sent_at.is_null())
+            .filter(events::status.ne_all(skipped))
+            .filter(events::starts_at.gt(now))
+            .filter(events::starts_at.le(horizon))
+            .order((events::starts_at.asc(), events::post_id.asc()))
+            .select((events::post_id, events::starts_at, events::reminder_minutes))
+            .load(c)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .filter(|(_, start, minutes)| *start - chrono::Duration::minutes(*minutes) <= now)
+            .map(|(id, _, _)| id)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect())
+    }
+
+    /// Claims an event's reminder for sending: true only for the one caller
+    /// whose conditional update changed the row, so two processes on one
+    /// database never both send it. Call it inside the transaction that
+    /// writes the reminders, so a failure releases the claim.
+    pub async fn claim_reminder(
+        &mut self,
+        event_post_id: i64,
+        now: NaiveDateTime,
+    ) -> StorageResult<bool> {
+        on_q!(self, |c| {
+            let changed = diesel::update(
+                events::table
+                    .find(event_post_id)
+                    .filter(events::reminder_sent_at.is_null()),
+            )
+            .set(events::reminder_sent_at.eq(Some(now)))
+            .execute(c)
+            .await?;
+            Ok(changed == 1)
+        })
+    }
+}

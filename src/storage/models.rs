@@ -247,6 +247,14 @@ pub struct EventRow {
     pub updated_at: NaiveDateTime,
     /// The iCalendar `SEQUENCE`: one more at every change.
     pub sequence: i64,
+    /// Minutes before the start that participants get a reminder; 0 is
+    /// none. Only local events are reminded of.
+    pub reminder_minutes: i64,
+    /// When the reminder was claimed and written. Never written by
+    /// `update_event` (a change read before the sender claimed it must not
+    /// clear the claim): only by `claim_reminder` and `rearm_reminder`.
+    #[diesel(skip_update)]
+    pub reminder_sent_at: Option<NaiveDateTime>,
 }
 
 /// Someone's answer to an event of ours (issue 12), in any dialect.

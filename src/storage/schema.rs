@@ -128,6 +128,8 @@ diesel::table! {
         participant_count -> BigInt,
         updated_at -> Timestamp,
         sequence -> BigInt,
+        reminder_minutes -> BigInt,
+        reminder_sent_at -> Nullable<Timestamp>,
     }
 }
 

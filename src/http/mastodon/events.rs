@@ -97,6 +97,9 @@ pub(super) struct EventForm {
     visibility: Option<String>,
     #[serde(default, deserialize_with = "text")]
     language: Option<String>,
+    /// Minutes before the start that participants are reminded; 0 is none.
+    #[serde(default, deserialize_with = "text")]
+    reminder_minutes: Option<String>,
 }
 
 fn unprocessable(message: impl Into<String>) -> ApiError {
@@ -124,6 +127,12 @@ impl EventForm {
                     .map_err(|_| unprocessable(format!("capacity {c:?} is not a whole number")))?,
             ),
         };
+        let reminder_minutes = match self.reminder_minutes.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(m) => Some(m.parse::<i64>().map_err(|_| {
+                unprocessable(format!("reminder_minutes {m:?} is not a whole number"))
+            })?),
+        };
         Ok(EventInput {
             name: self.name,
             description: self.description,
@@ -142,6 +151,7 @@ impl EventForm {
             category: self.category,
             visibility: self.visibility,
             language: self.language,
+            reminder_minutes,
         })
     }
 }
@@ -159,11 +169,15 @@ pub(super) fn events_reader(session: Option<&Session>) -> Option<ActorRow> {
 }
 
 /// A list of events, as entities.
-fn entities(data: &FedData, statuses: &[StatusData]) -> Json<Vec<Event>> {
+fn entities(
+    data: &FedData,
+    statuses: &[StatusData],
+    viewer: Option<&ActorRow>,
+) -> Json<Vec<Event>> {
     Json(
         statuses
             .iter()
-            .filter_map(|s| Event::new(data, s))
+            .filter_map(|s| Event::new(data, s).map(|e| e.for_viewer(s, viewer)))
             .collect(),
     )
 }
@@ -177,7 +191,9 @@ pub(super) fn entity(data: &FedData, status: &StatusData) -> ApiResult<Event> {
 /// An event as the acting account sees it after a change.
 async fn shown(data: &FedData, id: i64, actor: &ActorRow) -> ApiResult<Json<Event>> {
     let status = events::visible_event(data, &id.to_string(), Some(actor)).await?;
-    Ok(Json(entity(data, &status)?))
+    Ok(Json(
+        entity(data, &status)?.for_viewer(&status, Some(actor)),
+    ))
 }
 
 async fn create(
@@ -219,7 +235,7 @@ async fn own_events(
     let account = session.actor()?.clone();
     let statuses =
         events::visible_events(&data, &account, Some(&account), q.past(), q.limit()).await?;
-    Ok(entities(&data, &statuses))
+    Ok(entities(&data, &statuses, Some(&account)))
 }
 
 /// Any account's events that the reader may see (public ones without a
@@ -234,7 +250,7 @@ async fn account_events(
     let viewer = events_reader(session.as_ref());
     let statuses =
         events::visible_events(&data, &account.actor, viewer.as_ref(), q.past(), q.limit()).await?;
-    Ok(entities(&data, &statuses))
+    Ok(entities(&data, &statuses, viewer.as_ref()))
 }
 
 async fn show(
@@ -244,7 +260,9 @@ async fn show(
 ) -> ApiResult<Json<Event>> {
     let viewer = events_reader(session.as_ref());
     let status = events::visible_event(&data, &id, viewer.as_ref()).await?;
-    Ok(Json(entity(&data, &status)?))
+    Ok(Json(
+        entity(&data, &status)?.for_viewer(&status, viewer.as_ref()),
+    ))
 }
 
 async fn update(

@@ -76,6 +76,10 @@ pub struct Event {
     /// The event's post as a Mastodon status, so an app can reuse its
     /// status views (favourites, boosts, replies).
     pub status: Status,
+    /// Minutes before the start that participants get a reminder (0:
+    /// none). Shown to the organisation only (absent for anyone else).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminder_minutes: Option<i64>,
 }
 
 impl Event {
@@ -114,7 +118,23 @@ impl Event {
             visibility: post.visibility().as_str().to_string(),
             language: post.language.clone(),
             status: Status::new(data, status),
+            reminder_minutes: None,
         })
+    }
+
+    /// Adds what only the organisation sees, when `viewer` is the event's
+    /// author.
+    pub fn for_viewer(
+        mut self,
+        status: &StatusData,
+        viewer: Option<&crate::service::ActorRow>,
+    ) -> Event {
+        if let (Some(event), Some(viewer)) = (&status.event, viewer) {
+            if viewer.id == status.post.author_id {
+                self.reminder_minutes = Some(event.reminder_minutes);
+            }
+        }
+        self
     }
 }
 
