@@ -31,8 +31,9 @@ use crate::{
     },
     model::{ParticipantState, Visibility},
     storage::{
-        Q, now,
+        Q,
         models::{ActorRow, PostRow},
+        now,
         polls::{NewRsvpPoll, RsvpPollRow},
     },
 };
@@ -125,7 +126,15 @@ pub(crate) async fn offer(
         tracing::warn!(event = %target.post.ap_id, person = %person.ap_id, "a poll already exists");
         return Ok(false);
     }
-    let json = question_json(ctx, &row, &target.organiser, person, &options, poll.ends_at, None)?;
+    let json = question_json(
+        ctx,
+        &row,
+        &target.organiser,
+        person,
+        &options,
+        poll.ends_at,
+        None,
+    )?;
     let create = outgoing::create_question(&ctx.urls, &target.organiser, json)?;
     Outbox::default()
         .queue(

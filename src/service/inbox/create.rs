@@ -54,11 +54,13 @@ pub(super) async fn apply_vote(
     activity_id: &Url,
     vote: &VoteJson,
 ) -> ServiceResult<InboxOutcome> {
-    Ok(match polls::receive_vote(ctx, q, voter, activity_id, vote).await? {
-        Ok(()) => InboxOutcome::Applied,
-        Err(why) => {
-            tracing::info!(vote = %vote.id, voter = %voter.ap_id, "vote ignored: {why}");
-            InboxOutcome::Ignored(why.into())
-        }
-    })
+    Ok(
+        match polls::receive_vote(ctx, q, voter, activity_id, vote).await? {
+            Ok(()) => InboxOutcome::Applied,
+            Err(why) => {
+                tracing::info!(vote = %vote.id, voter = %voter.ap_id, "vote ignored: {why}");
+                InboxOutcome::Ignored(why.into())
+            }
+        },
+    )
 }
