@@ -316,3 +316,19 @@ pub fn answer_join(
     };
     Outgoing::with_context(id, kind, join_answer_context(), &activity)
 }
+
+/// `Create{Question}` of an RSVP poll (issue 12 item 2), with the context
+/// that declares `votersCount`.
+pub fn create_question(
+    urls: &Urls,
+    author: &ActorRow,
+    question: crate::federation::protocol::question::QuestionJson,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.create_activity(&question.post.id);
+    Outgoing::with_context(
+        id.clone(),
+        "Create",
+        crate::federation::protocol::question::question_context(),
+        &wrap("Create", id, author, question)?,
+    )
+}

@@ -116,6 +116,13 @@ pub async fn post(
             event,
         )));
     }
+    if view.post.ap_type == "Question" {
+        let question = crate::service::polls::question_document(&data, &view).await?;
+        return Ok(activity_json(&WithContext::new(
+            crate::federation::protocol::question::question_context(),
+            question,
+        )));
+    }
     let note = posts::note_document(&data, &view)?;
     Ok(activity_json(&WithContext::new(activity_context(), note)))
 }

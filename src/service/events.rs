@@ -491,7 +491,13 @@ async fn render(
     language: Option<&str>,
     author: &ActorRow,
 ) -> ServiceResult<(String, Vec<String>, Vec<ActorRow>)> {
-    let readable = readable_text(event, language);
+    let mut readable = readable_text(event, language);
+    // Mastodon users answer by replying with a mention (issue 12 item 2).
+    let handle = format!("@{}@{}", author.username, data.settings.instance.domain);
+    if let Some(line) = invitation_line(event, language, &handle) {
+        readable.push_str("\n\n");
+        readable.push_str(&line);
+    }
     let (tags, mentions, targets) = resolve_mentions(data, &readable, author).await?;
     let urls = &data.urls;
     let content = text::render(&readable, &targets, |tag| urls.tag(tag).to_string());
@@ -1194,4 +1200,37 @@ fn rearms_reminder(before: &EventRow, after: &EventRow, now: NaiveDateTime) -> b
     changed
         && after.reminder_minutes > 0
         && after.starts_at - chrono::Duration::minutes(after.reminder_minutes) > now
+}
+
+/// Whether an event takes answers here: not cancelled, and free or
+/// restricted joining (external and invitation-only events take none).
+pub fn takes_rsvps(event: &EventRow) -> bool {
+    EventStatus::parse(&event.status) != Some(EventStatus::Cancelled)
+        && matches!(
+            JoinMode::parse(&event.join_mode),
+            Some(JoinMode::Free | JoinMode::Restricted)
+        )
+}
+
+/// The line that ends the readable content of an event that takes answers:
+/// how a Mastodon user answers (a reply mentioning `handle`), in the
+/// event's language. None for events that take no answers.
+pub fn invitation_line(event: &EventRow, language: Option<&str>, handle: &str) -> Option<String> {
+    takes_rsvps(event).then(|| {
+        let phrases = super::phrases::poll_phrases(language);
+        super::phrases::fill(phrases.invitation, handle, &event.name, "")
+    })
+}
+
+/// When an event starts, as its readable form says it: day, time and zone.
+pub fn start_text(event: &EventRow, language: Option<&str>) -> String {
+    let w = words(language);
+    let albanian = language.is_some_and(|l| l == "sq" || l.starts_with("sq-"));
+    let start = parse_wall_time(&event.start_local).unwrap_or(event.starts_at);
+    format!(
+        "{}, {} ({})",
+        day_text(&w, start, albanian),
+        clock(start),
+        event.timezone
+    )
 }

@@ -17,6 +17,8 @@ pub mod instance;
 pub mod orgs;
 pub mod outbox;
 pub mod participation;
+pub mod phrases;
+pub mod polls;
 pub mod posts;
 pub mod reminders;
 pub mod text;

@@ -16,6 +16,7 @@ pub mod events;
 pub mod feeds;
 pub mod follows;
 pub mod models;
+pub mod polls;
 pub mod posts;
 pub mod schema;
 pub mod views;

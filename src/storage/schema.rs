@@ -148,6 +148,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    rsvp_polls (id) {
+        id -> BigInt,
+        poll_post_id -> BigInt,
+        event_post_id -> BigInt,
+        actor_id -> BigInt,
+        options -> Text,
+        ends_at -> Timestamp,
+        vote -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     post_tags (post_id, tag) {
         post_id -> BigInt,
         tag -> Text,
@@ -308,6 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     events,
     participants,
+    rsvp_polls,
     post_tags,
     post_mentions,
     reactions,

@@ -7,6 +7,7 @@ pub mod collections;
 pub mod event;
 pub mod nodeinfo;
 pub mod note;
+pub mod question;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};

@@ -2,8 +2,12 @@
 
 use super::{InboxOutcome, Ready};
 use crate::{
-    federation::{FedData, protocol::activities::NoteOrId},
-    service::{ServiceResult, posts},
+    context::Kuvend,
+    federation::{
+        FedData,
+        protocol::{activities::NoteOrId, question::VoteJson},
+    },
+    service::{ServiceResult, polls, posts},
     storage::{Q, models::ActorRow},
 };
 use url::Url;
@@ -25,14 +29,38 @@ pub(super) async fn prepare(
     )
 }
 
-/// Stores the note if it concerns anyone here.
+/// Stores the note if it concerns anyone here. A stored reply to an event
+/// of ours that mentions its organisation gets a poll back, in the same
+/// transaction ([`polls::offer`]).
 pub(super) async fn apply(
+    ctx: &Kuvend,
     q: &mut Q<'_>,
     author: &ActorRow,
     note: &posts::IncomingNote,
 ) -> ServiceResult<InboxOutcome> {
-    Ok(super::applied(
-        posts::receive_note(q, author, note).await?,
-        "a note that concerns no one here",
-    ))
+    let stored = posts::receive_note(q, author, note).await?;
+    if stored && note.group.is_none() {
+        polls::offer(ctx, q, author, &note.note, &note.local_mentions).await?;
+    }
+    Ok(super::applied(stored, "a note that concerns no one here"))
+}
+
+/// A Mastodon vote on one of our RSVP polls ([`polls::receive_vote`]); an
+/// invalid one is ignored with the reason and leaves nothing behind.
+pub(super) async fn apply_vote(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    voter: &ActorRow,
+    activity_id: &Url,
+    vote: &VoteJson,
+) -> ServiceResult<InboxOutcome> {
+    Ok(
+        match polls::receive_vote(ctx, q, voter, activity_id, vote).await? {
+            Ok(()) => InboxOutcome::Applied,
+            Err(why) => {
+                tracing::info!(vote = %vote.id, voter = %voter.ap_id, "vote ignored: {why}");
+                InboxOutcome::Ignored(why.into())
+            }
+        },
+    )
 }

@@ -31,7 +31,10 @@ use crate::{
         FedData, FederationError,
         actors::{authority, fetch_remote_actor},
         fetch::Budget,
-        protocol::activities::{FollowJson, InboxActivity, IncomingActivity, JoinJson, Reference},
+        protocol::{
+            activities::{FollowJson, InboxActivity, IncomingActivity, JoinJson, Reference},
+            question::VoteJson,
+        },
         signatures::{self, IncomingSignature, rfc9421},
     },
     storage::{
@@ -88,6 +91,8 @@ enum Ready {
     Join(JoinJson),
     Leave(Url),
     Create(Box<crate::service::posts::IncomingNote>),
+    /// A Mastodon poll vote on one of our polls: never stored as a post.
+    Vote(Box<VoteJson>),
     Update(update::Ready),
     Delete(Url),
     Like(Url),
@@ -113,9 +118,11 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         InboxActivity::Undo(reference) => Ready::Undo(reference),
         InboxActivity::Join(join) => Ready::Join(join),
         InboxActivity::Leave(object) => Ready::Leave(object),
-        InboxActivity::Create(object) => {
-            create::prepare(data, &activity.actor, object, false).await?
-        }
+        // A vote is recognised before note handling: it must never become a post.
+        InboxActivity::Create(object) => match is_vote_for_us(data, activity) {
+            Some(vote) => Ready::Vote(Box::new(vote)),
+            None => create::prepare(data, &activity.actor, object, false).await?,
+        },
         InboxActivity::Update(object) => Ready::Update(update::prepare(
             &data.settings.limits,
             &activity.actor,
@@ -128,6 +135,14 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         }
         InboxActivity::Unsupported(kind) => Ready::Unsupported(kind),
     })
+}
+
+/// The `Create`'s object read as a Mastodon vote (a `Note` with a `name`
+/// and no content) in reply to something on this instance, if it is one.
+fn is_vote_for_us(data: &FedData, activity: &IncomingActivity) -> Option<VoteJson> {
+    let vote = VoteJson::from_object(&activity.object)?;
+    let ours = format!("{}/", data.settings.base_url());
+    vote.in_reply_to.as_str().starts_with(&ours).then_some(vote)
 }
 
 /// Each verb's `apply`, inside the batch's transaction.
@@ -147,7 +162,8 @@ async fn apply(
         Ready::Undo(reference) => undo::apply(ctx, q, actor, reference).await,
         Ready::Join(join) => join::apply(ctx, q, actor, id, &envelope.activity.kind, join).await,
         Ready::Leave(object) => leave::apply(ctx, q, actor, object).await,
-        Ready::Create(note) => create::apply(q, actor, note).await,
+        Ready::Create(note) => create::apply(ctx, q, actor, note).await,
+        Ready::Vote(vote) => create::apply_vote(ctx, q, actor, id, vote).await,
         Ready::Update(update) => update::apply(q, actor, update).await,
         Ready::Delete(object) => delete::apply(q, actor, object).await,
         Ready::Like(object) => like::apply(q, actor, id, object).await,
