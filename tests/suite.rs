@@ -32,6 +32,7 @@ mod remote_events;
 mod rfc9421;
 mod roles;
 mod rsvp;
+mod rsvp_join;
 mod rsvp_reach;
 mod rsvp_staff;
 mod scale_out;
