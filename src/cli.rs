@@ -6,7 +6,9 @@ use crate::model::{DeliveryState, ParticipantState, Visibility};
 use crate::{
     app::{self, Prepared, StartError},
     config::{ConfigError, Settings},
-    service::{self, ServiceError, acting::Acting, events, follows, orgs, participation, posts},
+    service::{
+        self, ServiceError, acting::Acting, events, follows, joining, orgs, participation, posts,
+    },
 };
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -166,6 +168,24 @@ pub enum EventCommand {
         event: String,
         /// The participant: user@domain, actor id URL or account number.
         actor: String,
+    },
+    /// RSVP for an organisation to another organiser's event (a remote one
+    /// gets a Join and waits for its Accept); prints the state.
+    Join {
+        /// The organisation that comes.
+        org: String,
+        /// The event's URL (fetched when not stored) or number.
+        event: String,
+        /// A note to the organisers.
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// Withdraw an organisation's RSVP (a remote event gets a Leave).
+    Leave {
+        /// The organisation.
+        org: String,
+        /// The event's URL or number.
+        event: String,
     },
 }
 
@@ -834,6 +854,24 @@ async fn run_event(prepared: &Prepared, command: EventCommand) -> Result<(), Cli
         }
         EventCommand::Reject { event, actor } => {
             decide(prepared, &event, &actor, participation::Decision::Reject).await?;
+        }
+        EventCommand::Join {
+            org,
+            event,
+            message,
+        } => {
+            let acting = Acting::admin(orgs::local_account(&data, &org).await?);
+            let joined = joining::join_event(&data, &acting, &event, message).await?;
+            println!(
+                "{}\t{}",
+                joined.view.post.ap_id,
+                joined.state.map(|s| s.as_str()).unwrap_or("none")
+            );
+        }
+        EventCommand::Leave { org, event } => {
+            let acting = Acting::admin(orgs::local_account(&data, &org).await?);
+            let left = joining::leave_event(&data, &acting, &event).await?;
+            println!("{}\tnot_going", left.view.post.ap_id);
         }
     }
     Ok(())

@@ -10,8 +10,8 @@ use super::{
     protocol::{
         WithContext,
         activities::{
-            BareActivityJson, EmbeddedJoinJson, FollowJson, JoinAnswerJson, ReactionJson,
-            ResponseJson, UpdateActorJson, join_answer_context,
+            BareActivityJson, EmbeddedJoinJson, FollowJson, JoinAnswerJson, JoinSentJson,
+            LeaveSentJson, ReactionJson, ResponseJson, UpdateActorJson, join_answer_context,
         },
         activity_body,
         event::{EventJson, event_context},
@@ -331,4 +331,46 @@ pub fn create_question(
         crate::federation::protocol::question::question_context(),
         &wrap("Create", id, author, question)?,
     )
+}
+
+/// `Join` of a remote event by `participant` (one of our organisations),
+/// to the event's organiser alone, with a fresh id that the organiser's
+/// answer names.
+pub fn join(
+    urls: &Urls,
+    participant: &ActorRow,
+    event: &str,
+    organiser: &ActorRow,
+    message: Option<String>,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = JoinSentJson {
+        id: id.clone(),
+        kind: "Join".into(),
+        actor: url(&participant.ap_id)?,
+        object: url(event)?,
+        participation_message: message,
+        to: vec![url(&organiser.ap_id)?],
+        cc: vec![],
+    };
+    Outgoing::with_context(id, "Join", join_answer_context(), &activity)
+}
+
+/// `Leave` of a remote event by `participant`, to the event's organiser.
+pub fn leave(
+    urls: &Urls,
+    participant: &ActorRow,
+    event: &str,
+    organiser: &ActorRow,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = LeaveSentJson {
+        id: id.clone(),
+        kind: "Leave".into(),
+        actor: url(&participant.ap_id)?,
+        object: url(event)?,
+        to: vec![url(&organiser.ap_id)?],
+        cc: vec![],
+    };
+    Outgoing::new(id, "Leave", &activity)
 }

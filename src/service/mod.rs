@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod follows;
 pub mod inbox;
 pub mod instance;
+pub mod joining;
 pub mod orgs;
 pub mod outbox;
 pub mod participation;

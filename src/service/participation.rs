@@ -109,14 +109,14 @@ fn is_join(kind: &str) -> bool {
 }
 
 /// The participation message as kept: plain text, trimmed, bounded.
-fn clean_message(message: Option<&str>) -> Option<String> {
+pub(crate) fn clean_message(message: Option<&str>) -> Option<String> {
     let text = crate::sanitize::plain(message?);
     let text = text.trim();
     (!text.is_empty()).then(|| text.chars().take(MAX_MESSAGE_CHARS).collect())
 }
 
 /// Why an event takes no RSVP, if it does not.
-fn closed_reason(event: &EventRow) -> Option<String> {
+pub(crate) fn closed_reason(event: &EventRow) -> Option<String> {
     if EventStatus::parse(&event.status) == Some(EventStatus::Cancelled) {
         return Some("This event is cancelled.".into());
     }

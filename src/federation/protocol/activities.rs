@@ -374,3 +374,47 @@ pub struct JoinAnswerJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
+
+/// A `Join` kuvend sends for one of our organisations to a remote event:
+/// Mobilizon's shape, with the `id`, `to` and `cc` that Mobilizon and
+/// Rebased require.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinSentJson {
+    /// The Join's id; the organiser's `Accept`/`Reject` names it.
+    pub id: Url,
+    /// Always `Join`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Our organisation.
+    pub actor: Url,
+    /// The event's id.
+    pub object: Url,
+    /// A note to the organisers (Mobilizon's `mz:participationMessage`),
+    /// plain text; `null` when none, as Mobilizon sends it.
+    pub participation_message: Option<String>,
+    /// The event's organiser alone: nobody else learns who takes part.
+    pub to: Vec<Url>,
+    /// Always empty; Rebased requires the field.
+    pub cc: Vec<Url>,
+}
+
+/// A `Leave` kuvend sends when one of our organisations withdraws from a
+/// remote event: Mobilizon handles only `Leave`, and Rebased undoes its
+/// stored Join on a `Leave` too.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeaveSentJson {
+    /// The Leave's id.
+    pub id: Url,
+    /// Always `Leave`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Our organisation.
+    pub actor: Url,
+    /// The event's id.
+    pub object: Url,
+    /// The event's organiser alone.
+    pub to: Vec<Url>,
+    /// Always empty.
+    pub cc: Vec<Url>,
+}

@@ -5,6 +5,10 @@
 //! embedded). Anything else is ignored, never taken for a follow or an
 //! RSVP: Streams also approves comments with `Accept`, whose object is a
 //! comment, not an event.
+//!
+//! A third meaning, told apart by the same lookup: the organiser of a
+//! remote event answering a `Join` one of our organisations sent
+//! ([`joining::answered`]); only that organiser is heard.
 
 use super::{
     InboxOutcome,
@@ -15,7 +19,7 @@ use crate::{
     federation::protocol::activities::Reference,
     model::FollowState,
     service::{
-        ServiceError, ServiceResult,
+        ServiceError, ServiceResult, joining,
         participation::{self, Intent, Rsvp, Target},
     },
     storage::{Q, models::ActorRow},
@@ -61,6 +65,22 @@ pub(super) async fn apply(
     let follow = match referent::find(q, reference).await? {
         Some(Referent::Follow(follow)) if matches!(answer, Answer::Accept | Answer::Reject) => {
             follow
+        }
+        Some(Referent::Participation(row)) => {
+            let ours = match answer {
+                Answer::Accept => Some(joining::Answer::Accept),
+                Answer::Reject => Some(joining::Answer::Reject),
+                Answer::TentativeAccept => Some(joining::Answer::TentativeAccept),
+                Answer::TentativeReject => None,
+            };
+            let changed = match ours {
+                Some(ours) => joining::answered(q, actor, &row, ours).await?,
+                None => false,
+            };
+            return Ok(super::applied(
+                changed,
+                "answer to an RSVP, not from the organiser of a remote event we joined",
+            ));
         }
         Some(other) => {
             return Ok(InboxOutcome::Ignored(format!(
