@@ -294,9 +294,12 @@ async fn who_did_not_ask(backend: Backend) {
     let closed_content = closed_doc["content"].as_str().unwrap();
     assert!(!closed_content.contains("mentioning"), "{closed_content}");
 
-    // A reply without the mention gets no poll.
+    // A reply without the mention gets no poll, though it addresses the
+    // organisation (as every Mastodon reply addresses the author of what it
+    // answers).
     let mut unmentioned = stage.reply(&event, "2001");
-    let followers = serde_json::json!([format!("{}/followers", stage.bob)]);
+    let followers =
+        serde_json::json!([format!("{}/followers", stage.bob), stage.org.ap_id.as_str()]);
     unmentioned["cc"] = followers.clone();
     unmentioned["object"]["cc"] = followers;
     unmentioned["object"]["tag"] = serde_json::json!([]);

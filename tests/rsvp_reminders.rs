@@ -304,3 +304,92 @@ fn cli_refuses_a_negative_or_absurd_reminder() {
     let out = kuvend(&["admin", "event", "update", &page, "--reminder", "90"]);
     assert!(out.status.success(), "{out:?}");
 }
+
+/// An event found due and then changed before it is claimed (rescheduled
+/// to later, or cancelled) is not claimed: the claim checks the event is
+/// still as it was found, so no reminder goes out early or for a
+/// cancelled event.
+async fn change_between_due_and_claim(backend: Backend) {
+    let dir = temp_dir();
+    let db_url = new_database(backend, dir.path(), "alpha.test").await;
+    // The task looks once at start and then not for an hour: the test
+    // plays it, step by step.
+    let kuvend = TestInstance::start_configured("alpha.test", &db_url, 0, |s| {
+        s.events.reminder_check_seconds = 3600;
+    })
+    .await;
+    let org = kuvend.create_org("ngo", false).await;
+    let acting = Acting::admin(org.clone());
+    let soon = |minutes: i64| {
+        (chrono::Utc::now() + chrono::Duration::minutes(minutes))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let mut events_made = Vec::new();
+    for name in ["Rescheduled", "Cancelled"] {
+        let view = events::create_event(
+            &kuvend.data(),
+            &acting,
+            EventInput {
+                name: Some(name.into()),
+                start: Some(soon(10)),
+                timezone: Some("UTC".into()),
+                reminder_minutes: Some(60),
+                ..EventInput::default()
+            },
+        )
+        .await
+        .unwrap();
+        events_made.push(view.post);
+    }
+    let now = chrono::Utc::now().naive_utc();
+    let due = {
+        let mut conn = kuvend.ctx().db.conn().await.unwrap();
+        conn.q()
+            .due_reminders(now, events::MAX_REMINDER_MINUTES, 50)
+            .await
+            .unwrap()
+    };
+    assert_eq!(due.len(), 2, "{due:?}");
+
+    events::update_event(
+        &kuvend.data(),
+        &acting,
+        &events_made[0].id.to_string(),
+        EventInput {
+            start: Some(soon(300)),
+            ..EventInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    events::cancel_event(
+        &kuvend.data(),
+        &acting,
+        &events_made[1].id.to_string(),
+        None,
+    )
+    .await
+    .unwrap();
+
+    let mut conn = kuvend.ctx().db.conn().await.unwrap();
+    for found in &due {
+        assert!(
+            !conn.q().claim_reminder(found, now).await.unwrap(),
+            "{found:?} claimed after it changed"
+        );
+    }
+    // The rescheduled one is armed for its new time, not lost.
+    let row = conn
+        .q()
+        .event_by_post(events_made[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.reminder_sent_at.is_none());
+}
+on_both_databases!(
+    change_between_due_and_claim,
+    reminder_found_due_then_changed_is_not_claimed_sqlite,
+    reminder_found_due_then_changed_is_not_claimed_postgres
+);

@@ -216,6 +216,34 @@ async fn staff_decide(backend: Backend) {
     assert_eq!(reject["type"], "Reject", "{reject}");
     assert_eq!(reject["object"]["actor"], rebased["actor"]);
 
+    // The decision sticks: withdrawing and joining again, or "not going"
+    // then "going", does not walk round it.
+    let undo = fixture("rebased_undo_join.json");
+    let (status, _) = remote.send(&mk, &org.inbox_url, &undo).await;
+    assert_eq!(status, 202);
+    let mut again = rebased.clone();
+    again["id"] = format!("{}-again", rebased["id"].as_str().unwrap()).into();
+    let (status, _) = remote.send(&mk, &org.inbox_url, &again).await;
+    assert_eq!(status, 202);
+    let not_going = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{mk}/reject/1"),
+        "type": "Reject",
+        "actor": mk,
+        "object": event,
+    });
+    let (status, _) = remote.send(&mk, &org.inbox_url, &not_going).await;
+    assert_eq!(status, 202);
+    let mut going = not_going.clone();
+    going["id"] = format!("{mk}/accept/1").into();
+    going["type"] = "Accept".into();
+    let (status, _) = remote.send(&mk, &org.inbox_url, &going).await;
+    assert_eq!(status, 202);
+    assert_eq!(
+        state(&kuvend, &event, &mk).await.as_deref(),
+        Some("rejected")
+    );
+
     // A participant the service does not know: refused, nothing changed.
     let err = participation::decide(
         kuvend.ctx(),

@@ -369,7 +369,7 @@ struct Words {
 
 /// English, Albanian; any other language falls back to English.
 fn words(language: Option<&str>) -> Words {
-    let albanian = language.is_some_and(|l| l == "sq" || l.starts_with("sq-"));
+    let albanian = super::phrases::is_albanian(language);
     if albanian {
         Words {
             days: &SQ_DAYS,
@@ -421,7 +421,7 @@ fn clock(t: NaiveDateTime) -> String {
 /// place, online link, then the description. Rendered like a post.
 pub fn readable_text(event: &EventRow, language: Option<&str>) -> String {
     let w = words(language);
-    let albanian = language.is_some_and(|l| l == "sq" || l.starts_with("sq-"));
+    let albanian = super::phrases::is_albanian(language);
     let mut lines = vec![event.name.clone()];
     let status = EventStatus::parse(&event.status).unwrap_or(EventStatus::Scheduled);
     let status_word = match status {
@@ -1202,22 +1202,12 @@ fn rearms_reminder(before: &EventRow, after: &EventRow, now: NaiveDateTime) -> b
         && after.starts_at - chrono::Duration::minutes(after.reminder_minutes) > now
 }
 
-/// Whether an event takes answers here: not cancelled, and free or
-/// restricted joining (external and invitation-only events take none).
-pub fn takes_rsvps(event: &EventRow) -> bool {
-    EventStatus::parse(&event.status) != Some(EventStatus::Cancelled)
-        && matches!(
-            JoinMode::parse(&event.join_mode),
-            Some(JoinMode::Free | JoinMode::Restricted)
-        )
-}
-
 /// The line that ends the readable content of an event that takes answers:
 /// how a Mastodon user answers (a reply mentioning `handle`), in the
 /// event's language. None for events that take no answers.
 pub fn invitation_line(event: &EventRow, language: Option<&str>, handle: &str) -> Option<String> {
-    takes_rsvps(event).then(|| {
-        let phrases = super::phrases::poll_phrases(language);
+    super::participation::takes_rsvps(event).then(|| {
+        let phrases = super::phrases::phrases(language);
         super::phrases::fill(phrases.invitation, handle, &event.name, "")
     })
 }
@@ -1225,7 +1215,7 @@ pub fn invitation_line(event: &EventRow, language: Option<&str>, handle: &str) -
 /// When an event starts, as its readable form says it: day, time and zone.
 pub fn start_text(event: &EventRow, language: Option<&str>) -> String {
     let w = words(language);
-    let albanian = language.is_some_and(|l| l == "sq" || l.starts_with("sq-"));
+    let albanian = super::phrases::is_albanian(language);
     let start = parse_wall_time(&event.start_local).unwrap_or(event.starts_at);
     format!(
         "{}, {} ({})",

@@ -8,6 +8,7 @@ pub mod acting;
 pub mod auth;
 pub mod client;
 pub mod deliveries;
+pub mod direct;
 pub mod documents;
 pub mod events;
 pub mod feeds;

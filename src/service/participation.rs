@@ -115,6 +115,12 @@ pub(crate) fn clean_message(message: Option<&str>) -> Option<String> {
     (!text.is_empty()).then(|| text.chars().take(MAX_MESSAGE_CHARS).collect())
 }
 
+/// Whether an event takes answers here: not cancelled, and free or
+/// restricted joining (external and invitation-only events take none).
+pub fn takes_rsvps(event: &EventRow) -> bool {
+    closed_reason(event).is_none()
+}
+
 /// Why an event takes no RSVP, if it does not.
 pub(crate) fn closed_reason(event: &EventRow) -> Option<String> {
     if EventStatus::parse(&event.status) == Some(EventStatus::Cancelled) {
@@ -157,13 +163,15 @@ pub(crate) async fn receive(
     }
     let earlier = q.participant_of(target.post.id, participant.id).await?;
     let was = earlier.as_ref().map(ParticipantRow::state);
+    // An answer without a message (a vote, a Friendica Accept) keeps the
+    // message that came with the person's earlier Join.
+    let message = message.or_else(|| earlier.and_then(|row| row.message));
     let going = q.recount_participants(target.post.id).await?;
     let restricted = JoinMode::parse(&target.event.join_mode) == Some(JoinMode::Restricted);
     let state = match (rsvp.intent, was) {
-        // Staff said no: a new Join does not change that.
-        (Intent::Going | Intent::Maybe, Some(ParticipantState::Rejected)) => {
-            ParticipantState::Rejected
-        }
+        // Staff said no: no later answer changes that (a "not going" then
+        // "going" would otherwise walk round the decision).
+        (_, Some(ParticipantState::Rejected)) => ParticipantState::Rejected,
         (Intent::NotGoing, _) => ParticipantState::NotGoing,
         // "Maybe" takes no place, so it needs neither approval nor room.
         (Intent::Maybe, _) => ParticipantState::Maybe,
@@ -247,12 +255,17 @@ async fn notify_staff(
 }
 
 /// Someone withdraws (`Leave`, `Undo` of their RSVP): their row goes, and
-/// a place they held goes to the first on the waiting list.
+/// a place they held goes to the first on the waiting list. A rejected
+/// participant's row stays, so that leaving and joining again does not
+/// undo the organisers' decision.
 pub(crate) async fn withdraw(
     ctx: &Kuvend,
     q: &mut Q<'_>,
     row: &ParticipantRow,
 ) -> ServiceResult<()> {
+    if row.state() == ParticipantState::Rejected {
+        return Ok(());
+    }
     q.delete_participant(row.id).await?;
     if row.state() == ParticipantState::Going {
         if let Some(target) = event_of(q, row.event_post_id).await? {

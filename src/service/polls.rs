@@ -11,25 +11,24 @@
 
 use super::{
     ServiceError, ServiceResult,
-    acting::Acting,
-    events::{start_text, takes_rsvps},
+    direct::{self, direct_post},
+    events::start_text,
     outbox::{Audience, Outbox},
-    participation::{self, Intent, LocalEvent, Rsvp, Target},
-    phrases::{PollPhrases, fill, poll_phrases},
-    posts::{LocalPost, PostView, insert_local_post, new_local_post},
-    text::{self, MentionRef, MentionTarget},
+    participation::{self, Intent, Rsvp, Target},
+    phrases::{Phrases, fill, phrases},
+    posts::{PostView, insert_local_post},
 };
 use crate::{
     context::Kuvend,
     federation::{
         notes::local_note_json,
-        outgoing::{self, NoteParts},
+        outgoing,
         protocol::{
             note::NoteJson,
             question::{PollOptionJson, QuestionJson, TallyJson, VoteJson},
         },
     },
-    model::{ParticipantState, Visibility},
+    model::ParticipantState,
     storage::{
         Q,
         models::{ActorRow, PostRow},
@@ -56,9 +55,11 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// After an incoming note was stored: if it replies to an event of ours
-/// that takes answers and mentions (or addresses) the organising
-/// organisation, and this person has had no poll for the event yet, the
-/// organisation sends them a direct `Question`. Returns whether it did.
+/// that takes answers and mentions the organising organisation (a
+/// `Mention` tag: being addressed is not enough, since every reply
+/// addresses the author of what it answers), and this person has had no
+/// poll for the event yet, the organisation sends them a direct
+/// `Question`. Returns whether it did.
 ///
 /// Closed events (cancelled, external or invitation-only registration) get
 /// no poll and no note: their content carries no invitation line, it says
@@ -69,7 +70,6 @@ pub(crate) async fn offer(
     q: &mut Q<'_>,
     person: &ActorRow,
     note: &NoteJson,
-    local_mentions: &[i64],
 ) -> ServiceResult<bool> {
     let Some(parent) = &note.in_reply_to else {
         return Ok(false);
@@ -81,10 +81,16 @@ pub(crate) async fn offer(
         Target::Event(event) => event,
         _ => return Ok(false),
     };
-    if !local_mentions.contains(&target.organiser.id) {
+    let organiser = &target.organiser;
+    let mentioned = note.tag.iter().any(|tag| {
+        tag.kind == "Mention"
+            && (tag.href.as_str() == organiser.ap_id
+                || organiser.profile_url.as_deref() == Some(tag.href.as_str()))
+    });
+    if !mentioned {
         return Ok(false);
     }
-    if !takes_rsvps(&target.event) {
+    if !participation::takes_rsvps(&target.event) {
         tracing::info!(event = %target.post.ap_id, person = %person.ap_id, "no poll: the event takes no answers");
         return Ok(false);
     }
@@ -99,7 +105,7 @@ pub(crate) async fn offer(
     }
     let reply = q.post_by_ap_id(note.id.as_str()).await?;
     let language = target.post.language.clone();
-    let phrases = poll_phrases(language.as_deref());
+    let phrases = phrases(language.as_deref());
     let options: Vec<String> = [phrases.going, phrases.maybe, phrases.not_going]
         .iter()
         .map(|o| o.to_string())
@@ -110,7 +116,15 @@ pub(crate) async fn offer(
         &target.event.name,
         &start_text(&target.event, language.as_deref()),
     );
-    let row = direct_post(ctx, &target, person, "Question", &question, reply.as_ref())?;
+    let row = direct_post(
+        ctx,
+        &target.organiser,
+        person,
+        "Question",
+        &question,
+        language.clone(),
+        reply.as_ref(),
+    )?;
     insert_local_post(q, &row, &[], std::slice::from_ref(person)).await?;
     let poll = NewRsvpPoll {
         poll_post_id: row.id,
@@ -121,10 +135,12 @@ pub(crate) async fn offer(
         created_at: now,
     };
     if !q.insert_rsvp_poll(&poll).await? {
-        // Checked above inside the same transaction; the UNIQUE constraint
-        // is the backstop. The Question is stored but never sent.
-        tracing::warn!(event = %target.post.ap_id, person = %person.ap_id, "a poll already exists");
-        return Ok(false);
+        // Another process offered one between the check above and here
+        // (the UNIQUE constraint decides): failing undoes this offer's
+        // savepoint, the Question post with it.
+        return Err(ServiceError::Conflict(
+            "another RSVP poll for this person and event was just offered".into(),
+        ));
     }
     let json = question_json(
         ctx,
@@ -145,44 +161,6 @@ pub(crate) async fn offer(
         )
         .await?;
     Ok(true)
-}
-
-/// A direct post of the organisation to `person` alone, starting with a
-/// mention of them (so that Mastodon notifies), replying to `parent`.
-fn direct_post(
-    ctx: &Kuvend,
-    target: &LocalEvent,
-    person: &ActorRow,
-    ap_type: &'static str,
-    sentence: &str,
-    parent: Option<&PostRow>,
-) -> ServiceResult<PostRow> {
-    let source = format!("@{}@{} {sentence}", person.username, person.domain);
-    let mention = MentionTarget {
-        mention: MentionRef {
-            username: person.username.clone(),
-            domain: Some(person.domain.to_lowercase()),
-        },
-        href: person
-            .profile_url
-            .clone()
-            .unwrap_or_else(|| person.ap_id.clone()),
-    };
-    let content = text::render(&source, &[mention], |tag| ctx.urls.tag(tag).to_string());
-    new_local_post(
-        &ctx.urls,
-        &Acting::admin(target.organiser.clone()),
-        LocalPost {
-            ap_type,
-            visibility: Visibility::Direct,
-            content,
-            source,
-            summary: None,
-            language: target.post.language.clone(),
-            parent,
-            mentions: std::slice::from_ref(person),
-        },
-    )
 }
 
 /// The `Question` of a poll, with its tallies: `vote` is the option voted,
@@ -287,38 +265,35 @@ pub(crate) async fn receive_vote(
         intent: INTENTS[index],
         message: None,
     };
-    q.set_rsvp_poll_vote(poll.id, index as i64).await?;
     if !participation::receive(ctx, q, voter, &target, rsvp).await? {
         return Ok(Err("a vote on an event that takes no answers any more"));
     }
+    q.set_rsvp_poll_vote(poll.id, index as i64).await?;
     let state = q
         .participant_of(target.post.id, voter.id)
         .await?
         .map(|row| row.state());
     let language = target.post.language.clone();
-    let phrases = poll_phrases(language.as_deref());
+    let phrases = phrases(language.as_deref());
     let when = start_text(&target.event, language.as_deref());
     let sentence = fill(confirmation(phrases, state), "", &target.event.name, &when);
-    let row = direct_post(ctx, &target, voter, "Note", &sentence, Some(&post))?;
-    let mentions = std::slice::from_ref(voter);
-    insert_local_post(q, &row, &[], mentions).await?;
-    let create = outgoing::create_note(
-        &ctx.urls,
-        &NoteParts {
-            post: &row,
-            author: &target.organiser,
-            tags: &[],
-            mentions,
-        },
-    )?;
-    Outbox::default()
-        .queue(q, &target.organiser, &create, &[Audience::Actors(mentions)])
-        .await?;
+    let mut outbox = Outbox::default();
+    direct::send_note(
+        ctx,
+        q,
+        &mut outbox,
+        &target.organiser,
+        voter,
+        &sentence,
+        language,
+        Some(&post),
+    )
+    .await?;
     Ok(Ok(()))
 }
 
 /// The confirmation sentence for the state a vote resulted in.
-fn confirmation(phrases: &PollPhrases, state: Option<ParticipantState>) -> &'static str {
+fn confirmation(phrases: &Phrases, state: Option<ParticipantState>) -> &'static str {
     match state {
         Some(ParticipantState::Going) => phrases.confirm_going,
         Some(ParticipantState::Maybe) => phrases.confirm_maybe,

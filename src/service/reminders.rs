@@ -14,18 +14,15 @@
 //! (`events::update_event`; the rule is in docs/events.md).
 
 use super::{
-    ServiceError, ServiceResult,
-    acting::Acting,
+    ServiceError, ServiceResult, direct,
     events::{MAX_REMINDER_MINUTES, readable_text},
-    outbox::{Audience, Outbox},
-    posts::{LocalPost, insert_local_post, new_local_post},
-    text::{self, MentionTarget},
+    outbox::Outbox,
+    phrases::phrases,
 };
 use crate::{
     context::Kuvend,
-    federation::outgoing::{self, NoteParts},
-    model::{ParticipantState, Visibility},
-    storage::{models::ActorRow, now},
+    model::ParticipantState,
+    storage::{events::DueReminder, now},
     transaction,
 };
 use std::time::Duration;
@@ -68,13 +65,15 @@ pub async fn send_due(ctx: &Kuvend) -> ServiceResult<usize> {
             .await?
     };
     let mut sent = 0;
-    for event_post_id in due {
-        match remind(ctx, event_post_id).await {
+    for event in due {
+        match remind(ctx, &event).await {
             Ok(true) => sent += 1,
             Ok(false) => {}
             // One event's failure does not hold up the others; it stays
             // unclaimed and is tried again at the next look.
-            Err(error) => tracing::warn!(%error, event_post_id, "event reminder"),
+            Err(error) => {
+                tracing::warn!(%error, event_post_id = event.event_post_id, "event reminder")
+            }
         }
     }
     Ok(sent)
@@ -82,22 +81,26 @@ pub async fn send_due(ctx: &Kuvend) -> ServiceResult<usize> {
 
 /// Claims and sends one event's reminder in one transaction; false when
 /// another process (or an earlier look) claimed it first.
-async fn remind(ctx: &Kuvend, event_post_id: i64) -> ServiceResult<bool> {
+async fn remind(ctx: &Kuvend, due: &DueReminder) -> ServiceResult<bool> {
+    let event_post_id = due.event_post_id;
     let mut outbox = Outbox::default();
     let claimed = transaction!(ctx.db, ServiceError, |q| {
-        if !q.claim_reminder(event_post_id, now()).await? {
+        if !q.claim_reminder(due, now()).await? {
             return Ok(false);
         }
         let post = q
             .post_by_id(event_post_id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no event {event_post_id}")))?;
+        if post.deleted_at.is_some() {
+            // Deleted since it was found due: claimed, and nobody reminded.
+            return Ok(false);
+        }
         let event = q
             .event_by_post(event_post_id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no event {event_post_id}")))?;
         let org = q.actor_by_id(post.author_id).await?;
-        let acting = Acting::admin(org.clone());
         let page = post.url.clone().unwrap_or_else(|| post.ap_id.clone());
         let body = message(
             &readable_text(&event, post.language.as_deref()),
@@ -118,38 +121,17 @@ async fn remind(ctx: &Kuvend, event_post_id: i64) -> ServiceResult<bool> {
                 .await?;
                 continue;
             }
-            let mentions = [person];
-            let (text, targets) = addressed(&mentions[0], &body);
-            let urls = &ctx.urls;
-            let row = new_local_post(
-                urls,
-                &acting,
-                LocalPost {
-                    ap_type: "Note",
-                    visibility: Visibility::Direct,
-                    content: text::render(&text, &targets, |tag| urls.tag(tag).to_string()),
-                    source: text,
-                    summary: None,
-                    language: post.language.clone(),
-                    parent: None,
-                    mentions: &mentions,
-                },
-            )?;
-            let create = outgoing::create_note(
-                urls,
-                &NoteParts {
-                    post: &row,
-                    author: &org,
-                    tags: &[],
-                    mentions: &mentions,
-                },
-            )?;
-            insert_local_post(&mut q, &row, &[], &mentions).await?;
-            // To this participant alone: a direct post's audience is its
-            // mentions, and the only mention is them.
-            outbox
-                .queue(&mut q, &org, &create, &[Audience::Actors(&mentions)])
-                .await?;
+            direct::send_note(
+                ctx,
+                &mut q,
+                &mut outbox,
+                &org,
+                &person,
+                &body,
+                post.language.clone(),
+                None,
+            )
+            .await?;
         }
         Ok(true)
     })?;
@@ -162,39 +144,5 @@ async fn remind(ctx: &Kuvend, event_post_id: i64) -> ServiceResult<bool> {
 /// description), and the event's page.
 fn message(readable: &str, page: &str, language: Option<&str>) -> String {
     let summary = readable.split("\n\n").next().unwrap_or_default();
-    format!("{}: {summary}\n\n{page}", phrase(language))
-}
-
-/// The reminder's words, by the event's language (English otherwise),
-/// kept together so a language is added in one place.
-fn phrase(language: Option<&str>) -> &'static str {
-    match language.map(|l| l.split('-').next().unwrap_or(l)) {
-        Some("sq") => "Kujtesë",
-        _ => "Reminder",
-    }
-}
-
-/// The text addressed to `person` (a leading `@user@domain`) and the
-/// mention that links it to their profile.
-fn addressed(person: &ActorRow, body: &str) -> (String, Vec<MentionTarget>) {
-    let text = format!("@{}@{} {body}", person.username, person.domain);
-    let href = person
-        .profile_url
-        .clone()
-        .unwrap_or_else(|| person.ap_id.clone());
-    let (_, refs) = text::scan(&text);
-    let targets = refs
-        .into_iter()
-        .filter(|r| {
-            r.username.eq_ignore_ascii_case(&person.username)
-                && r.domain
-                    .as_deref()
-                    .is_some_and(|d| d.eq_ignore_ascii_case(&person.domain))
-        })
-        .map(|mention| MentionTarget {
-            mention,
-            href: href.clone(),
-        })
-        .collect();
-    (text, targets)
+    format!("{}: {summary}\n\n{page}", phrases(language).reminder)
 }

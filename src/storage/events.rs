@@ -369,7 +369,7 @@ impl Q<'_> {
         now: NaiveDateTime,
         max_minutes: i64,
         limit: i64,
-    ) -> StorageResult<Vec<i64>> {
+    ) -> StorageResult<Vec<DueReminder>> {
         let horizon = now + chrono::Duration::minutes(max_minutes);
         let skipped = [
             crate::model::EventStatus::Cancelled.as_str(),
@@ -391,25 +391,41 @@ impl Q<'_> {
         Ok(rows
             .into_iter()
             .filter(|(_, start, minutes)| *start - chrono::Duration::minutes(*minutes) <= now)
-            .map(|(id, _, _)| id)
+            .map(|(event_post_id, starts_at, minutes)| DueReminder {
+                event_post_id,
+                starts_at,
+                minutes,
+            })
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .collect())
     }
 
     /// Claims an event's reminder for sending: true only for the one caller
     /// whose conditional update changed the row, so two processes on one
-    /// database never both send it. Call it inside the transaction that
-    /// writes the reminders, so a failure releases the claim.
+    /// database never both send it. The update also checks that the event
+    /// is still as it was when found due (same start and lead time, not
+    /// cancelled or postponed since, not started): an edit in between
+    /// leaves it unclaimed, to be judged again at the next look. Call it
+    /// inside the transaction that writes the reminders, so a failure
+    /// releases the claim.
     pub async fn claim_reminder(
         &mut self,
-        event_post_id: i64,
+        due: &DueReminder,
         now: NaiveDateTime,
     ) -> StorageResult<bool> {
+        let skipped = [
+            crate::model::EventStatus::Cancelled.as_str(),
+            crate::model::EventStatus::Postponed.as_str(),
+        ];
         on_q!(self, |c| {
             let changed = diesel::update(
                 events::table
-                    .find(event_post_id)
-                    .filter(events::reminder_sent_at.is_null()),
+                    .find(due.event_post_id)
+                    .filter(events::reminder_sent_at.is_null())
+                    .filter(events::starts_at.eq(due.starts_at))
+                    .filter(events::starts_at.gt(now))
+                    .filter(events::reminder_minutes.eq(due.minutes))
+                    .filter(events::status.ne_all(skipped)),
             )
             .set(events::reminder_sent_at.eq(Some(now)))
             .execute(c)
@@ -417,4 +433,13 @@ impl Q<'_> {
             Ok(changed == 1)
         })
     }
+}
+
+/// An event whose reminder is due, as it was when found: the claim checks
+/// it is still so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueReminder {
+    pub event_post_id: i64,
+    pub starts_at: NaiveDateTime,
+    pub minutes: i64,
 }

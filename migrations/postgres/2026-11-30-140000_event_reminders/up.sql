@@ -5,6 +5,9 @@
 -- with several processes on one database.
 ALTER TABLE events ADD COLUMN reminder_minutes BIGINT NOT NULL DEFAULT 1440;
 ALTER TABLE events ADD COLUMN reminder_sent_at TIMESTAMP;
+-- Remote events already stored are reminded of by their own server.
+UPDATE events SET reminder_minutes = 0
+    WHERE post_id IN (SELECT id FROM posts WHERE NOT local);
 -- What the reminder task reads every minute: events not yet reminded of,
 -- by start.
 CREATE INDEX events_reminder_due ON events (starts_at)

@@ -40,7 +40,14 @@ pub(super) async fn apply(
 ) -> ServiceResult<InboxOutcome> {
     let stored = posts::receive_note(q, author, note).await?;
     if stored && note.group.is_none() {
-        polls::offer(ctx, q, author, &note.note, &note.local_mentions).await?;
+        // In its own savepoint: a poll that cannot be written must not
+        // take the reply it answers down with it.
+        let offered = crate::savepoint!(q, crate::service::ServiceError, |q| {
+            polls::offer(ctx, &mut q, author, &note.note).await
+        });
+        if let Err(error) = offered {
+            tracing::warn!(%error, reply = %note.note.id, "RSVP poll not offered");
+        }
     }
     Ok(super::applied(stored, "a note that concerns no one here"))
 }
