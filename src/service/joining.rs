@@ -286,3 +286,26 @@ pub(crate) async fn answered(
     q.set_participant_state(row.id, state).await?;
     Ok(true)
 }
+
+/// The events `account` joined with one of `states`, newest join first, as
+/// it sees them, each with its participation's id (what the list is paged
+/// by). Events it may no longer see are left out.
+pub async fn joined_events(
+    ctx: &crate::context::Kuvend,
+    account: &ActorRow,
+    states: &[ParticipantState],
+    page: crate::model::Page,
+) -> ServiceResult<Vec<(i64, super::client::StatusData)>> {
+    let rows = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().joined_events(account.id, states, page).await?
+    };
+    let by_post: std::collections::HashMap<i64, i64> =
+        rows.iter().map(|(id, post)| (post.id, *id)).collect();
+    let posts = rows.into_iter().map(|(_, post)| post).collect();
+    Ok(super::client::statuses(ctx, posts, Some(account))
+        .await?
+        .into_iter()
+        .filter_map(|s| by_post.get(&s.post.id).map(|id| (*id, s)))
+        .collect())
+}
