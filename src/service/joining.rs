@@ -309,3 +309,52 @@ pub async fn joined_events(
         .filter_map(|s| by_post.get(&s.post.id).map(|id| (*id, s)))
         .collect())
 }
+
+/// After an organiser's answer to one of our Joins is committed, the remote
+/// event's row is read again from its origin: organisers send no `Update`
+/// when only their count changes (and must not: Mastodon would show each
+/// RSVP as an edit), so without this the count we show stays where it was
+/// when the event first arrived. The document is fetched signed, checked
+/// as every fetched post is (its id is the URL asked for, on its author's
+/// host), bounded and cleaned, and only the events row is replaced, as an
+/// `Update{Event}` replaces it, without marking the post edited. Answers
+/// come only for Joins we sent, so this costs one fetch per answer.
+pub async fn refresh_remote_event(data: &FedData, post_id: i64) -> ServiceResult<bool> {
+    let (post, author) = {
+        let mut conn = data.db.conn().await?;
+        let mut q = conn.q();
+        let Some(post) = q.post_by_id(post_id).await? else {
+            return Ok(false);
+        };
+        let author = q.actor_by_id(post.author_id).await?;
+        (post, author)
+    };
+    if post.local || post.ap_type != "Event" || post.deleted_at.is_some() {
+        return Ok(false);
+    }
+    let fetched = crate::federation::notes::fetch_post(&url(&post.ap_id)?, data)
+        .await
+        .map_err(|e| ServiceError::Unprocessable(format!("cannot fetch {}: {e}", post.ap_id)))?;
+    let (note, event) = posts::clean_post(&data.settings.limits, fetched)?;
+    // The same rule as an Update's: only the author's own document counts.
+    if note.attributed_to.as_str() != author.ap_id {
+        return Err(ServiceError::Unauthorized(format!(
+            "{} is no longer attributed to {}",
+            post.ap_id, author.ap_id
+        )));
+    }
+    let Some(event) = event else {
+        return Ok(false);
+    };
+    crate::transaction!(data.db, ServiceError, |q| {
+        // Deleted meanwhile: it stays deleted.
+        if q.post_by_id(post.id)
+            .await?
+            .is_some_and(|p| p.deleted_at.is_none())
+        {
+            q.put_event(post.id, &event).await?;
+        }
+        Ok(())
+    })?;
+    Ok(true)
+}
