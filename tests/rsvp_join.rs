@@ -5,21 +5,23 @@
 //! Mobilizon way; and an answer from anyone but the organiser changes
 //! nothing.
 
-use crate::common::{Backend, TestInstance, eventually, remote::Remote, temp_dir};
+use crate::common::{Api, Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::{
     model::ParticipantState,
     service::{
         acting::Acting,
+        auth,
         events::{self, EventInput},
         joining, participation,
     },
     storage::models::ActorRow,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
+const PASSWORD: &str = "correct horse battery";
 
 /// A public event of `org` on `instance`; returns its id.
 async fn event(
@@ -270,7 +272,12 @@ async fn forged_reject_is_ignored_and_mobilizon_accept_counts(backend: Backend) 
     let one = beta.create_org("one", false).await;
     let mut remote = Remote::start("mobilizon.test").await;
     let organiser = remote.actor("/@tcit", "Person", None);
-    let stranger = remote.actor("/@mallory", "Person", None);
+    // A moderator of the event's own server, who is not its attributedTo
+    // (as when a Mobilizon group's moderator approves), and a stranger on
+    // another server.
+    let moderator = remote.actor("/@moderator", "Person", None);
+    let mut elsewhere = Remote::start("gancio.test").await;
+    let stranger = elsewhere.actor("/@mallory", "Person", None);
     let created = remote.fixture("mobilizon/create_event.json", "mobilizon.example");
     let object = created["object"].clone();
     let event_id = object["id"].as_str().unwrap().to_string();
@@ -313,7 +320,7 @@ async fn forged_reject_is_ignored_and_mobilizon_accept_counts(backend: Backend) 
         "actor": stranger,
         "object": id,
     });
-    let (status, reply) = remote.send(&stranger, &one.inbox_url, &forged).await;
+    let (status, reply) = elsewhere.send(&stranger, &one.inbox_url, &forged).await;
     assert!(status < 300, "{status} {reply}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
@@ -321,12 +328,12 @@ async fn forged_reject_is_ignored_and_mobilizon_accept_counts(backend: Backend) 
         Some(ParticipantState::Pending)
     );
 
-    // The organiser accepts, the Mobilizon way.
+    // The event's server accepts, the Mobilizon way, through a moderator.
     let accept = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", {"mz": "https://joinmobilizon.org/ns#"}],
         "id": format!("{}/accept/join/1", remote.base),
         "type": "Accept",
-        "actor": organiser,
+        "actor": moderator,
         "object": {
             "type": "Join",
             "id": id,
@@ -337,7 +344,7 @@ async fn forged_reject_is_ignored_and_mobilizon_accept_counts(backend: Backend) 
         "to": [one.ap_id, organiser],
         "cc": [],
     });
-    let (status, reply) = remote.send(&organiser, &one.inbox_url, &accept).await;
+    let (status, reply) = remote.send(&moderator, &one.inbox_url, &accept).await;
     assert!(status < 300, "{status} {reply}");
     wait_state(
         "accepted",
@@ -383,4 +390,184 @@ on_both_databases!(
     forged_reject_is_ignored_and_mobilizon_accept_counts,
     forged_reject_is_ignored_and_mobilizon_accept_counts_sqlite,
     forged_reject_is_ignored_and_mobilizon_accept_counts_postgres
+);
+
+/// The count and `join_state` an organisation's staff see through the API
+/// for `event` (a stored copy on their instance, by its status id).
+async fn shown(api: &Api, instance: &TestInstance, event: &str) -> (i64, Value) {
+    let post = instance.post(event).await.unwrap();
+    let (status, entity) = api.get(&format!("/api/v1/kuvend/events/{}", post.id)).await;
+    assert_eq!(status, 200, "{entity}");
+    (
+        entity["participants_count"].as_i64().unwrap(),
+        entity["join_state"].clone(),
+    )
+}
+
+/// The participantCount of the event's own document on its instance.
+async fn origin_count(event: &str) -> i64 {
+    let doc: Value = client()
+        .get(event)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    doc["participantCount"].as_i64().unwrap()
+}
+
+/// Waits until the staff of `instance` see `expected` as the count.
+async fn wait_count(what: &str, api: &Api, instance: &TestInstance, event: &str, expected: i64) {
+    eventually(what, WAIT, || async {
+        shown(api, instance, event).await.0 == expected
+    })
+    .await;
+}
+
+/// The scenario on three real instances: organisations of beta and
+/// gamma join a free event of alpha with one place (gamma waits); after
+/// each answer the count beta and gamma show through the API is alpha's
+/// (beta's copy was fetched before alpha counted it: the refresh after the
+/// answer brings it up); beta leaves, gamma is promoted and learns it; a
+/// reschedule and a cancellation on alpha reach gamma, which does not
+/// follow alpha's organisation.
+async fn three_instances_agree_on_a_free_event(backend: Backend) {
+    use ParticipantState::*;
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let beta = TestInstance::start("beta.test", backend, dir.path()).await;
+    let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
+    let host = alpha.create_org("host", false).await;
+    let b = beta.create_org("bee", false).await;
+    let c = gamma.create_org("sea", false).await;
+    auth::create_user(
+        beta.ctx(),
+        "staff@bee.example",
+        PASSWORD,
+        Some(("bee", "editor")),
+    )
+    .await
+    .unwrap();
+    auth::create_user(
+        gamma.ctx(),
+        "staff@sea.example",
+        PASSWORD,
+        Some(("sea", "editor")),
+    )
+    .await
+    .unwrap();
+    let beta_api = Api::login(&beta.base_url(), "staff@bee.example", PASSWORD).await;
+    let gamma_api = Api::login(&gamma.base_url(), "staff@sea.example", PASSWORD).await;
+
+    let free = event(&alpha, &host, "free", Some(1)).await;
+    assert_eq!(origin_count(&free).await, 0);
+
+    // Beta joins through Rebased's API, naming the event by its URL (not
+    // stored on beta yet: fetched, with alpha's count then, 0).
+    let encoded: String = url::form_urlencoded::byte_serialize(free.as_bytes()).collect();
+    let (status, joined) = beta_api
+        .post(&format!("/api/v1/pleroma/events/{encoded}/join"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(joined["pleroma"]["event"]["join_state"], "pending");
+    wait_state("beta accepted", &beta, &b, &free, Some(Going)).await;
+    assert_eq!(origin_count(&free).await, 1);
+    wait_count("beta shows alpha's count", &beta_api, &beta, &free, 1).await;
+    assert_eq!(shown(&beta_api, &beta, &free).await.1, json!("going"));
+
+    // Gamma joins: no place left, waitlisted on alpha, pending on gamma.
+    let gamma_post = {
+        joining::join_event(&gamma.data(), &Acting::admin(c.clone()), &free, None)
+            .await
+            .unwrap()
+            .view
+            .post
+            .id
+    };
+    let remote_c = one_on(&alpha, &c).await;
+    wait_state(
+        "alpha waitlists gamma",
+        &alpha,
+        &remote_c,
+        &free,
+        Some(Waitlisted),
+    )
+    .await;
+    assert_eq!(
+        shown(&gamma_api, &gamma, &free).await,
+        (1, json!("pending"))
+    );
+    assert_eq!(origin_count(&free).await, 1);
+    assert_eq!(shown(&beta_api, &beta, &free).await.0, 1);
+
+    // Beta leaves through kuvend's API: gamma gets the place and learns it.
+    let beta_post = beta.post(&free).await.unwrap().id;
+    let (status, left) = beta_api
+        .post(
+            &format!("/api/v1/kuvend/events/{beta_post}/leave"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{left}");
+    assert_eq!(left["join_state"], Value::Null);
+    wait_state("gamma promoted", &gamma, &c, &free, Some(Going)).await;
+    assert_eq!(origin_count(&free).await, 1);
+    wait_count("gamma shows alpha's count", &gamma_api, &gamma, &free, 1).await;
+    let (_, entity) = gamma_api
+        .get(&format!("/api/v1/kuvend/events/{gamma_post}"))
+        .await;
+    assert_eq!(entity["join_state"], "going");
+    assert_eq!(entity["status"]["pleroma"]["event"]["join_state"], "accept");
+    let (_, joined_list) = gamma_api
+        .get("/api/v1/pleroma/events/joined_events?state=accept")
+        .await;
+    assert_eq!(joined_list[0]["id"], gamma_post.to_string());
+
+    // Gamma does not follow alpha's organisation, and still hears changes.
+    assert_eq!(gamma.follow_state(&c.ap_id, &host.ap_id).await, None);
+    events::update_event(
+        &alpha.data(),
+        &Acting::admin(host.clone()),
+        &free,
+        EventInput {
+            start: Some("2027-03-17T18:00".into()),
+            ..EventInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    eventually("the reschedule reaches gamma", WAIT, || async {
+        gamma
+            .event(&free)
+            .await
+            .is_some_and(|e| e.start_local == "2027-03-17T18:00")
+    })
+    .await;
+    events::cancel_event(
+        &alpha.data(),
+        &Acting::admin(host.clone()),
+        &free,
+        Some("The hall is closed".into()),
+    )
+    .await
+    .unwrap();
+    eventually("the cancellation reaches gamma", WAIT, || async {
+        gamma
+            .event(&free)
+            .await
+            .is_some_and(|e| e.status == "cancelled")
+    })
+    .await;
+    let (_, entity) = gamma_api
+        .get(&format!("/api/v1/kuvend/events/{gamma_post}"))
+        .await;
+    assert_eq!(entity["event_status"], "cancelled", "{entity}");
+}
+
+on_both_databases!(
+    three_instances_agree_on_a_free_event,
+    three_instances_agree_on_a_free_event_sqlite,
+    three_instances_agree_on_a_free_event_postgres
 );

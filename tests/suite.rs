@@ -33,6 +33,7 @@ mod rfc9421;
 mod roles;
 mod rsvp;
 mod rsvp_join;
+mod rsvp_join_api;
 mod rsvp_poll;
 mod rsvp_reach;
 mod rsvp_reminders;

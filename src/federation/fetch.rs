@@ -438,7 +438,9 @@ fn parse<T: DeserializeOwned>(raw: Raw) -> Result<Fetched<T>, FetchError> {
     }
 }
 
-fn same_origin(a: &Url, b: &Url) -> bool {
+/// Whether two URLs are on the same server (scheme, host, port): the
+/// server an object lives on speaks for it.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && host_of(a) == host_of(b)
         && a.port_or_known_default() == b.port_or_known_default()

@@ -43,6 +43,9 @@ pub struct StatusData {
     /// The event's fields, when the post is an event (clients that know
     /// events show them; the others read the post's content).
     pub event: Option<EventRow>,
+    /// The viewer's own participation in the event, when it answered and
+    /// has not left (`not_going` is shown as none).
+    pub join_state: Option<crate::model::ParticipantState>,
 }
 
 /// A relationship from the viewer to another account.
@@ -189,6 +192,19 @@ pub async fn statuses(
         .into_iter()
         .map(|e| (e.post_id, e))
         .collect();
+    let mut joined: HashMap<i64, crate::model::ParticipantState> = match viewer {
+        Some(v) => q
+            .participations_among(v.id, &event_ids)
+            .await?
+            .into_iter()
+            .filter_map(|(id, state)| {
+                crate::model::ParticipantState::parse(&state)
+                    .filter(|s| *s != crate::model::ParticipantState::NotGoing)
+                    .map(|s| (id, s))
+            })
+            .collect(),
+        None => HashMap::new(),
+    };
     let mut out = Vec::with_capacity(visible.len());
     for post in visible {
         let Some(author) = authors.get(&post.author_id).cloned() else {
@@ -208,6 +224,7 @@ pub async fn statuses(
             reblogged: boosted.contains(&post.id),
             bookmarked: bookmarked.contains(&post.id),
             event: events.remove(&post.id),
+            join_state: joined.remove(&post.id),
             post,
         });
     }

@@ -21,7 +21,7 @@ use super::{
     posts,
 };
 use crate::{
-    federation::{FedData, outgoing},
+    federation::{FedData, fetch::same_origin, outgoing},
     model::{ParticipantState, Role},
     storage::{
         Q,
@@ -258,8 +258,11 @@ pub(crate) enum Answer {
 
 /// The organiser of a remote event answers our Join (`row`, found by the
 /// Join's id): `Accept` makes us going, `TentativeAccept` maybe, `Reject`
-/// rejected. Only the event's organiser (its `attributedTo`, whom the Join
-/// was sent to) is heard; anyone else, an answer to a Join of someone
+/// rejected. Heard from the event's author (its `attributedTo`, whom the
+/// Join was sent to) or another actor of the event's own server: for a
+/// Mobilizon group event the group is the author, but the organiser person
+/// or the moderator who approves sends the answer, and that server speaks
+/// for its events anyway. Anyone else, an answer to a Join of someone
 /// else's, or one arriving after we left, changes nothing (`Ok(false)`).
 pub(crate) async fn answered(
     q: &mut Q<'_>,
@@ -271,7 +274,11 @@ pub(crate) async fn answered(
     let Some(post) = q.post_by_id(row.event_post_id).await? else {
         return Ok(false);
     };
-    if !participant.local || post.local || post.author_id != sender.id {
+    let from_event_server = match (Url::parse(&sender.ap_id), Url::parse(&post.ap_id)) {
+        (Ok(sender), Ok(event)) => same_origin(&sender, &event),
+        _ => false,
+    };
+    if !participant.local || post.local || (post.author_id != sender.id && !from_event_server) {
         return Ok(false);
     }
     if row.state() == ParticipantState::NotGoing {
@@ -284,5 +291,77 @@ pub(crate) async fn answered(
     };
     // Never recounted: the count of a remote event is its organiser's.
     q.set_participant_state(row.id, state).await?;
+    Ok(true)
+}
+
+/// The events `account` joined with one of `states`, newest join first, as
+/// it sees them, each with its participation's id (what the list is paged
+/// by). Events it may no longer see are left out.
+pub async fn joined_events(
+    ctx: &crate::context::Kuvend,
+    account: &ActorRow,
+    states: &[ParticipantState],
+    page: crate::model::Page,
+) -> ServiceResult<Vec<(i64, super::client::StatusData)>> {
+    let rows = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q().joined_events(account.id, states, page).await?
+    };
+    let by_post: std::collections::HashMap<i64, i64> =
+        rows.iter().map(|(id, post)| (post.id, *id)).collect();
+    let posts = rows.into_iter().map(|(_, post)| post).collect();
+    Ok(super::client::statuses(ctx, posts, Some(account))
+        .await?
+        .into_iter()
+        .filter_map(|s| by_post.get(&s.post.id).map(|id| (*id, s)))
+        .collect())
+}
+
+/// After an organiser's answer to one of our Joins is committed, the remote
+/// event's row is read again from its origin: organisers send no `Update`
+/// when only their count changes (and must not: Mastodon would show each
+/// RSVP as an edit), so without this the count we show stays where it was
+/// when the event first arrived. The document is fetched signed, checked
+/// as every fetched post is (its id is the URL asked for, on its author's
+/// host), bounded and cleaned, and only the events row is replaced, as an
+/// `Update{Event}` replaces it, without marking the post edited. Answers
+/// come only for Joins we sent, so this costs one fetch per answer.
+pub async fn refresh_remote_event(data: &FedData, post_id: i64) -> ServiceResult<bool> {
+    let (post, author) = {
+        let mut conn = data.db.conn().await?;
+        let mut q = conn.q();
+        let Some(post) = q.post_by_id(post_id).await? else {
+            return Ok(false);
+        };
+        let author = q.actor_by_id(post.author_id).await?;
+        (post, author)
+    };
+    if post.local || post.ap_type != "Event" || post.deleted_at.is_some() {
+        return Ok(false);
+    }
+    let fetched = crate::federation::notes::fetch_post(&url(&post.ap_id)?, data)
+        .await
+        .map_err(|e| ServiceError::Unprocessable(format!("cannot fetch {}: {e}", post.ap_id)))?;
+    let (note, event) = posts::clean_post(&data.settings.limits, fetched)?;
+    // The same rule as an Update's: only the author's own document counts.
+    if note.attributed_to.as_str() != author.ap_id {
+        return Err(ServiceError::Unauthorized(format!(
+            "{} is no longer attributed to {}",
+            post.ap_id, author.ap_id
+        )));
+    }
+    let Some(event) = event else {
+        return Ok(false);
+    };
+    crate::transaction!(data.db, ServiceError, |q| {
+        // Deleted meanwhile: it stays deleted.
+        if q.post_by_id(post.id)
+            .await?
+            .is_some_and(|p| p.deleted_at.is_none())
+        {
+            q.put_event(post.id, &event).await?;
+        }
+        Ok(())
+    })?;
     Ok(true)
 }

@@ -443,3 +443,69 @@ pub struct DueReminder {
     pub starts_at: NaiveDateTime,
     pub minutes: i64,
 }
+
+/// What an account joined, for the client API (issue 12 item 5).
+impl Q<'_> {
+    /// `actor_id`'s participation states among the posts `post_ids`, as
+    /// `(post id, state)`: the viewer's `join_state` of a page of statuses
+    /// in one query.
+    pub async fn participations_among(
+        &mut self,
+        actor_id: i64,
+        post_ids: &[i64],
+    ) -> StorageResult<Vec<(i64, String)>> {
+        if post_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_q!(self, |c| Ok(participants::table
+            .filter(participants::actor_id.eq(actor_id))
+            .filter(participants::event_post_id.eq_any(post_ids))
+            .select((participants::event_post_id, participants::state))
+            .load(c)
+            .await?))
+    }
+
+    /// The events `actor_id` takes part in with one of `states`, newest
+    /// join first, as `(participation id, post)`; paged by the
+    /// participation's id as Mastodon pages bookmarks by the bookmark's.
+    pub async fn joined_events(
+        &mut self,
+        actor_id: i64,
+        states: &[ParticipantState],
+        page: crate::model::Page,
+    ) -> StorageResult<Vec<(i64, PostRow)>> {
+        let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        on_q!(self, |c| {
+            let mut query = participants::table
+                .inner_join(posts::table)
+                .filter(participants::actor_id.eq(actor_id))
+                .filter(participants::state.eq_any(&states))
+                .filter(posts::deleted_at.is_null())
+                .into_boxed();
+            if let Some(max) = page.max_id {
+                query = query.filter(participants::id.lt(max));
+            }
+            if let Some(since) = page.since_id.or(page.min_id) {
+                query = query.filter(participants::id.gt(since));
+            }
+            let rows = if page.min_id.is_some() {
+                let mut rows: Vec<(i64, PostRow)> = query
+                    .order(participants::id.asc())
+                    .limit(page.limit)
+                    .select((participants::id, PostRow::as_select()))
+                    .load(c)
+                    .await?;
+                rows.reverse();
+                rows
+            } else {
+                query
+                    .order(participants::id.desc())
+                    .limit(page.limit)
+                    .select((participants::id, PostRow::as_select()))
+                    .load(c)
+                    .await?
+            };
+            Ok(rows)
+        })
+    }
+}

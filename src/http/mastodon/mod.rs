@@ -11,6 +11,7 @@ pub mod entities;
 mod events;
 mod follow_requests;
 mod instance;
+mod joining;
 mod markers;
 mod notifications;
 mod oauth;
@@ -53,6 +54,7 @@ pub fn router() -> Router {
         .merge(events::routes())
         .merge(pleroma_events::routes())
         .merge(participants::routes())
+        .merge(joining::routes())
 }
 
 /// The bearer token's session, required.

@@ -26,7 +26,6 @@ use serde_json::Value;
 pub(super) fn routes() -> Router {
     Router::new()
         .route("/api/v1/pleroma/events", post(create))
-        .route("/api/v1/pleroma/events/joined_events", get(nothing_yet))
         .route("/api/v1/pleroma/events/{id}", get(show).put(update))
         .route("/api/v1/pleroma/events/{id}/ics", get(ics))
         .route("/api/v1/pleroma/search/location", get(nothing_yet))
@@ -168,9 +167,9 @@ async fn ics(
     Ok(response)
 }
 
-/// Lists kuvend cannot fill yet, answered empty so that pl-fe's event
-/// screens load: the events the account joined (RSVPs come with the next
-/// issue) and Rebased's location search (a geocoder kuvend does not run).
+/// A list kuvend cannot fill, answered empty so that pl-fe's event screens
+/// load: Rebased's location search (a geocoder kuvend does not run). The
+/// joined events are in `joining.rs`.
 async fn nothing_yet(Auth(_session): Auth) -> Json<Vec<Value>> {
     Json(Vec::new())
 }

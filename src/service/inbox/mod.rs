@@ -294,6 +294,14 @@ pub async fn receive(
     // Fetching (an object given by id, missing parents) happens before the
     // transaction, which must not wait on the network.
     let ready = prepare(data, &activity).await?;
+    // An answer that may be to one of our Joins: once it is applied, the
+    // event is read again from its origin ([`refresh_after_answer`]).
+    let answer = match &ready {
+        Ready::Answer(reference, Answer::Accept | Answer::Reject | Answer::TentativeAccept) => {
+            Some(reference.clone())
+        }
+        _ => None,
+    };
 
     let (outcome, mut committed) = oneshot::channel();
     writer.queue(QueuedActivity {
@@ -311,11 +319,15 @@ pub async fn receive(
             result = &mut committed => {
                 // The sender is dropped only if the batch's leader was
                 // cancelled midway: nothing of it was committed.
-                return result.unwrap_or_else(|_| {
+                let result = result.unwrap_or_else(|_| {
                     Err(ServiceError::Internal(anyhow::anyhow!(
                         "the inbox batch was abandoned; nothing was stored"
                     )))
                 });
+                if let (Some(reference), Ok(InboxOutcome::Applied)) = (answer, &result) {
+                    refresh_after_answer(data, reference).await;
+                }
+                return result;
             }
             _leader = writer.leader.lock() => {
                 let batch = writer.take_batch();
@@ -452,6 +464,31 @@ async fn verify_sender(
         }
         (Err(error), Sender::Fetched(_)) => Err(error),
     }
+}
+
+/// When an applied answer was the organiser's answer to one of our Joins
+/// (only those are applied as such: [`crate::service::joining::answered`]
+/// hears the event's organiser alone), the event is fetched again in the
+/// background, after the commit, so that the count we show agrees with the
+/// organiser's ([`crate::service::joining::refresh_remote_event`]). The
+/// answer's sender gets its 202 without waiting for that fetch.
+async fn refresh_after_answer(data: &FedData, reference: Reference) {
+    let found = async {
+        let mut conn = data.db.conn().await?;
+        referent::find(&mut conn.q(), &reference).await
+    }
+    .await;
+    let Ok(Some(referent::Referent::Participation(row))) = found else {
+        return;
+    };
+    let data = data.clone();
+    tokio::spawn(async move {
+        if let Err(error) =
+            crate::service::joining::refresh_remote_event(&data, row.event_post_id).await
+        {
+            tracing::warn!(%error, event = row.event_post_id, "event not refreshed after an answer");
+        }
+    });
 }
 
 fn applied(done: bool, otherwise: &str) -> InboxOutcome {

@@ -4,6 +4,7 @@
 
 use super::{Status, iso};
 use crate::federation::FedData;
+use crate::model::ParticipantState;
 use crate::service::EventRow;
 use crate::service::client::StatusData;
 use serde::Serialize;
@@ -54,7 +55,8 @@ pub struct Event {
     pub category: Option<String>,
     /// How many may take part, if limited.
     pub capacity: Option<i64>,
-    /// How many take part (RSVPs come with the next issue).
+    /// How many are going: counted here for our events, the organiser's
+    /// figure for a remote one.
     pub participants_count: i64,
     /// `free`, `restricted`, `external` or `invite`.
     pub join_mode: String,
@@ -76,6 +78,12 @@ pub struct Event {
     /// The event's post as a Mastodon status, so an app can reuse its
     /// status views (favourites, boosts, replies).
     pub status: Status,
+    /// The viewer's own participation: `going`, `maybe`, `pending`
+    /// (awaiting the organiser's approval or answer), `waitlisted` or
+    /// `rejected`; null when it never joined or left. The embedded
+    /// status's `pleroma.event.join_state` says the same in Rebased's
+    /// three words.
+    pub join_state: Option<String>,
     /// Minutes before the start that participants get a reminder (0:
     /// none). Shown to the organisation only (absent for anyone else).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,6 +126,7 @@ impl Event {
             visibility: post.visibility().as_str().to_string(),
             language: post.language.clone(),
             status: Status::new(data, status),
+            join_state: status.join_state.map(|s| s.as_str().to_string()),
             reminder_minutes: None,
         })
     }
@@ -193,16 +202,27 @@ pub struct PleromaEvent {
     pub participants_count: Option<i64>,
     /// Where it takes place, if a place was given.
     pub location: Option<PleromaEventLocation>,
-    /// The viewer's participation (`pending`, `reject`, `accept`): null
-    /// until RSVPs arrive (next issue).
+    /// The viewer's own participation: `accept` (going or maybe),
+    /// `pending` (awaiting approval or on the waiting list), `reject`, or
+    /// null (never joined, or left).
     pub join_state: Option<String>,
     /// Pending participation requests, shown to the organiser: null until
     /// RSVPs arrive.
     pub participation_request_count: Option<i64>,
 }
 
+/// Rebased's three participation states, from kuvend's finer ones.
+pub fn rebased_join_state(state: ParticipantState) -> Option<&'static str> {
+    match state {
+        ParticipantState::Going | ParticipantState::Maybe => Some("accept"),
+        ParticipantState::Pending | ParticipantState::Waitlisted => Some("pending"),
+        ParticipantState::Rejected => Some("reject"),
+        ParticipantState::NotGoing => None,
+    }
+}
+
 impl PleromaEvent {
-    pub fn new(event: &EventRow) -> PleromaEvent {
+    pub fn new(event: &EventRow, join_state: Option<ParticipantState>) -> PleromaEvent {
         PleromaEvent {
             name: event.name.clone(),
             start_time: Some(iso(event.starts_at)),
@@ -220,7 +240,7 @@ impl PleromaEvent {
                 region: None,
                 country: event.country.clone(),
             }),
-            join_state: None,
+            join_state: join_state.and_then(rebased_join_state).map(str::to_string),
             participation_request_count: None,
         }
     }

@@ -186,7 +186,7 @@ impl Status {
             filtered: Vec::new(),
             kuvend_written_by: None,
             pleroma: status.event.as_ref().map(|event| StatusPleroma {
-                event: Some(PleromaEvent::new(event)),
+                event: Some(PleromaEvent::new(event, status.join_state)),
             }),
         }
     }
