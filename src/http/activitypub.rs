@@ -12,6 +12,7 @@ use crate::{
     },
     service::{
         ServiceError,
+        coalitions::{self, MemberCollection},
         documents::{self, CollectionDocument, CollectionKind},
         inbox::{self, InboxOutcome, InboxRequest, InboxWriter},
         posts,
@@ -161,6 +162,25 @@ pub async fn following(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Response> {
     collection(data, username, CollectionKind::Following, q.page).await
+}
+
+/// A coalition's members: their ids when the list is public, otherwise
+/// only how many (docs/coalitions.md).
+pub async fn members(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
+    let document = coalitions::collection(&data, &username, MemberCollection::Members).await?;
+    Ok(activity_json(&WithContext::new(
+        activity_context(),
+        document,
+    )))
+}
+
+/// A coalition's admins (FEP-1b12 moderators), visible as its members are.
+pub async fn moderators(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
+    let document = coalitions::collection(&data, &username, MemberCollection::Moderators).await?;
+    Ok(activity_json(&WithContext::new(
+        activity_context(),
+        document,
+    )))
 }
 
 /// Pinned posts: none yet, but Mastodon fetches the collection it is told of.

@@ -27,7 +27,14 @@ pub fn actor_context() -> Value {
             "featured": {"@id": "toot:featured", "@type": "@id"},
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
+            "value": "schema:value",
+            "mz": "https://joinmobilizon.org/ns#",
+            "members": {"@id": "mz:members", "@type": "@id"},
+            "openness": {"@id": "mz:openness", "@type": "@id"},
+            "memberCount": "mz:memberCount",
+            "lemmy": "https://join-lemmy.org/ns#",
+            "moderators": {"@id": "lemmy:moderators", "@type": "@id"},
+            "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
         }
     ])
 }
