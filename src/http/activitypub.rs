@@ -8,7 +8,7 @@ use super::{
 use crate::{
     federation::{
         FedData,
-        protocol::{WithContext, activity_context, actor_context},
+        protocol::{WithContext, activity_context, actor_context, actor_context_for},
     },
     service::{
         ServiceError,
@@ -39,7 +39,10 @@ pub async fn actor(
         return Ok(Redirect::to(&format!("/@{}", actor.username)).into_response());
     }
     let document = documents::actor_document(&data, &username).await?;
-    Ok(activity_json(&WithContext::new(actor_context(), document)))
+    Ok(activity_json(&WithContext::new(
+        actor_context_for(&document.kind),
+        document,
+    )))
 }
 
 /// The instance actor is served to anyone, signed request or not (FEP-2677):

@@ -9,7 +9,7 @@ use super::{
 use crate::{
     federation::{
         FedData,
-        protocol::{WithContext, actor_context},
+        protocol::{WithContext, actor_context_for},
     },
     model::{CoalitionRole, EventCategory, EventStatus},
     service::{ActorRow, PostRow},
@@ -229,7 +229,10 @@ pub async fn profile(
     }
     if wants_activity_json(&headers) {
         let document = documents::actor_document(&data, username).await?;
-        return Ok(activity_json(&WithContext::new(actor_context(), document)));
+        return Ok(activity_json(&WithContext::new(
+            actor_context_for(&document.kind),
+            document,
+        )));
     }
     let view = documents::profile(&data, username, q.max_id).await?;
     let domain = &data.settings.instance.domain;

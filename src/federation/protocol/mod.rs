@@ -27,16 +27,37 @@ pub fn actor_context() -> Value {
             "featured": {"@id": "toot:featured", "@type": "@id"},
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value",
-            "mz": "https://joinmobilizon.org/ns#",
-            "members": {"@id": "mz:members", "@type": "@id"},
-            "openness": {"@id": "mz:openness", "@type": "@id"},
-            "memberCount": "mz:memberCount",
-            "lemmy": "https://join-lemmy.org/ns#",
-            "moderators": {"@id": "lemmy:moderators", "@type": "@id"},
-            "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
+            "value": "schema:value"
         }
     ])
+}
+
+/// The context of an actor document of this `type`: a `Group` (a
+/// coalition) adds the Mobilizon and Lemmy terms of its collections.
+pub fn actor_context_for(ap_type: &str) -> Value {
+    let mut context = actor_context();
+    if ap_type == "Group"
+        && let Some(terms) = context.get_mut(2).and_then(Value::as_object_mut)
+    {
+        for (term, definition) in [
+            ("mz", json!("https://joinmobilizon.org/ns#")),
+            ("members", json!({"@id": "mz:members", "@type": "@id"})),
+            ("openness", json!({"@id": "mz:openness", "@type": "@id"})),
+            ("memberCount", json!("mz:memberCount")),
+            ("lemmy", json!("https://join-lemmy.org/ns#")),
+            (
+                "moderators",
+                json!({"@id": "lemmy:moderators", "@type": "@id"}),
+            ),
+            (
+                "postingRestrictedToMods",
+                json!("lemmy:postingRestrictedToMods"),
+            ),
+        ] {
+            terms.insert(term.into(), definition);
+        }
+    }
+    context
 }
 
 /// The context of activities and collections.
