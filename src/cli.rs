@@ -7,7 +7,8 @@ use crate::{
     app::{self, Prepared, StartError},
     config::{ConfigError, Settings},
     service::{
-        self, ServiceError, acting::Acting, events, follows, joining, orgs, participation, posts,
+        self, ServiceError, acting::Acting, coalitions, events, follows, joining, orgs,
+        participation, posts,
     },
 };
 use clap::{Args, Parser, Subcommand};
@@ -57,6 +58,9 @@ pub enum Admin {
     /// An organisation's events: trainings, forums, actions.
     #[command(subcommand)]
     Event(EventCommand),
+    /// Coalitions: Group actors whose admins are organisations.
+    #[command(subcommand)]
+    Coalition(CoalitionCommand),
     /// The delivery queue, newest first.
     Deliveries {
         /// Only deliveries that were given up.
@@ -88,6 +92,51 @@ pub enum OrgCommand {
     List,
     /// Show one organisation.
     Show { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoalitionCommand {
+    /// Create a coalition (a Group actor with its key pair); the founding
+    /// organisation becomes its first admin.
+    Create {
+        /// User name: letters, digits and _, at most 30; part of @name@domain.
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// The local organisation that founds it.
+        #[arg(long)]
+        by: String,
+        /// A short description (plain text).
+        #[arg(long, default_value = "")]
+        summary: String,
+        /// Approve followers by hand.
+        #[arg(long)]
+        manual_approval: bool,
+        /// Who sees the member list: public, or members (others see a count).
+        #[arg(long, default_value = "public")]
+        members_visible: String,
+    },
+    /// List coalitions.
+    List,
+    /// Show one coalition and its members with their roles.
+    Show { username: String },
+    /// Change a coalition's profile (sends an Update to its followers).
+    Update {
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A short description (plain text).
+        #[arg(long)]
+        summary: Option<String>,
+        /// Approve followers by hand: true or false.
+        #[arg(long)]
+        manual_approval: Option<bool>,
+        /// public or members.
+        #[arg(long)]
+        members_visible: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -458,6 +507,94 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+async fn run_coalition(
+    ctx: &crate::context::Kuvend,
+    command: CoalitionCommand,
+) -> Result<(), CliError> {
+    match command {
+        CoalitionCommand::Create {
+            username,
+            name,
+            by,
+            summary,
+            manual_approval,
+            members_visible,
+        } => {
+            let created = coalitions::create(
+                ctx,
+                coalitions::NewCoalition {
+                    username,
+                    display_name: name,
+                    summary,
+                    manually_approves_followers: manual_approval,
+                    members_visible,
+                    by: by.clone(),
+                },
+            )
+            .await?;
+            let actor = created.actor;
+            println!(
+                "created @{}@{} ({}), {by} is its admin",
+                actor.username, actor.domain, actor.ap_id
+            );
+        }
+        CoalitionCommand::List => {
+            for actor in coalitions::list(ctx).await? {
+                println!(
+                    "@{}@{}\t{}",
+                    actor.username, actor.domain, actor.display_name
+                );
+            }
+        }
+        CoalitionCommand::Show { username } => {
+            let coalition = coalitions::coalition(ctx, &username).await?;
+            let members = coalitions::members(ctx, &coalition).await?;
+            let actor = &coalition.actor;
+            println!("handle: @{}@{}", actor.username, actor.domain);
+            println!("name: {}", actor.display_name);
+            println!("id: {}", actor.ap_id);
+            println!("profile: {}", actor.profile_url.as_deref().unwrap_or(""));
+            println!(
+                "manual approval: {}",
+                if actor.manually_approves_followers {
+                    "yes"
+                } else {
+                    "no"
+                }
+            );
+            println!("members visible: {}", coalition.settings.members_visible());
+            println!("members: {}", members.len());
+            for (member, who) in members {
+                println!("  @{}\t{}\t{}", who.handle(), member.role(), who.ap_id);
+            }
+        }
+        CoalitionCommand::Update {
+            username,
+            name,
+            summary,
+            manual_approval,
+            members_visible,
+        } => {
+            let updated = coalitions::update(
+                ctx,
+                &username,
+                coalitions::CoalitionChanges {
+                    display_name: name,
+                    summary,
+                    manually_approves_followers: manual_approval,
+                    members_visible,
+                },
+            )
+            .await?;
+            println!(
+                "updated @{}@{} (Update queued to its followers)",
+                updated.actor.username, updated.actor.domain
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
     let ctx = &prepared.ctx;
     match admin {
@@ -479,6 +616,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             .await?;
             println!("created @{}@{} ({})", org.username, org.domain, org.ap_id);
         }
+        Admin::Coalition(command) => run_coalition(ctx, command).await?,
         Admin::Org(OrgCommand::List) => {
             for org in orgs::list_organizations(ctx).await? {
                 println!("@{}@{}\t{}", org.username, org.domain, org.display_name);

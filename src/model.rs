@@ -82,6 +82,25 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// What an organisation is in a coalition (issue 13): admins invite,
+    /// approve and manage members; members belong. Distinct from staff
+    /// roles: an organisation's owners decide for it in coalitions.
+    CoalitionRole {
+        Admin = "admin",
+        Member = "member",
+    }
+);
+
+text_enum!(
+    /// Who may see a coalition's member list: everyone, or (for now) no one
+    /// but its admins through the command line; strangers see only a count.
+    MembersVisible {
+        Public = "public",
+        Members = "members",
+    }
+);
+
 /// A page request: Mastodon's `max_id`, `since_id`, `min_id` and `limit`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Page {

@@ -73,6 +73,7 @@ pub fn local_actor_json(row: &ActorRow, urls: &Urls) -> ActorJson {
         featured: (!is_instance).then(|| urls.featured(&row.username)),
         endpoints: Some(EndpointsJson {
             shared_inbox: Some(urls.shared_inbox()),
+            members: None,
         }),
         manually_approves_followers: row.manually_approves_followers,
         discoverable: Some(row.discoverable),
@@ -82,12 +83,40 @@ pub fn local_actor_json(row: &ActorRow, urls: &Urls) -> ActorJson {
             Utc,
         )),
         attachment: Vec::new(),
+        members: None,
+        moderators: None,
+        attributed_to: None,
+        openness: None,
+        member_count: None,
+        posting_restricted_to_mods: None,
         public_key: PublicKeyJson {
             id: row.public_key_id.clone(),
             owner: parse(&row.ap_id).unwrap_or_else(|| urls.actor(&row.username)),
             public_key_pem: row.public_key_pem.clone(),
         },
     }
+}
+
+/// The document of a local coalition: a `Group` with the collections and
+/// words group-aware servers read (docs/coalitions.md). `member_count` is
+/// shown whatever the member list's visibility (Mobilizon does the same).
+pub fn coalition_actor_json(row: &ActorRow, urls: &Urls, member_count: i64) -> ActorJson {
+    let mut json = local_actor_json(row, urls);
+    let members = urls.members(&row.username);
+    let moderators = urls.moderators(&row.username);
+    if let Some(endpoints) = json.endpoints.as_mut() {
+        endpoints.members = Some(members.clone());
+    }
+    json.members = Some(members);
+    json.attributed_to = Some(moderators.clone());
+    json.moderators = Some(moderators);
+    // Joining by request is not built yet: organisations come in by
+    // invitation only, whatever `manuallyApprovesFollowers` says of follows.
+    json.openness = Some("invite_only".into());
+    json.member_count = Some(member_count);
+    // Only admins will speak as the coalition (relaying is the next issue).
+    json.posting_restricted_to_mods = Some(true);
+    json
 }
 
 /// `host[:port]` of a URL, the form domains are stored and compared in.

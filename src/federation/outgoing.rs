@@ -14,6 +14,7 @@ use super::{
             LeaveSentJson, ReactionJson, ResponseJson, UpdateActorJson, join_answer_context,
         },
         activity_body,
+        actor::ActorJson,
         event::{EventJson, event_context},
         note::PUBLIC,
     },
@@ -245,13 +246,23 @@ pub fn undo_reaction(
 
 /// `Update` of a local actor's own document, to everyone.
 pub fn update_actor(urls: &Urls, actor: &ActorRow) -> Result<Outgoing, FederationError> {
+    update_actor_document(urls, actor, local_actor_json(actor, urls))
+}
+
+/// `Update` of a local actor with the document given (a coalition's
+/// carries its collections).
+pub fn update_actor_document(
+    urls: &Urls,
+    actor: &ActorRow,
+    document: ActorJson,
+) -> Result<Outgoing, FederationError> {
     let id = urls.new_activity();
     let activity = UpdateActorJson {
         id: id.clone(),
         kind: "Update".into(),
         actor: url(&actor.ap_id)?,
         to: vec![PUBLIC.into()],
-        object: local_actor_json(actor, urls),
+        object: document,
     };
     Outgoing::new(id, "Update", &activity)
 }

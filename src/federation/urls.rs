@@ -53,6 +53,22 @@ impl Urls {
     pub fn featured(&self, username: &str) -> Url {
         self.url(&format!("/users/{username}/collections/featured"))
     }
+    /// A coalition's members collection.
+    pub fn members(&self, username: &str) -> Url {
+        self.url(&format!("/users/{username}/members"))
+    }
+    /// A coalition's admins (FEP-1b12's moderators collection).
+    pub fn moderators(&self, username: &str) -> Url {
+        self.url(&format!("/users/{username}/moderators"))
+    }
+    /// A fresh Member URL for a membership of a coalition (Mobilizon's
+    /// `Member` id): never reused, so answers referring to it stay unique.
+    pub fn new_member(&self, coalition: &str) -> Url {
+        self.url(&format!(
+            "/users/{coalition}/members/{}",
+            uuid::Uuid::new_v4()
+        ))
+    }
     /// A post's id.
     pub fn post(&self, username: &str, id: i64) -> Url {
         self.url(&format!("/users/{username}/statuses/{id}"))

@@ -8,10 +8,11 @@ use super::{
 use crate::{
     federation::{
         FedData,
-        protocol::{WithContext, activity_context, actor_context},
+        protocol::{WithContext, activity_context, actor_context, actor_context_for},
     },
     service::{
         ServiceError,
+        coalitions::{self, MemberCollection},
         documents::{self, CollectionDocument, CollectionKind},
         inbox::{self, InboxOutcome, InboxRequest, InboxWriter},
         posts,
@@ -38,7 +39,10 @@ pub async fn actor(
         return Ok(Redirect::to(&format!("/@{}", actor.username)).into_response());
     }
     let document = documents::actor_document(&data, &username).await?;
-    Ok(activity_json(&WithContext::new(actor_context(), document)))
+    Ok(activity_json(&WithContext::new(
+        actor_context_for(&document.kind),
+        document,
+    )))
 }
 
 /// The instance actor is served to anyone, signed request or not (FEP-2677):
@@ -161,6 +165,25 @@ pub async fn following(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Response> {
     collection(data, username, CollectionKind::Following, q.page).await
+}
+
+/// A coalition's members: their ids when the list is public, otherwise
+/// only how many (docs/coalitions.md).
+pub async fn members(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
+    let document = coalitions::collection(&data, &username, MemberCollection::Members).await?;
+    Ok(activity_json(&WithContext::new(
+        activity_context(),
+        document,
+    )))
+}
+
+/// A coalition's admins (FEP-1b12 moderators), visible as its members are.
+pub async fn moderators(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
+    let document = coalitions::collection(&data, &username, MemberCollection::Moderators).await?;
+    Ok(activity_json(&WithContext::new(
+        activity_context(),
+        document,
+    )))
 }
 
 /// Pinned posts: none yet, but Mastodon fetches the collection it is told of.

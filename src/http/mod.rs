@@ -45,6 +45,8 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         .route("/users/{username}/outbox", get(activitypub::outbox))
         .route("/users/{username}/followers", get(activitypub::followers))
         .route("/users/{username}/following", get(activitypub::following))
+        .route("/users/{username}/members", get(activitypub::members))
+        .route("/users/{username}/moderators", get(activitypub::moderators))
         .route(
             "/users/{username}/collections/featured",
             get(activitypub::featured),

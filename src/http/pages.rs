@@ -9,12 +9,12 @@ use super::{
 use crate::{
     federation::{
         FedData,
-        protocol::{WithContext, actor_context},
+        protocol::{WithContext, actor_context_for},
     },
-    model::{EventCategory, EventStatus},
+    model::{CoalitionRole, EventCategory, EventStatus},
     service::{ActorRow, PostRow},
     service::{
-        ServiceError, documents,
+        ServiceError, coalitions, documents,
         events::{self, EventView},
         feeds, orgs,
         posts::{self, PostView},
@@ -229,7 +229,10 @@ pub async fn profile(
     }
     if wants_activity_json(&headers) {
         let document = documents::actor_document(&data, username).await?;
-        return Ok(activity_json(&WithContext::new(actor_context(), document)));
+        return Ok(activity_json(&WithContext::new(
+            actor_context_for(&document.kind),
+            document,
+        )));
     }
     let view = documents::profile(&data, username, q.max_id).await?;
     let domain = &data.settings.instance.domain;
@@ -248,6 +251,24 @@ pub async fn profile(
     } else {
         Vec::new()
     };
+    // A coalition lists its members when the list is public, and only how
+    // many otherwise. Its members' upcoming events are not listed yet.
+    let coalition = coalitions::public_members(&data, &view.actor)
+        .await?
+        .map(|m| {
+            json!({
+                "count": m.count,
+                "members": m.members.map(|list| list
+                    .into_iter()
+                    .map(|v| json!({
+                        "name": v.name,
+                        "handle": format!("@{}", v.handle),
+                        "url": v.url,
+                        "admin": v.role == CoalitionRole::Admin,
+                    }))
+                    .collect::<Vec<_>>()),
+            })
+        });
     let next = (posts.len() as i64 == documents::PAGE_SIZE)
         .then(|| {
             view.posts
@@ -269,6 +290,7 @@ pub async fn profile(
             handle => view.handle,
             followers => view.followers,
             manual_approval => view.actor.manually_approves_followers,
+            coalition => coalition,
             events => events,
             posts => posts,
             next => next,

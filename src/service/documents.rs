@@ -32,10 +32,9 @@ pub async fn local_actor(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRow
 }
 
 pub async fn actor_document(ctx: &Kuvend, username: &str) -> ServiceResult<ActorJson> {
-    Ok(local_actor_json(
-        &local_actor(ctx, username).await?,
-        &ctx.urls,
-    ))
+    let actor = local_actor(ctx, username).await?;
+    let mut conn = ctx.db.conn().await?;
+    super::coalitions::actor_document(&mut conn.q(), &ctx.urls, &actor).await
 }
 
 pub async fn instance_actor_document(ctx: &Kuvend) -> ServiceResult<ActorJson> {

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod acting;
 pub mod auth;
 pub mod client;
+pub mod coalitions;
 pub mod deliveries;
 pub mod direct;
 pub mod documents;

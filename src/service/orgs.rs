@@ -64,6 +64,28 @@ pub async fn create_local_actor(
     kind: ActorKind,
     org: NewOrganization,
 ) -> ServiceResult<ActorRow> {
+    let row = new_local_actor(ctx, kind, org).await?;
+    let mut conn = ctx.db.conn().await?;
+    match conn.q().insert_actor(&row).await {
+        Ok(actor) => Ok(actor),
+        Err(StorageError::Conflict(_)) => Err(taken(&row.username)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The refusal of a user name that an actor of any kind already has.
+pub(super) fn taken(username: &str) -> ServiceError {
+    ServiceError::Conflict(format!("username {username:?} is already taken"))
+}
+
+/// Checks what an operator gave and builds the row of a new local actor of
+/// any kind, with its key pair, without storing it (a coalition stores it
+/// together with its settings and first admin).
+pub(super) async fn new_local_actor(
+    ctx: &Kuvend,
+    kind: ActorKind,
+    org: NewOrganization,
+) -> ServiceResult<NewActor> {
     validate_username(&org.username)?;
     // A display name is text, wherever it comes from: no markup.
     let display_name = crate::sanitize::plain(&org.display_name);
@@ -81,10 +103,7 @@ pub async fn create_local_actor(
             .await?
             .is_some()
         {
-            return Err(ServiceError::Conflict(format!(
-                "username {:?} is already taken",
-                org.username
-            )));
+            return Err(taken(&org.username));
         }
     }
     let keys = generate_keypair().await?;
@@ -118,15 +137,7 @@ pub async fn create_local_actor(
         updated_at: now,
         username,
     };
-    let mut conn = ctx.db.conn().await?;
-    match conn.q().insert_actor(&row).await {
-        Ok(actor) => Ok(actor),
-        Err(StorageError::Conflict(_)) => Err(ServiceError::Conflict(format!(
-            "username {:?} is already taken",
-            row.username
-        ))),
-        Err(e) => Err(e.into()),
-    }
+    Ok(row)
 }
 
 pub async fn list_organizations(ctx: &Kuvend) -> ServiceResult<Vec<ActorRow>> {
@@ -188,17 +199,14 @@ pub async fn update_profile(
         .unwrap_or_else(|| actor.summary.clone());
     let locked = locked.unwrap_or(actor.manually_approves_followers);
     let id = actor.id;
-    let mut updated = actor.clone();
-    updated.display_name = display_name.clone();
-    updated.summary = summary.clone();
-    updated.manually_approves_followers = locked;
-    let update = crate::federation::outgoing::update_actor(&ctx.urls, &updated)
-        .map_err(|e| ServiceError::Internal(e.into()))?;
     let mut outbox = super::outbox::Outbox::default();
-    let row = crate::transaction!(ctx.db, |q| {
+    let row = crate::transaction!(ctx.db, ServiceError, |q| {
         let row = q
             .update_profile(id, &display_name, &summary, locked)
             .await?;
+        // A coalition's document carries its collections: built here, so
+        // every profile change sends the whole document.
+        let update = super::coalitions::update_activity(&mut q, &ctx.urls, &row).await?;
         outbox
             .queue(
                 &mut q,

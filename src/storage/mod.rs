@@ -11,6 +11,7 @@ pub mod activities;
 pub mod actors;
 #[cfg(feature = "bench")]
 pub mod bulk;
+pub mod coalitions;
 pub mod deliveries;
 pub mod events;
 pub mod feeds;

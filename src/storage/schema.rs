@@ -300,6 +300,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coalitions (actor_id) {
+        actor_id -> BigInt,
+        members_visible -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coalition_members (id) {
+        id -> BigInt,
+        coalition_id -> BigInt,
+        member_id -> BigInt,
+        role -> Text,
+        ap_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
 diesel::joinable!(home_feed -> posts (post_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -308,6 +329,7 @@ diesel::joinable!(posts -> actors (author_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(events -> posts (post_id));
 diesel::joinable!(participants -> actors (actor_id));
+diesel::joinable!(coalitions -> actors (actor_id));
 diesel::joinable!(participants -> posts (event_post_id));
 diesel::joinable!(post_mentions -> posts (post_id));
 diesel::joinable!(reactions -> posts (post_id));
@@ -335,5 +357,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bookmarks,
     idempotency_keys,
     markers,
-    home_feed
+    home_feed,
+    coalitions,
+    coalition_members
 );

@@ -84,6 +84,52 @@ pub struct ActorJson {
     /// Profile fields (`PropertyValue`s).
     #[serde(default, deserialize_with = "deserialize_property_values")]
     pub attachment: Vec<PropertyValueJson>,
+    /// A group's members collection (Smithereen, Mobilizon's own output;
+    /// Mobilizon reads `endpoints.members` instead). Coalitions only.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub members: Option<Url>,
+    /// A group's admins (FEP-1b12 `moderators`, read by Lemmy and PieFed).
+    #[serde(
+        default,
+        deserialize_with = "deserialize_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub moderators: Option<Url>,
+    /// For a group, the same URL as `moderators` (Lemmy and PieFed publish
+    /// both and read either).
+    #[serde(
+        default,
+        deserialize_with = "deserialize_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributed_to: Option<Url>,
+    /// How a group is joined, Mobilizon's vocabulary in lowercase:
+    /// `invite_only`, `moderated` or `open`.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub openness: Option<String>,
+    /// How many members a group has (Mobilizon's `memberCount`), shown
+    /// even when the list itself is not.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub member_count: Option<i64>,
+    /// Whether only the group's moderators post as it (FEP-1b12, Lemmy).
+    #[serde(
+        default,
+        deserialize_with = "deserialize_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub posting_restricted_to_mods: Option<bool>,
     /// The key that verifies the actor's HTTP signatures.
     pub public_key: PublicKeyJson,
 }
@@ -133,6 +179,13 @@ pub struct EndpointsJson {
     /// The instance's shared inbox: one delivery per instance instead of per follower.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_inbox: Option<Url>,
+    /// A group's members collection: where Mobilizon looks for it.
+    #[serde(
+        default,
+        deserialize_with = "super::deserialize_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub members: Option<Url>,
 }
 
 /// A profile field, as Mastodon shows it.

@@ -32,6 +32,34 @@ pub fn actor_context() -> Value {
     ])
 }
 
+/// The context of an actor document of this `type`: a `Group` (a
+/// coalition) adds the Mobilizon and Lemmy terms of its collections.
+pub fn actor_context_for(ap_type: &str) -> Value {
+    let mut context = actor_context();
+    if ap_type == "Group"
+        && let Some(terms) = context.get_mut(2).and_then(Value::as_object_mut)
+    {
+        for (term, definition) in [
+            ("mz", json!("https://joinmobilizon.org/ns#")),
+            ("members", json!({"@id": "mz:members", "@type": "@id"})),
+            ("openness", json!({"@id": "mz:openness", "@type": "@id"})),
+            ("memberCount", json!("mz:memberCount")),
+            ("lemmy", json!("https://join-lemmy.org/ns#")),
+            (
+                "moderators",
+                json!({"@id": "lemmy:moderators", "@type": "@id"}),
+            ),
+            (
+                "postingRestrictedToMods",
+                json!("lemmy:postingRestrictedToMods"),
+            ),
+        ] {
+            terms.insert(term.into(), definition);
+        }
+    }
+    context
+}
+
 /// The context of activities and collections.
 pub fn activity_context() -> Value {
     json!("https://www.w3.org/ns/activitystreams")

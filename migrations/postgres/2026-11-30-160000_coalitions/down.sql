@@ -1,0 +1,2 @@
+DROP TABLE coalition_members;
+DROP TABLE coalitions;
