@@ -54,6 +54,13 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
+/// Whether a note could ask for a poll at all: a reply with a `Mention`
+/// tag. Checked before [`offer`] so that the inbox's common case (a post
+/// that replies to nothing) costs no savepoint and no lookup.
+pub(crate) fn may_ask(note: &NoteJson) -> bool {
+    note.in_reply_to.is_some() && note.tag.iter().any(|tag| tag.kind == "Mention")
+}
+
 /// After an incoming note was stored: if it replies to an event of ours
 /// that takes answers and mentions the organising organisation (a
 /// `Mention` tag: being addressed is not enough, since every reply

@@ -39,7 +39,7 @@ pub(super) async fn apply(
     note: &posts::IncomingNote,
 ) -> ServiceResult<InboxOutcome> {
     let stored = posts::receive_note(q, author, note).await?;
-    if stored && note.group.is_none() {
+    if stored && note.group.is_none() && polls::may_ask(&note.note) {
         // In its own savepoint: a poll that cannot be written must not
         // take the reply it answers down with it.
         let offered = crate::savepoint!(q, crate::service::ServiceError, |q| {
