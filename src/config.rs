@@ -80,6 +80,10 @@ pub struct FederationSettings {
     pub delivery_give_up_hours: u32,
     pub delivery_concurrency: usize,
     pub request_timeout_secs: u64,
+    /// Hours another instance's NodeInfo software is trusted before it is asked again.
+    pub software_cache_hours: u64,
+    /// Minutes an instance that gave no usable NodeInfo is left alone before it is asked again.
+    pub software_unknown_cache_minutes: u64,
 }
 
 /// Bounds on what clients and other servers may ask of the instance

@@ -27,6 +27,7 @@ mod interop_fedify;
 mod interop_mastodon_py;
 mod limits;
 mod local;
+mod nodeinfo_software;
 mod oauth_forms;
 mod posts;
 mod remote_events;

@@ -32,6 +32,9 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// What we ask for when fetching an ActivityPub object (Mastodon sends the same).
 pub const ACTIVITY_ACCEPT: &str = r#"application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams""#;
 
+/// What we ask for when fetching a plain JSON document (NodeInfo).
+const JSON_ACCEPT: &str = "application/json";
+
 /// What we ask for when fetching a WebFinger document.
 const JRD_ACCEPT: &str = "application/jrd+json, application/json";
 
@@ -276,6 +279,26 @@ async fn fetch_checked<T: DeserializeOwned>(
         url: raw.url.to_string(),
         id: id.to_string(),
     })
+}
+
+/// Fetches a plain JSON document that is not an ActivityPub object
+/// (NodeInfo and its discovery document): any JSON media type, no `id`
+/// check (the caller checks where it came from with [`Fetched::url`]).
+pub async fn fetch_json<T: DeserializeOwned>(
+    ctx: &Kuvend,
+    url: &Url,
+    budget: Budget,
+) -> Result<Fetched<T>, FetchError> {
+    let raw = get(ctx, url, JSON_ACCEPT, budget).await?;
+    let media = media_type(&raw);
+    if media != "application/json" && !media.ends_with("+json") {
+        return Err(FetchError::ContentType {
+            url: raw.url.to_string(),
+            content_type: raw.content_type.unwrap_or_default(),
+            expected: "application/json",
+        });
+    }
+    parse(raw)
 }
 
 /// Finds the actor URL for a handle (`user@host`) with WebFinger, asking

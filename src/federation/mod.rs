@@ -6,6 +6,7 @@ pub mod client;
 pub mod events;
 pub mod fetch;
 pub mod keys;
+pub mod nodeinfo;
 pub mod notes;
 pub mod outgoing;
 pub mod protocol;

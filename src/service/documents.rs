@@ -112,7 +112,7 @@ pub async fn nodeinfo(ctx: &Kuvend) -> ServiceResult<NodeInfoJson> {
     Ok(NodeInfoJson {
         version: "2.1",
         software: NodeInfoSoftwareJson {
-            name: "kuvend",
+            name: crate::federation::nodeinfo::SOFTWARE_NAME,
             version: env!("CARGO_PKG_VERSION"),
             repository: ctx.settings.instance.source_url.clone(),
             homepage: ctx.settings.instance.source_url.clone(),

@@ -24,6 +24,7 @@ pub mod phrases;
 pub mod polls;
 pub mod posts;
 pub mod reminders;
+pub mod software;
 pub mod text;
 pub mod visibility;
 

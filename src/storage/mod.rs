@@ -16,6 +16,7 @@ pub mod deliveries;
 pub mod events;
 pub mod feeds;
 pub mod follows;
+pub mod instances;
 pub mod models;
 pub mod polls;
 pub mod posts;

@@ -191,6 +191,9 @@ diesel::table! {
         failing_since -> Nullable<Timestamp>,
         unavailable -> Bool,
         updated_at -> Timestamp,
+        software -> Nullable<Text>,
+        software_version -> Nullable<Text>,
+        software_checked_at -> Nullable<Timestamp>,
     }
 }
 

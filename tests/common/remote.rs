@@ -22,6 +22,11 @@ use url::Url;
 pub struct Served {
     pub documents: Arc<Mutex<HashMap<String, Value>>>,
     pub received: Arc<Mutex<Vec<Value>>>,
+    /// Paths (with query) asked with GET, in order.
+    pub gets: Arc<Mutex<Vec<String>>>,
+    /// Bodies served verbatim by path, with their content type (for
+    /// documents that are not JSON values: garbage, oversized ones).
+    pub raw: Arc<Mutex<HashMap<String, (String, String)>>>,
 }
 
 async fn serve(State(served): State<Served>, method: Method, uri: Uri, body: String) -> Response {
@@ -35,6 +40,10 @@ async fn serve(State(served): State<Served>, method: Method, uri: Uri, body: Str
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
+    served.gets.lock().unwrap().push(key.clone());
+    if let Some((content_type, body)) = served.raw.lock().unwrap().get(&key) {
+        return ([(header::CONTENT_TYPE, content_type.clone())], body.clone()).into_response();
+    }
     match served.documents.lock().unwrap().get(&key) {
         Some(doc) => {
             let mut headers = HeaderMap::new();
@@ -82,6 +91,25 @@ impl Remote {
             .lock()
             .unwrap()
             .insert(path.to_string(), doc);
+    }
+
+    /// Serves `body` verbatim at `path` with `content_type`.
+    pub fn put_raw(&self, path: &str, content_type: &str, body: String) {
+        self.served
+            .raw
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), (content_type.to_string(), body));
+    }
+
+    /// The paths asked with GET so far.
+    pub fn gets(&self) -> Vec<String> {
+        self.served.gets.lock().unwrap().clone()
+    }
+
+    /// The host and port (`mobilizon.test:PORT`), as an instance domain.
+    pub fn domain(&self) -> &str {
+        self.base.trim_start_matches("http://")
     }
 
     /// A fixture with its host (`https://<host>`) replaced by this server's.
