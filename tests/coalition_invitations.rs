@@ -316,3 +316,154 @@ on_both_databases!(
     mobilizon_and_smithereen_shapes_sqlite,
     mobilizon_and_smithereen_shapes_postgres
 );
+
+fn kuvend(db_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kuvend"))
+        .env("KUVEND_DATABASE__URL", db_url)
+        .env("KUVEND_INSTANCE__DOMAIN", "cso.example")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A command that must be refused: exit 1, one line on stderr.
+fn refused(db_url: &str, args: &[&str], says: &str) {
+    let out = kuvend(db_url, args);
+    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
+    assert!(err.contains(says), "{args:?}: {err:?} should say {says:?}");
+}
+
+async fn invitation_cli_refusals_store_nothing(backend: Backend) {
+    let dir = temp_dir();
+    let db = crate::common::new_database(backend, dir.path(), "cli").await;
+    let ok = |args: &[&str]| {
+        let out = kuvend(&db, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    ok(&["admin", "org", "create", "ngo", "--name", "Our NGO"]);
+    ok(&["admin", "org", "create", "other", "--name", "Other"]);
+    ok(&["admin", "org", "create", "third", "--name", "Third"]);
+    ok(&[
+        "admin",
+        "coalition",
+        "create",
+        "climate",
+        "--name",
+        "Climate",
+        "--by",
+        "ngo",
+    ]);
+    ok(&[
+        "admin",
+        "coalition",
+        "create",
+        "water",
+        "--name",
+        "Water",
+        "--by",
+        "other",
+    ]);
+
+    refused(
+        &db,
+        &[
+            "admin",
+            "coalition",
+            "invite",
+            "climate",
+            "third",
+            "--by",
+            "other",
+        ],
+        "not an admin",
+    );
+    refused(
+        &db,
+        &[
+            "admin",
+            "coalition",
+            "invite",
+            "climate",
+            "ngo",
+            "--by",
+            "ngo",
+        ],
+        "already a member",
+    );
+    refused(
+        &db,
+        &[
+            "admin",
+            "coalition",
+            "invite",
+            "climate",
+            "water",
+            "--by",
+            "ngo",
+        ],
+        "not an organisation",
+    );
+    let listed = ok(&["admin", "coalition", "invitations", "climate"]);
+    assert_eq!(listed.trim(), "", "nothing stored: {listed}");
+
+    ok(&[
+        "admin",
+        "coalition",
+        "invite",
+        "climate",
+        "other",
+        "--by",
+        "ngo",
+        "--message",
+        "Hi",
+    ]);
+    refused(
+        &db,
+        &[
+            "admin",
+            "coalition",
+            "invite",
+            "climate",
+            "other",
+            "--by",
+            "ngo",
+        ],
+        "already has an open invitation",
+    );
+    let listed = ok(&["admin", "coalition", "invitations", "climate"]);
+    assert_eq!(listed.trim().lines().count(), 1, "{listed}");
+    assert!(listed.contains("\tpending\t"), "{listed}");
+    let received = ok(&["admin", "invitations", "other"]);
+    assert!(
+        received.contains("climate@cso.example\tpending\tHi"),
+        "{received}"
+    );
+
+    // A local invitee accepts directly; then it is a member.
+    ok(&["admin", "invitations", "accept", "other", "climate"]);
+    let show = ok(&["admin", "coalition", "show", "climate"]);
+    assert!(show.contains("@other@cso.example\tmember"), "{show}");
+    refused(
+        &db,
+        &["admin", "invitations", "decline", "other", "climate"],
+        "no open invitation",
+    );
+    refused(
+        &db,
+        &["admin", "coalition", "revoke", "climate", "other"],
+        "no open invitation",
+    );
+}
+
+on_both_databases!(
+    invitation_cli_refusals_store_nothing,
+    invitation_cli_refusals_store_nothing_sqlite,
+    invitation_cli_refusals_store_nothing_postgres
+);
