@@ -297,6 +297,23 @@ async fn mobilizon_and_smithereen_shapes(backend: Backend) {
     assert_eq!(sent_state(&alpha, "climate", &bob).await, Some(Declined));
     assert!(!is_member(&alpha, "climate", &bob).await);
 
+    // A plain AS2 Accept naming the Invite by id.
+    let carol = mz.actor("/@carol", "Person", None);
+    let (carol_invite, _) = invitations::invite(&alpha.data(), "climate", &carol, "lead", None)
+        .await
+        .unwrap();
+    let plain = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Accept",
+        "id": mz.url("/activities/accept-carol"),
+        "actor": carol,
+        "object": carol_invite.ap_id,
+    });
+    let (status, _) = mz.send(&carol, &climate.inbox_url, &plain).await;
+    assert!(status < 300, "{status}");
+    assert_eq!(sent_state(&alpha, "climate", &carol).await, Some(Accepted));
+    assert!(is_member(&alpha, "climate", &carol).await);
+
     // Smithereen's Invite{Group} (no target, one `to`) for our organisation.
     // A Smithereen stand-in, on one of the harness's loopback names.
     let mut sm = Remote::start("events.test").await;
