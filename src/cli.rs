@@ -61,6 +61,8 @@ pub enum Admin {
     /// Coalitions: Group actors whose admins are organisations.
     #[command(subcommand)]
     Coalition(CoalitionCommand),
+    /// Invitations to coalitions an organisation received; accept or decline.
+    Invitations(InvitationsArgs),
     /// The delivery queue, newest first.
     Deliveries {
         /// Only deliveries that were given up.
@@ -137,6 +139,39 @@ pub enum CoalitionCommand {
         #[arg(long)]
         members_visible: Option<String>,
     },
+    /// Invite an organisation (handle user@host, actor URL, or a local
+    /// organisation's name) to a coalition; sends an Invite.
+    Invite {
+        coalition: String,
+        target: String,
+        /// The inviting organisation: an admin of the coalition.
+        #[arg(long)]
+        by: String,
+        /// A note to the invitee (plain text).
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// A coalition's invitations with their states, newest first.
+    Invitations { coalition: String },
+    /// Withdraw an open invitation (sends Undo{Invite} to the invitee).
+    Revoke { coalition: String, target: String },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InvitationsArgs {
+    /// The organisation whose received invitations to list.
+    pub org: Option<String>,
+    #[command(subcommand)]
+    pub action: Option<InvitationsAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvitationsAction {
+    /// Accept an open invitation (sends Accept with the Invite embedded).
+    Accept { org: String, coalition: String },
+    /// Decline an open invitation (sends Reject with the Invite embedded).
+    Decline { org: String, coalition: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -507,11 +542,50 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn run_coalition(
-    ctx: &crate::context::Kuvend,
-    command: CoalitionCommand,
-) -> Result<(), CliError> {
+async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result<(), CliError> {
+    let ctx = &prepared.ctx;
     match command {
+        CoalitionCommand::Invite {
+            coalition,
+            target,
+            by,
+            message,
+        } => {
+            let (invitation, invitee) = service::invitations::invite(
+                &prepared.data(),
+                &coalition,
+                &target,
+                &by,
+                message.as_deref(),
+            )
+            .await?;
+            println!(
+                "{by} invited {} to {coalition}: {} ({})",
+                invitee.handle(),
+                invitation.state,
+                invitation.ap_id
+            );
+        }
+        CoalitionCommand::Revoke { coalition, target } => {
+            let (_, invitee) =
+                service::invitations::revoke(&prepared.data(), &coalition, &target).await?;
+            println!(
+                "revoked the invitation of {} to {coalition} (Undo queued)",
+                invitee.handle()
+            );
+        }
+        CoalitionCommand::Invitations { coalition } => {
+            for (state, invitation, invitee) in
+                service::invitations::of_coalition(ctx, &coalition).await?
+            {
+                println!(
+                    "{}\t{state}\t{}\t{}",
+                    invitee.handle(),
+                    invitation.reason,
+                    invitation.ap_id
+                );
+            }
+        }
         CoalitionCommand::Create {
             username,
             name,
@@ -616,7 +690,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             .await?;
             println!("created @{}@{} ({})", org.username, org.domain, org.ap_id);
         }
-        Admin::Coalition(command) => run_coalition(ctx, command).await?,
+        Admin::Coalition(command) => run_coalition(prepared, command).await?,
         Admin::Org(OrgCommand::List) => {
             for org in orgs::list_organizations(ctx).await? {
                 println!("@{}@{}\t{}", org.username, org.domain, org.display_name);
@@ -641,6 +715,35 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             );
             println!("followers: {followers} ({pending} pending)");
             println!("following: {following}");
+        }
+        Admin::Invitations(InvitationsArgs {
+            action: Some(action),
+            ..
+        }) => {
+            let (org, coalition, accept) = match action {
+                InvitationsAction::Accept { org, coalition } => (org, coalition, true),
+                InvitationsAction::Decline { org, coalition } => (org, coalition, false),
+            };
+            let row =
+                service::invitations::answer(&prepared.data(), &org, &coalition, accept).await?;
+            println!(
+                "{org} {} the invitation to {coalition} ({})",
+                if accept { "accepted" } else { "declined" },
+                row.ap_id
+            );
+        }
+        Admin::Invitations(InvitationsArgs { org, action: None }) => {
+            let org = org.ok_or_else(|| {
+                CliError::Usage("name an organisation: kuvend admin invitations <org>".into())
+            })?;
+            for (state, invitation, coalition) in service::invitations::of_org(ctx, &org).await? {
+                println!(
+                    "{}\t{state}\t{}\t{}",
+                    coalition.handle(),
+                    invitation.message,
+                    invitation.ap_id
+                );
+            }
         }
         Admin::Followers(FollowersArgs {
             action: Some(action),

@@ -18,6 +18,15 @@ pub struct Settings {
     pub federation: FederationSettings,
     pub limits: LimitSettings,
     pub events: EventSettings,
+    pub coalitions: CoalitionSettings,
+}
+
+/// Coalitions (issue 13).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoalitionSettings {
+    /// Days an invitation stays open before it counts as `expired`.
+    pub invitation_expiry_days: u32,
 }
 
 /// Events' background work.

@@ -93,6 +93,29 @@ text_enum!(
 );
 
 text_enum!(
+    /// Where an invitation to a coalition stands (issue 13 item 2).
+    /// `pending` and `delivered` are open: it can still be answered.
+    InvitationState {
+        Pending = "pending",
+        Delivered = "delivered",
+        Accepted = "accepted",
+        Declined = "declined",
+        Revoked = "revoked",
+        Expired = "expired",
+        Undeliverable = "undeliverable",
+    }
+);
+
+impl InvitationState {
+    /// The states in which an invitation can still be answered or revoked.
+    pub const OPEN: [InvitationState; 2] = [InvitationState::Pending, InvitationState::Delivered];
+
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+}
+
+text_enum!(
     /// Who may see a coalition's member list: everyone, or (for now) no one
     /// but its admins through the command line; strangers see only a count.
     MembersVisible {

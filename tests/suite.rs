@@ -11,6 +11,7 @@ mod common;
 mod calendars;
 mod cli;
 mod client_api;
+mod coalition_invitations;
 mod coalitions;
 mod crash_recovery;
 mod documents;

@@ -10,8 +10,9 @@ use super::{
     protocol::{
         WithContext,
         activities::{
-            BareActivityJson, EmbeddedJoinJson, FollowJson, JoinAnswerJson, JoinSentJson,
-            LeaveSentJson, ReactionJson, ResponseJson, UpdateActorJson, join_answer_context,
+            BareActivityJson, EmbeddedJoinJson, FollowJson, InviteAnswerJson, InviteJson,
+            JoinAnswerJson, JoinSentJson, LeaveSentJson, ReactionJson, ResponseJson,
+            UpdateActorJson, join_answer_context,
         },
         activity_body,
         actor::ActorJson,
@@ -384,4 +385,83 @@ pub fn leave(
         cc: vec![],
     };
     Outgoing::new(id, "Leave", &activity)
+}
+
+/// `Invite` of `invitee` to `coalition` by `inviter`, with `id` = the
+/// pending Member URL (docs/coalitions.md, "Invitations").
+pub fn invite(
+    id: &str,
+    inviter: &ActorRow,
+    coalition: &ActorRow,
+    invitee: &ActorRow,
+    message: Option<String>,
+) -> Result<Outgoing, FederationError> {
+    let id = url(id)?;
+    let activity = invite_json(id.clone(), inviter, coalition, invitee, message)?;
+    Outgoing::new(id, "Invite", &activity)
+}
+
+/// The Invite itself, as sent and as embedded in an `Undo`.
+pub fn invite_json(
+    id: Url,
+    inviter: &ActorRow,
+    coalition: &ActorRow,
+    invitee: &ActorRow,
+    message: Option<String>,
+) -> Result<InviteJson, FederationError> {
+    let coalition_id = url(&coalition.ap_id)?;
+    let invitee_id = url(&invitee.ap_id)?;
+    Ok(InviteJson {
+        id,
+        kind: "Invite".into(),
+        actor: url(&inviter.ap_id)?,
+        object: coalition_id.clone(),
+        target: invitee_id.clone(),
+        attributed_to: coalition_id.clone(),
+        to: vec![invitee_id],
+        cc: vec![coalition_id],
+        content: message,
+    })
+}
+
+/// `Accept`, `Reject` or `Undo` of an Invite, embedding it: the invitee
+/// answers (to the coalition and the inviter), or the coalition withdraws
+/// it (to the invitee).
+pub fn about_invite(
+    urls: &Urls,
+    kind: &'static str,
+    actor: &ActorRow,
+    invite: InviteJson,
+    to: &[&ActorRow],
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = InviteAnswerJson {
+        id: id.clone(),
+        kind: kind.into(),
+        actor: url(&actor.ap_id)?,
+        object: invite,
+        to: to
+            .iter()
+            .map(|a| url(&a.ap_id))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Outgoing::new(id, kind, &activity)
+}
+
+/// `Accept` of a coalition `Join` by an invited actor, from the
+/// coalition, embedding the Join by its id.
+pub fn accept_coalition_join(
+    urls: &Urls,
+    coalition: &ActorRow,
+    joiner: &ActorRow,
+    join_ap_id: &str,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = ResponseJson {
+        id: id.clone(),
+        kind: "Accept".into(),
+        actor: url(&coalition.ap_id)?,
+        object: bare("Join", join_ap_id, joiner, &coalition.ap_id)?,
+    };
+    Outgoing::new(id, "Accept", &activity)
 }

@@ -61,6 +61,10 @@ impl Urls {
     pub fn moderators(&self, username: &str) -> Url {
         self.url(&format!("/users/{username}/moderators"))
     }
+    /// The Member URL with this UUID (as a request names it).
+    pub fn member(&self, coalition: &str, uuid: &str) -> Url {
+        self.url(&format!("/users/{coalition}/members/{uuid}"))
+    }
     /// A fresh Member URL for a membership of a coalition (Mobilizon's
     /// `Member` id): never reused, so answers referring to it stay unique.
     pub fn new_member(&self, coalition: &str) -> Url {

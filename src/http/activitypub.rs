@@ -177,6 +177,20 @@ pub async fn members(data: FedData, Path(username): Path<String>) -> ApiResult<R
     )))
 }
 
+/// One Member URL of a coalition's: the `Member` behind a membership or an
+/// invitation (Mobilizon fetches it; docs/coalitions.md).
+pub async fn member(
+    data: FedData,
+    Path((username, uuid)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let id = data.urls.member(&username, &uuid);
+    let document = crate::service::invitations::member_document(&data, &id).await?;
+    Ok(activity_json(&WithContext::new(
+        activity_context(),
+        document,
+    )))
+}
+
 /// A coalition's admins (FEP-1b12 moderators), visible as its members are.
 pub async fn moderators(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
     let document = coalitions::collection(&data, &username, MemberCollection::Moderators).await?;

@@ -47,6 +47,7 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         .route("/users/{username}/following", get(activitypub::following))
         .route("/users/{username}/members", get(activitypub::members))
         .route("/users/{username}/moderators", get(activitypub::moderators))
+        .route("/users/{username}/members/{uuid}", get(activitypub::member))
         .route(
             "/users/{username}/collections/featured",
             get(activitypub::featured),

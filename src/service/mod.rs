@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod follows;
 pub mod inbox;
 pub mod instance;
+pub mod invitations;
 pub mod joining;
 pub mod orgs;
 pub mod outbox;

@@ -4,9 +4,9 @@ use super::{
     Q, StorageResult,
     models::ActorRow,
     on_q,
-    schema::{actors, coalition_members, coalitions},
+    schema::{actors, coalition_invitations, coalition_members, coalitions},
 };
-use crate::model::{CoalitionRole, MembersVisible};
+use crate::model::{CoalitionRole, InvitationState, MembersVisible};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -170,5 +170,229 @@ impl Q<'_> {
             }
             Ok(query.count().get_result(c).await?)
         })
+    }
+}
+
+/// An invitation to a coalition, sent by one of ours or received by one of
+/// our organisations (issue 13 item 2).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = coalition_invitations)]
+pub struct InvitationRow {
+    pub id: i64,
+    pub coalition_id: i64,
+    pub invitee_id: i64,
+    pub inviter_id: i64,
+    pub ap_id: String,
+    pub message: String,
+    pub state: String,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+impl InvitationRow {
+    /// The stored state, `expired` once past its time even if not yet
+    /// written so. Unknown text counts as closed (`revoked`): it can then
+    /// be neither answered nor accepted by mistake.
+    pub fn state(&self, now: NaiveDateTime) -> InvitationState {
+        let state = InvitationState::parse(&self.state).unwrap_or(InvitationState::Revoked);
+        if state.is_open() && self.expires_at <= now {
+            InvitationState::Expired
+        } else {
+            state
+        }
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = coalition_invitations)]
+pub struct NewInvitation {
+    pub coalition_id: i64,
+    pub invitee_id: i64,
+    pub inviter_id: i64,
+    pub ap_id: String,
+    pub message: String,
+    pub state: String,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+fn open_states() -> [&'static str; 2] {
+    InvitationState::OPEN.map(InvitationState::as_str)
+}
+
+impl Q<'_> {
+    /// One membership of `member` in `coalition`, if any.
+    pub async fn coalition_membership(
+        &mut self,
+        coalition_id: i64,
+        member_id: i64,
+    ) -> StorageResult<Option<CoalitionMemberRow>> {
+        on_q!(self, |c| Ok(coalition_members::table
+            .filter(coalition_members::coalition_id.eq(coalition_id))
+            .filter(coalition_members::member_id.eq(member_id))
+            .select(CoalitionMemberRow::as_select())
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
+    /// The membership whose Member URL is `ap_id`.
+    pub async fn coalition_member_by_ap_id(
+        &mut self,
+        ap_id: &str,
+    ) -> StorageResult<Option<CoalitionMemberRow>> {
+        on_q!(self, |c| Ok(coalition_members::table
+            .filter(coalition_members::ap_id.eq(ap_id))
+            .select(CoalitionMemberRow::as_select())
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
+    /// Writes `expired` on the open invitations past their time between
+    /// `coalition` and `invitee`, so that a new one may be sent (only one
+    /// may be open at a time).
+    pub async fn expire_invitations(
+        &mut self,
+        coalition_id: i64,
+        invitee_id: i64,
+    ) -> StorageResult<()> {
+        let now = super::now();
+        on_q!(self, |c| {
+            diesel::update(
+                coalition_invitations::table
+                    .filter(coalition_invitations::coalition_id.eq(coalition_id))
+                    .filter(coalition_invitations::invitee_id.eq(invitee_id))
+                    .filter(coalition_invitations::state.eq_any(open_states()))
+                    .filter(coalition_invitations::expires_at.le(now)),
+            )
+            .set((
+                coalition_invitations::state.eq(InvitationState::Expired.as_str()),
+                coalition_invitations::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn insert_invitation(&mut self, row: &NewInvitation) -> StorageResult<InvitationRow> {
+        on_q!(self, |c| Ok(diesel::insert_into(
+            coalition_invitations::table
+        )
+        .values(row)
+        .returning(InvitationRow::as_returning())
+        .get_result(c)
+        .await?))
+    }
+
+    /// The open (pending or delivered, not past its time) invitation
+    /// between a coalition and an invitee.
+    pub async fn open_invitation(
+        &mut self,
+        coalition_id: i64,
+        invitee_id: i64,
+    ) -> StorageResult<Option<InvitationRow>> {
+        let now = super::now();
+        on_q!(self, |c| Ok(coalition_invitations::table
+            .filter(coalition_invitations::coalition_id.eq(coalition_id))
+            .filter(coalition_invitations::invitee_id.eq(invitee_id))
+            .filter(coalition_invitations::state.eq_any(open_states()))
+            .filter(coalition_invitations::expires_at.gt(now))
+            .select(InvitationRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// The latest invitation between a coalition and an invitee, whatever
+    /// its state.
+    pub async fn latest_invitation(
+        &mut self,
+        coalition_id: i64,
+        invitee_id: i64,
+    ) -> StorageResult<Option<InvitationRow>> {
+        on_q!(self, |c| Ok(coalition_invitations::table
+            .filter(coalition_invitations::coalition_id.eq(coalition_id))
+            .filter(coalition_invitations::invitee_id.eq(invitee_id))
+            .order(coalition_invitations::id.desc())
+            .select(InvitationRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// The invitation whose Invite has this id (our Member URL, or a
+    /// received Invite's id).
+    pub async fn invitation_by_ap_id(
+        &mut self,
+        ap_id: &str,
+    ) -> StorageResult<Option<InvitationRow>> {
+        on_q!(self, |c| Ok(coalition_invitations::table
+            .filter(coalition_invitations::ap_id.eq(ap_id))
+            .select(InvitationRow::as_select())
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
+    /// Moves an invitation from an open state to `state`; false when it was
+    /// no longer open (answered, revoked or expired meanwhile), in which
+    /// case nothing changed.
+    pub async fn close_invitation(
+        &mut self,
+        id: i64,
+        state: InvitationState,
+        reason: &str,
+    ) -> StorageResult<bool> {
+        let now = super::now();
+        on_q!(self, |c| {
+            let changed = diesel::update(
+                coalition_invitations::table
+                    .find(id)
+                    .filter(coalition_invitations::state.eq_any(open_states()))
+                    .filter(coalition_invitations::expires_at.gt(now)),
+            )
+            .set((
+                coalition_invitations::state.eq(state.as_str()),
+                coalition_invitations::reason.eq(reason),
+                coalition_invitations::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+            Ok(changed == 1)
+        })
+    }
+
+    /// A coalition's invitations with their invitees, newest first.
+    pub async fn invitations_of_coalition(
+        &mut self,
+        coalition_id: i64,
+    ) -> StorageResult<Vec<(InvitationRow, ActorRow)>> {
+        on_q!(self, |c| Ok(coalition_invitations::table
+            .inner_join(actors::table.on(actors::id.eq(coalition_invitations::invitee_id)))
+            .filter(coalition_invitations::coalition_id.eq(coalition_id))
+            .order(coalition_invitations::id.desc())
+            .select((InvitationRow::as_select(), ActorRow::as_select()))
+            .load(c)
+            .await?))
+    }
+
+    /// An invitee's invitations with their coalitions, newest first.
+    pub async fn invitations_of_invitee(
+        &mut self,
+        invitee_id: i64,
+    ) -> StorageResult<Vec<(InvitationRow, ActorRow)>> {
+        on_q!(self, |c| Ok(coalition_invitations::table
+            .inner_join(actors::table.on(actors::id.eq(coalition_invitations::coalition_id)))
+            .filter(coalition_invitations::invitee_id.eq(invitee_id))
+            .order(coalition_invitations::id.desc())
+            .select((InvitationRow::as_select(), ActorRow::as_select()))
+            .load(c)
+            .await?))
     }
 }

@@ -324,6 +324,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coalition_invitations (id) {
+        id -> BigInt,
+        coalition_id -> BigInt,
+        invitee_id -> BigInt,
+        inviter_id -> BigInt,
+        ap_id -> Text,
+        message -> Text,
+        state -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
 diesel::joinable!(home_feed -> posts (post_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -362,5 +378,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     markers,
     home_feed,
     coalitions,
-    coalition_members
+    coalition_members,
+    coalition_invitations
 );

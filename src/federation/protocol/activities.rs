@@ -198,8 +198,22 @@ pub enum InboxActivity {
     /// `Event` attributed to the announcing actor: a group (Mobilizon)
     /// vouching for an event one of its members made.
     Announce(Url, Option<Box<PostObject>>),
+    /// `Invite` to a group (a coalition elsewhere inviting one of ours).
+    Invite(InviteReceived),
     /// A verb kuvend does not act on (yet).
     Unsupported(String),
+}
+
+/// What an incoming `Invite` says, besides its id and actor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InviteReceived {
+    /// The group invited to (fetched before the Invite is applied).
+    pub object: Url,
+    /// The invitee: `target` (Mobilizon), or the single entry of `to`
+    /// (Smithereen, which sends no `target`).
+    pub invitee: Option<Url>,
+    /// A note from the inviter (`content`), if any, as sent.
+    pub message: Option<String>,
 }
 
 /// What a `Join` or `TentativeJoin` says, besides its id and actor.
@@ -292,6 +306,18 @@ impl IncomingActivity {
                 };
                 InboxActivity::Announce(object_id()?, event)
             }
+            "Invite" => InboxActivity::Invite(InviteReceived {
+                object: object_id()?,
+                invitee: self.target.clone().or_else(|| match self.to.as_slice() {
+                    [only] => Url::parse(only).ok(),
+                    _ => None,
+                }),
+                message: self
+                    .content
+                    .as_str()
+                    .filter(|m| !m.trim().is_empty())
+                    .map(str::to_string),
+            }),
             other => InboxActivity::Unsupported(other.to_string()),
         })
     }
@@ -417,4 +443,68 @@ pub struct LeaveSentJson {
     pub to: Vec<Url>,
     /// Always empty.
     pub cc: Vec<Url>,
+}
+
+/// An `Invite` to a coalition (issue 13 item 2), in the shape Mobilizon and
+/// Smithereen both read (docs/research/coalitions.md §2.4): the invitee is
+/// `target` (Mobilizon) and alone in `to` (Smithereen), the coalition in
+/// `cc`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteJson {
+    /// The pending Member URL, fetchable; every answer names it.
+    pub id: Url,
+    /// Always `Invite`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The inviting organisation (an admin of the coalition).
+    pub actor: Url,
+    /// The coalition.
+    pub object: Url,
+    /// The invitee (Mobilizon reads the invitee here).
+    pub target: Url,
+    /// The coalition, as Mobilizon sends it.
+    pub attributed_to: Url,
+    /// The invitee alone (Smithereen requires exactly one entry).
+    pub to: Vec<Url>,
+    /// The coalition.
+    pub cc: Vec<Url>,
+    /// The inviter's note to the invitee, plain text; absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// A `Member` object (Mobilizon's shape): our pending membership behind an
+/// Invite, served at its URL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MemberJson {
+    /// The Member URL (= the Invite's id while invited).
+    pub id: Url,
+    /// Always `Member`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The member (or invitee), not an activity's actor.
+    pub actor: Url,
+    /// The coalition.
+    pub object: Url,
+    /// Mobilizon's role names: `invited`, `member`, `administrator`,
+    /// `rejected`.
+    pub role: String,
+}
+
+/// `Accept`, `Reject` or `Undo` of an `Invite` to a coalition, with the
+/// Invite embedded (Smithereen reads the embedded Invite's `to`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InviteAnswerJson {
+    /// The activity's id.
+    pub id: Url,
+    /// `Accept`, `Reject` (from the invitee) or `Undo` (from the coalition).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who answers or withdraws.
+    pub actor: Url,
+    /// The Invite, as it was sent.
+    pub object: InviteJson,
+    /// The other side: the coalition and the inviter, or the invitee.
+    pub to: Vec<Url>,
 }

@@ -6,6 +6,10 @@
 //! RSVP: Streams also approves comments with `Accept`, whose object is a
 //! comment, not an event.
 //!
+//! A fourth meaning, by the same lookup: an invitee answering an invitation
+//! to one of our coalitions ([`invitations::answered`]), whatever the shape
+//! (Mobilizon's `Accept{Member}`, `Reject{"<id>"}`, `Accept{Invite}`).
+//!
 //! A third meaning, told apart by the same lookup: the organiser of a
 //! remote event answering a `Join` one of our organisations sent
 //! ([`joining::answered`]); only that organiser is heard.
@@ -19,7 +23,7 @@ use crate::{
     federation::protocol::activities::Reference,
     model::FollowState,
     service::{
-        ServiceError, ServiceResult, joining,
+        ServiceError, ServiceResult, invitations, joining,
         participation::{self, Intent, Rsvp, Target},
     },
     storage::{Q, models::ActorRow},
@@ -81,6 +85,21 @@ pub(super) async fn apply(
                 changed,
                 "answer to an RSVP, not from the organiser of a remote event we joined",
             ));
+        }
+        Some(Referent::Invitation(row)) => {
+            let accept = match answer {
+                Answer::Accept => true,
+                Answer::Reject => false,
+                _ => {
+                    return Ok(InboxOutcome::Ignored(format!(
+                        "{answer:?} of an invitation"
+                    )));
+                }
+            };
+            return Ok(match invitations::answered(q, actor, &row, accept).await? {
+                None => InboxOutcome::Applied,
+                Some(why) => InboxOutcome::Ignored(why.into()),
+            });
         }
         Some(other) => {
             return Ok(InboxOutcome::Ignored(format!(

@@ -28,5 +28,8 @@ pub(super) async fn apply(
             ))
         })?;
     receive_follow(ctx, q, follower, &followee, follow.id.as_str()).await?;
+    // A follow of a coalition by an actor it invited also accepts the
+    // invitation (what software without invitations can do).
+    crate::service::invitations::joined_by_invitee(q, follower, &followee).await?;
     Ok(InboxOutcome::Applied)
 }

@@ -1,7 +1,8 @@
 //! `Join` (Mobilizon, Rebased) and `TentativeJoin` (Smithereen): someone
 //! says they come, or may come, to an event of ours. A Join of a post of
 //! ours that is not an event is rejected; of anything else, ignored. Neither
-//! is stored.
+//! is stored. A `Join` of one of our coalitions by an actor it invited is
+//! that invitation's acceptance.
 
 use super::InboxOutcome;
 use crate::{
@@ -23,6 +24,11 @@ pub(super) async fn apply(
     kind: &str,
     join: &JoinJson,
 ) -> ServiceResult<InboxOutcome> {
+    if let Some(coalition) = q.actor_by_ap_id(join.object.as_str()).await? {
+        if coalition.local && coalition.kind() == crate::model::ActorKind::Coalition {
+            return coalition_join(ctx, q, actor, id, &coalition).await;
+        }
+    }
     match participation::target(q, &join.object, actor).await? {
         Target::Event(event) => {
             let rsvp = Rsvp {
@@ -46,4 +52,38 @@ pub(super) async fn apply(
             "Join of something that is not ours".into(),
         )),
     }
+}
+
+/// A `Join` of one of our coalitions: an invited actor's acceptance
+/// (Smithereen's way), answered with `Accept{Join}` from the coalition.
+/// Join requests without an invitation are item 4 (not built): ignored.
+async fn coalition_join(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    id: &Url,
+    coalition: &ActorRow,
+) -> ServiceResult<InboxOutcome> {
+    if !crate::service::invitations::joined_by_invitee(q, actor, coalition).await? {
+        return Ok(InboxOutcome::Ignored(
+            "Join of a coalition without an open invitation".into(),
+        ));
+    }
+    let accept = crate::federation::outgoing::accept_coalition_join(
+        &ctx.urls,
+        coalition,
+        actor,
+        id.as_str(),
+    )
+    .map_err(|e| crate::service::ServiceError::Internal(e.into()))?;
+    // The inbox wakes the delivery worker once its batch has committed.
+    crate::service::outbox::Outbox::default()
+        .queue(
+            q,
+            coalition,
+            &accept,
+            &[crate::service::outbox::Audience::InboxOf(actor)],
+        )
+        .await?;
+    Ok(InboxOutcome::Applied)
 }

@@ -97,6 +97,12 @@ enum Ready {
     Delete(Url),
     Like(Url),
     Announce(Url),
+    /// An `Invite` of one of our organisations to a group, fetched.
+    Invite {
+        invitee: Url,
+        coalition: Box<ActorRow>,
+        message: Option<String>,
+    },
     Unsupported(String),
     /// Nothing to do, for this reason.
     Ignored(&'static str),
@@ -133,8 +139,31 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         InboxActivity::Announce(object, own_event) => {
             announce::prepare(data, &activity.actor, object, own_event).await?
         }
+        InboxActivity::Invite(invite) => prepare_invite(data, invite).await,
         InboxActivity::Unsupported(kind) => Ready::Unsupported(kind),
     })
+}
+
+/// An `Invite` is for us only when its invitee is an actor of ours; then
+/// the group it invites to is fetched (and stored) before the transaction.
+async fn prepare_invite(
+    data: &FedData,
+    invite: crate::federation::protocol::activities::InviteReceived,
+) -> Ready {
+    let Some(invitee) = invite.invitee else {
+        return Ready::Ignored("Invite without a target or a single to");
+    };
+    if authority(&invitee) != data.settings.instance.domain {
+        return Ready::Ignored("Invite of an actor elsewhere");
+    }
+    match crate::federation::actors::actor_by_url(data, &invite.object).await {
+        Ok(coalition) => Ready::Invite {
+            invitee,
+            coalition: Box::new(coalition),
+            message: invite.message,
+        },
+        Err(_) => Ready::Ignored("Invite to something that is not an actor"),
+    }
 }
 
 /// The `Create`'s object read as a Mastodon vote (a `Note` with a `name`
@@ -168,6 +197,31 @@ async fn apply(
         Ready::Delete(object) => delete::apply(q, actor, object).await,
         Ready::Like(object) => like::apply(q, actor, id, object).await,
         Ready::Announce(object) => announce::apply(q, actor, id, object).await,
+        Ready::Invite {
+            invitee,
+            coalition,
+            message,
+        } => {
+            let Some(invitee) = q.actor_by_ap_id(invitee.as_str()).await? else {
+                return Ok(InboxOutcome::Ignored("Invite of an unknown actor".into()));
+            };
+            Ok(
+                match crate::service::invitations::received(
+                    ctx,
+                    q,
+                    actor,
+                    id,
+                    &invitee,
+                    coalition,
+                    message.as_deref(),
+                )
+                .await?
+                {
+                    None => InboxOutcome::Applied,
+                    Some(why) => InboxOutcome::Ignored(why.into()),
+                },
+            )
+        }
         Ready::Unsupported(kind) => Ok(InboxOutcome::Ignored(format!("{kind} is not handled yet"))),
         Ready::Ignored(why) => Ok(InboxOutcome::Ignored(why.to_string())),
     }

@@ -9,6 +9,7 @@ use crate::{
     service::ServiceResult,
     storage::{
         Q,
+        coalitions::InvitationRow,
         models::{FollowRow, ParticipantRow},
     },
 };
@@ -26,6 +27,10 @@ pub(crate) enum Referent {
     /// Someone's RSVP to an event of ours (a Join, or a Friendica or
     /// Streams Accept/TentativeAccept/Reject), by the id they gave it.
     Participation(ParticipantRow),
+    /// An invitation to a coalition, by the Invite's id (our pending
+    /// Member URL, or a received Invite's id): Mobilizon's `Accept{Member}`
+    /// and `Reject{"<id>"}`, a plain `Accept{Invite}`, an `Undo{Invite}`.
+    Invitation(InvitationRow),
 }
 
 impl Referent {
@@ -39,6 +44,7 @@ impl Referent {
             } => "a like",
             Referent::Reaction { .. } => "a boost",
             Referent::Participation(_) => "an RSVP",
+            Referent::Invitation(_) => "an invitation",
         }
     }
 }
@@ -59,6 +65,9 @@ pub(crate) async fn find(q: &mut Q<'_>, reference: &Reference) -> ServiceResult<
         }
         if let Some(row) = q.participant_by_activity(id.as_str()).await? {
             return Ok(Some(Referent::Participation(row)));
+        }
+        if let Some(row) = q.invitation_by_ap_id(id.as_str()).await? {
+            return Ok(Some(Referent::Invitation(row)));
         }
     }
     let (Some(actor), Some(object)) = (&reference.actor, &reference.object) else {

@@ -1,6 +1,7 @@
 //! `Undo`: an actor withdraws its own follow, like, boost or RSVP (Rebased
 //! `Undo{Join}` by id, Friendica `Undo{Accept{Event}}`, Streams
-//! `Undo{Accept{Invite}}`).
+//! `Undo{Accept{Invite}}`), or a coalition withdraws an invitation one of
+//! our organisations received (`Undo{Invite}`).
 
 use super::{
     InboxOutcome,
@@ -48,6 +49,11 @@ pub(super) async fn apply(
                 ));
             }
             crate::service::participation::withdraw(ctx, q, &row).await?;
+        }
+        Some(Referent::Invitation(row)) => {
+            if let Some(why) = crate::service::invitations::withdrawn(q, actor, &row).await? {
+                return Ok(InboxOutcome::Ignored(why.into()));
+            }
         }
         None => {
             return Ok(InboxOutcome::Ignored(format!(

@@ -1,0 +1,515 @@
+//! Invitations to coalitions (issue 13 item 2): a coalition admin invites
+//! an organisation on this or any instance; the `Invite`'s id is the
+//! pending Member URL, which every deployed answer names (Mobilizon's
+//! `Accept{Member}`, `Reject{"<id>"}`, a plain `Accept{Invite}`).
+//! See docs/coalitions.md, "Invitations (item 2)".
+
+use super::{
+    ServiceError, ServiceResult,
+    accounts::find_account,
+    coalitions::{self, Coalition},
+    follows::resolve_remote_actor,
+    orgs,
+    outbox::{Audience, Outbox},
+};
+use crate::{
+    context::Kuvend,
+    federation::{
+        FedData, outgoing,
+        protocol::activities::{InviteJson, MemberJson},
+    },
+    model::{ActorKind, CoalitionRole, InvitationState},
+    storage::{
+        Q,
+        coalitions::{InvitationRow, NewCoalitionMember, NewInvitation},
+        models::ActorRow,
+        now,
+    },
+};
+use url::Url;
+
+/// The longest note an inviter may attach, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+fn internal(error: crate::federation::FederationError) -> ServiceError {
+    ServiceError::Internal(error.into())
+}
+
+/// The invitee `target` names: a local organisation, or a remote actor
+/// found by handle or URL (asked of its server when new).
+async fn invitee(data: &FedData, target: &str) -> ServiceResult<ActorRow> {
+    let found = match find_account(data, target, false).await? {
+        Some(found) => found,
+        None => resolve_remote_actor(data, target).await.map_err(|e| {
+            ServiceError::NotFound(format!("no account {:?} found: {e}", target.trim()))
+        })?,
+    };
+    if found.local && found.kind() != ActorKind::Organization {
+        return Err(ServiceError::Unprocessable(format!(
+            "{} is not an organisation: only organisations join coalitions",
+            found.handle()
+        )));
+    }
+    Ok(found)
+}
+
+/// A local organisation that is an admin of `coalition`.
+async fn admin_of(ctx: &Kuvend, coalition: &Coalition, by: &str) -> ServiceResult<ActorRow> {
+    let org = orgs::organization(ctx, by).await?;
+    let mut conn = ctx.db.conn().await?;
+    let membership = conn
+        .q()
+        .coalition_membership(coalition.actor.id, org.id)
+        .await?;
+    match membership {
+        Some(row) if row.role() == CoalitionRole::Admin => Ok(org),
+        _ => Err(ServiceError::Forbidden(format!(
+            "{} is not an admin of the coalition {}",
+            org.username, coalition.actor.username
+        ))),
+    }
+}
+
+/// `by` (an admin of the coalition) invites `target`. One transaction: the
+/// invitation and, for a remote invitee, the `Invite` queued to its inbox.
+/// A local invitee finds the invitation here directly. Inviting a member,
+/// or someone with an open invitation, is refused and writes nothing.
+pub async fn invite(
+    data: &FedData,
+    coalition_name: &str,
+    target: &str,
+    by: &str,
+    message: Option<&str>,
+) -> ServiceResult<(InvitationRow, ActorRow)> {
+    let coalition = coalitions::coalition(data, coalition_name).await?;
+    let inviter = admin_of(data, &coalition, by).await?;
+    let invitee = invitee(data, target).await?;
+    if invitee.id == coalition.actor.id {
+        return Err(ServiceError::Unprocessable(
+            "a coalition cannot be invited to itself".into(),
+        ));
+    }
+    let message = super::participation::clean_message(message)
+        .map(|text| text.chars().take(MAX_MESSAGE_CHARS).collect::<String>());
+    let member_url = data.urls.new_member(&coalition.actor.username);
+    let activity = outgoing::invite(
+        member_url.as_str(),
+        &inviter,
+        &coalition.actor,
+        &invitee,
+        message.clone(),
+    )
+    .map_err(internal)?;
+    let days = i64::from(data.settings.coalitions.invitation_expiry_days);
+    let mut outbox = Outbox::default();
+    let row = crate::transaction!(data.db, ServiceError, |q| {
+        if q.coalition_membership(coalition.actor.id, invitee.id)
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::Conflict(format!(
+                "{} is already a member of {}",
+                invitee.handle(),
+                coalition.actor.username
+            )));
+        }
+        q.expire_invitations(coalition.actor.id, invitee.id).await?;
+        if q.open_invitation(coalition.actor.id, invitee.id)
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::Conflict(format!(
+                "{} already has an open invitation to {}",
+                invitee.handle(),
+                coalition.actor.username
+            )));
+        }
+        let stamp = now();
+        let row = q
+            .insert_invitation(&NewInvitation {
+                coalition_id: coalition.actor.id,
+                invitee_id: invitee.id,
+                inviter_id: inviter.id,
+                ap_id: member_url.to_string(),
+                message: message.clone().unwrap_or_default(),
+                state: InvitationState::Pending.as_str().into(),
+                reason: String::new(),
+                created_at: stamp,
+                updated_at: stamp,
+                expires_at: stamp + chrono::Duration::days(days),
+            })
+            .await?;
+        // A local invitee is sent nothing over HTTP (outbox rule): the row
+        // above is what it sees.
+        outbox
+            .queue(&mut q, &inviter, &activity, &[Audience::InboxOf(&invitee)])
+            .await?;
+        Ok(row)
+    })?;
+    outbox.committed(data);
+    Ok((row, invitee))
+}
+
+/// A coalition's invitations with their invitees, newest first, each with
+/// its state as of now.
+pub async fn of_coalition(
+    ctx: &Kuvend,
+    coalition_name: &str,
+) -> ServiceResult<Vec<(InvitationState, InvitationRow, ActorRow)>> {
+    let coalition = coalitions::coalition(ctx, coalition_name).await?;
+    let mut conn = ctx.db.conn().await?;
+    let rows = conn
+        .q()
+        .invitations_of_coalition(coalition.actor.id)
+        .await?;
+    let stamp = now();
+    Ok(rows
+        .into_iter()
+        .map(|(row, who)| (row.state(stamp), row, who))
+        .collect())
+}
+
+/// The `Member` document behind a Member URL of one of our coalitions: a
+/// settled membership (`member` or `administrator`) or an invitation
+/// (`invited` while open, `rejected` once declined, revoked or expired).
+/// Mobilizon fetches it before acting on an Invite or a role change.
+pub async fn member_document(ctx: &Kuvend, member_url: &Url) -> ServiceResult<MemberJson> {
+    let not_found = || ServiceError::NotFound("Record not found".into());
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let (actor_id, coalition_id, role) =
+        if let Some(row) = q.coalition_member_by_ap_id(member_url.as_str()).await? {
+            let role = match row.role() {
+                CoalitionRole::Admin => "administrator",
+                CoalitionRole::Member => "member",
+            };
+            (row.member_id, row.coalition_id, role)
+        } else {
+            let row = q
+                .invitation_by_ap_id(member_url.as_str())
+                .await?
+                .ok_or_else(not_found)?;
+            let role = match row.state(now()) {
+                state if state.is_open() => "invited",
+                InvitationState::Accepted => "member",
+                _ => "rejected",
+            };
+            (row.invitee_id, row.coalition_id, role)
+        };
+    let coalition = q.actor_by_id(coalition_id).await?;
+    if !coalition.local {
+        return Err(not_found());
+    }
+    let member = q.actor_by_id(actor_id).await?;
+    let parse = |text: &str| {
+        Url::parse(text).map_err(|_| ServiceError::Internal(anyhow::anyhow!("{text} is not a URL")))
+    };
+    Ok(MemberJson {
+        id: member_url.clone(),
+        kind: "Member".into(),
+        actor: parse(&member.ap_id)?,
+        object: parse(&coalition.ap_id)?,
+        role: role.into(),
+    })
+}
+
+/// Accepting an open invitation: the membership (role member, keeping the
+/// Member URL) and the state, in `q`'s transaction. False when it was no
+/// longer open (answered, revoked or expired): nothing changes then.
+pub async fn record_acceptance(q: &mut Q<'_>, invitation: &InvitationRow) -> ServiceResult<bool> {
+    if !q
+        .close_invitation(invitation.id, InvitationState::Accepted, "")
+        .await?
+    {
+        return Ok(false);
+    }
+    if q.coalition_membership(invitation.coalition_id, invitation.invitee_id)
+        .await?
+        .is_none()
+    {
+        let stamp = now();
+        q.insert_coalition_member(&NewCoalitionMember {
+            coalition_id: invitation.coalition_id,
+            member_id: invitation.invitee_id,
+            role: CoalitionRole::Member.as_str().into(),
+            ap_id: invitation.ap_id.clone(),
+            created_at: stamp,
+            updated_at: stamp,
+        })
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Rebuilds the Invite as it was sent, to embed it in an answer or an Undo.
+async fn invite_of(
+    q: &mut Q<'_>,
+    invitation: &InvitationRow,
+) -> ServiceResult<(InviteJson, Parties)> {
+    let parties = Parties {
+        coalition: q.actor_by_id(invitation.coalition_id).await?,
+        invitee: q.actor_by_id(invitation.invitee_id).await?,
+        inviter: q.actor_by_id(invitation.inviter_id).await?,
+    };
+    let id = Url::parse(&invitation.ap_id).map_err(|_| {
+        ServiceError::Internal(anyhow::anyhow!("{} is not a URL", invitation.ap_id))
+    })?;
+    let message = (!invitation.message.is_empty()).then(|| invitation.message.clone());
+    let json = outgoing::invite_json(
+        id,
+        &parties.inviter,
+        &parties.coalition,
+        &parties.invitee,
+        message,
+    )
+    .map_err(internal)?;
+    Ok((json, parties))
+}
+
+/// The three actors of an invitation.
+struct Parties {
+    coalition: ActorRow,
+    invitee: ActorRow,
+    inviter: ActorRow,
+}
+
+/// A coalition admin withdraws an open invitation: state `revoked`, and an
+/// `Undo{Invite}` (Invite embedded) from the coalition to a remote invitee
+/// (Smithereen acts on it only from the Group; Mobilizon ignores it, and a
+/// late answer is refused here).
+pub async fn revoke(
+    data: &FedData,
+    coalition_name: &str,
+    target: &str,
+) -> ServiceResult<(InvitationRow, ActorRow)> {
+    let coalition = coalitions::coalition(data, coalition_name).await?;
+    let invitee = invitee(data, target).await?;
+    let mut outbox = Outbox::default();
+    let row = crate::transaction!(data.db, ServiceError, |q| {
+        let row = q
+            .open_invitation(coalition.actor.id, invitee.id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "{} has no open invitation to {}",
+                    invitee.handle(),
+                    coalition.actor.username
+                ))
+            })?;
+        q.close_invitation(row.id, InvitationState::Revoked, "")
+            .await?;
+        let (json, parties) = invite_of(&mut q, &row).await?;
+        let undo = outgoing::about_invite(
+            &data.urls,
+            "Undo",
+            &parties.coalition,
+            json,
+            &[&parties.invitee],
+        )
+        .map_err(internal)?;
+        outbox
+            .queue(
+                &mut q,
+                &parties.coalition,
+                &undo,
+                &[Audience::InboxOf(&parties.invitee)],
+            )
+            .await?;
+        Ok(row)
+    })?;
+    outbox.committed(data);
+    Ok((row, invitee))
+}
+
+/// An answer (Accept or Reject, any deployed shape) to an invitation, in
+/// the inbox's transaction. Only for our coalitions' invitations, and only
+/// from the invitee (Mobilizon checks no sender on Accept: we do). An
+/// answer to an invitation no longer open changes nothing.
+pub async fn answered(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    invitation: &InvitationRow,
+    accept: bool,
+) -> ServiceResult<Option<&'static str>> {
+    let coalition = q.actor_by_id(invitation.coalition_id).await?;
+    if !coalition.local {
+        return Ok(Some("answer to an invitation a remote coalition sent"));
+    }
+    if invitation.invitee_id != actor.id {
+        return Ok(Some("answer to an invitation, not from its invitee"));
+    }
+    let done = if accept {
+        record_acceptance(q, invitation).await?
+    } else {
+        q.close_invitation(invitation.id, InvitationState::Declined, "")
+            .await?
+    };
+    Ok((!done).then_some("answer to an invitation that is no longer open"))
+}
+
+/// An `Undo{Invite}` of an invitation one of our organisations received:
+/// only the coalition or the inviter may withdraw it.
+pub async fn withdrawn(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    invitation: &InvitationRow,
+) -> ServiceResult<Option<&'static str>> {
+    let coalition = q.actor_by_id(invitation.coalition_id).await?;
+    if coalition.local {
+        return Ok(Some("Undo of an invitation of one of our coalitions"));
+    }
+    if actor.id != invitation.coalition_id && actor.id != invitation.inviter_id {
+        return Ok(Some(
+            "Undo of an invitation, not from its coalition or inviter",
+        ));
+    }
+    let done = q
+        .close_invitation(invitation.id, InvitationState::Revoked, "")
+        .await?;
+    Ok((!done).then_some("Undo of an invitation that is no longer open"))
+}
+
+/// A `Join` or `Follow` of one of our coalitions by an actor with an open
+/// invitation counts as its acceptance (Smithereen's way, and what
+/// software without invitations can do). True when it did.
+pub async fn joined_by_invitee(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    coalition: &ActorRow,
+) -> ServiceResult<bool> {
+    if !coalition.local || coalition.kind() != ActorKind::Coalition {
+        return Ok(false);
+    }
+    match q.open_invitation(coalition.id, actor.id).await? {
+        Some(invitation) => record_acceptance(q, &invitation).await,
+        None => Ok(false),
+    }
+}
+
+/// An `Invite` to a remote group received for one of our organisations:
+/// stored as a received invitation (pending) and notified to the
+/// organisation (`kuvend:coalition_invitation`). A second open invitation
+/// from the same group, or one for a group the organisation is in, is
+/// ignored.
+pub async fn received(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    inviter: &ActorRow,
+    id: &Url,
+    invitee: &ActorRow,
+    coalition: &ActorRow,
+    message: Option<&str>,
+) -> ServiceResult<Option<&'static str>> {
+    if !invitee.local || invitee.kind() != ActorKind::Organization {
+        return Ok(Some(
+            "Invite of an actor that is not one of our organisations",
+        ));
+    }
+    if coalition.local || coalition.ap_type != "Group" {
+        return Ok(Some("Invite to something that is not a remote group"));
+    }
+    if q.coalition_membership(coalition.id, invitee.id)
+        .await?
+        .is_some()
+    {
+        return Ok(Some("Invite to a group the organisation is in"));
+    }
+    q.expire_invitations(coalition.id, invitee.id).await?;
+    if q.open_invitation(coalition.id, invitee.id).await?.is_some() {
+        return Ok(Some("Invite while another from that group is open"));
+    }
+    let stamp = now();
+    let days = i64::from(ctx.settings.coalitions.invitation_expiry_days);
+    let message = super::participation::clean_message(message)
+        .map(|text| text.chars().take(MAX_MESSAGE_CHARS).collect::<String>());
+    q.insert_invitation(&NewInvitation {
+        coalition_id: coalition.id,
+        invitee_id: invitee.id,
+        inviter_id: inviter.id,
+        ap_id: id.to_string(),
+        message: message.unwrap_or_default(),
+        state: InvitationState::Pending.as_str().into(),
+        reason: String::new(),
+        created_at: stamp,
+        updated_at: stamp,
+        expires_at: stamp + chrono::Duration::days(days),
+    })
+    .await?;
+    q.notify(invitee.id, NOTIFICATION, coalition.id, None)
+        .await?;
+    Ok(None)
+}
+
+/// The notification type an organisation gets for an invitation.
+pub const NOTIFICATION: &str = "kuvend:coalition_invitation";
+
+/// The invitations an organisation of ours received (from any coalition,
+/// here or elsewhere), newest first, each with its state as of now.
+pub async fn of_org(
+    ctx: &Kuvend,
+    org_name: &str,
+) -> ServiceResult<Vec<(InvitationState, InvitationRow, ActorRow)>> {
+    let org = orgs::organization(ctx, org_name).await?;
+    let mut conn = ctx.db.conn().await?;
+    let rows = conn.q().invitations_of_invitee(org.id).await?;
+    let stamp = now();
+    Ok(rows
+        .into_iter()
+        .map(|(row, who)| (row.state(stamp), row, who))
+        .collect())
+}
+
+/// Our organisation accepts or declines its open invitation to a
+/// coalition (named by handle, URL, or a local coalition's name). A remote
+/// coalition gets `Accept`/`Reject` with the Invite embedded (to the
+/// coalition and the inviter); on accept the membership is recorded. One of
+/// our own coalitions is answered directly.
+pub async fn answer(
+    data: &FedData,
+    org_name: &str,
+    coalition_ref: &str,
+    accept: bool,
+) -> ServiceResult<InvitationRow> {
+    let org = orgs::organization(data, org_name).await?;
+    let coalition = find_account(data, coalition_ref, false)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("no coalition {coalition_ref:?} known here"))
+        })?;
+    let mut outbox = Outbox::default();
+    let row = crate::transaction!(data.db, ServiceError, |q| {
+        let row = q
+            .open_invitation(coalition.id, org.id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "{} has no open invitation from {}",
+                    org.username,
+                    coalition.handle()
+                ))
+            })?;
+        if accept {
+            record_acceptance(&mut q, &row).await?;
+        } else {
+            q.close_invitation(row.id, InvitationState::Declined, "")
+                .await?;
+        }
+        if !coalition.local {
+            let (json, parties) = invite_of(&mut q, &row).await?;
+            let kind = if accept { "Accept" } else { "Reject" };
+            let mut to = vec![&parties.coalition];
+            if parties.inviter.id != parties.coalition.id {
+                to.push(&parties.inviter);
+            }
+            let activity =
+                outgoing::about_invite(&data.urls, kind, &org, json, &to).map_err(internal)?;
+            let audience: Vec<ActorRow> = to.into_iter().cloned().collect();
+            outbox
+                .queue(&mut q, &org, &activity, &[Audience::Actors(&audience)])
+                .await?;
+        }
+        Ok(row)
+    })?;
+    outbox.committed(data);
+    Ok(row)
+}

@@ -1,0 +1,486 @@
+//! Invitations to coalitions (issue 13 item 2): three real instances
+//! inviting, accepting, declining and revoking; Mobilizon's and
+//! Smithereen's shapes through a stand-in server; command-line refusals.
+//! Every scenario runs on SQLite and PostgreSQL.
+
+use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
+use crate::on_both_databases;
+use kuvend::model::InvitationState;
+use kuvend::service::{
+    coalitions::{self, NewCoalition},
+    invitations,
+};
+use kuvend::storage::models::ActorRow;
+use serde_json::Value;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn coalition(instance: &TestInstance, name: &str, by: &str) -> ActorRow {
+    coalitions::create(
+        instance.ctx(),
+        NewCoalition {
+            username: name.into(),
+            display_name: format!("The {name} coalition"),
+            summary: String::new(),
+            manually_approves_followers: false,
+            members_visible: "public".into(),
+            by: by.into(),
+        },
+    )
+    .await
+    .unwrap()
+    .actor
+}
+
+/// The state of the invitation `instance` holds for `invitee` (ap id),
+/// seen from the coalition's side when `coalition` is local there.
+async fn sent_state(
+    instance: &TestInstance,
+    coalition: &str,
+    invitee: &str,
+) -> Option<InvitationState> {
+    invitations::of_coalition(instance.ctx(), coalition)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(_, _, who)| who.ap_id == invitee)
+        .map(|(state, _, _)| state)
+}
+
+/// The state of the invitation `org` received from `coalition` (ap id).
+async fn received_state(
+    instance: &TestInstance,
+    org: &str,
+    coalition: &str,
+) -> Option<InvitationState> {
+    invitations::of_org(instance.ctx(), org)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(_, _, group)| group.ap_id == coalition)
+        .map(|(state, _, _)| state)
+}
+
+async fn is_member(instance: &TestInstance, coalition: &str, member: &str) -> bool {
+    let found = coalitions::coalition(instance.ctx(), coalition)
+        .await
+        .unwrap();
+    coalitions::members(instance.ctx(), &found)
+        .await
+        .unwrap()
+        .iter()
+        .any(|(_, who)| who.ap_id == member)
+}
+
+async fn wait_received(
+    instance: &TestInstance,
+    org: &str,
+    coalition: &str,
+    state: InvitationState,
+) {
+    eventually(&format!("{org} sees {state}"), WAIT, || async {
+        received_state(instance, org, coalition).await == Some(state)
+    })
+    .await;
+}
+
+async fn wait_sent(
+    instance: &TestInstance,
+    coalition: &str,
+    invitee: &str,
+    state: InvitationState,
+) {
+    eventually(
+        &format!("{coalition} sees {invitee} {state}"),
+        WAIT,
+        || async { sent_state(instance, coalition, invitee).await == Some(state) },
+    )
+    .await;
+}
+
+async fn three_instances_agree_on_invitations(backend: Backend) {
+    use InvitationState::*;
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let beta = TestInstance::start("beta.test", backend, dir.path()).await;
+    let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
+    alpha.create_org("lead", false).await;
+    let climate = coalition(&alpha, "climate", "lead").await;
+    let bee = beta.create_org("bee", false).await;
+    let bee2 = beta.create_org("bee2", false).await;
+    let sea = gamma.create_org("sea", false).await;
+    let sea2 = gamma.create_org("sea2", false).await;
+
+    for org in [&bee, &sea, &bee2, &sea2] {
+        invitations::invite(
+            &alpha.data(),
+            "climate",
+            &org.ap_id,
+            "lead",
+            Some("Join us"),
+        )
+        .await
+        .unwrap();
+    }
+    wait_received(&beta, "bee", &climate.ap_id, Pending).await;
+    wait_received(&gamma, "sea", &climate.ap_id, Pending).await;
+    wait_received(&beta, "bee2", &climate.ap_id, Pending).await;
+    wait_received(&gamma, "sea2", &climate.ap_id, Pending).await;
+    let listed = invitations::of_org(beta.ctx(), "bee").await.unwrap();
+    assert_eq!(listed[0].1.message, "Join us");
+
+    // B accepts, C declines: all three agree.
+    invitations::answer(&beta.data(), "bee", &climate.ap_id, true)
+        .await
+        .unwrap();
+    invitations::answer(&gamma.data(), "sea", &climate.ap_id, false)
+        .await
+        .unwrap();
+    wait_sent(&alpha, "climate", &bee.ap_id, Accepted).await;
+    wait_sent(&alpha, "climate", &sea.ap_id, Declined).await;
+    assert!(is_member(&alpha, "climate", &bee.ap_id).await);
+    assert!(!is_member(&alpha, "climate", &sea.ap_id).await);
+    assert_eq!(
+        received_state(&beta, "bee", &climate.ap_id).await,
+        Some(Accepted)
+    );
+    assert_eq!(
+        received_state(&gamma, "sea", &climate.ap_id).await,
+        Some(Declined)
+    );
+
+    // A real revoke reaches the invitee, which can then no longer accept.
+    invitations::revoke(&alpha.data(), "climate", &sea2.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent_state(&alpha, "climate", &sea2.ap_id).await,
+        Some(Revoked)
+    );
+    wait_received(&gamma, "sea2", &climate.ap_id, Revoked).await;
+    assert!(
+        invitations::answer(&gamma.data(), "sea2", &climate.ap_id, true)
+            .await
+            .is_err()
+    );
+
+    // A revoke whose Undo the invitee never heard (Mobilizon ignores
+    // Undo{Invite}): its late Accept is refused on A.
+    {
+        let mut conn = alpha.ctx().db.conn().await.unwrap();
+        let row = conn
+            .q()
+            .invitations_of_coalition(climate.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(_, who)| who.ap_id == bee2.ap_id)
+            .unwrap()
+            .0;
+        assert!(
+            conn.q()
+                .close_invitation(row.id, Revoked, "")
+                .await
+                .unwrap()
+        );
+    }
+    invitations::answer(&beta.data(), "bee2", &climate.ap_id, true)
+        .await
+        .unwrap();
+    // Wait until A has heard B2's Accept (it stores B2's actor) and some more.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        sent_state(&alpha, "climate", &bee2.ap_id).await,
+        Some(Revoked)
+    );
+    assert!(!is_member(&alpha, "climate", &bee2.ap_id).await);
+}
+
+on_both_databases!(
+    three_instances_agree_on_invitations,
+    three_instances_agree_on_invitations_sqlite,
+    three_instances_agree_on_invitations_postgres
+);
+
+fn filled(mut activity: Value, pairs: &[(&str, &str)]) -> Value {
+    let mut text = activity.to_string();
+    for (from, to) in pairs {
+        text = text.replace(&format!("\"{from}\""), &format!("\"{to}\""));
+    }
+    activity = serde_json::from_str(&text).unwrap();
+    activity
+}
+
+async fn mobilizon_and_smithereen_shapes(backend: Backend) {
+    use InvitationState::*;
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let lead = alpha.create_org("lead", false).await;
+    let climate = coalition(&alpha, "climate", "lead").await;
+    let mut mz = Remote::start("mobilizon.test").await;
+    let alice = mz.actor("/@alice", "Person", None);
+    let bob = mz.actor("/@bob", "Person", None);
+    let mallory = mz.actor("/@mallory", "Person", None);
+
+    let (alice_invite, _) = invitations::invite(&alpha.data(), "climate", &alice, "lead", None)
+        .await
+        .unwrap();
+    let (bob_invite, _) = invitations::invite(&alpha.data(), "climate", &bob, "lead", None)
+        .await
+        .unwrap();
+    // The Invite arrives in Mobilizon's shape, its id the Member URL.
+    eventually("alice gets the Invite", WAIT, || async {
+        mz.received().iter().any(|a| {
+            a["type"] == "Invite"
+                && a["id"] == alice_invite.ap_id.as_str()
+                && a["target"] == alice.as_str()
+                && a["to"] == serde_json::json!([alice])
+                && a["object"] == climate.ap_id.as_str()
+        })
+    })
+    .await;
+    // The Member URL is fetchable, as Mobilizon does.
+    let member: Value = client()
+        .get(&alice_invite.ap_id)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(member["type"], "Member");
+    assert_eq!(member["role"], "invited");
+    assert_eq!(member["actor"], alice.as_str());
+
+    let pairs = |who: &str| {
+        vec![
+            ("INVITE", who.to_string()),
+            ("COALITION", climate.ap_id.clone()),
+            ("INVITER", lead.ap_id.clone()),
+            ("MEMBERS", format!("{}/members", climate.ap_id)),
+        ]
+    };
+    let fill = |value: Value, id: &str| {
+        let owned = pairs(id);
+        let borrowed: Vec<(&str, &str)> = owned.iter().map(|(a, b)| (*a, b.as_str())).collect();
+        filled(value, &borrowed)
+    };
+
+    // Mallory's Accept of Alice's invitation is ignored.
+    let accept = fill(
+        mz.fixture("coalitions/mobilizon-accept-member.json", "mz.example"),
+        &alice_invite.ap_id,
+    );
+    let mut forged = accept.clone();
+    forged["id"] = Value::from(mz.url("/accept/invite/member/99"));
+    forged["actor"] = Value::from(mallory.as_str());
+    forged["object"]["actor"] = Value::from(mallory.as_str());
+    let (status, _) = mz.send(&mallory, &climate.inbox_url, &forged).await;
+    assert!(status < 300, "{status}");
+    assert_eq!(sent_state(&alpha, "climate", &alice).await, Some(Pending));
+    assert!(!is_member(&alpha, "climate", &mallory).await);
+
+    // Alice's own Accept{Member} makes her a member.
+    let (status, body) = mz.send(&alice, &climate.inbox_url, &accept).await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(sent_state(&alpha, "climate", &alice).await, Some(Accepted));
+    assert!(is_member(&alpha, "climate", &alice).await);
+
+    // Bob's Reject with the Invite id as a string.
+    let reject = fill(
+        mz.fixture("coalitions/mobilizon-reject.json", "mz.example"),
+        &bob_invite.ap_id,
+    );
+    let (status, _) = mz.send(&bob, &lead.inbox_url, &reject).await;
+    assert!(status < 300, "{status}");
+    assert_eq!(sent_state(&alpha, "climate", &bob).await, Some(Declined));
+    assert!(!is_member(&alpha, "climate", &bob).await);
+
+    // A plain AS2 Accept naming the Invite by id.
+    let carol = mz.actor("/@carol", "Person", None);
+    let (carol_invite, _) = invitations::invite(&alpha.data(), "climate", &carol, "lead", None)
+        .await
+        .unwrap();
+    let plain = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Accept",
+        "id": mz.url("/activities/accept-carol"),
+        "actor": carol,
+        "object": carol_invite.ap_id,
+    });
+    let (status, _) = mz.send(&carol, &climate.inbox_url, &plain).await;
+    assert!(status < 300, "{status}");
+    assert_eq!(sent_state(&alpha, "climate", &carol).await, Some(Accepted));
+    assert!(is_member(&alpha, "climate", &carol).await);
+
+    // Smithereen's Invite{Group} (no target, one `to`) for our organisation.
+    // A Smithereen stand-in, on one of the harness's loopback names.
+    let mut sm = Remote::start("events.test").await;
+    let group = sm.actor("/groups/5", "Group", None);
+    let inviter = sm.actor("/users/1", "Person", None);
+    let invite = filled(
+        sm.fixture("coalitions/smithereen-invite.json", "sm.example"),
+        &[("INVITEE", lead.ap_id.as_str())],
+    );
+    let (status, body) = sm.send(&inviter, &lead.inbox_url, &invite).await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(received_state(&alpha, "lead", &group).await, Some(Pending));
+}
+
+on_both_databases!(
+    mobilizon_and_smithereen_shapes,
+    mobilizon_and_smithereen_shapes_sqlite,
+    mobilizon_and_smithereen_shapes_postgres
+);
+
+fn kuvend(db_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kuvend"))
+        .env("KUVEND_DATABASE__URL", db_url)
+        .env("KUVEND_INSTANCE__DOMAIN", "cso.example")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A command that must be refused: exit 1, one line on stderr.
+fn refused(db_url: &str, args: &[&str], says: &str) {
+    let out = kuvend(db_url, args);
+    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
+    assert!(err.contains(says), "{args:?}: {err:?} should say {says:?}");
+}
+
+async fn invitation_cli_refusals_store_nothing(backend: Backend) {
+    let dir = temp_dir();
+    let db = crate::common::new_database(backend, dir.path(), "cli").await;
+    let ok = |args: &[&str]| {
+        let out = kuvend(&db, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    ok(&["admin", "org", "create", "ngo", "--name", "Our NGO"]);
+    ok(&["admin", "org", "create", "other", "--name", "Other"]);
+    ok(&["admin", "org", "create", "third", "--name", "Third"]);
+    ok(&[
+        "admin",
+        "coalition",
+        "create",
+        "climate",
+        "--name",
+        "Climate",
+        "--by",
+        "ngo",
+    ]);
+    ok(&[
+        "admin",
+        "coalition",
+        "create",
+        "water",
+        "--name",
+        "Water",
+        "--by",
+        "other",
+    ]);
+
+    refused(
+        &db,
+        &[
+            "admin",
+            "coalition",
+            "invite",
+            "climate",
+            "third",
+            "--by",
+            "other",
+        ],
+        "not an admin",
+    );
+    refused(
+        &db,
+        &[
+            "admin",
+            "coalition",
+            "invite",
+            "climate",
+            "ngo",
+            "--by",
+            "ngo",
+        ],
+        "already a member",
+    );
+    refused(
+        &db,
+        &[
+            "admin",
+            "coalition",
+            "invite",
+            "climate",
+            "water",
+            "--by",
+            "ngo",
+        ],
+        "not an organisation",
+    );
+    let listed = ok(&["admin", "coalition", "invitations", "climate"]);
+    assert_eq!(listed.trim(), "", "nothing stored: {listed}");
+
+    ok(&[
+        "admin",
+        "coalition",
+        "invite",
+        "climate",
+        "other",
+        "--by",
+        "ngo",
+        "--message",
+        "Hi",
+    ]);
+    refused(
+        &db,
+        &[
+            "admin",
+            "coalition",
+            "invite",
+            "climate",
+            "other",
+            "--by",
+            "ngo",
+        ],
+        "already has an open invitation",
+    );
+    let listed = ok(&["admin", "coalition", "invitations", "climate"]);
+    assert_eq!(listed.trim().lines().count(), 1, "{listed}");
+    assert!(listed.contains("\tpending\t"), "{listed}");
+    let received = ok(&["admin", "invitations", "other"]);
+    assert!(
+        received.contains("climate@cso.example\tpending\tHi"),
+        "{received}"
+    );
+
+    // A local invitee accepts directly; then it is a member.
+    ok(&["admin", "invitations", "accept", "other", "climate"]);
+    let show = ok(&["admin", "coalition", "show", "climate"]);
+    assert!(show.contains("@other@cso.example\tmember"), "{show}");
+    refused(
+        &db,
+        &["admin", "invitations", "decline", "other", "climate"],
+        "no open invitation",
+    );
+    refused(
+        &db,
+        &["admin", "coalition", "revoke", "climate", "other"],
+        "no open invitation",
+    );
+}
+
+on_both_databases!(
+    invitation_cli_refusals_store_nothing,
+    invitation_cli_refusals_store_nothing_sqlite,
+    invitation_cli_refusals_store_nothing_postgres
+);
