@@ -740,7 +740,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                 println!(
                     "{}\t{state}\t{}\t{}",
                     coalition.handle(),
-                    invitation.message,
+                    invitation.message.replace('\n', " "),
                     invitation.ap_id
                 );
             }

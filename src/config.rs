@@ -209,6 +209,13 @@ impl Settings {
                 self.database.url
             )));
         }
+        // 0 would expire every invitation at once; a huge value overflows
+        // the date arithmetic.
+        if !(1..=3650).contains(&self.coalitions.invitation_expiry_days) {
+            return Err(ConfigError(
+                "coalitions.invitation_expiry_days: must be between 1 and 3650".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError(
                 "database.max_connections: must be at least 1".into(),

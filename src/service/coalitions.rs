@@ -164,18 +164,13 @@ pub async fn update(
         .map(parse_visibility)
         .transpose()?;
     let coalition = coalition(ctx, username).await?;
-    if let Some(visible) = visible {
-        let mut conn = ctx.db.conn().await?;
-        conn.q()
-            .set_members_visible(coalition.actor.id, visible)
-            .await?;
-    }
     orgs::update_profile(
         ctx,
         &super::acting::Acting::admin(coalition.actor),
         changes.display_name.as_deref(),
         changes.summary.as_deref(),
         changes.manually_approves_followers,
+        visible,
     )
     .await?;
     self::coalition(ctx, username).await

@@ -28,9 +28,6 @@ use crate::{
 };
 use url::Url;
 
-/// The longest note an inviter may attach, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 1000;
-
 fn internal(error: crate::federation::FederationError) -> ServiceError {
     ServiceError::Internal(error.into())
 }
@@ -89,15 +86,16 @@ pub async fn invite(
             "a coalition cannot be invited to itself".into(),
         ));
     }
-    let message = super::participation::clean_message(message)
-        .map(|text| text.chars().take(MAX_MESSAGE_CHARS).collect::<String>());
+    // Plain, without control characters, at most 1000 characters.
+    let message = super::participation::clean_message(message);
     let member_url = data.urls.new_member(&coalition.actor.username);
     let activity = outgoing::invite(
         member_url.as_str(),
         &inviter,
         &coalition.actor,
         &invitee,
-        message.clone(),
+        // `content` is HTML on the wire; the message is plain text.
+        message.as_deref().map(super::text_to_html),
     )
     .map_err(internal)?;
     let days = i64::from(data.settings.coalitions.invitation_expiry_days);
@@ -254,7 +252,8 @@ async fn invite_of(
     let id = Url::parse(&invitation.ap_id).map_err(|_| {
         ServiceError::Internal(anyhow::anyhow!("{} is not a URL", invitation.ap_id))
     })?;
-    let message = (!invitation.message.is_empty()).then(|| invitation.message.clone());
+    let message =
+        (!invitation.message.is_empty()).then(|| super::text_to_html(&invitation.message));
     let json = outgoing::invite_json(
         id,
         &parties.inviter,
@@ -408,6 +407,19 @@ pub async fn received(
     if coalition.local || coalition.ap_type != "Group" {
         return Ok(Some("Invite to something that is not a remote group"));
     }
+    // Only the group or an actor of its own server may invite in its name
+    // (Mobilizon's members, Smithereen's group itself): anyone else could
+    // take the group's one open slot or have us record a membership the
+    // group never granted.
+    let same_server = match (Url::parse(&inviter.ap_id), Url::parse(&coalition.ap_id)) {
+        (Ok(a), Ok(b)) => crate::federation::fetch::same_origin(&a, &b),
+        _ => false,
+    };
+    if inviter.id != coalition.id && !same_server {
+        return Ok(Some(
+            "Invite in the name of a group on another server than the inviter",
+        ));
+    }
     if q.coalition_membership(coalition.id, invitee.id)
         .await?
         .is_some()
@@ -420,8 +432,8 @@ pub async fn received(
     }
     let stamp = now();
     let days = i64::from(ctx.settings.coalitions.invitation_expiry_days);
-    let message = super::participation::clean_message(message)
-        .map(|text| text.chars().take(MAX_MESSAGE_CHARS).collect::<String>());
+    // Plain, without control characters, at most 1000 characters.
+    let message = super::participation::clean_message(message);
     q.insert_invitation(&NewInvitation {
         coalition_id: coalition.id,
         invitee_id: invitee.id,
@@ -488,11 +500,20 @@ pub async fn answer(
                     coalition.handle()
                 ))
             })?;
-        if accept {
-            record_acceptance(&mut q, &row).await?;
+        let closed = if accept {
+            record_acceptance(&mut q, &row).await?
         } else {
             q.close_invitation(row.id, InvitationState::Declined, "")
-                .await?;
+                .await?
+        };
+        // Withdrawn or expired since it was read (another process, or an
+        // Undo arriving meanwhile): answer nothing rather than report an
+        // answer that did not count.
+        if !closed {
+            return Err(ServiceError::Conflict(format!(
+                "the invitation from {} is no longer open",
+                coalition.handle()
+            )));
         }
         if !coalition.local {
             let (json, parties) = invite_of(&mut q, &row).await?;

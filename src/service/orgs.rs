@@ -183,6 +183,7 @@ pub async fn update_profile(
     display_name: Option<&str>,
     note: Option<&str>,
     locked: Option<bool>,
+    members_visible: Option<crate::model::MembersVisible>,
 ) -> ServiceResult<ActorRow> {
     let actor = acting.require(crate::model::Role::Owner)?;
     // A display name is text, wherever it comes from: no markup.
@@ -204,6 +205,11 @@ pub async fn update_profile(
         let row = q
             .update_profile(id, &display_name, &summary, locked)
             .await?;
+        // A coalition's visibility is not in its document, but it changes
+        // with the rest or not at all.
+        if let Some(visible) = members_visible {
+            q.set_members_visible(id, visible).await?;
+        }
         // A coalition's document carries its collections: built here, so
         // every profile change sends the whole document.
         let update = super::coalitions::update_activity(&mut q, &ctx.urls, &row).await?;

@@ -111,6 +111,13 @@ fn is_join(kind: &str) -> bool {
 /// The participation message as kept: plain text, trimmed, bounded.
 pub(crate) fn clean_message(message: Option<&str>) -> Option<String> {
     let text = crate::sanitize::plain(message?);
+    // Control characters (terminal escapes, tabs) would reach staff's
+    // terminals and tab-separated listings as typed by a stranger; line
+    // breaks are the only ones a message needs.
+    let text: String = text
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect();
     let text = text.trim();
     (!text.is_empty()).then(|| text.chars().take(MAX_MESSAGE_CHARS).collect())
 }

@@ -77,17 +77,19 @@ fn minutes(n: u64) -> Duration {
 }
 
 /// Whether software of this NodeInfo name handles a coalition's `Invite`:
-/// `Some(true)` where it is known to (kuvend, Mobilizon, Smithereen),
+/// `Some(true)` where it is known to (kuvend, Mobilizon),
 /// `Some(false)` where its source or documentation shows it drops one
-/// (Mastodon, Friendica, GoToSocial: send a poll there), `None` for
+/// (Mastodon, Friendica, GoToSocial: send a poll there) or refuses ours
+/// (Smithereen reads a group `Invite` only from a Person, and our inviter
+/// is always an organisation: research pitfall 10), `None` for
 /// everything else, unknown software included (the invitation stays
 /// pending; never decided on a guess). Sources: docs/research/coalitions.md
 /// section 4.2; the table is in docs/coalitions.md.
 pub fn understands_invite(software: Option<&str>) -> Option<bool> {
     let name = software?.trim().to_ascii_lowercase();
     match name.as_str() {
-        SOFTWARE_NAME | "mobilizon" | "smithereen" => Some(true),
-        "mastodon" | "friendica" | "gotosocial" => Some(false),
+        SOFTWARE_NAME | "mobilizon" => Some(true),
+        "mastodon" | "friendica" | "gotosocial" | "smithereen" => Some(false),
         _ => None,
     }
 }
@@ -101,7 +103,6 @@ mod tests {
         assert_eq!(understands_invite(Some("kuvend")), Some(true));
         // Mobilizon sends its name capitalised.
         assert_eq!(understands_invite(Some("Mobilizon")), Some(true));
-        assert_eq!(understands_invite(Some("smithereen")), Some(true));
     }
 
     #[test]
@@ -109,6 +110,8 @@ mod tests {
         assert_eq!(understands_invite(Some("mastodon")), Some(false));
         assert_eq!(understands_invite(Some("friendica")), Some(false));
         assert_eq!(understands_invite(Some("gotosocial")), Some(false));
+        // It answers our organisation's Invite with 400 (Person inviters only).
+        assert_eq!(understands_invite(Some("smithereen")), Some(false));
     }
 
     #[test]

@@ -469,7 +469,8 @@ pub struct InviteJson {
     pub to: Vec<Url>,
     /// The coalition.
     pub cc: Vec<Url>,
-    /// The inviter's note to the invitee, plain text; absent when none.
+    /// The inviter's note to the invitee, as HTML (escaped plain text in
+    /// paragraphs); absent when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }

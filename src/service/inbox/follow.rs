@@ -29,7 +29,23 @@ pub(super) async fn apply(
         })?;
     receive_follow(ctx, q, follower, &followee, follow.id.as_str()).await?;
     // A follow of a coalition by an actor it invited also accepts the
-    // invitation (what software without invitations can do).
-    crate::service::invitations::joined_by_invitee(q, follower, &followee).await?;
+    // invitation: that is what software without invitations can do. Where
+    // the follower's software answers invitations itself (kuvend,
+    // Mobilizon), following is only following (research pitfall 15), or
+    // the two sides would disagree on the invitation.
+    // Instances are keyed by the host of their actors' ids (a handle's
+    // domain may differ).
+    let host = url::Url::parse(&follower.ap_id)
+        .map(|id| crate::federation::actors::authority(&id))
+        .unwrap_or_default();
+    let answers_itself = q
+        .instance(&host)
+        .await?
+        .and_then(|instance| instance.software)
+        .and_then(|name| crate::service::software::understands_invite(Some(&name)))
+        == Some(true);
+    if !answers_itself {
+        crate::service::invitations::joined_by_invitee(q, follower, &followee).await?;
+    }
     Ok(InboxOutcome::Applied)
 }
