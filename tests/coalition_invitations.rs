@@ -484,3 +484,192 @@ on_both_databases!(
     invitation_cli_refusals_store_nothing_sqlite,
     invitation_cli_refusals_store_nothing_postgres
 );
+
+/// Serves a NodeInfo 2.1 naming `software`, as another instance's would.
+fn serve_nodeinfo(remote: &Remote, software: &str) {
+    remote.put(
+        "/.well-known/nodeinfo",
+        serde_json::json!({ "links": [{
+            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+            "href": remote.url("/nodeinfo/2.1"),
+        }]}),
+    );
+    remote.put(
+        "/nodeinfo/2.1",
+        serde_json::json!({
+            "version": "2.1",
+            "software": { "name": software, "version": "1.0" },
+            "protocols": ["activitypub"],
+            "usage": { "users": {} },
+            "openRegistrations": false,
+            "metadata": {},
+        }),
+    );
+}
+
+/// Invites received for our organisation: Mobilizon's shape is stored; an
+/// Invite in a group's name from a server that is not the group's, and an
+/// Undo by anyone but the inviter or the group, change nothing.
+async fn received_invites_are_believed_only_from_the_groups_server(backend: Backend) {
+    use InvitationState::*;
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let ngo = alpha.create_org("ngo", false).await;
+    let mut mz = Remote::start("mobilizon.test").await;
+    let group = mz.actor("/@coalition", "Group", None);
+    let bob = mz.actor("/@bob", "Person", None);
+    let mut elsewhere = Remote::start("events.test").await;
+    let mallory = elsewhere.actor("/@mallory", "Person", None);
+
+    // Mallory invites us in the name of the Mobilizon group.
+    let forged = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Invite",
+        "id": elsewhere.url("/invites/1"),
+        "actor": mallory,
+        "object": group,
+        "target": ngo.ap_id,
+        "to": [ngo.ap_id],
+    });
+    let (status, _) = elsewhere.send(&mallory, &ngo.inbox_url, &forged).await;
+    assert!(status < 300, "{status}");
+    assert_eq!(received_state(&alpha, "ngo", &group).await, None);
+
+    // Bob, on the group's own server, invites us as Mobilizon does (target,
+    // two-entry `to`): stored, pending.
+    let invite = filled(
+        mz.fixture("coalitions/mobilizon-invite.json", "mz.example"),
+        &[("INVITEE", ngo.ap_id.as_str())],
+    );
+    let (status, body) = mz.send(&bob, &ngo.inbox_url, &invite).await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(received_state(&alpha, "ngo", &group).await, Some(Pending));
+
+    // Mallory's Undo of it is ignored; Bob's withdraws it.
+    let undo = |actor: &str, id: String| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Undo",
+            "id": id,
+            "actor": actor,
+            "object": invite.clone(),
+        })
+    };
+    let (status, _) = elsewhere
+        .send(
+            &mallory,
+            &ngo.inbox_url,
+            &undo(&mallory, elsewhere.url("/undo/1")),
+        )
+        .await;
+    assert!(status < 300, "{status}");
+    assert_eq!(received_state(&alpha, "ngo", &group).await, Some(Pending));
+    let (status, _) = mz
+        .send(&bob, &ngo.inbox_url, &undo(&bob, mz.url("/undo/1")))
+        .await;
+    assert!(status < 300, "{status}");
+    assert_eq!(received_state(&alpha, "ngo", &group).await, Some(Revoked));
+}
+
+on_both_databases!(
+    received_invites_are_believed_only_from_the_groups_server,
+    received_invites_are_believed_only_from_the_groups_server_sqlite,
+    received_invites_are_believed_only_from_the_groups_server_postgres
+);
+
+/// A `Join` by an invitee accepts; a `Join` by someone not invited makes no
+/// member. A `Follow` by an invitee accepts only where the invitee's
+/// software cannot answer an Invite itself (Mastodon); from software that
+/// can (kuvend), following stays following and the invitation stays open.
+async fn join_or_follow_by_an_invitee(backend: Backend) {
+    use InvitationState::*;
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    alpha.create_org("lead", false).await;
+    let climate = coalition(&alpha, "climate", "lead").await;
+    let mut mz = Remote::start("mobilizon.test").await;
+    let alice = mz.actor("/@alice", "Person", None);
+    let bob = mz.actor("/@bob", "Person", None);
+    invitations::invite(&alpha.data(), "climate", &alice, "lead", None)
+        .await
+        .unwrap();
+
+    let join = |actor: &str, id: String| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Join",
+            "id": id,
+            "actor": actor,
+            "object": climate.ap_id,
+            "to": [climate.ap_id],
+        })
+    };
+    let (status, _) = mz
+        .send(&bob, &climate.inbox_url, &join(&bob, mz.url("/member/b")))
+        .await;
+    assert!(status < 500, "{status}");
+    assert!(!is_member(&alpha, "climate", &bob).await);
+    let (status, body) = mz
+        .send(
+            &alice,
+            &climate.inbox_url,
+            &join(&alice, mz.url("/member/a")),
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(sent_state(&alpha, "climate", &alice).await, Some(Accepted));
+    assert!(is_member(&alpha, "climate", &alice).await);
+
+    let follow = |actor: &str, id: String| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Follow",
+            "id": id,
+            "actor": actor,
+            "object": climate.ap_id,
+        })
+    };
+    // An invitee on Mastodon answers by following.
+    let mut masto = Remote::start("events.test").await;
+    serve_nodeinfo(&masto, "mastodon");
+    let carol = masto.actor("/users/carol", "Person", None);
+    invitations::invite(&alpha.data(), "climate", &carol, "lead", None)
+        .await
+        .unwrap();
+    kuvend::service::software::instance_software(alpha.ctx(), masto.domain())
+        .await
+        .unwrap();
+    let (status, _) = masto
+        .send(
+            &carol,
+            &climate.inbox_url,
+            &follow(&carol, masto.url("/f/1")),
+        )
+        .await;
+    assert!(status < 300, "{status}");
+    assert_eq!(sent_state(&alpha, "climate", &carol).await, Some(Accepted));
+    assert!(is_member(&alpha, "climate", &carol).await);
+
+    // An invitee on another kuvend follows to watch: not an answer.
+    let mut other = Remote::start("gancio.test").await;
+    serve_nodeinfo(&other, "kuvend");
+    let dave = other.actor("/users/dave", "Organization", None);
+    invitations::invite(&alpha.data(), "climate", &dave, "lead", None)
+        .await
+        .unwrap();
+    kuvend::service::software::instance_software(alpha.ctx(), other.domain())
+        .await
+        .unwrap();
+    let (status, _) = other
+        .send(&dave, &climate.inbox_url, &follow(&dave, other.url("/f/1")))
+        .await;
+    assert!(status < 300, "{status}");
+    assert_eq!(sent_state(&alpha, "climate", &dave).await, Some(Pending));
+    assert!(!is_member(&alpha, "climate", &dave).await);
+}
+
+on_both_databases!(
+    join_or_follow_by_an_invitee,
+    join_or_follow_by_an_invitee_sqlite,
+    join_or_follow_by_an_invitee_postgres
+);
