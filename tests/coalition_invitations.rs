@@ -73,6 +73,22 @@ async fn is_member(instance: &TestInstance, coalition: &str, member: &str) -> bo
         .any(|(_, who)| who.ap_id == member)
 }
 
+/// The deliveries of `Accept`s `instance` queued, in `state` if given.
+async fn accepts_queued(
+    instance: &TestInstance,
+    state: Option<kuvend::model::DeliveryState>,
+) -> Vec<i64> {
+    let mut conn = instance.ctx().db.conn().await.unwrap();
+    conn.q()
+        .list_deliveries(state, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.activity_kind == "Accept")
+        .map(|d| d.delivery.id)
+        .collect()
+}
+
 async fn wait_received(
     instance: &TestInstance,
     org: &str,
@@ -185,11 +201,18 @@ async fn three_instances_agree_on_invitations(backend: Backend) {
                 .unwrap()
         );
     }
+    let earlier = accepts_queued(&beta, None).await;
     invitations::answer(&beta.data(), "bee2", &climate.ap_id, true)
         .await
         .unwrap();
-    // Wait until A has heard B2's Accept (it stores B2's actor) and some more.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // A answered B2's Accept with a 2xx: it was heard (then refused).
+    eventually("B2's Accept delivered to A", WAIT, || async {
+        accepts_queued(&beta, Some(kuvend::model::DeliveryState::Delivered))
+            .await
+            .iter()
+            .any(|id| !earlier.contains(id))
+    })
+    .await;
     assert_eq!(
         sent_state(&alpha, "climate", &bee2.ap_id).await,
         Some(Revoked)
