@@ -143,9 +143,9 @@ pub async fn members(
 }
 
 impl Coalition {
-    /// Whether strangers see who the members are (otherwise only a count).
-    /// Members-only viewing by a signed fetch of a member is not built yet:
-    /// with `members`, everyone sees the count only.
+    /// Whether strangers see who the members are (otherwise only a count;
+    /// members see the list through [`visible_members`] and
+    /// [`collection_for`]).
     pub fn shows_members(&self) -> bool {
         self.settings.members_visible() == MembersVisible::Public
     }
