@@ -13,6 +13,7 @@ mod cli;
 mod client_api;
 mod coalition_invitations;
 mod coalitions;
+mod coalitions_api;
 mod crash_recovery;
 mod documents;
 mod event_pages;

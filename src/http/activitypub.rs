@@ -167,10 +167,27 @@ pub async fn following(
     collection(data, username, CollectionKind::Following, q.page).await
 }
 
-/// A coalition's members: their ids when the list is public, otherwise
-/// only how many (docs/coalitions.md).
-pub async fn members(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
-    let document = coalitions::collection(&data, &username, MemberCollection::Members).await?;
+/// A coalition's members: their ids when the list is public, or to a
+/// signed fetch by a member; otherwise only how many (docs/coalitions.md).
+pub async fn members(
+    data: FedData,
+    Path(username): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    member_collection(data, username, MemberCollection::Members, uri, headers).await
+}
+
+async fn member_collection(
+    data: FedData,
+    username: String,
+    which: MemberCollection,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    let document = coalitions::collection_for(&data, &username, which, viewer.as_ref()).await?;
     Ok(activity_json(&WithContext::new(
         activity_context(),
         document,
@@ -178,13 +195,22 @@ pub async fn members(data: FedData, Path(username): Path<String>) -> ApiResult<R
 }
 
 /// One Member URL of a coalition's: the `Member` behind a membership or an
-/// invitation (Mobilizon fetches it; docs/coalitions.md).
+/// invitation (Mobilizon fetches it; docs/coalitions.md). For a
+/// members-only coalition only a signed fetch by the member, its server or
+/// a member of the coalition sees it; anyone else gets 404.
 pub async fn member(
     data: FedData,
     Path((username, uuid)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let id = data.urls.member(&username, &uuid);
     let document = crate::service::invitations::member_document(&data, &id).await?;
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    if !coalitions::may_fetch_member(&data, &document, viewer.as_ref()).await? {
+        return Err(ServiceError::NotFound("Record not found".into()).into());
+    }
     Ok(activity_json(&WithContext::new(
         activity_context(),
         document,
@@ -192,12 +218,13 @@ pub async fn member(
 }
 
 /// A coalition's admins (FEP-1b12 moderators), visible as its members are.
-pub async fn moderators(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
-    let document = coalitions::collection(&data, &username, MemberCollection::Moderators).await?;
-    Ok(activity_json(&WithContext::new(
-        activity_context(),
-        document,
-    )))
+pub async fn moderators(
+    data: FedData,
+    Path(username): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    member_collection(data, username, MemberCollection::Moderators, uri, headers).await
 }
 
 /// Pinned posts: none yet, but Mastodon fetches the collection it is told of.

@@ -30,6 +30,12 @@ pub const KNOWN_SCOPES: [&str; 4] = ["read", "write", "follow", "push"];
 pub const READ_EVENTS: &str = "read:events";
 pub const WRITE_EVENTS: &str = "write:events";
 
+/// Reading and changing coalitions and their invitations
+/// (`/api/v1/kuvend/coalitions`, `/api/v1/kuvend/invitations`, pl-api's
+/// `/api/v1/groups`); `read` and `write` cover them.
+pub const READ_COALITIONS: &str = "read:coalitions";
+pub const WRITE_COALITIONS: &str = "write:coalitions";
+
 /// Whether `granted` (space-separated) covers `required`.
 pub fn scope_allows(granted: &str, required: &str) -> bool {
     granted.split_whitespace().any(|g| {

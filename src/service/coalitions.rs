@@ -5,20 +5,22 @@
 
 use super::{
     ServiceError, ServiceResult,
+    acting::Acting,
     orgs::{self, NewOrganization},
 };
 use crate::{
     context::Kuvend,
     federation::{
+        FedData,
         actors::{coalition_actor_json, local_actor_json},
         outgoing::{Outgoing, update_actor_document},
-        protocol::actor::ActorJson,
+        protocol::{activities::MemberJson, actor::ActorJson},
         urls::Urls,
     },
-    model::{ActorKind, CoalitionRole, MembersVisible},
+    model::{ActorKind, CoalitionRole, InvitationState, MembersVisible},
     storage::{
         Q, StorageError,
-        coalitions::{CoalitionMemberRow, CoalitionRow, NewCoalitionMember},
+        coalitions::{CoalitionMemberRow, CoalitionRow, InvitationRow, NewCoalitionMember},
         models::ActorRow,
         now,
     },
@@ -141,9 +143,9 @@ pub async fn members(
 }
 
 impl Coalition {
-    /// Whether strangers see who the members are (otherwise only a count).
-    /// Members-only viewing by a signed fetch of a member is not built yet:
-    /// with `members`, everyone sees the count only.
+    /// Whether strangers see who the members are (otherwise only a count;
+    /// members see the list through [`visible_members`] and
+    /// [`collection_for`]).
     pub fn shows_members(&self) -> bool {
         self.settings.members_visible() == MembersVisible::Public
     }
@@ -297,4 +299,460 @@ pub async fn public_members(
         None
     };
     Ok(Some(PublicMembers { count, members }))
+}
+
+// ---------------------------------------------------------------------------
+// The client API's view of coalitions (issue 13 items 5 and 6): who acts,
+// who may see the members, invitations by id. The HTTP layer only shapes
+// what these return.
+
+/// A coalition as the client API shows it to one viewer.
+#[derive(Debug, Clone)]
+pub struct CoalitionInfo {
+    pub actor: ActorRow,
+    /// `public` or `members`; a remote group's setting is unknown to us and
+    /// reads as `members`, so we never list more than its own server would.
+    pub members_visible: MembersVisible,
+    /// How many members (for a remote group: how many we know of).
+    pub members_count: i64,
+    /// The earliest admin membership: pl-api's `owner`.
+    pub owner: Option<ActorRow>,
+    /// The viewer's role in it, if a member.
+    pub viewer_role: Option<CoalitionRole>,
+}
+
+/// A member as the client API lists it.
+#[derive(Debug, Clone)]
+pub struct MemberEntry {
+    pub actor: ActorRow,
+    pub role: CoalitionRole,
+    /// Whether this is the owner (the earliest admin).
+    pub owner: bool,
+    pub since: chrono::NaiveDateTime,
+}
+
+/// An invitation as the client API shows it.
+#[derive(Debug, Clone)]
+pub struct InvitationView {
+    pub id: i64,
+    pub state: crate::model::InvitationState,
+    pub reason: String,
+    pub message: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub expires_at: chrono::NaiveDateTime,
+    pub coalition: ActorRow,
+    pub invitee: ActorRow,
+    pub inviter: ActorRow,
+}
+
+fn no_coalition() -> ServiceError {
+    ServiceError::NotFound("Record not found".into())
+}
+
+/// A coalition (one of ours, or a remote group we know) by its account id.
+pub async fn coalition_actor_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<ActorRow> {
+    let id: i64 = id.parse().map_err(|_| no_coalition())?;
+    let mut conn = ctx.db.conn().await?;
+    conn.q()
+        .actor_by_id(id)
+        .await
+        .ok()
+        .filter(|a| a.kind() == ActorKind::Coalition)
+        .ok_or_else(no_coalition)
+}
+
+/// One of our coalitions by its account id (404 for anything else).
+pub async fn local_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<Coalition> {
+    let actor = coalition_actor_by_id(ctx, id).await?;
+    if !actor.local {
+        return Err(no_coalition());
+    }
+    coalition(ctx, &actor.username).await
+}
+
+/// `member`'s role in `coalition`, if it belongs.
+pub async fn role_in(
+    ctx: &Kuvend,
+    coalition: &ActorRow,
+    member: &ActorRow,
+) -> ServiceResult<Option<CoalitionRole>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .coalition_membership(coalition.id, member.id)
+        .await?
+        .map(|row| row.role()))
+}
+
+/// The members-visibility rule (item 6): the list is shown when it is
+/// public, or to a member; everyone else gets the count only.
+fn may_list(visible: MembersVisible, viewer_role: Option<CoalitionRole>) -> bool {
+    visible == MembersVisible::Public || viewer_role.is_some()
+}
+
+async fn visibility_of(ctx: &Kuvend, actor: &ActorRow) -> ServiceResult<MembersVisible> {
+    if !actor.local {
+        return Ok(MembersVisible::Members);
+    }
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .coalition(actor.id)
+        .await?
+        .map(|row| row.members_visible())
+        .unwrap_or(MembersVisible::Members))
+}
+
+/// A coalition as `viewer` (the token's account, if any) sees it.
+pub async fn info(
+    ctx: &Kuvend,
+    actor: ActorRow,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<CoalitionInfo> {
+    let members_visible = visibility_of(ctx, &actor).await?;
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let members_count = q.count_coalition_members(actor.id, None).await?;
+    let viewer_role = match viewer {
+        Some(v) => q
+            .coalition_membership(actor.id, v.id)
+            .await?
+            .map(|row| row.role()),
+        None => None,
+    };
+    let owner = q
+        .coalition_members(actor.id, Some(CoalitionRole::Admin))
+        .await?
+        .into_iter()
+        .next()
+        .map(|(_, who)| who);
+    // The owner is a member: hidden from strangers when the list is.
+    let owner = owner.filter(|_| may_list(members_visible, viewer_role));
+    Ok(CoalitionInfo {
+        actor,
+        members_visible,
+        members_count,
+        owner,
+        viewer_role,
+    })
+}
+
+/// The members `viewer` may see: the count always, the list only when
+/// public or when the viewer is a member (item 6).
+pub async fn visible_members(
+    ctx: &Kuvend,
+    coalition: &ActorRow,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<(i64, Option<Vec<MemberEntry>>)> {
+    let visible = visibility_of(ctx, coalition).await?;
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let rows = q.coalition_members(coalition.id, None).await?;
+    let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let viewer_role = viewer.and_then(|v| {
+        rows.iter()
+            .find(|(_, who)| who.id == v.id)
+            .map(|(m, _)| m.role())
+    });
+    if !may_list(visible, viewer_role) {
+        return Ok((count, None));
+    }
+    let owner_id = rows
+        .iter()
+        .find(|(m, _)| m.role() == CoalitionRole::Admin)
+        .map(|(m, _)| m.id);
+    let list = rows
+        .into_iter()
+        .map(|(m, who)| MemberEntry {
+            owner: Some(m.id) == owner_id,
+            role: m.role(),
+            since: m.created_at,
+            actor: who,
+        })
+        .collect();
+    Ok((count, Some(list)))
+}
+
+/// The coalitions (ours or remote) `member` belongs to.
+pub async fn of_member(ctx: &Kuvend, member: &ActorRow) -> ServiceResult<Vec<ActorRow>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .coalitions_of_member(member.id)
+        .await?
+        .into_iter()
+        .map(|(_, coalition)| coalition)
+        .collect())
+}
+
+/// Whether a signed fetch by `viewer` may see the member list of the
+/// coalition `username` (for the members and moderators collections).
+pub async fn collection_for(
+    ctx: &Kuvend,
+    username: &str,
+    which: MemberCollection,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<serde_json::Value> {
+    let mut document = collection(ctx, username, which).await?;
+    if document.get("orderedItems").is_some() {
+        return Ok(document);
+    }
+    let coalition = coalition(ctx, username).await?;
+    let Some(viewer) = viewer else {
+        return Ok(document);
+    };
+    if role_in(ctx, &coalition.actor, viewer).await?.is_none() {
+        return Ok(document);
+    }
+    let role = match which {
+        MemberCollection::Members => None,
+        MemberCollection::Moderators => Some(CoalitionRole::Admin),
+    };
+    let mut conn = ctx.db.conn().await?;
+    let total = conn
+        .q()
+        .count_coalition_members(coalition.actor.id, role)
+        .await?;
+    let items = conn
+        .q()
+        .coalition_member_ids_page(coalition.actor.id, role, 0, total.max(1))
+        .await?;
+    document["orderedItems"] = json!(items);
+    Ok(document)
+}
+
+/// Whether a fetch of a Member URL of a members-only coalition may see it:
+/// a signed fetch by the member (or invitee) itself, by an actor on its
+/// server (Mobilizon fetches with its instance actor before acting on an
+/// Invite), or by a member of the coalition. Public coalitions serve them
+/// to anyone.
+pub async fn may_fetch_member(
+    ctx: &Kuvend,
+    member: &MemberJson,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<bool> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let Some(coalition) = q.actor_by_ap_id(member.object.as_str()).await? else {
+        return Ok(false);
+    };
+    let visible = q
+        .coalition(coalition.id)
+        .await?
+        .map(|row| row.members_visible())
+        .unwrap_or(MembersVisible::Members);
+    if visible == MembersVisible::Public {
+        return Ok(true);
+    }
+    let Some(viewer) = viewer else {
+        return Ok(false);
+    };
+    if viewer.ap_id == member.actor.as_str()
+        || member
+            .actor
+            .host_str()
+            .is_some_and(|host| host.eq_ignore_ascii_case(&viewer.domain))
+    {
+        return Ok(true);
+    }
+    Ok(q.coalition_membership(coalition.id, viewer.id)
+        .await?
+        .is_some())
+}
+
+/// An organisation's owner creates a coalition founded by it (the token's
+/// organisation becomes the first admin).
+pub async fn create_as(
+    ctx: &Kuvend,
+    acting: &Acting,
+    mut new: NewCoalition,
+) -> ServiceResult<Coalition> {
+    let org = acting.require(crate::model::Role::Owner)?;
+    if !org.local || org.kind() != ActorKind::Organization {
+        return Err(ServiceError::Forbidden(
+            "only an organisation can found a coalition".into(),
+        ));
+    }
+    new.by = org.username.clone();
+    create(ctx, new).await
+}
+
+/// The acting organisation must be an admin of `coalition`, and the login
+/// one of its owners (the issue: an organisation's owners decide for it in
+/// coalitions). A non-member gets 404, so it learns nothing; a member that
+/// is not an admin 403.
+pub async fn require_admin(
+    ctx: &Kuvend,
+    acting: &Acting,
+    coalition: &Coalition,
+) -> ServiceResult<()> {
+    match role_in(ctx, &coalition.actor, &acting.account).await? {
+        None => Err(no_coalition()),
+        Some(CoalitionRole::Member) => Err(ServiceError::Forbidden(format!(
+            "@{} is not an admin of the coalition",
+            acting.account.username
+        ))),
+        Some(CoalitionRole::Admin) => {
+            acting.require(crate::model::Role::Owner)?;
+            Ok(())
+        }
+    }
+}
+
+/// An admin's owner changes the coalition's settings.
+pub async fn update_as(
+    ctx: &Kuvend,
+    acting: &Acting,
+    coalition: &Coalition,
+    changes: CoalitionChanges,
+) -> ServiceResult<Coalition> {
+    require_admin(ctx, acting, coalition).await?;
+    update(ctx, &coalition.actor.username, changes).await
+}
+
+async fn invitation_views(
+    ctx: &Kuvend,
+    rows: Vec<(InvitationState, InvitationRow, ActorRow)>,
+    other_is_invitee: bool,
+    fixed: &ActorRow,
+) -> ServiceResult<Vec<InvitationView>> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let mut out = Vec::with_capacity(rows.len());
+    for (state, row, other) in rows {
+        let inviter = q.actor_by_id(row.inviter_id).await?;
+        let (coalition, invitee) = if other_is_invitee {
+            (fixed.clone(), other)
+        } else {
+            (other, fixed.clone())
+        };
+        out.push(InvitationView {
+            id: row.id,
+            state,
+            reason: row.reason,
+            message: row.message,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            coalition,
+            invitee,
+            inviter,
+        });
+    }
+    Ok(out)
+}
+
+/// A coalition's invitations, for its admins only (404 to anyone else).
+pub async fn invitations_for_admin(
+    ctx: &Kuvend,
+    viewer: &ActorRow,
+    coalition: &Coalition,
+) -> ServiceResult<Vec<InvitationView>> {
+    if role_in(ctx, &coalition.actor, viewer).await? != Some(CoalitionRole::Admin) {
+        return Err(no_coalition());
+    }
+    let rows = super::invitations::of_coalition(ctx, &coalition.actor.username).await?;
+    invitation_views(ctx, rows, true, &coalition.actor).await
+}
+
+/// The invitations `org` (one of our organisations) received.
+pub async fn invitations_received(
+    ctx: &Kuvend,
+    org: &ActorRow,
+) -> ServiceResult<Vec<InvitationView>> {
+    if !org.local || org.kind() != ActorKind::Organization {
+        return Ok(Vec::new());
+    }
+    let rows = super::invitations::of_org(ctx, &org.username).await?;
+    invitation_views(ctx, rows, false, org).await
+}
+
+/// An admin's owner invites `account` (handle or URL) to the coalition.
+pub async fn invite_as(
+    data: &FedData,
+    acting: &Acting,
+    coalition: &Coalition,
+    account: &str,
+    message: Option<&str>,
+) -> ServiceResult<InvitationView> {
+    require_admin(data, acting, coalition).await?;
+    if account.trim().is_empty() {
+        return Err(ServiceError::Unprocessable(
+            "account: give the handle or URL of the organisation to invite".into(),
+        ));
+    }
+    let (row, _) = super::invitations::invite(
+        data,
+        &coalition.actor.username,
+        account,
+        &acting.account.username,
+        message,
+    )
+    .await?;
+    invitation_by_id(data, &acting.account, coalition, row.id).await
+}
+
+async fn invitation_by_id(
+    ctx: &Kuvend,
+    viewer: &ActorRow,
+    coalition: &Coalition,
+    id: i64,
+) -> ServiceResult<InvitationView> {
+    invitations_for_admin(ctx, viewer, coalition)
+        .await?
+        .into_iter()
+        .find(|view| view.id == id)
+        .ok_or_else(no_coalition)
+}
+
+/// An admin's owner revokes an open invitation of the coalition.
+pub async fn revoke_as(
+    data: &FedData,
+    acting: &Acting,
+    coalition: &Coalition,
+    invitation_id: &str,
+) -> ServiceResult<InvitationView> {
+    require_admin(data, acting, coalition).await?;
+    let id: i64 = invitation_id.parse().map_err(|_| no_coalition())?;
+    let view = invitation_by_id(data, &acting.account, coalition, id).await?;
+    if !view.state.is_open() {
+        return Err(ServiceError::Unprocessable(format!(
+            "the invitation is {}, not open",
+            view.state.as_str()
+        )));
+    }
+    super::invitations::revoke(data, &coalition.actor.username, &view.invitee.ap_id).await?;
+    invitation_by_id(data, &acting.account, coalition, id).await
+}
+
+/// The token's organisation (its owner) accepts or declines an invitation
+/// it received; 404 for an invitation addressed to someone else.
+pub async fn answer_as(
+    data: &FedData,
+    acting: &Acting,
+    invitation_id: &str,
+    accept: bool,
+) -> ServiceResult<InvitationView> {
+    let id: i64 = invitation_id.parse().map_err(|_| no_coalition())?;
+    let find = |views: Vec<InvitationView>| {
+        views
+            .into_iter()
+            .find(|view| view.id == id)
+            .ok_or_else(no_coalition)
+    };
+    let view = find(invitations_received(data, &acting.account).await?)?;
+    acting.require(crate::model::Role::Owner)?;
+    if !view.state.is_open() {
+        return Err(ServiceError::Unprocessable(format!(
+            "the invitation is {}, not open",
+            view.state.as_str()
+        )));
+    }
+    super::invitations::answer(
+        data,
+        &acting.account.username,
+        &view.coalition.ap_id,
+        accept,
+    )
+    .await?;
+    find(invitations_received(data, &acting.account).await?)
 }

@@ -396,3 +396,20 @@ impl Q<'_> {
             .await?))
     }
 }
+
+impl Q<'_> {
+    /// The coalitions (ours or remote groups) `member_id` belongs to, with
+    /// its role in each, oldest membership first (issue 13 item 5).
+    pub async fn coalitions_of_member(
+        &mut self,
+        member_id: i64,
+    ) -> StorageResult<Vec<(CoalitionMemberRow, ActorRow)>> {
+        on_q!(self, |c| Ok(coalition_members::table
+            .inner_join(actors::table.on(actors::id.eq(coalition_members::coalition_id)))
+            .filter(coalition_members::member_id.eq(member_id))
+            .order(coalition_members::id.asc())
+            .select((CoalitionMemberRow::as_select(), ActorRow::as_select()))
+            .load(c)
+            .await?))
+    }
+}

@@ -100,6 +100,8 @@ async fn instance_v2(data: FedData) -> ApiResult<Json<InstanceV2>> {
         api_versions: ApiVersions {
             mastodon: 2,
             pleroma_events: 1,
+            groups: 1,
+            pleroma_groups: 1,
         },
     }))
 }

@@ -7,9 +7,11 @@
 //! is here: the extractors, paging and the error helper.
 
 mod accounts;
+mod coalitions;
 pub mod entities;
 mod events;
 mod follow_requests;
+mod groups;
 mod instance;
 mod joining;
 mod markers;
@@ -55,6 +57,8 @@ pub fn router() -> Router {
         .merge(pleroma_events::routes())
         .merge(participants::routes())
         .merge(joining::routes())
+        .merge(coalitions::routes())
+        .merge(groups::routes())
 }
 
 /// The bearer token's session, required.

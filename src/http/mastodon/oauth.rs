@@ -62,6 +62,8 @@ async fn metadata(data: FedData) -> Json<AuthorizationServerMetadata> {
             "write:favourites",
             "write:bookmarks",
             "write:notifications",
+            "read:coalitions",
+            "write:coalitions",
         ],
         response_types_supported: &["code"],
         response_modes_supported: &["query", "fragment", "form_post"],

@@ -192,6 +192,13 @@ pub struct ApiVersions {
     /// Pleroma's `metadata.features` into the same keys).
     #[serde(rename = "events.pleroma.pl-api")]
     pub pleroma_events: i64,
+    /// pl-api's groups API (`/api/v1/groups`), version 1, under the key
+    /// the newer pl-api reads.
+    #[serde(rename = "groups.pleroma.pl-api")]
+    pub groups: i64,
+    /// The same, under the key the older pl-api (pl-fe 2024) reads.
+    #[serde(rename = "pleroma:groups.pleroma.pl-api")]
+    pub pleroma_groups: i64,
 }
 
 /// The server, as `/api/v2/instance` describes it.

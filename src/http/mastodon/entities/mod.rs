@@ -3,6 +3,7 @@
 //! ISO 8601 strings with millisecond precision in UTC, as Mastodon sends them.
 
 mod account;
+mod coalition;
 mod event;
 mod instance;
 mod notification;
@@ -11,6 +12,10 @@ mod status;
 
 pub use account::{
     Account, AccountField, AccountSource, CredentialAccount, CustomEmoji, Preferences, Relationship,
+};
+pub use coalition::{
+    Coalition, CoalitionMember, CoalitionMembers, CoalitionSettings, Group, GroupMember,
+    GroupOwner, GroupRelationship, Invitation, group_role,
 };
 pub use event::{Event, EventLocation, PleromaEvent, PleromaEventLocation, StatusPleroma};
 pub use instance::{
