@@ -110,6 +110,15 @@ impl InvitationState {
     /// The states in which an invitation can still be answered or revoked.
     pub const OPEN: [InvitationState; 2] = [InvitationState::Pending, InvitationState::Delivered];
 
+    /// The states an answer from the invitee still moves: the open ones and
+    /// `undeliverable`, which is final for the lead but not for an invitee
+    /// who answers after all (they evidently got it).
+    pub const ANSWERABLE: [InvitationState; 3] = [
+        InvitationState::Pending,
+        InvitationState::Delivered,
+        InvitationState::Undeliverable,
+    ];
+
     pub fn is_open(self) -> bool {
         Self::OPEN.contains(&self)
     }

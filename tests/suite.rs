@@ -11,6 +11,7 @@ mod common;
 mod calendars;
 mod cli;
 mod client_api;
+mod coalition_invitation_reach;
 mod coalition_invitations;
 mod coalitions;
 mod coalitions_api;

@@ -120,7 +120,12 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
             Outcome::Delivered(status) => {
                 tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
                 q.record_instance_alive(&domain).await?;
-                q.mark_delivered(delivery.id, i32::from(*status)).await
+                q.mark_delivered(delivery.id, i32::from(*status)).await?;
+                if claimed.activity_kind == "Invite" {
+                    q.record_invite_outcome(&claimed.activity_ap_id, Ok(()))
+                        .await?;
+                }
+                Ok(())
             }
             Outcome::Retry(status, error) | Outcome::Final(status, error) => {
                 let is_final = matches!(outcome, Outcome::Final(..));
@@ -131,7 +136,15 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
                 }
                 let (next, give_up) = plan_retry(ctx, &claimed, error, is_final);
                 q.record_failed_attempt(delivery.id, status.map(i32::from), error, next, give_up)
-                    .await
+                    .await?;
+                if give_up && claimed.activity_kind == "Invite" {
+                    q.record_invite_outcome(
+                        &claimed.activity_ap_id,
+                        Err(&gave_up(delivery.attempts + 1, error)),
+                    )
+                    .await?;
+                }
+                Ok(())
             }
         })
     }
@@ -141,6 +154,16 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
         // least once, never lost.
         tracing::error!(%error, delivery = delivery.id, "cannot record delivery outcome");
     }
+}
+
+/// Why an invitation is undeliverable, for the coalition's lead. The
+/// outcome is written by the worker as it gives up (issue 13 item 3): an
+/// `Invite` goes to one inbox, so its one delivery decides, and the
+/// listing stays a plain read of the invitation rows. Only `Invite`s pay
+/// for it, with one indexed update.
+fn gave_up(attempts: i32, error: &str) -> String {
+    let plural = if attempts == 1 { "" } else { "s" };
+    format!("delivery gave up after {attempts} attempt{plural}: {error}")
 }
 
 /// How long an instance may fail without a success before it is skipped: the

@@ -21,7 +21,9 @@ use crate::{
     model::{ActorKind, CoalitionRole, InvitationState},
     storage::{
         Q,
-        coalitions::{InvitationRow, NewCoalitionMember, NewInvitation},
+        coalitions::{
+            InvitationPollRow, InvitationRow, NewCoalitionMember, NewInvitation, NewInvitationPoll,
+        },
         models::ActorRow,
         now,
     },
@@ -99,6 +101,15 @@ pub async fn invite(
     )
     .map_err(internal)?;
     let days = i64::from(data.settings.coalitions.invitation_expiry_days);
+    // Outside the transaction: NodeInfo may take a request to the invitee's
+    // server. Only a certain "no" adds the poll; unknown software gets the
+    // Invite alone and stays pending (never failed on a guess).
+    let poll_language = if needs_poll(data, &invitee).await {
+        let mut conn = data.db.conn().await?;
+        Some(conn.q().latest_post_language(invitee.id).await?)
+    } else {
+        None
+    };
     let mut outbox = Outbox::default();
     let row = crate::transaction!(data.db, ServiceError, |q| {
         if q.coalition_membership(coalition.actor.id, invitee.id)
@@ -142,10 +153,135 @@ pub async fn invite(
         outbox
             .queue(&mut q, &inviter, &activity, &[Audience::InboxOf(&invitee)])
             .await?;
+        if let Some(language) = &poll_language {
+            send_poll(
+                data,
+                &mut q,
+                &mut outbox,
+                &row,
+                Parties {
+                    coalition: coalition.actor.clone(),
+                    invitee: invitee.clone(),
+                    inviter: inviter.clone(),
+                },
+                language.clone(),
+            )
+            .await?;
+        }
         Ok(row)
     })?;
     outbox.committed(data);
     Ok((row, invitee))
+}
+
+/// Whether a remote invitee's software is known not to handle `Invite`
+/// (Mastodon, GoToSocial, Friendica), so that a poll must go with it. A
+/// failed lookup counts as unknown: no poll.
+async fn needs_poll(ctx: &Kuvend, invitee: &ActorRow) -> bool {
+    if invitee.local {
+        return false;
+    }
+    match super::software::instance_software(ctx, &invitee.domain).await {
+        Ok(software) => {
+            super::software::understands_invite(software.as_ref().map(|s| s.name.as_str()))
+                == Some(false)
+        }
+        Err(error) => {
+            tracing::warn!(%error, domain = %invitee.domain, "software unknown: no poll");
+            false
+        }
+    }
+}
+
+/// The direct `Question` from the inviting organisation to the invitee
+/// alone (mentioning it, so Mastodon notifies it): the coalition's name and
+/// profile page, the message, and two options (accept, decline) in the
+/// invitee's language (English unless its posts say Albanian). Its
+/// `endTime` is the invitation's expiry. In the invitation's transaction.
+async fn send_poll(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    invitation: &InvitationRow,
+    parties: Parties,
+    language: Option<String>,
+) -> ServiceResult<()> {
+    let phrases = super::phrases::phrases(language.as_deref());
+    let options = vec![phrases.accept.to_string(), phrases.decline.to_string()];
+    let coalition = &parties.coalition;
+    let name = if coalition.display_name.trim().is_empty() {
+        coalition.username.clone()
+    } else {
+        coalition.display_name.clone()
+    };
+    let mut sentence = super::phrases::fill(
+        phrases.coalition_question,
+        &format!("@{}@{}", parties.inviter.username, parties.inviter.domain),
+        &name,
+        ctx.urls.profile(&coalition.username).as_str(),
+    );
+    if !invitation.message.is_empty() {
+        sentence.push_str("\n\n");
+        sentence.push_str(&invitation.message);
+    }
+    let invitee = std::slice::from_ref(&parties.invitee);
+    let row = super::direct::direct_post(
+        ctx,
+        &parties.inviter,
+        &parties.invitee,
+        "Question",
+        &sentence,
+        language,
+        None,
+    )?;
+    super::posts::insert_local_post(q, &row, &[], invitee).await?;
+    q.insert_invitation_poll(&NewInvitationPoll {
+        invitation_id: invitation.id,
+        poll_post_id: row.id,
+        options: serde_json::to_string(&options).map_err(|e| ServiceError::Internal(e.into()))?,
+        created_at: now(),
+    })
+    .await?;
+    let json = super::polls::question_json(
+        ctx,
+        &row,
+        &parties.inviter,
+        &parties.invitee,
+        &options,
+        invitation.expires_at,
+        None,
+    )?;
+    let create = outgoing::create_question(&ctx.urls, &parties.inviter, json).map_err(internal)?;
+    outbox
+        .queue(q, &parties.inviter, &create, &[Audience::Actors(invitee)])
+        .await?;
+    Ok(())
+}
+
+/// A Mastodon vote on an invitation's poll, in the inbox's transaction:
+/// only the invitee's vote, for an option exactly as sent, counts, and it
+/// answers through the same path as an `Accept`/`Reject` ([`answered`]):
+/// a closed invitation (revoked, expired, answered) changes nothing.
+pub(crate) async fn poll_vote(
+    q: &mut Q<'_>,
+    voter: &ActorRow,
+    poll: &InvitationPollRow,
+    option: &str,
+) -> ServiceResult<Result<(), &'static str>> {
+    let Some(invitation) = q.invitation_by_id(poll.invitation_id).await? else {
+        return Ok(Err("a vote on a poll whose invitation is gone"));
+    };
+    if invitation.invitee_id != voter.id {
+        return Ok(Err("a vote from someone the poll was not sent to"));
+    }
+    let Some(index) = poll.option_names().iter().position(|n| n == option) else {
+        return Ok(Err("a vote for an option the poll does not have"));
+    };
+    if let Some(why) = answered(q, voter, &invitation, index == 0).await? {
+        return Ok(Err(why));
+    }
+    q.set_invitation_poll_vote(poll.id, index as i64).await?;
+    Ok(Ok(()))
 }
 
 /// A coalition's invitations with their invitees, newest first, each with
@@ -379,7 +515,8 @@ pub async fn joined_by_invitee(
     if !coalition.local || coalition.kind() != ActorKind::Coalition {
         return Ok(false);
     }
-    match q.open_invitation(coalition.id, actor.id).await? {
+    // An undeliverable invitation counts too: the invitee evidently got it.
+    match q.answerable_invitation(coalition.id, actor.id).await? {
         Some(invitation) => record_acceptance(q, &invitation).await,
         None => Ok(false),
     }

@@ -35,6 +35,16 @@ pub struct Phrases {
     pub confirm_rejected: &'static str,
     /// The word that starts a reminder note, before the event's summary.
     pub reminder: &'static str,
+    /// The poll sent with a coalition invitation to software without
+    /// invitations (issue 13 item 3). Here `{handle}` is the inviting
+    /// organisation's handle, `{event}` the coalition's name and `{when}`
+    /// its profile page (placeholders shared with [`fill`]).
+    pub coalition_question: &'static str,
+    /// The invitation poll's options, in this order: accept, decline. A
+    /// vote's `name` is matched against the names stored with each poll.
+    pub accept: &'static str,
+    /// The second option.
+    pub decline: &'static str,
 }
 
 const EN: Phrases = Phrases {
@@ -50,6 +60,9 @@ const EN: Phrases = Phrases {
     confirm_waitlisted: "{event} is full: you are on the waiting list and will be told when a place frees.",
     confirm_rejected: "The organisers have declined your participation in {event}.",
     reminder: "Reminder",
+    coalition_question: "{handle} invites your organisation to join the coalition {event}: {when} . Vote below to accept or decline; following the coalition also accepts.",
+    accept: "Accept",
+    decline: "Decline",
 };
 
 const SQ: Phrases = Phrases {
@@ -65,6 +78,9 @@ const SQ: Phrases = Phrases {
     confirm_waitlisted: "{event} është plot: jeni në listën e pritjes dhe do t'ju njoftojmë kur të lirohet një vend.",
     confirm_rejected: "Organizatorët e kanë refuzuar pjesëmarrjen tuaj në {event}.",
     reminder: "Kujtesë",
+    coalition_question: "{handle} fton organizatën tuaj të bashkohet me koalicionin {event}: {when} . Votoni më poshtë për ta pranuar ose refuzuar; edhe ndjekja e koalicionit e pranon.",
+    accept: "Pranoj",
+    decline: "Refuzoj",
 };
 
 /// Whether a language tag (`sq`, `sq-AL`, `SQ_al`...) is Albanian: the one
@@ -118,6 +134,7 @@ mod tests {
         // The options must differ, or a vote could not be told apart.
         for p in [&EN, &SQ] {
             assert!(p.going != p.maybe && p.maybe != p.not_going && p.going != p.not_going);
+            assert!(p.accept != p.decline);
         }
     }
 

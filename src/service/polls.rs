@@ -172,7 +172,7 @@ pub(crate) async fn offer(
 
 /// The `Question` of a poll, with its tallies: `vote` is the option voted,
 /// if any (a poll has one voter).
-fn question_json(
+pub(crate) fn question_json(
     ctx: &Kuvend,
     row: &PostRow,
     organiser: &ActorRow,
@@ -211,7 +211,7 @@ pub async fn question_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<Q
         conn.q().rsvp_poll_by_post(view.post.id).await?
     };
     let Some(poll) = poll else {
-        return Err(ServiceError::NotFound("no such poll".into()));
+        return invitation_question_document(ctx, view).await;
     };
     let person = view
         .mentions
@@ -224,6 +224,38 @@ pub async fn question_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<Q
         person,
         &poll.option_names(),
         poll.ends_at,
+        poll.vote,
+    )
+}
+
+/// The document of an invitation's poll (issue 13 item 3), with its
+/// tally; it closes when the invitation expires.
+async fn invitation_question_document(
+    ctx: &Kuvend,
+    view: &PostView,
+) -> ServiceResult<QuestionJson> {
+    let not_found = || ServiceError::NotFound("no such poll".into());
+    let (poll, invitation) = {
+        let mut conn = ctx.db.conn().await?;
+        let mut q = conn.q();
+        let poll = q
+            .invitation_poll_by_post(view.post.id)
+            .await?
+            .ok_or_else(not_found)?;
+        let invitation = q
+            .invitation_by_id(poll.invitation_id)
+            .await?
+            .ok_or_else(not_found)?;
+        (poll, invitation)
+    };
+    let person = view.mentions.first().ok_or_else(not_found)?;
+    question_json(
+        ctx,
+        &view.post,
+        &view.author,
+        person,
+        &poll.option_names(),
+        invitation.expires_at,
         poll.vote,
     )
 }
@@ -247,6 +279,10 @@ pub(crate) async fn receive_vote(
         return Ok(Err("a vote on something that is not a poll of ours"));
     }
     let Some(poll) = q.rsvp_poll_by_post(post.id).await? else {
+        // An invitation's poll (issue 13 item 3) answers the invitation.
+        if let Some(poll) = q.invitation_poll_by_post(post.id).await? {
+            return super::invitations::poll_vote(q, voter, &poll, &vote.name).await;
+        }
         return Ok(Err("a vote on something that is not a poll of ours"));
     };
     if poll.actor_id != voter.id {

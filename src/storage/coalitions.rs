@@ -4,7 +4,7 @@ use super::{
     Q, StorageResult,
     models::ActorRow,
     on_q,
-    schema::{actors, coalition_invitations, coalition_members, coalitions},
+    schema::{actors, coalition_invitations, coalition_members, coalitions, invitation_polls},
 };
 use crate::model::{CoalitionRole, InvitationState, MembersVisible};
 use chrono::NaiveDateTime;
@@ -224,6 +224,12 @@ fn open_states() -> [&'static str; 2] {
     InvitationState::OPEN.map(InvitationState::as_str)
 }
 
+/// The states an answer from the invitee still moves: the open ones, and
+/// `undeliverable` (an answer proves the invitee got it after all).
+fn answerable_states() -> [&'static str; 3] {
+    InvitationState::ANSWERABLE.map(InvitationState::as_str)
+}
+
 impl Q<'_> {
     /// One membership of `member` in `coalition`, if any.
     pub async fn coalition_membership(
@@ -342,7 +348,8 @@ impl Q<'_> {
 
     /// Moves an invitation from an open state to `state`; false when it was
     /// no longer open (answered, revoked or expired meanwhile), in which
-    /// case nothing changed.
+    /// case nothing changed. An answer (`accepted`, `declined`) also moves
+    /// an `undeliverable` one: the invitee evidently got it.
     pub async fn close_invitation(
         &mut self,
         id: i64,
@@ -350,11 +357,16 @@ impl Q<'_> {
         reason: &str,
     ) -> StorageResult<bool> {
         let now = super::now();
+        let from: &[&str] = match state {
+            InvitationState::Accepted | InvitationState::Declined => &answerable_states(),
+            _ => &open_states(),
+        };
+        let from = from.to_vec();
         on_q!(self, |c| {
             let changed = diesel::update(
                 coalition_invitations::table
                     .find(id)
-                    .filter(coalition_invitations::state.eq_any(open_states()))
+                    .filter(coalition_invitations::state.eq_any(&from))
                     .filter(coalition_invitations::expires_at.gt(now)),
             )
             .set((
@@ -395,6 +407,165 @@ impl Q<'_> {
             .load(c)
             .await?))
     }
+
+    /// The worker's final word on an `Invite` (by the activity's id, which
+    /// is the invitation's `ap_id`): `delivered` after a 2xx, or
+    /// `undeliverable` with `reason` once the delivery was given up. Only a
+    /// `pending` invitation moves (nor does a late outcome undo an answer,
+    /// a revoke or an expiry); any other activity id matches nothing.
+    pub async fn record_invite_outcome(
+        &mut self,
+        invite_ap_id: &str,
+        outcome: Result<(), &str>,
+    ) -> StorageResult<()> {
+        let now = super::now();
+        let (state, reason) = match outcome {
+            Ok(()) => (InvitationState::Delivered, ""),
+            Err(reason) => (InvitationState::Undeliverable, reason),
+        };
+        on_q!(self, |c| {
+            diesel::update(
+                coalition_invitations::table
+                    .filter(coalition_invitations::ap_id.eq(invite_ap_id))
+                    .filter(coalition_invitations::state.eq(InvitationState::Pending.as_str()))
+                    .filter(coalition_invitations::expires_at.gt(now)),
+            )
+            .set((
+                coalition_invitations::state.eq(state.as_str()),
+                coalition_invitations::reason.eq(reason),
+                coalition_invitations::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// The invitation between a coalition and an invitee that an answer
+    /// from the invitee (a vote, a Follow, a Join) still moves: open, or
+    /// undeliverable, and not past its time; the newest first.
+    pub async fn answerable_invitation(
+        &mut self,
+        coalition_id: i64,
+        invitee_id: i64,
+    ) -> StorageResult<Option<InvitationRow>> {
+        let now = super::now();
+        on_q!(self, |c| Ok(coalition_invitations::table
+            .filter(coalition_invitations::coalition_id.eq(coalition_id))
+            .filter(coalition_invitations::invitee_id.eq(invitee_id))
+            .filter(coalition_invitations::state.eq_any(answerable_states()))
+            .filter(coalition_invitations::expires_at.gt(now))
+            .order(coalition_invitations::id.desc())
+            .select(InvitationRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// The language of the newest post of `author` that names one (remote
+    /// posts carry it from `contentMap`): what an invitation poll is
+    /// written in, since actor documents carry no language.
+    pub async fn latest_post_language(&mut self, author_id: i64) -> StorageResult<Option<String>> {
+        use super::schema::posts;
+        on_q!(self, |c| Ok(posts::table
+            .filter(posts::author_id.eq(author_id))
+            .filter(posts::language.is_not_null())
+            .order(posts::id.desc())
+            .select(posts::language)
+            .first::<Option<String>>(c)
+            .await
+            .optional()?
+            .flatten()))
+    }
+
+    /// One invitation by its row id.
+    pub async fn invitation_by_id(&mut self, id: i64) -> StorageResult<Option<InvitationRow>> {
+        on_q!(self, |c| Ok(coalition_invitations::table
+            .find(id)
+            .select(InvitationRow::as_select())
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
+    pub async fn insert_invitation_poll(&mut self, new: &NewInvitationPoll) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::insert_into(invitation_polls::table)
+                .values(new)
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// The invitation poll whose `Question` is the post `poll_post_id`.
+    pub async fn invitation_poll_by_post(
+        &mut self,
+        poll_post_id: i64,
+    ) -> StorageResult<Option<InvitationPollRow>> {
+        on_q!(self, |c| Ok(invitation_polls::table
+            .filter(invitation_polls::poll_post_id.eq(poll_post_id))
+            .select(InvitationPollRow::as_select())
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
+    /// The poll sent with an invitation, if any.
+    pub async fn invitation_poll_of(
+        &mut self,
+        invitation_id: i64,
+    ) -> StorageResult<Option<InvitationPollRow>> {
+        on_q!(self, |c| Ok(invitation_polls::table
+            .filter(invitation_polls::invitation_id.eq(invitation_id))
+            .select(InvitationPollRow::as_select())
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
+    pub async fn set_invitation_poll_vote(&mut self, id: i64, vote: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::update(invitation_polls::table.find(id))
+                .set(invitation_polls::vote.eq(Some(vote)))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+}
+
+/// The poll sent with an invitation to software without invitations
+/// (issue 13 item 3).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = invitation_polls)]
+pub struct InvitationPollRow {
+    pub id: i64,
+    pub invitation_id: i64,
+    /// The `Question` post.
+    pub poll_post_id: i64,
+    /// The option names as sent, a JSON array: accept, decline.
+    pub options: String,
+    /// The option index that counted, if any.
+    pub vote: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+impl InvitationPollRow {
+    /// The option names as sent.
+    pub fn option_names(&self) -> Vec<String> {
+        serde_json::from_str(&self.options).unwrap_or_default()
+    }
+}
+
+/// An invitation poll to store.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = invitation_polls)]
+pub struct NewInvitationPoll {
+    pub invitation_id: i64,
+    pub poll_post_id: i64,
+    pub options: String,
+    pub created_at: NaiveDateTime,
 }
 
 impl Q<'_> {

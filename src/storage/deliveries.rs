@@ -19,6 +19,10 @@ pub struct ClaimedDelivery {
     pub body: String,
     /// The local actor that signs it.
     pub actor_id: i64,
+    /// The activity's id and type: the worker reports an `Invite`'s final
+    /// outcome to its invitation (issue 13 item 3).
+    pub activity_ap_id: String,
+    pub activity_kind: String,
 }
 
 /// A queue entry as shown to operators.
@@ -104,20 +108,28 @@ impl Q<'_> {
             return Ok(Vec::new());
         }
         let activity_ids: Vec<i64> = rows.iter().map(|r| r.activity_id).collect();
-        let bodies: Vec<(i64, Option<String>, i64)> = on_q!(self, |c| activities::table
+        type Loaded = (i64, Option<String>, i64, String, String);
+        let bodies: Vec<Loaded> = on_q!(self, |c| activities::table
             .filter(activities::id.eq_any(&activity_ids))
-            .select((activities::id, activities::body, activities::actor_id))
+            .select((
+                activities::id,
+                activities::body,
+                activities::actor_id,
+                activities::ap_id,
+                activities::kind,
+            ))
             .load(c)
             .await?);
         Ok(rows
             .into_iter()
             .filter_map(|delivery| {
-                let (_, body, actor_id) = bodies
-                    .iter()
-                    .find(|(id, _, _)| *id == delivery.activity_id)?;
+                let (_, body, actor_id, ap_id, kind) =
+                    bodies.iter().find(|(id, ..)| *id == delivery.activity_id)?;
                 Some(ClaimedDelivery {
                     body: body.clone()?,
                     actor_id: *actor_id,
+                    activity_ap_id: ap_id.clone(),
+                    activity_kind: kind.clone(),
                     delivery,
                 })
             })

@@ -340,6 +340,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitation_polls (id) {
+        id -> BigInt,
+        invitation_id -> BigInt,
+        poll_post_id -> BigInt,
+        options -> Text,
+        vote -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
 diesel::joinable!(home_feed -> posts (post_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -379,5 +390,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     home_feed,
     coalitions,
     coalition_members,
-    coalition_invitations
+    coalition_invitations,
+    invitation_polls
 );

@@ -27,6 +27,9 @@ pub struct Served {
     /// Bodies served verbatim by path, with their content type (for
     /// documents that are not JSON values: garbage, oversized ones).
     pub raw: Arc<Mutex<HashMap<String, (String, String)>>>,
+    /// What every POST is answered with instead of 202, when set (an inbox
+    /// that keeps failing).
+    pub post_status: Arc<Mutex<Option<StatusCode>>>,
 }
 
 async fn serve(State(served): State<Served>, method: Method, uri: Uri, body: String) -> Response {
@@ -34,7 +37,8 @@ async fn serve(State(served): State<Served>, method: Method, uri: Uri, body: Str
         if let Ok(activity) = serde_json::from_str(&body) {
             served.received.lock().unwrap().push(activity);
         }
-        return StatusCode::ACCEPTED.into_response();
+        let status = *served.post_status.lock().unwrap();
+        return status.unwrap_or(StatusCode::ACCEPTED).into_response();
     }
     let key = uri
         .path_and_query()
