@@ -12,6 +12,7 @@ mod calendars;
 mod cli;
 mod client_api;
 mod coalition_invitations;
+mod coalition_membership;
 mod coalitions;
 mod crash_recovery;
 mod documents;

@@ -465,3 +465,23 @@ pub fn accept_coalition_join(
     };
     Outgoing::new(id, "Accept", &activity)
 }
+
+/// `Accept` or `Reject` of a request to join a coalition (issue 13 item
+/// 4), from the coalition, embedding the Join by its id: Mobilizon finds
+/// the Member by the embedded object's id, which is the Join's id.
+pub fn answer_coalition_join(
+    urls: &Urls,
+    kind: &'static str,
+    coalition: &ActorRow,
+    joiner: &ActorRow,
+    join_ap_id: &str,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = ResponseJson {
+        id: id.clone(),
+        kind: kind.into(),
+        actor: url(&coalition.ap_id)?,
+        object: bare("Join", join_ap_id, joiner, &coalition.ap_id)?,
+    };
+    Outgoing::new(id, kind, &activity)
+}

@@ -340,6 +340,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coalition_join_requests (id) {
+        id -> BigInt,
+        coalition_id -> BigInt,
+        requester_id -> BigInt,
+        ap_id -> Text,
+        message -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
 diesel::joinable!(home_feed -> posts (post_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -379,5 +392,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     home_feed,
     coalitions,
     coalition_members,
-    coalition_invitations
+    coalition_invitations,
+    coalition_join_requests
 );
