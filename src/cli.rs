@@ -173,6 +173,32 @@ pub enum CoalitionCommand {
         #[arg(long)]
         by: String,
     },
+    /// One of our organisations leaves a coalition (a local name, a handle
+    /// or a URL); sends a Leave to a remote one.
+    Leave {
+        coalition: String,
+        /// The organisation that leaves.
+        #[arg(long = "as")]
+        as_org: String,
+    },
+    /// An admin removes a member (sends Remove to the remote members).
+    Remove {
+        coalition: String,
+        target: String,
+        /// The deciding organisation: an admin of the coalition.
+        #[arg(long)]
+        by: String,
+    },
+    /// An admin gives a member the role admin or member.
+    Role {
+        coalition: String,
+        target: String,
+        /// admin or member.
+        role: String,
+        /// The deciding organisation: an admin of the coalition.
+        #[arg(long)]
+        by: String,
+    },
     /// One of our organisations asks to join a coalition (a local name, a
     /// handle or a URL); sends a Join to a remote one.
     Join {
@@ -634,6 +660,30 @@ async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result
                 "refused the request of {} to join {coalition}",
                 who.handle()
             );
+        }
+        CoalitionCommand::Leave { coalition, as_org } => {
+            service::membership::leave(&prepared.data(), &coalition, &as_org).await?;
+            println!("{as_org} left {coalition}");
+        }
+        CoalitionCommand::Remove {
+            coalition,
+            target,
+            by,
+        } => {
+            let who =
+                service::membership::remove(&prepared.data(), &coalition, &target, &by).await?;
+            println!("removed {} from {coalition}", who.handle());
+        }
+        CoalitionCommand::Role {
+            coalition,
+            target,
+            role,
+            by,
+        } => {
+            let who =
+                service::membership::set_role(&prepared.data(), &coalition, &target, &role, &by)
+                    .await?;
+            println!("{} is now {role} of {coalition}", who.handle());
         }
         CoalitionCommand::Join {
             coalition,

@@ -376,3 +376,355 @@ pub async fn join_answered(
     }
     Ok(None)
 }
+
+/// Mobilizon's name for a coalition role (`Update{Member}`).
+pub fn mobilizon_role(role: CoalitionRole) -> &'static str {
+    match role {
+        CoalitionRole::Admin => "administrator",
+        CoalitionRole::Member => "member",
+    }
+}
+
+/// Our role for a role Mobilizon names: its administrators and creators
+/// decide like our admins; anything else (moderator included) is read as
+/// member, which grants less. `None` for roles that are not memberships.
+fn role_from_mobilizon(role: &str) -> Option<CoalitionRole> {
+    match role {
+        "administrator" | "creator" => Some(CoalitionRole::Admin),
+        "member" | "moderator" => Some(CoalitionRole::Member),
+        _ => None,
+    }
+}
+
+/// Whether `member` is the only admin of `coalition`.
+async fn only_admin(q: &mut Q<'_>, coalition_id: i64, member_id: i64) -> ServiceResult<bool> {
+    let is_admin = q
+        .coalition_membership(coalition_id, member_id)
+        .await?
+        .is_some_and(|row| row.role() == CoalitionRole::Admin);
+    Ok(is_admin
+        && q.count_coalition_members(coalition_id, Some(CoalitionRole::Admin))
+            .await?
+            == 1)
+}
+
+/// The remote members of a local coalition (they hear of its changes).
+async fn remote_members(q: &mut Q<'_>, coalition_id: i64) -> ServiceResult<Vec<ActorRow>> {
+    Ok(q.coalition_members(coalition_id, None)
+        .await?
+        .into_iter()
+        .map(|(_, who)| who)
+        .filter(|who| !who.local)
+        .collect())
+}
+
+/// Our organisation `as_org` leaves a coalition (here or elsewhere). The
+/// last admin of one of our coalitions may not leave. A remote coalition is
+/// sent `Leave{coalition}` (Mobilizon's and Smithereen's shape).
+pub async fn leave(data: &FedData, coalition_ref: &str, as_org: &str) -> ServiceResult<ActorRow> {
+    let org = orgs::organization(data, as_org).await?;
+    let coalition = any_coalition(data, coalition_ref).await?;
+    let activity = if coalition.local {
+        None
+    } else {
+        Some(outgoing::leave(&data.urls, &org, &coalition.ap_id, &coalition).map_err(internal)?)
+    };
+    let mut outbox = Outbox::default();
+    crate::transaction!(data.db, ServiceError, |q| {
+        if q.coalition_membership(coalition.id, org.id)
+            .await?
+            .is_none()
+        {
+            return Err(ServiceError::NotFound(format!(
+                "{} is not a member of {}",
+                org.username,
+                coalition.handle()
+            )));
+        }
+        if coalition.local && only_admin(&mut q, coalition.id, org.id).await? {
+            return Err(ServiceError::Conflict(format!(
+                "{} is the last admin of {}: make another member admin first",
+                org.username, coalition.username
+            )));
+        }
+        q.delete_coalition_member(coalition.id, org.id).await?;
+        if let Some(activity) = &activity {
+            outbox
+                .queue(&mut q, &org, activity, &[Audience::InboxOf(&coalition)])
+                .await?;
+        }
+        Ok(())
+    })?;
+    outbox.committed(data);
+    Ok(coalition)
+}
+
+/// An admin (`by`) removes `target` from a local coalition; the last admin
+/// cannot be removed. The removed member and the other remote members are
+/// sent two `Remove`s, one per reader (research §1.8, §3, pitfall 6):
+/// FEP-1b12's `{object: member, target: members}` and Mobilizon's
+/// `{object: Member URL, origin: coalition}`.
+pub async fn remove(
+    data: &FedData,
+    coalition_name: &str,
+    target: &str,
+    by: &str,
+) -> ServiceResult<ActorRow> {
+    let coalition = local_coalition(data, coalition_name).await?;
+    admin_of(data, &coalition, by).await?;
+    let member = actor(data, target).await?;
+    let mut outbox = Outbox::default();
+    crate::transaction!(data.db, ServiceError, |q| {
+        let row = q
+            .coalition_membership(coalition.id, member.id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "{} is not a member of {}",
+                    member.handle(),
+                    coalition.username
+                ))
+            })?;
+        if only_admin(&mut q, coalition.id, member.id).await? {
+            return Err(ServiceError::Conflict(format!(
+                "{} is the last admin of {}: it cannot be removed",
+                member.handle(),
+                coalition.username
+            )));
+        }
+        q.delete_coalition_member(coalition.id, member.id).await?;
+        let mut audience = remote_members(&mut q, coalition.id).await?;
+        audience.push(member.clone());
+        let members_url = data.urls.members(&coalition.username);
+        for activity in [
+            outgoing::collection_change(
+                &data.urls,
+                "Remove",
+                &coalition,
+                &member.ap_id,
+                Some(members_url.as_str()),
+                None,
+            ),
+            outgoing::collection_change(
+                &data.urls,
+                "Remove",
+                &coalition,
+                &row.ap_id,
+                None,
+                Some(coalition.ap_id.as_str()),
+            ),
+        ] {
+            let activity = activity.map_err(internal)?;
+            outbox
+                .queue(
+                    &mut q,
+                    &coalition,
+                    &activity,
+                    &[Audience::Actors(&audience)],
+                )
+                .await?;
+        }
+        Ok(())
+    })?;
+    outbox.committed(data);
+    Ok(member)
+}
+
+/// An admin (`by`) gives `target` the role `admin` or `member` in a local
+/// coalition; never leaves it without an admin. Sent to the coalition's
+/// followers and remote members: FEP-1b12's `Add`/`Remove` to the
+/// moderators collection, and Mobilizon's `Update{Member}`.
+pub async fn set_role(
+    data: &FedData,
+    coalition_name: &str,
+    target: &str,
+    role: &str,
+    by: &str,
+) -> ServiceResult<ActorRow> {
+    let role = CoalitionRole::parse(role).ok_or_else(|| {
+        ServiceError::Unprocessable(format!("role {role:?} is neither admin nor member"))
+    })?;
+    let coalition = local_coalition(data, coalition_name).await?;
+    admin_of(data, &coalition, by).await?;
+    let member = actor(data, target).await?;
+    let mut outbox = Outbox::default();
+    crate::transaction!(data.db, ServiceError, |q| {
+        let row = q
+            .coalition_membership(coalition.id, member.id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "{} is not a member of {}",
+                    member.handle(),
+                    coalition.username
+                ))
+            })?;
+        if row.role() == role {
+            return Ok(());
+        }
+        if role == CoalitionRole::Member && only_admin(&mut q, coalition.id, member.id).await? {
+            return Err(ServiceError::Conflict(format!(
+                "{} is the last admin of {}: make another member admin first",
+                member.handle(),
+                coalition.username
+            )));
+        }
+        q.set_coalition_role(coalition.id, member.id, role).await?;
+        let mut members = remote_members(&mut q, coalition.id).await?;
+        if !member.local && !members.iter().any(|m| m.id == member.id) {
+            members.push(member.clone());
+        }
+        let kind = match role {
+            CoalitionRole::Admin => "Add",
+            CoalitionRole::Member => "Remove",
+        };
+        let moderators = data.urls.moderators(&coalition.username);
+        let fep = outgoing::collection_change(
+            &data.urls,
+            kind,
+            &coalition,
+            &member.ap_id,
+            Some(moderators.as_str()),
+            None,
+        )
+        .map_err(internal)?;
+        let update = outgoing::update_member(
+            &data.urls,
+            &coalition,
+            &member,
+            &row.ap_id,
+            mobilizon_role(role),
+        )
+        .map_err(internal)?;
+        for activity in [&fep, &update] {
+            outbox
+                .queue(
+                    &mut q,
+                    &coalition,
+                    activity,
+                    &[
+                        Audience::FollowersOf(&coalition),
+                        Audience::Actors(&members),
+                    ],
+                )
+                .await?;
+        }
+        Ok(())
+    })?;
+    outbox.committed(data);
+    Ok(member)
+}
+
+/// A `Leave` of one of our coalitions by a member (Mobilizon's has no id),
+/// in the inbox's transaction. The last admin stays.
+pub async fn left(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    coalition: &ActorRow,
+) -> ServiceResult<Option<&'static str>> {
+    if q.coalition_membership(coalition.id, actor.id)
+        .await?
+        .is_none()
+    {
+        // A pending request is withdrawn by leaving too.
+        if let Some(row) = q.pending_join_request(coalition.id, actor.id).await? {
+            q.close_join_request(row.id, "withdrawn").await?;
+            return Ok(None);
+        }
+        return Ok(Some("Leave of a coalition by a non-member"));
+    }
+    if only_admin(q, coalition.id, actor.id).await? {
+        return Ok(Some("Leave by the last admin of a coalition"));
+    }
+    q.delete_coalition_member(coalition.id, actor.id).await?;
+    Ok(None)
+}
+
+/// Who a change about one of our organisations in a remote coalition may
+/// come from: the coalition itself, or an actor on its host (Mobilizon's
+/// moderators act as persons; research pitfall 13). Never a third party.
+fn speaks_for(actor: &ActorRow, coalition: &ActorRow) -> bool {
+    actor.id == coalition.id || actor.domain.eq_ignore_ascii_case(&coalition.domain)
+}
+
+/// The membership of one of our organisations in a remote coalition that
+/// an incoming `Add`/`Remove`/`Update{Member}` is about: by Member URL,
+/// or by the member's id and the coalition (`origin`, or the sender).
+async fn our_membership(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    object: &Url,
+    coalition: Option<&Url>,
+) -> ServiceResult<Option<(ActorRow, ActorRow)>> {
+    if let Some(row) = q.coalition_member_by_ap_id(object.as_str()).await? {
+        let coalition = q.actor_by_id(row.coalition_id).await?;
+        let member = q.actor_by_id(row.member_id).await?;
+        return Ok(Some((coalition, member)));
+    }
+    let Some(member) = q.actor_by_ap_id(object.as_str()).await? else {
+        return Ok(None);
+    };
+    let coalition = match coalition {
+        Some(url) => match q.actor_by_ap_id(url.as_str()).await? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+        None => actor.clone(),
+    };
+    Ok(q.coalition_membership(coalition.id, member.id)
+        .await?
+        .map(|_| (coalition, member)))
+}
+
+/// An incoming `Add` (`admin`), `Remove` from the moderators (`member`),
+/// `Remove` from the members (`None`) or `Update{Member}` about one of our
+/// organisations in a remote coalition, in the inbox's transaction.
+/// Applied only when it comes from that coalition (or its host).
+pub async fn changed_elsewhere(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    object: &Url,
+    coalition: Option<&Url>,
+    role: Option<CoalitionRole>,
+) -> ServiceResult<Option<&'static str>> {
+    let Some((coalition, member)) = our_membership(q, actor, object, coalition).await? else {
+        return Ok(Some("membership change about no membership we know"));
+    };
+    if coalition.local || !member.local {
+        return Ok(Some(
+            "membership change not about one of ours in a remote coalition",
+        ));
+    }
+    if !speaks_for(actor, &coalition) {
+        return Ok(Some("membership change, not from its coalition"));
+    }
+    match role {
+        Some(role) => {
+            q.set_coalition_role(coalition.id, member.id, role).await?;
+        }
+        None => {
+            q.delete_coalition_member(coalition.id, member.id).await?;
+        }
+    }
+    Ok(None)
+}
+
+/// Which change an `Add`/`Remove` is: to the moderators collection (a
+/// role) or to the members (a removal). A collection is taken for the
+/// moderators when its URL ends in `moderators` (Lemmy, PieFed and kuvend
+/// name it so); Mobilizon's `Remove` with `origin` is always a removal.
+pub fn collection_role(add: bool, target: Option<&Url>) -> Option<Option<CoalitionRole>> {
+    let moderators = target.is_some_and(|t| t.path().trim_end_matches('/').ends_with("moderators"));
+    match (add, moderators) {
+        (true, true) => Some(Some(CoalitionRole::Admin)),
+        (false, true) => Some(Some(CoalitionRole::Member)),
+        (false, false) => Some(None),
+        // An Add to the members: joining happens by Accept, not this.
+        (true, false) => None,
+    }
+}
+
+/// Mobilizon's `Update{Member}` read as a role, if it names one.
+pub fn member_role(role: &str) -> Option<CoalitionRole> {
+    role_from_mobilizon(role)
+}
