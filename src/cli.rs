@@ -155,6 +155,61 @@ pub enum CoalitionCommand {
     Invitations { coalition: String },
     /// Withdraw an open invitation (sends Undo{Invite} to the invitee).
     Revoke { coalition: String, target: String },
+    /// A coalition's pending join requests, oldest first.
+    Requests { coalition: String },
+    /// Accept a pending join request (sends Accept{Join}).
+    Authorize {
+        coalition: String,
+        target: String,
+        /// The deciding organisation: an admin of the coalition.
+        #[arg(long)]
+        by: String,
+    },
+    /// Refuse a pending join request (sends Reject{Join}).
+    Reject {
+        coalition: String,
+        target: String,
+        /// The deciding organisation: an admin of the coalition.
+        #[arg(long)]
+        by: String,
+    },
+    /// One of our organisations leaves a coalition (a local name, a handle
+    /// or a URL); sends a Leave to a remote one.
+    Leave {
+        coalition: String,
+        /// The organisation that leaves.
+        #[arg(long = "as")]
+        as_org: String,
+    },
+    /// An admin removes a member (sends Remove to the remote members).
+    Remove {
+        coalition: String,
+        target: String,
+        /// The deciding organisation: an admin of the coalition.
+        #[arg(long)]
+        by: String,
+    },
+    /// An admin gives a member the role admin or member.
+    Role {
+        coalition: String,
+        target: String,
+        /// admin or member.
+        role: String,
+        /// The deciding organisation: an admin of the coalition.
+        #[arg(long)]
+        by: String,
+    },
+    /// One of our organisations asks to join a coalition (a local name, a
+    /// handle or a URL); sends a Join to a remote one.
+    Join {
+        coalition: String,
+        /// The organisation that joins.
+        #[arg(long = "as")]
+        as_org: String,
+        /// A note to the coalition's admins (plain text).
+        #[arg(long)]
+        message: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -573,6 +628,83 @@ async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result
                 "revoked the invitation of {} to {coalition} (Undo queued)",
                 invitee.handle()
             );
+        }
+        CoalitionCommand::Requests { coalition } => {
+            for (request, requester) in service::membership::requests(ctx, &coalition).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    requester.handle(),
+                    request.created_at,
+                    request.message,
+                    request.ap_id
+                );
+            }
+        }
+        CoalitionCommand::Authorize {
+            coalition,
+            target,
+            by,
+        } => {
+            let who =
+                service::membership::authorize(&prepared.data(), &coalition, &target, &by).await?;
+            println!("{} is now a member of {coalition}", who.handle());
+        }
+        CoalitionCommand::Reject {
+            coalition,
+            target,
+            by,
+        } => {
+            let who =
+                service::membership::reject(&prepared.data(), &coalition, &target, &by).await?;
+            println!(
+                "refused the request of {} to join {coalition}",
+                who.handle()
+            );
+        }
+        CoalitionCommand::Leave { coalition, as_org } => {
+            service::membership::leave(&prepared.data(), &coalition, &as_org).await?;
+            println!("{as_org} left {coalition}");
+        }
+        CoalitionCommand::Remove {
+            coalition,
+            target,
+            by,
+        } => {
+            let who =
+                service::membership::remove(&prepared.data(), &coalition, &target, &by).await?;
+            println!("removed {} from {coalition}", who.handle());
+        }
+        CoalitionCommand::Role {
+            coalition,
+            target,
+            role,
+            by,
+        } => {
+            let who =
+                service::membership::set_role(&prepared.data(), &coalition, &target, &role, &by)
+                    .await?;
+            println!("{} is now {role} of {coalition}", who.handle());
+        }
+        CoalitionCommand::Join {
+            coalition,
+            as_org,
+            message,
+        } => {
+            let outcome = service::membership::request(
+                &prepared.data(),
+                &coalition,
+                &as_org,
+                message.as_deref(),
+            )
+            .await?;
+            match outcome {
+                service::membership::JoinOutcome::Member => {
+                    println!("{as_org} is now a member of {coalition}")
+                }
+                service::membership::JoinOutcome::Pending => {
+                    println!("{as_org} asked to join {coalition}; the request is pending")
+                }
+            }
         }
         CoalitionCommand::Invitations { coalition } => {
             for (state, invitation, invitee) in

@@ -13,6 +13,7 @@ mod cli;
 mod client_api;
 mod coalition_invitation_reach;
 mod coalition_invitations;
+mod coalition_membership;
 mod coalitions;
 mod coalitions_api;
 mod crash_recovery;

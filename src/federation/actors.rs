@@ -110,9 +110,17 @@ pub fn coalition_actor_json(row: &ActorRow, urls: &Urls, member_count: i64) -> A
     json.members = Some(members);
     json.attributed_to = Some(moderators.clone());
     json.moderators = Some(moderators);
-    // Joining by request is not built yet: organisations come in by
-    // invitation only, whatever `manuallyApprovesFollowers` says of follows.
-    json.openness = Some("invite_only".into());
+    // With manual approval a coalition takes join requests (`Join`,
+    // decided by its admins); otherwise organisations come in by
+    // invitation only. Follows stay follows either way (pitfall 15).
+    json.openness = Some(
+        if row.manually_approves_followers {
+            "moderated"
+        } else {
+            "invite_only"
+        }
+        .into(),
+    );
     json.member_count = Some(member_count);
     // Only admins will speak as the coalition (relaying is the next issue).
     json.posting_restricted_to_mods = Some(true);

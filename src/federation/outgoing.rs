@@ -465,3 +465,72 @@ pub fn accept_coalition_join(
     };
     Outgoing::new(id, "Accept", &activity)
 }
+
+/// `Accept` or `Reject` of a request to join a coalition (issue 13 item
+/// 4), from the coalition, embedding the Join by its id: Mobilizon finds
+/// the Member by the embedded object's id, which is the Join's id.
+pub fn answer_coalition_join(
+    urls: &Urls,
+    kind: &'static str,
+    coalition: &ActorRow,
+    joiner: &ActorRow,
+    join_ap_id: &str,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = ResponseJson {
+        id: id.clone(),
+        kind: kind.into(),
+        actor: url(&coalition.ap_id)?,
+        object: bare("Join", join_ap_id, joiner, &coalition.ap_id)?,
+    };
+    Outgoing::new(id, kind, &activity)
+}
+
+/// `Add` or `Remove` from a coalition (issue 13 item 4): with `target`,
+/// FEP-1b12's change of a collection (members, moderators) naming the
+/// member actor; with `origin`, Mobilizon's removal naming the Member URL.
+pub fn collection_change(
+    urls: &Urls,
+    kind: &'static str,
+    coalition: &ActorRow,
+    object: &str,
+    target: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = crate::federation::protocol::activities::CollectionChangeJson {
+        id: id.clone(),
+        kind: kind.into(),
+        actor: url(&coalition.ap_id)?,
+        object: url(object)?,
+        target: target.map(url).transpose()?,
+        origin: origin.map(url).transpose()?,
+        audience: url(&coalition.ap_id)?,
+    };
+    Outgoing::new(id, kind, &activity)
+}
+
+/// Mobilizon's role change: `Update{Member}` from the coalition, the
+/// Member keeping its URL.
+pub fn update_member(
+    urls: &Urls,
+    coalition: &ActorRow,
+    member: &ActorRow,
+    member_url: &str,
+    role: &str,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = crate::federation::protocol::activities::UpdateMemberJson {
+        id: id.clone(),
+        kind: "Update".into(),
+        actor: url(&coalition.ap_id)?,
+        object: crate::federation::protocol::activities::MemberJson {
+            id: url(member_url)?,
+            kind: "Member".into(),
+            actor: url(&member.ap_id)?,
+            object: url(&coalition.ap_id)?,
+            role: role.into(),
+        },
+    };
+    Outgoing::new(id, "Update", &activity)
+}

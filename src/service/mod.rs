@@ -18,6 +18,7 @@ pub mod inbox;
 pub mod instance;
 pub mod invitations;
 pub mod joining;
+pub mod membership;
 pub mod orgs;
 pub mod outbox;
 pub mod participation;

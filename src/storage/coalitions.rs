@@ -4,7 +4,10 @@ use super::{
     Q, StorageResult,
     models::ActorRow,
     on_q,
-    schema::{actors, coalition_invitations, coalition_members, coalitions, invitation_polls},
+    schema::{
+        actors, coalition_invitations, coalition_join_requests, coalition_members, coalitions,
+        invitation_polls,
+    },
 };
 use crate::model::{CoalitionRole, InvitationState, MembersVisible};
 use chrono::NaiveDateTime;
@@ -582,5 +585,173 @@ impl Q<'_> {
             .select((CoalitionMemberRow::as_select(), ActorRow::as_select()))
             .load(c)
             .await?))
+    }
+}
+
+/// A request to join a coalition (issue 13 item 4): a `Join` received by
+/// one of our coalitions, or sent by one of our organisations.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = coalition_join_requests)]
+pub struct JoinRequestRow {
+    pub id: i64,
+    pub coalition_id: i64,
+    pub requester_id: i64,
+    pub ap_id: String,
+    pub message: String,
+    pub state: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = coalition_join_requests)]
+pub struct NewJoinRequest {
+    pub coalition_id: i64,
+    pub requester_id: i64,
+    pub ap_id: String,
+    pub message: String,
+    pub state: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The state of a join request that is still waiting for an answer.
+pub const REQUEST_PENDING: &str = "pending";
+
+impl Q<'_> {
+    pub async fn insert_join_request(
+        &mut self,
+        row: &NewJoinRequest,
+    ) -> StorageResult<JoinRequestRow> {
+        on_q!(self, |c| Ok(diesel::insert_into(
+            coalition_join_requests::table
+        )
+        .values(row)
+        .returning(JoinRequestRow::as_returning())
+        .get_result(c)
+        .await?))
+    }
+
+    /// The pending request of `requester` to join `coalition`.
+    pub async fn pending_join_request(
+        &mut self,
+        coalition_id: i64,
+        requester_id: i64,
+    ) -> StorageResult<Option<JoinRequestRow>> {
+        on_q!(self, |c| Ok(coalition_join_requests::table
+            .filter(coalition_join_requests::coalition_id.eq(coalition_id))
+            .filter(coalition_join_requests::requester_id.eq(requester_id))
+            .filter(coalition_join_requests::state.eq(REQUEST_PENDING))
+            .select(JoinRequestRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// The latest request of `requester` to join `coalition`, whatever its
+    /// state.
+    pub async fn latest_join_request(
+        &mut self,
+        coalition_id: i64,
+        requester_id: i64,
+    ) -> StorageResult<Option<JoinRequestRow>> {
+        on_q!(self, |c| Ok(coalition_join_requests::table
+            .filter(coalition_join_requests::coalition_id.eq(coalition_id))
+            .filter(coalition_join_requests::requester_id.eq(requester_id))
+            .order(coalition_join_requests::id.desc())
+            .select(JoinRequestRow::as_select())
+            .first(c)
+            .await
+            .optional()?))
+    }
+
+    /// The request whose Join has this id.
+    pub async fn join_request_by_ap_id(
+        &mut self,
+        ap_id: &str,
+    ) -> StorageResult<Option<JoinRequestRow>> {
+        on_q!(self, |c| Ok(coalition_join_requests::table
+            .filter(coalition_join_requests::ap_id.eq(ap_id))
+            .select(JoinRequestRow::as_select())
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
+    /// Moves a pending request to `state`; false when it was no longer
+    /// pending (answered meanwhile), in which case nothing changed.
+    pub async fn close_join_request(&mut self, id: i64, state: &str) -> StorageResult<bool> {
+        let now = super::now();
+        on_q!(self, |c| {
+            let changed = diesel::update(
+                coalition_join_requests::table
+                    .find(id)
+                    .filter(coalition_join_requests::state.eq(REQUEST_PENDING)),
+            )
+            .set((
+                coalition_join_requests::state.eq(state),
+                coalition_join_requests::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+            Ok(changed == 1)
+        })
+    }
+
+    /// A coalition's pending requests with their requesters, oldest first.
+    pub async fn pending_join_requests(
+        &mut self,
+        coalition_id: i64,
+    ) -> StorageResult<Vec<(JoinRequestRow, ActorRow)>> {
+        on_q!(self, |c| Ok(coalition_join_requests::table
+            .inner_join(actors::table.on(actors::id.eq(coalition_join_requests::requester_id)))
+            .filter(coalition_join_requests::coalition_id.eq(coalition_id))
+            .filter(coalition_join_requests::state.eq(REQUEST_PENDING))
+            .order(coalition_join_requests::id.asc())
+            .select((JoinRequestRow::as_select(), ActorRow::as_select()))
+            .load(c)
+            .await?))
+    }
+
+    /// Ends a membership; false when there was none.
+    pub async fn delete_coalition_member(
+        &mut self,
+        coalition_id: i64,
+        member_id: i64,
+    ) -> StorageResult<bool> {
+        on_q!(self, |c| {
+            let deleted = diesel::delete(
+                coalition_members::table
+                    .filter(coalition_members::coalition_id.eq(coalition_id))
+                    .filter(coalition_members::member_id.eq(member_id)),
+            )
+            .execute(c)
+            .await?;
+            Ok(deleted == 1)
+        })
+    }
+
+    /// Sets a member's role; false when there is no such membership.
+    pub async fn set_coalition_role(
+        &mut self,
+        coalition_id: i64,
+        member_id: i64,
+        role: CoalitionRole,
+    ) -> StorageResult<bool> {
+        let now = super::now();
+        on_q!(self, |c| {
+            let changed = diesel::update(
+                coalition_members::table
+                    .filter(coalition_members::coalition_id.eq(coalition_id))
+                    .filter(coalition_members::member_id.eq(member_id)),
+            )
+            .set((
+                coalition_members::role.eq(role.as_str()),
+                coalition_members::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+            Ok(changed == 1)
+        })
     }
 }

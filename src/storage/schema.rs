@@ -351,6 +351,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coalition_join_requests (id) {
+        id -> BigInt,
+        coalition_id -> BigInt,
+        requester_id -> BigInt,
+        ap_id -> Text,
+        message -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
 diesel::joinable!(home_feed -> posts (post_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -391,5 +404,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     coalitions,
     coalition_members,
     coalition_invitations,
-    invitation_polls
+    invitation_polls,
+    coalition_join_requests
 );

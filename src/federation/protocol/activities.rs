@@ -117,6 +117,10 @@ pub struct IncomingActivity {
     /// invitee, an `Add`'s collection), by id.
     #[serde(default, deserialize_with = "deserialize_first_url")]
     pub target: Option<Url>,
+    /// The collection or group a `Remove` takes its object out of, as
+    /// Mobilizon names it (the group, where FEP-1b12 uses `target`).
+    #[serde(default, deserialize_with = "deserialize_first_url")]
+    pub origin: Option<Url>,
     /// A `Join`'s participation message (Mobilizon's `mz:participationMessage`,
     /// often `null`).
     /// Read as a value: a malformed one must not make other verbs fail.
@@ -200,8 +204,26 @@ pub enum InboxActivity {
     Announce(Url, Option<Box<PostObject>>),
     /// `Invite` to a group (a coalition elsewhere inviting one of ours).
     Invite(InviteReceived),
+    /// `Add` to a collection (FEP-1b12: a coalition's moderators).
+    Add(MembershipChange),
+    /// `Remove` from a collection (FEP-1b12: members or moderators) or,
+    /// with `origin`, Mobilizon's removal of a member by Member URL.
+    Remove(MembershipChange),
+    /// `Update{Member}`: Mobilizon's role change.
+    UpdateMember(MemberJson),
     /// A verb kuvend does not act on (yet).
     Unsupported(String),
+}
+
+/// What an `Add` or `Remove` names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipChange {
+    /// The actor added or removed, or (Mobilizon) a Member URL.
+    pub object: Url,
+    /// The collection (FEP-1b12), when given.
+    pub target: Option<Url>,
+    /// The group (Mobilizon's `Remove`), when given.
+    pub origin: Option<Url>,
 }
 
 /// What an incoming `Invite` says, besides its id and actor.
@@ -287,6 +309,23 @@ impl IncomingActivity {
                 Value::String(_) => NoteOrId::Id(object_id()?),
                 object => NoteOrId::Note(Box::new(PostObject::from_value(object)?)),
             }),
+            // Mobilizon's role change (research §1.9).
+            "Update" if self.object_type() == Some("Member") => InboxActivity::UpdateMember(
+                serde_json::from_value(self.object.clone())
+                    .map_err(|e| format!("Update of a Member: {e}"))?,
+            ),
+            "Add" | "Remove" => {
+                let change = MembershipChange {
+                    object: object_id()?,
+                    target: self.target.clone(),
+                    origin: self.origin.clone(),
+                };
+                if self.kind == "Add" {
+                    InboxActivity::Add(change)
+                } else {
+                    InboxActivity::Remove(change)
+                }
+            }
             "Update" if self.object_id().as_ref() == Some(&self.actor) => {
                 InboxActivity::Update(UpdatedObject::Actor(Box::new(
                     serde_json::from_value(self.object.clone())
@@ -508,4 +547,40 @@ pub struct InviteAnswerJson {
     pub object: InviteJson,
     /// The other side: the coalition and the inviter, or the invitee.
     pub to: Vec<Url>,
+}
+
+/// `Add` or `Remove` sent by a coalition (issue 13 item 4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CollectionChangeJson {
+    /// The activity's id.
+    pub id: Url,
+    /// `Add` or `Remove`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The coalition.
+    pub actor: Url,
+    /// The member actor (FEP-1b12) or the Member URL (Mobilizon).
+    pub object: Url,
+    /// The collection changed (FEP-1b12: members or moderators).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Url>,
+    /// The group a member is removed from (Mobilizon reads only this).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Url>,
+    /// The group it happens in (FEP-1b12).
+    pub audience: Url,
+}
+
+/// `Update{Member}`: a role change as Mobilizon sends and reads it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateMemberJson {
+    /// The activity's id.
+    pub id: Url,
+    /// Always `Update`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The coalition.
+    pub actor: Url,
+    /// The Member with its new role.
+    pub object: MemberJson,
 }

@@ -101,6 +101,15 @@ pub(super) async fn apply(
                 Some(why) => InboxOutcome::Ignored(why.into()),
             });
         }
+        Some(Referent::JoinRequest(row)) if matches!(answer, Answer::Accept | Answer::Reject) => {
+            let accept = answer == Answer::Accept;
+            return Ok(
+                match crate::service::membership::join_answered(q, actor, &row, accept).await? {
+                    None => InboxOutcome::Applied,
+                    Some(why) => InboxOutcome::Ignored(why.into()),
+                },
+            );
+        }
         Some(other) => {
             return Ok(InboxOutcome::Ignored(format!(
                 "{answer:?} of {}, which is not asked for",

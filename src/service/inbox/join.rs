@@ -26,7 +26,7 @@ pub(super) async fn apply(
 ) -> ServiceResult<InboxOutcome> {
     if let Some(coalition) = q.actor_by_ap_id(join.object.as_str()).await? {
         if coalition.local && coalition.kind() == crate::model::ActorKind::Coalition {
-            return coalition_join(ctx, q, actor, id, &coalition).await;
+            return coalition_join(ctx, q, actor, id, &coalition, join.message.as_deref()).await;
         }
     }
     match participation::target(q, &join.object, actor).await? {
@@ -56,18 +56,25 @@ pub(super) async fn apply(
 
 /// A `Join` of one of our coalitions: an invited actor's acceptance
 /// (Smithereen's way), answered with `Accept{Join}` from the coalition.
-/// Join requests without an invitation are item 4 (not built): ignored.
+/// Without an invitation it is a join request ([`crate::service::membership::join_received`]).
 async fn coalition_join(
     ctx: &Kuvend,
     q: &mut Q<'_>,
     actor: &ActorRow,
     id: &Url,
     coalition: &ActorRow,
+    message: Option<&str>,
 ) -> ServiceResult<InboxOutcome> {
     if !crate::service::invitations::joined_by_invitee(q, actor, coalition).await? {
-        return Ok(InboxOutcome::Ignored(
-            "Join of a coalition without an open invitation".into(),
-        ));
+        // Not invited: a join request (item 4).
+        return Ok(
+            match crate::service::membership::join_received(ctx, q, actor, id, coalition, message)
+                .await?
+            {
+                None => InboxOutcome::Applied,
+                Some(why) => InboxOutcome::Ignored(why.into()),
+            },
+        );
     }
     let accept = crate::federation::outgoing::accept_coalition_join(
         &ctx.urls,

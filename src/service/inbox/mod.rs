@@ -103,6 +103,14 @@ enum Ready {
         coalition: Box<ActorRow>,
         message: Option<String>,
     },
+    /// `Add`/`Remove`/`Update{Member}` about a coalition membership: the
+    /// object (member or Member URL), the coalition if named, and the new
+    /// role (`None`: removed).
+    Membership {
+        object: Url,
+        coalition: Option<Url>,
+        role: Option<crate::model::CoalitionRole>,
+    },
     Unsupported(String),
     /// Nothing to do, for this reason.
     Ignored(&'static str),
@@ -140,6 +148,28 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
             announce::prepare(data, &activity.actor, object, own_event).await?
         }
         InboxActivity::Invite(invite) => prepare_invite(data, invite).await,
+        InboxActivity::Add(change) | InboxActivity::Remove(change) => {
+            let add = activity.kind == "Add";
+            match crate::service::membership::collection_role(add, change.target.as_ref()) {
+                Some(role) => Ready::Membership {
+                    object: change.object,
+                    coalition: change.origin,
+                    role,
+                },
+                None => Ready::Ignored("Add to a collection that is not a coalition's moderators"),
+            }
+        }
+        InboxActivity::UpdateMember(member) => {
+            match crate::service::membership::member_role(&member.role) {
+                // By member and group: the Member URL may be the sender's own.
+                Some(role) => Ready::Membership {
+                    object: member.actor,
+                    coalition: Some(member.object),
+                    role: Some(role),
+                },
+                None => Ready::Ignored("Update{Member} with a role that is not a membership"),
+            }
+        }
         InboxActivity::Unsupported(kind) => Ready::Unsupported(kind),
     })
 }
@@ -164,6 +194,45 @@ async fn prepare_invite(
         },
         Err(_) => Ready::Ignored("Invite to something that is not an actor"),
     }
+}
+
+/// The body as an activity. Mobilizon sends its group `Leave` and member
+/// `Remove` without an `id`, and reuses `<Member URL>/activity` as the id of
+/// every role change of a member (research pitfalls 5): those get an id
+/// made from the body's SHA-256 on the actor's (or given id's) host, so a
+/// repeated delivery of the same body is still recognised, and a second
+/// role change with the same id is not taken for a repeat.
+fn parse_incoming(raw: &str) -> ServiceResult<IncomingActivity> {
+    let bad = |e: serde_json::Error| ServiceError::BadRequest(format!("not a valid activity: {e}"));
+    let mut value: serde_json::Value = serde_json::from_str(raw).map_err(bad)?;
+    let kind = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default();
+    let member_update = kind == "Update"
+        && value.pointer("/object/type").and_then(|t| t.as_str()) == Some("Member");
+    let no_id = matches!(kind, "Leave" | "Remove") && value.get("id").is_none();
+    if member_update || no_id {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, raw.as_bytes());
+        let hash: String = digest.as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let base = match value.get("id").and_then(|v| v.as_str()) {
+            Some(id) => id.split('#').next().unwrap_or(id).to_string(),
+            None => match value.get("actor") {
+                Some(serde_json::Value::String(actor)) => actor.clone(),
+                Some(other) => other
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                None => String::new(),
+            },
+        };
+        value["id"] = serde_json::Value::from(format!("{base}#kuvend-body-{hash}"));
+    }
+    serde_json::from_value(value).map_err(bad)
 }
 
 /// The `Create`'s object read as a Mastodon vote (a `Note` with a `name`
@@ -222,6 +291,24 @@ async fn apply(
                 },
             )
         }
+        Ready::Membership {
+            object,
+            coalition,
+            role,
+        } => Ok(
+            match crate::service::membership::changed_elsewhere(
+                q,
+                actor,
+                object,
+                coalition.as_ref(),
+                *role,
+            )
+            .await?
+            {
+                None => InboxOutcome::Applied,
+                Some(why) => InboxOutcome::Ignored(why.into()),
+            },
+        ),
         Ready::Unsupported(kind) => Ok(InboxOutcome::Ignored(format!("{kind} is not handled yet"))),
         Ready::Ignored(why) => Ok(InboxOutcome::Ignored(why.to_string())),
     }
@@ -306,8 +393,7 @@ pub async fn receive(
     )?;
     let raw = std::str::from_utf8(request.body)
         .map_err(|_| ServiceError::BadRequest("the body is not UTF-8".into()))?;
-    let activity: IncomingActivity = serde_json::from_str(raw)
-        .map_err(|e| ServiceError::BadRequest(format!("not a valid activity: {e}")))?;
+    let activity = parse_incoming(raw)?;
     // Before any lookup or fetch on its behalf.
     crate::service::posts::check_recipients(&data.settings.limits, &activity.to, &activity.cc)?;
 

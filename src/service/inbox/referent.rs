@@ -9,7 +9,7 @@ use crate::{
     service::ServiceResult,
     storage::{
         Q,
-        coalitions::InvitationRow,
+        coalitions::{InvitationRow, JoinRequestRow},
         models::{FollowRow, ParticipantRow},
     },
 };
@@ -31,6 +31,8 @@ pub(crate) enum Referent {
     /// Member URL, or a received Invite's id): Mobilizon's `Accept{Member}`
     /// and `Reject{"<id>"}`, a plain `Accept{Invite}`, an `Undo{Invite}`.
     Invitation(InvitationRow),
+    /// A request to join a coalition, by the Join's id (issue 13 item 4).
+    JoinRequest(JoinRequestRow),
 }
 
 impl Referent {
@@ -45,6 +47,7 @@ impl Referent {
             Referent::Reaction { .. } => "a boost",
             Referent::Participation(_) => "an RSVP",
             Referent::Invitation(_) => "an invitation",
+            Referent::JoinRequest(_) => "a request to join a coalition",
         }
     }
 }
@@ -68,6 +71,9 @@ pub(crate) async fn find(q: &mut Q<'_>, reference: &Reference) -> ServiceResult<
         }
         if let Some(row) = q.invitation_by_ap_id(id.as_str()).await? {
             return Ok(Some(Referent::Invitation(row)));
+        }
+        if let Some(row) = q.join_request_by_ap_id(id.as_str()).await? {
+            return Ok(Some(Referent::JoinRequest(row)));
         }
     }
     let (Some(actor), Some(object)) = (&reference.actor, &reference.object) else {

@@ -55,6 +55,14 @@ pub(super) async fn apply(
                 return Ok(InboxOutcome::Ignored(why.into()));
             }
         }
+        Some(Referent::JoinRequest(row)) => {
+            // The requester withdraws its pending request to join.
+            if row.requester_id != actor.id || !q.close_join_request(row.id, "withdrawn").await? {
+                return Ok(InboxOutcome::Ignored(
+                    "Undo of a join request, not its requester's or not pending".into(),
+                ));
+            }
+        }
         None => {
             return Ok(InboxOutcome::Ignored(format!(
                 "Undo of {} we do not know",

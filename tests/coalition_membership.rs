@@ -1,0 +1,593 @@
+//! Joining, leaving, removing members and changing roles (issue 13 item
+//! 4): three real instances, Mobilizon's shapes through a stand-in server,
+//! command-line refusals. Every scenario runs on SQLite and PostgreSQL.
+
+use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
+use crate::on_both_databases;
+use kuvend::model::CoalitionRole;
+use kuvend::service::{
+    coalitions::{self, NewCoalition},
+    invitations,
+    membership::{self, JoinOutcome},
+};
+use kuvend::storage::models::ActorRow;
+use serde_json::Value;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn coalition(instance: &TestInstance, name: &str, by: &str, manual: bool) -> ActorRow {
+    coalitions::create(
+        instance.ctx(),
+        NewCoalition {
+            username: name.into(),
+            display_name: format!("The {name} coalition"),
+            summary: String::new(),
+            manually_approves_followers: manual,
+            members_visible: "public".into(),
+            by: by.into(),
+        },
+    )
+    .await
+    .unwrap()
+    .actor
+}
+
+/// The role `member` holds in `coalition` (both by actor id) as
+/// `instance` records it, if any.
+async fn role_on(instance: &TestInstance, coalition: &str, member: &str) -> Option<CoalitionRole> {
+    let mut conn = instance.ctx().db.conn().await.unwrap();
+    let mut q = conn.q();
+    let coalition = q.actor_by_ap_id(coalition).await.unwrap()?;
+    let member = q.actor_by_ap_id(member).await.unwrap()?;
+    q.coalition_membership(coalition.id, member.id)
+        .await
+        .unwrap()
+        .map(|row| row.role())
+}
+
+/// The state of the latest request of `requester` to join `coalition`.
+async fn request_state(
+    instance: &TestInstance,
+    coalition: &str,
+    requester: &str,
+) -> Option<String> {
+    let mut conn = instance.ctx().db.conn().await.unwrap();
+    let mut q = conn.q();
+    let coalition = q.actor_by_ap_id(coalition).await.unwrap()?;
+    let requester = q.actor_by_ap_id(requester).await.unwrap()?;
+    q.latest_join_request(coalition.id, requester.id)
+        .await
+        .unwrap()
+        .map(|row| row.state)
+}
+
+async fn wait_role(
+    instance: &TestInstance,
+    coalition: &str,
+    member: &str,
+    role: Option<CoalitionRole>,
+) {
+    eventually(
+        &format!(
+            "{} sees {member} as {role:?} of {coalition}",
+            instance.base_url()
+        ),
+        WAIT,
+        || async { role_on(instance, coalition, member).await == role },
+    )
+    .await;
+}
+
+async fn document(url: &str) -> Value {
+    client()
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn three_instances_agree_on_join_requests(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let beta = TestInstance::start("beta.test", backend, dir.path()).await;
+    let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
+    let lead = alpha.create_org("lead", false).await;
+    let local = alpha.create_org("local", false).await;
+    let climate = coalition(&alpha, "climate", "lead", true).await;
+    let closed = coalition(&alpha, "closed", "lead", false).await;
+    let bee = beta.create_org("bee", false).await;
+    let sea = gamma.create_org("sea", false).await;
+
+    // Manual approval makes the coalition `moderated`; otherwise invite-only.
+    assert_eq!(document(&climate.ap_id).await["openness"], "moderated");
+    assert_eq!(document(&closed.ap_id).await["openness"], "invite_only");
+
+    // B and C ask; both requests wait on A and on their own instances.
+    for (instance, org) in [(&beta, "bee"), (&gamma, "sea")] {
+        let outcome = membership::request(&instance.data(), &climate.ap_id, org, Some("Let us in"))
+            .await
+            .unwrap();
+        assert_eq!(outcome, JoinOutcome::Pending);
+    }
+    eventually("A has both requests", WAIT, || async {
+        membership::requests(alpha.ctx(), "climate")
+            .await
+            .unwrap()
+            .len()
+            == 2
+    })
+    .await;
+    let listed = membership::requests(alpha.ctx(), "climate").await.unwrap();
+    assert_eq!(listed[0].0.message, "Let us in");
+
+    // Only an admin decides.
+    assert!(
+        membership::authorize(&alpha.data(), "climate", &bee.ap_id, "local")
+            .await
+            .is_err()
+    );
+    assert_eq!(role_on(&alpha, &climate.ap_id, &bee.ap_id).await, None);
+
+    // A authorizes B: a member on A, and B records it.
+    membership::authorize(&alpha.data(), "climate", &bee.ap_id, "lead")
+        .await
+        .unwrap();
+    assert_eq!(
+        role_on(&alpha, &climate.ap_id, &bee.ap_id).await,
+        Some(CoalitionRole::Member)
+    );
+    wait_role(
+        &beta,
+        &climate.ap_id,
+        &bee.ap_id,
+        Some(CoalitionRole::Member),
+    )
+    .await;
+    assert_eq!(
+        request_state(&beta, &climate.ap_id, &bee.ap_id)
+            .await
+            .as_deref(),
+        Some("accepted")
+    );
+
+    // A rejects C: a member nowhere.
+    membership::reject(&alpha.data(), "climate", &sea.ap_id, "lead")
+        .await
+        .unwrap();
+    eventually("C hears the Reject", WAIT, || async {
+        request_state(&gamma, &climate.ap_id, &sea.ap_id)
+            .await
+            .as_deref()
+            == Some("rejected")
+    })
+    .await;
+    assert_eq!(role_on(&alpha, &climate.ap_id, &sea.ap_id).await, None);
+    assert_eq!(role_on(&gamma, &climate.ap_id, &sea.ap_id).await, None);
+    assert!(
+        membership::requests(alpha.ctx(), "climate")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The coalition's members collection lists B, not C.
+    let members = document(&format!("{}/members", climate.ap_id)).await;
+    let items = members["orderedItems"].to_string();
+    assert!(
+        items.contains(&bee.ap_id) && !items.contains(&sea.ap_id),
+        "{items}"
+    );
+    let _ = lead;
+    let _ = local;
+}
+
+on_both_databases!(
+    three_instances_agree_on_join_requests,
+    three_instances_agree_on_join_requests_sqlite,
+    three_instances_agree_on_join_requests_postgres
+);
+
+/// A `Join` to an invite-only coalition is answered with `Reject` and not
+/// stored; a local organisation is refused outright.
+async fn join_to_invite_only_coalition_is_refused(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let beta = TestInstance::start("beta.test", backend, dir.path()).await;
+    alpha.create_org("lead", false).await;
+    alpha.create_org("local", false).await;
+    let closed = coalition(&alpha, "closed", "lead", false).await;
+    let bee = beta.create_org("bee", false).await;
+
+    membership::request(&beta.data(), &closed.ap_id, "bee", None)
+        .await
+        .unwrap();
+    eventually("B hears the Reject", WAIT, || async {
+        request_state(&beta, &closed.ap_id, &bee.ap_id)
+            .await
+            .as_deref()
+            == Some("rejected")
+    })
+    .await;
+    assert_eq!(request_state(&alpha, &closed.ap_id, &bee.ap_id).await, None);
+    assert_eq!(role_on(&alpha, &closed.ap_id, &bee.ap_id).await, None);
+    assert_eq!(role_on(&beta, &closed.ap_id, &bee.ap_id).await, None);
+
+    let refused = membership::request(&alpha.data(), "closed", "local", None).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("invitation only")),
+        "{refused:?}"
+    );
+}
+
+on_both_databases!(
+    join_to_invite_only_coalition_is_refused,
+    join_to_invite_only_coalition_is_refused_sqlite,
+    join_to_invite_only_coalition_is_refused_postgres
+);
+
+async fn three_instances_agree_on_roles_leaving_and_removal(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let beta = TestInstance::start("beta.test", backend, dir.path()).await;
+    let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
+    alpha.create_org("lead", false).await;
+    let climate = coalition(&alpha, "climate", "lead", true).await;
+    let bee = beta.create_org("bee", false).await;
+    let sea = gamma.create_org("sea", false).await;
+
+    membership::request(&beta.data(), &climate.ap_id, "bee", None)
+        .await
+        .unwrap();
+    eventually("A has B's request", WAIT, || async {
+        !membership::requests(alpha.ctx(), "climate")
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    membership::authorize(&alpha.data(), "climate", &bee.ap_id, "lead")
+        .await
+        .unwrap();
+    wait_role(
+        &beta,
+        &climate.ap_id,
+        &bee.ap_id,
+        Some(CoalitionRole::Member),
+    )
+    .await;
+
+    // A makes B an admin: B hears it, and A's moderators list B.
+    membership::set_role(&alpha.data(), "climate", &bee.ap_id, "admin", "lead")
+        .await
+        .unwrap();
+    wait_role(
+        &beta,
+        &climate.ap_id,
+        &bee.ap_id,
+        Some(CoalitionRole::Admin),
+    )
+    .await;
+    let moderators = document(&format!("{}/moderators", climate.ap_id)).await;
+    assert!(
+        moderators["orderedItems"].to_string().contains(&bee.ap_id),
+        "{moderators}"
+    );
+
+    // B leaves: A no longer lists it.
+    membership::leave(&beta.data(), &climate.ap_id, "bee")
+        .await
+        .unwrap();
+    assert_eq!(role_on(&beta, &climate.ap_id, &bee.ap_id).await, None);
+    wait_role(&alpha, &climate.ap_id, &bee.ap_id, None).await;
+    let members = document(&format!("{}/members", climate.ap_id)).await;
+    assert!(!members["orderedItems"].to_string().contains(&bee.ap_id));
+    let moderators = document(&format!("{}/moderators", climate.ap_id)).await;
+    assert!(!moderators["orderedItems"].to_string().contains(&bee.ap_id));
+
+    // C is invited and accepts, then A removes it: a member nowhere.
+    invitations::invite(&alpha.data(), "climate", &sea.ap_id, "lead", None)
+        .await
+        .unwrap();
+    eventually("C has the invitation", WAIT, || async {
+        !invitations::of_org(gamma.ctx(), "sea")
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    invitations::answer(&gamma.data(), "sea", &climate.ap_id, true)
+        .await
+        .unwrap();
+    wait_role(
+        &alpha,
+        &climate.ap_id,
+        &sea.ap_id,
+        Some(CoalitionRole::Member),
+    )
+    .await;
+    assert_eq!(
+        role_on(&gamma, &climate.ap_id, &sea.ap_id).await,
+        Some(CoalitionRole::Member)
+    );
+    membership::remove(&alpha.data(), "climate", &sea.ap_id, "lead")
+        .await
+        .unwrap();
+    assert_eq!(role_on(&alpha, &climate.ap_id, &sea.ap_id).await, None);
+    wait_role(&gamma, &climate.ap_id, &sea.ap_id, None).await;
+}
+
+on_both_databases!(
+    three_instances_agree_on_roles_leaving_and_removal,
+    three_instances_agree_on_roles_leaving_and_removal_sqlite,
+    three_instances_agree_on_roles_leaving_and_removal_postgres
+);
+
+fn filled(activity: Value, pairs: &[(&str, &str)]) -> Value {
+    let mut text = activity.to_string();
+    for (from, to) in pairs {
+        text = text.replace(&format!("\"{from}\""), &format!("\"{to}\""));
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Mobilizon's shapes (Leave and Remove without an id, Remove by Member
+/// URL with `origin`, Update{Member}) are applied, and a third party's
+/// Remove about our organisation is ignored.
+async fn remove_about_our_org_sent_by_a_third_party_is_ignored(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let lead = alpha.create_org("lead", false).await;
+    let climate = coalition(&alpha, "climate", "lead", false).await;
+    let mut mz = Remote::start("mobilizon.test").await;
+    let group = mz.actor("/@coalition", "Group", None);
+    let bob = mz.actor("/@bob", "Person", None);
+    let alice = mz.actor("/@alice", "Person", None);
+    let mut other = Remote::start("events.test").await;
+    let mallory = other.actor("/@mallory", "Person", None);
+    let member_url = mz.url("/member/7f3c2a4e-0000-4000-8000-000000000001");
+
+    // Our organisation is invited by the Mobilizon group and accepts.
+    let invite = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Invite",
+        "id": member_url,
+        "actor": bob,
+        "attributedTo": group,
+        "object": group,
+        "target": lead.ap_id,
+        "to": [lead.ap_id],
+        "cc": [group],
+    });
+    let (status, body) = mz.send(&bob, &lead.inbox_url, &invite).await;
+    assert!(status < 300, "{status} {body}");
+    invitations::answer(&alpha.data(), "lead", &group, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        role_on(&alpha, &group, &lead.ap_id).await,
+        Some(CoalitionRole::Member)
+    );
+
+    // Mobilizon's Update{Member} makes it an administrator.
+    let update = filled(
+        mz.fixture("coalitions/mobilizon-update-member.json", "mz.example"),
+        &[("MEMBER", lead.ap_id.as_str()), ("ROLE", "administrator")],
+    );
+    let (status, body) = mz.send(&bob, &lead.inbox_url, &update).await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(
+        role_on(&alpha, &group, &lead.ap_id).await,
+        Some(CoalitionRole::Admin)
+    );
+    // A second change reuses the id (Mobilizon does): it is applied too.
+    let update = filled(
+        mz.fixture("coalitions/mobilizon-update-member.json", "mz.example"),
+        &[("MEMBER", lead.ap_id.as_str()), ("ROLE", "member")],
+    );
+    let (status, body) = mz.send(&bob, &lead.inbox_url, &update).await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(
+        role_on(&alpha, &group, &lead.ap_id).await,
+        Some(CoalitionRole::Member)
+    );
+
+    // A third party's Removes, in both shapes, change nothing.
+    let forged = [
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Remove",
+            "id": other.url("/activities/remove-1"),
+            "actor": mallory,
+            "object": lead.ap_id,
+            "target": format!("{group}/members"),
+            "origin": group,
+        }),
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Remove",
+            "actor": mallory,
+            "object": member_url,
+            "origin": group,
+        }),
+    ];
+    for remove in &forged {
+        let (status, body) = other.send(&mallory, &lead.inbox_url, remove).await;
+        assert!(status < 300, "{status} {body}");
+    }
+    assert_eq!(
+        role_on(&alpha, &group, &lead.ap_id).await,
+        Some(CoalitionRole::Member)
+    );
+
+    // Mobilizon's own Remove (no id, Member URL, origin) ends it.
+    let remove = filled(
+        mz.fixture("coalitions/mobilizon-remove.json", "mz.example"),
+        &[("REMOVED", lead.ap_id.as_str())],
+    );
+    let (status, body) = mz.send(&bob, &lead.inbox_url, &remove).await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(role_on(&alpha, &group, &lead.ap_id).await, None);
+
+    // A Mobilizon person in our coalition leaves with an id-less Leave.
+    let (alice_invite, _) = invitations::invite(&alpha.data(), "climate", &alice, "lead", None)
+        .await
+        .unwrap();
+    let accept = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Accept",
+        "id": mz.url("/accept/invite/member/1"),
+        "actor": alice,
+        "object": alice_invite.ap_id,
+    });
+    let (status, _) = mz.send(&alice, &climate.inbox_url, &accept).await;
+    assert!(status < 300, "{status}");
+    assert_eq!(
+        role_on(&alpha, &climate.ap_id, &alice).await,
+        Some(CoalitionRole::Member)
+    );
+    let leave = filled(
+        mz.fixture("coalitions/mobilizon-leave.json", "mz.example"),
+        &[
+            ("COALITION", climate.ap_id.as_str()),
+            ("MEMBERS", &format!("{}/members", climate.ap_id)),
+        ],
+    );
+    let (status, body) = mz.send(&alice, &climate.inbox_url, &leave).await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(role_on(&alpha, &climate.ap_id, &alice).await, None);
+}
+
+on_both_databases!(
+    remove_about_our_org_sent_by_a_third_party_is_ignored,
+    remove_about_our_org_sent_by_a_third_party_is_ignored_sqlite,
+    remove_about_our_org_sent_by_a_third_party_is_ignored_postgres
+);
+
+fn kuvend(db_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kuvend"))
+        .env("KUVEND_DATABASE__URL", db_url)
+        .env("KUVEND_INSTANCE__DOMAIN", "cso.example")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The last admin can neither leave, be demoted nor be removed: exit 1,
+/// one line, nothing changed.
+async fn last_admin_cannot_leave_or_be_demoted(backend: Backend) {
+    let dir = temp_dir();
+    let db = crate::common::new_database(backend, dir.path(), "cli").await;
+    let ok = |args: &[&str]| {
+        let out = kuvend(&db, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    ok(&["admin", "org", "create", "ngo", "--name", "Our NGO"]);
+    ok(&["admin", "org", "create", "other", "--name", "Other"]);
+    ok(&[
+        "admin",
+        "coalition",
+        "create",
+        "climate",
+        "--name",
+        "Climate",
+        "--by",
+        "ngo",
+        "--manual-approval",
+    ]);
+    let before = ok(&["admin", "coalition", "show", "climate"]);
+    for (args, says) in [
+        (
+            vec!["admin", "coalition", "leave", "climate", "--as", "ngo"],
+            "last admin",
+        ),
+        (
+            vec![
+                "admin",
+                "coalition",
+                "role",
+                "climate",
+                "ngo",
+                "member",
+                "--by",
+                "ngo",
+            ],
+            "last admin",
+        ),
+        (
+            vec![
+                "admin",
+                "coalition",
+                "remove",
+                "climate",
+                "ngo",
+                "--by",
+                "ngo",
+            ],
+            "last admin",
+        ),
+        (
+            vec![
+                "admin",
+                "coalition",
+                "authorize",
+                "climate",
+                "other",
+                "--by",
+                "other",
+            ],
+            "not an admin",
+        ),
+    ] {
+        let out = kuvend(&db, &args);
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
+        assert!(err.contains(says), "{args:?}: {err:?} should say {says:?}");
+    }
+    assert_eq!(ok(&["admin", "coalition", "show", "climate"]), before);
+
+    // A local organisation asks, is authorized, becomes admin; then the
+    // first may step down and leave.
+    ok(&["admin", "coalition", "join", "climate", "--as", "other"]);
+    assert!(ok(&["admin", "coalition", "requests", "climate"]).contains("other"));
+    ok(&[
+        "admin",
+        "coalition",
+        "authorize",
+        "climate",
+        "other",
+        "--by",
+        "ngo",
+    ]);
+    ok(&[
+        "admin",
+        "coalition",
+        "role",
+        "climate",
+        "other",
+        "admin",
+        "--by",
+        "ngo",
+    ]);
+    ok(&["admin", "coalition", "leave", "climate", "--as", "ngo"]);
+    let after = ok(&["admin", "coalition", "show", "climate"]);
+    assert!(!after.contains("@ngo@"), "{after}");
+}
+
+on_both_databases!(
+    last_admin_cannot_leave_or_be_demoted,
+    last_admin_cannot_leave_or_be_demoted_sqlite,
+    last_admin_cannot_leave_or_be_demoted_postgres
+);
