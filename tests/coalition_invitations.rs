@@ -218,6 +218,24 @@ async fn three_instances_agree_on_invitations(backend: Backend) {
         Some(Revoked)
     );
     assert!(!is_member(&alpha, "climate", &bee2.ap_id).await);
+    // A tells B2 with a Remove, so B stops counting itself a member too.
+    eventually("B2 is no member on B either", WAIT, || async {
+        !member_on(&beta, &climate.ap_id, &bee2).await
+    })
+    .await;
+}
+
+/// Whether `instance` records `member` in the (remote) coalition `coalition`.
+async fn member_on(instance: &TestInstance, coalition: &str, member: &ActorRow) -> bool {
+    let mut conn = instance.ctx().db.conn().await.unwrap();
+    let Some(group) = conn.q().actor_by_ap_id(coalition).await.unwrap() else {
+        return false;
+    };
+    conn.q()
+        .coalition_membership(group.id, member.id)
+        .await
+        .unwrap()
+        .is_some()
 }
 
 on_both_databases!(
@@ -597,6 +615,39 @@ async fn received_invites_are_believed_only_from_the_groups_server(backend: Back
         .await;
     assert!(status < 300, "{status}");
     assert_eq!(received_state(&alpha, "ngo", &group).await, Some(Revoked));
+
+    // The group invites again, then once more with a new id (its Undo of
+    // the first lost): the newer one is the open one.
+    let again = |n: &str| {
+        let mut invite = invite.clone();
+        invite["id"] = Value::from(mz.url(&format!("/member/{n}")));
+        invite
+    };
+    for n in ["second", "third"] {
+        let (status, _) = mz.send(&bob, &ngo.inbox_url, &again(n)).await;
+        assert!(status < 300, "{status}");
+    }
+    let open: Vec<_> = invitations::of_org(alpha.ctx(), "ngo")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(state, _, _)| state.is_open())
+        .map(|(_, row, _)| row.ap_id)
+        .collect();
+    assert_eq!(open, vec![mz.url("/member/third")]);
+
+    // We accept; the group's Undo crossed our Accept: the membership we
+    // recorded is void.
+    invitations::answer(&alpha.data(), "ngo", &group, true)
+        .await
+        .unwrap();
+    assert!(member_on(&alpha, &group, &ngo).await);
+    let mut crossed = undo(&bob, mz.url("/undo/3"));
+    crossed["object"] = again("third");
+    let (status, _) = mz.send(&bob, &ngo.inbox_url, &crossed).await;
+    assert!(status < 300, "{status}");
+    assert_eq!(received_state(&alpha, "ngo", &group).await, Some(Revoked));
+    assert!(!member_on(&alpha, &group, &ngo).await);
 }
 
 on_both_databases!(
@@ -621,6 +672,32 @@ async fn join_or_follow_by_an_invitee(backend: Backend) {
     invitations::invite(&alpha.data(), "climate", &alice, "lead", None)
         .await
         .unwrap();
+    // An organisation of this instance is notified as for a remote Invite.
+    let neighbour = alpha.create_org("neighbour", false).await;
+    invitations::invite(&alpha.data(), "climate", "neighbour", "lead", None)
+        .await
+        .unwrap();
+    let notified = {
+        let mut conn = alpha.ctx().db.conn().await.unwrap();
+        conn.q()
+            .notifications(
+                neighbour.id,
+                kuvend::model::Page {
+                    max_id: None,
+                    since_id: None,
+                    min_id: None,
+                    limit: 10,
+                },
+            )
+            .await
+            .unwrap()
+    };
+    assert!(
+        notified
+            .iter()
+            .any(|n| n.kind == invitations::NOTIFICATION && n.from_actor_id == climate.id),
+        "{notified:?}"
+    );
 
     let join = |actor: &str, id: String| {
         serde_json::json!({

@@ -149,7 +149,11 @@ pub async fn invite(
             })
             .await?;
         // A local invitee is sent nothing over HTTP (outbox rule): the row
-        // above is what it sees.
+        // above is what it sees, and it is notified as for a remote Invite.
+        if invitee.local {
+            q.notify(invitee.id, NOTIFICATION, coalition.actor.id, None)
+                .await?;
+        }
         outbox
             .queue(&mut q, &inviter, &activity, &[Audience::InboxOf(&invitee)])
             .await?;
@@ -479,7 +483,58 @@ pub async fn answered(
         q.close_invitation(invitation.id, InvitationState::Declined, "")
             .await?
     };
-    Ok((!done).then_some("answer to an invitation that is no longer open"))
+    Ok((!done).then_some(NO_LONGER_OPEN))
+}
+
+/// Why an answer changed nothing: the invitation was answered, revoked or
+/// expired before it came.
+pub const NO_LONGER_OPEN: &str = "answer to an invitation that is no longer open";
+
+/// The invitee accepted an invitation no longer open (revoked, expired or
+/// declined before): its software (Mobilizon, which ignores `Undo{Invite}`,
+/// or a kuvend whose acceptance crossed the Undo) now counts itself a
+/// member. Tell it otherwise with the two `Remove`s a removal sends
+/// (research pitfall 3). A repeated Accept of an accepted invitation is
+/// left alone.
+pub async fn refuse_late_acceptance(
+    q: &mut Q<'_>,
+    urls: &crate::federation::urls::Urls,
+    invitee: &ActorRow,
+    invitation: &InvitationRow,
+) -> ServiceResult<()> {
+    if invitation.state(now()) == InvitationState::Accepted || invitee.local {
+        return Ok(());
+    }
+    let coalition = q.actor_by_id(invitation.coalition_id).await?;
+    let members = urls.members(&coalition.username);
+    for activity in [
+        outgoing::collection_change(
+            urls,
+            "Remove",
+            &coalition,
+            &invitee.ap_id,
+            Some(members.as_str()),
+            None,
+        ),
+        outgoing::collection_change(
+            urls,
+            "Remove",
+            &coalition,
+            &invitation.ap_id,
+            None,
+            Some(coalition.ap_id.as_str()),
+        ),
+    ] {
+        Outbox::default()
+            .queue(
+                q,
+                &coalition,
+                &activity.map_err(internal)?,
+                &[Audience::InboxOf(invitee)],
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// An `Undo{Invite}` of an invitation one of our organisations received:
@@ -498,10 +553,22 @@ pub async fn withdrawn(
             "Undo of an invitation, not from its coalition or inviter",
         ));
     }
-    let done = q
-        .close_invitation(invitation.id, InvitationState::Revoked, "")
-        .await?;
-    Ok((!done).then_some("Undo of an invitation that is no longer open"))
+    if q.close_invitation(invitation.id, InvitationState::Revoked, "")
+        .await?
+    {
+        return Ok(None);
+    }
+    // Our acceptance crossed the Undo: the coalition had already withdrawn
+    // the invitation and refused the acceptance, so the membership recorded
+    // here is void, or the two sides would disagree for good.
+    if q.revoke_accepted_invitation(invitation.id, "withdrawn before our acceptance reached it")
+        .await?
+    {
+        q.delete_coalition_member(invitation.coalition_id, invitation.invitee_id)
+            .await?;
+        return Ok(None);
+    }
+    Ok(Some("Undo of an invitation that is no longer open"))
 }
 
 /// A `Join` or `Follow` of one of our coalitions by an actor with an open
@@ -564,8 +631,19 @@ pub async fn received(
         return Ok(Some("Invite to a group the organisation is in"));
     }
     q.expire_invitations(coalition.id, invitee.id).await?;
-    if q.open_invitation(coalition.id, invitee.id).await?.is_some() {
-        return Ok(Some("Invite while another from that group is open"));
+    if let Some(open) = q.open_invitation(coalition.id, invitee.id).await? {
+        if open.ap_id == id.as_str() {
+            return Ok(Some("Invite received again"));
+        }
+        // The group invited again (its Undo of the older one lost, or
+        // never sent: Mobilizon has none): the newer Invite is the one
+        // its answer must name.
+        q.close_invitation(
+            open.id,
+            InvitationState::Revoked,
+            "replaced by a newer invitation",
+        )
+        .await?;
     }
     let stamp = now();
     let days = i64::from(ctx.settings.coalitions.invitation_expiry_days);

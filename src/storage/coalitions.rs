@@ -383,6 +383,31 @@ impl Q<'_> {
         })
     }
 
+    /// Moves an `accepted` invitation to `revoked` (the coalition withdrew
+    /// it before our acceptance reached it); false when it was not accepted.
+    pub async fn revoke_accepted_invitation(
+        &mut self,
+        id: i64,
+        reason: &str,
+    ) -> StorageResult<bool> {
+        let now = super::now();
+        on_q!(self, |c| {
+            let changed = diesel::update(
+                coalition_invitations::table
+                    .find(id)
+                    .filter(coalition_invitations::state.eq(InvitationState::Accepted.as_str())),
+            )
+            .set((
+                coalition_invitations::state.eq(InvitationState::Revoked.as_str()),
+                coalition_invitations::reason.eq(reason),
+                coalition_invitations::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+            Ok(changed == 1)
+        })
+    }
+
     /// A coalition's invitations with their invitees, newest first.
     pub async fn invitations_of_coalition(
         &mut self,

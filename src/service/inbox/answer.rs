@@ -98,7 +98,12 @@ pub(super) async fn apply(
             };
             return Ok(match invitations::answered(q, actor, &row, accept).await? {
                 None => InboxOutcome::Applied,
-                Some(why) => InboxOutcome::Ignored(why.into()),
+                Some(why) => {
+                    if accept && why == invitations::NO_LONGER_OPEN {
+                        invitations::refuse_late_acceptance(q, &ctx.urls, actor, &row).await?;
+                    }
+                    InboxOutcome::Ignored(why.into())
+                }
             });
         }
         Some(Referent::JoinRequest(row)) if matches!(answer, Answer::Accept | Answer::Reject) => {
