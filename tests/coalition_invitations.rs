@@ -531,28 +531,6 @@ on_both_databases!(
     invitation_cli_refusals_store_nothing_postgres
 );
 
-/// Serves a NodeInfo 2.1 naming `software`, as another instance's would.
-fn serve_nodeinfo(remote: &Remote, software: &str) {
-    remote.put(
-        "/.well-known/nodeinfo",
-        serde_json::json!({ "links": [{
-            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
-            "href": remote.url("/nodeinfo/2.1"),
-        }]}),
-    );
-    remote.put(
-        "/nodeinfo/2.1",
-        serde_json::json!({
-            "version": "2.1",
-            "software": { "name": software, "version": "1.0" },
-            "protocols": ["activitypub"],
-            "usage": { "users": {} },
-            "openRegistrations": false,
-            "metadata": {},
-        }),
-    );
-}
-
 /// Invites received for our organisation: Mobilizon's shape is stored; an
 /// Invite in a group's name from a server that is not the group's, and an
 /// Undo by anyone but the inviter or the group, change nothing.
@@ -736,7 +714,7 @@ async fn join_or_follow_by_an_invitee(backend: Backend) {
     };
     // An invitee on Mastodon answers by following.
     let mut masto = Remote::start("events.test").await;
-    serve_nodeinfo(&masto, "mastodon");
+    masto.serve_nodeinfo("mastodon");
     let carol = masto.actor("/users/carol", "Person", None);
     invitations::invite(&alpha.data(), "climate", &carol, "lead", None)
         .await
@@ -757,7 +735,7 @@ async fn join_or_follow_by_an_invitee(backend: Backend) {
 
     // An invitee on another kuvend follows to watch: not an answer.
     let mut other = Remote::start("gancio.test").await;
-    serve_nodeinfo(&other, "kuvend");
+    other.serve_nodeinfo("kuvend");
     let dave = other.actor("/users/dave", "Organization", None);
     invitations::invite(&alpha.data(), "climate", &dave, "lead", None)
         .await

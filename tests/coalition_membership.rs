@@ -337,6 +337,76 @@ fn filled(activity: Value, pairs: &[(&str, &str)]) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// On a coalition's server that is not Mobilizon (a large shared kuvend,
+/// say), an account there is not the coalition: its `Remove` or `Update`
+/// about our organisation changes nothing; the group's own does.
+async fn an_account_on_the_coalitions_server_is_not_the_coalition(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let ngo = alpha.create_org("ngo", false).await;
+    let mut big = Remote::start("gancio.test").await;
+    big.serve_nodeinfo("kuvend");
+    let group = big.actor("/users/climate", "Group", None);
+    let lead = big.actor("/users/lead", "Organization", None);
+    let stranger = big.actor("/users/stranger", "Organization", None);
+    let invite = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Invite",
+        "id": big.url("/users/climate/members/1"),
+        "actor": lead,
+        "object": group,
+        "target": ngo.ap_id,
+        "to": [ngo.ap_id],
+        "cc": [group],
+    });
+    let (status, body) = big.send(&lead, &ngo.inbox_url, &invite).await;
+    assert!(status < 300, "{status} {body}");
+    invitations::answer(&alpha.data(), "ngo", &group, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        role_on(&alpha, &group, &ngo.ap_id).await,
+        Some(CoalitionRole::Member)
+    );
+    let change = |actor: &str, kind: &str, target: &str, n: u32| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": kind,
+            "id": big.url(&format!("/activities/{n}")),
+            "actor": actor,
+            "object": ngo.ap_id,
+            "target": format!("{group}/{target}"),
+        })
+    };
+    for (n, (kind, target)) in [("Add", "moderators"), ("Remove", "members")]
+        .into_iter()
+        .enumerate()
+    {
+        let activity = change(&stranger, kind, target, n as u32);
+        let (status, body) = big.send(&stranger, &ngo.inbox_url, &activity).await;
+        assert!(status < 300, "{status} {body}");
+    }
+    assert_eq!(
+        role_on(&alpha, &group, &ngo.ap_id).await,
+        Some(CoalitionRole::Member)
+    );
+    let (status, body) = big
+        .send(
+            &group,
+            &ngo.inbox_url,
+            &change(&group, "Remove", "members", 9),
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(role_on(&alpha, &group, &ngo.ap_id).await, None);
+}
+
+on_both_databases!(
+    an_account_on_the_coalitions_server_is_not_the_coalition,
+    an_account_on_the_coalitions_server_is_not_the_coalition_sqlite,
+    an_account_on_the_coalitions_server_is_not_the_coalition_postgres
+);
+
 /// Mobilizon's shapes (Leave and Remove without an id, Remove by Member
 /// URL with `origin`, Update{Member}) are applied, and a third party's
 /// Remove about our organisation is ignored.
@@ -346,6 +416,8 @@ async fn remove_about_our_org_sent_by_a_third_party_is_ignored(backend: Backend)
     let lead = alpha.create_org("lead", false).await;
     let climate = coalition(&alpha, "climate", "lead", false).await;
     let mut mz = Remote::start("mobilizon.test").await;
+    // Mobilizon's moderators act as persons: heard because it is Mobilizon.
+    mz.serve_nodeinfo("mobilizon");
     let group = mz.actor("/@coalition", "Group", None);
     let bob = mz.actor("/@bob", "Person", None);
     let alice = mz.actor("/@alice", "Person", None);

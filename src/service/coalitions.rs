@@ -353,12 +353,12 @@ fn no_coalition() -> ServiceError {
 pub async fn coalition_actor_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<ActorRow> {
     let id: i64 = id.parse().map_err(|_| no_coalition())?;
     let mut conn = ctx.db.conn().await?;
-    conn.q()
-        .actor_by_id(id)
-        .await
-        .ok()
-        .filter(|a| a.kind() == ActorKind::Coalition)
-        .ok_or_else(no_coalition)
+    match conn.q().actor_by_id(id).await {
+        Ok(actor) if actor.kind() == ActorKind::Coalition => Ok(actor),
+        Ok(_) | Err(crate::storage::StorageError::NotFound) => Err(no_coalition()),
+        // A database failure is not "no such coalition".
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// One of our coalitions by its account id (404 for anything else).
@@ -522,10 +522,11 @@ pub async fn collection_for(
 }
 
 /// Whether a fetch of a Member URL of a members-only coalition may see it:
-/// a signed fetch by the member (or invitee) itself, by an actor on its
-/// server (Mobilizon fetches with its instance actor before acting on an
-/// Invite), or by a member of the coalition. Public coalitions serve them
-/// to anyone.
+/// a signed fetch by the member (or invitee) itself, by its server's
+/// instance actor (an `Application` or `Service`: Mobilizon fetches with
+/// its relay actor before acting on an Invite), or by a member of the
+/// coalition. Not any account on the member's server, which could then
+/// learn the membership. Public coalitions serve them to anyone.
 pub async fn may_fetch_member(
     ctx: &Kuvend,
     member: &MemberJson,
@@ -547,12 +548,11 @@ pub async fn may_fetch_member(
     let Some(viewer) = viewer else {
         return Ok(false);
     };
-    if viewer.ap_id == member.actor.as_str()
-        || member
-            .actor
-            .host_str()
-            .is_some_and(|host| host.eq_ignore_ascii_case(&viewer.domain))
-    {
+    let instance_actor_of_members_server =
+        matches!(viewer.ap_type.as_str(), "Application" | "Service")
+            && url::Url::parse(&viewer.ap_id)
+                .is_ok_and(|id| crate::federation::fetch::same_origin(&id, &member.actor));
+    if viewer.ap_id == member.actor.as_str() || instance_actor_of_members_server {
         return Ok(true);
     }
     Ok(q.coalition_membership(coalition.id, viewer.id)

@@ -703,6 +703,9 @@ pub async fn answer(
         .ok_or_else(|| {
             ServiceError::NotFound(format!("no coalition {coalition_ref:?} known here"))
         })?;
+    if accept {
+        super::software::learn_software_of(data, &coalition).await;
+    }
     let mut outbox = Outbox::default();
     let row = crate::transaction!(data.db, ServiceError, |q| {
         let row = q

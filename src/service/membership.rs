@@ -131,6 +131,7 @@ pub async fn request(
 ) -> ServiceResult<JoinOutcome> {
     let org = orgs::organization(data, as_org).await?;
     let coalition = any_coalition(data, coalition_ref).await?;
+    super::software::learn_software_of(data, &coalition).await;
     let message = super::participation::clean_message(message);
     let join = if coalition.local {
         None
@@ -321,9 +322,14 @@ pub async fn join_received(
         .coalition_membership(coalition.id, actor.id)
         .await?
         .is_some();
+    // Past the cap of pending requests a Join is refused (it may ask again
+    // later): throwaway actors must not bury the admins' list.
+    let full = !member
+        && coalition.manually_approves_followers
+        && q.count_pending_join_requests(coalition.id).await? >= MAX_PENDING_JOIN_REQUESTS;
     let kind = if member {
         "Accept"
-    } else if !coalition.manually_approves_followers {
+    } else if !coalition.manually_approves_followers || full {
         "Reject"
     } else {
         if q.pending_join_request(coalition.id, actor.id)
@@ -356,7 +362,7 @@ pub async fn join_answered(
     if coalition.local {
         return Ok(Some("answer to a request to join one of our coalitions"));
     }
-    if actor.id != coalition.id && actor.domain != coalition.domain {
+    if !speaks_for(q, actor, &coalition).await? {
         return Ok(Some("answer to a join request, not from its coalition"));
     }
     let state = if accept { ACCEPTED } else { REJECTED };
@@ -368,6 +374,9 @@ pub async fn join_answered(
     }
     Ok(None)
 }
+
+/// Pending join requests a coalition holds at most.
+const MAX_PENDING_JOIN_REQUESTS: i64 = 200;
 
 /// Mobilizon's name for a coalition role (`Update{Member}`).
 pub fn mobilizon_role(role: CoalitionRole) -> &'static str {
@@ -390,6 +399,9 @@ fn role_from_mobilizon(role: &str) -> Option<CoalitionRole> {
 
 /// Whether `member` is the only admin of `coalition`.
 async fn only_admin(q: &mut Q<'_>, coalition_id: i64, member_id: i64) -> ServiceResult<bool> {
+    // Held to the end of the caller's transaction, which then changes the
+    // admins: the count below stays true until that change commits.
+    q.lock_coalition(coalition_id).await?;
     let is_admin = q
         .coalition_membership(coalition_id, member_id)
         .await?
@@ -588,18 +600,23 @@ pub async fn set_role(
             mobilizon_role(role),
         )
         .map_err(internal)?;
+        // Followers hear of roles only where members are public: otherwise
+        // the change would tell them who belongs (research pitfall 16).
+        let public = q
+            .coalition(coalition.id)
+            .await?
+            .is_some_and(|row| row.members_visible() == crate::model::MembersVisible::Public);
+        let followers = [
+            Audience::FollowersOf(&coalition),
+            Audience::Actors(&members),
+        ];
+        let audience = if public {
+            &followers[..]
+        } else {
+            &followers[1..]
+        };
         for activity in [&fep, &update] {
-            outbox
-                .queue(
-                    &mut q,
-                    &coalition,
-                    activity,
-                    &[
-                        Audience::FollowersOf(&coalition),
-                        Audience::Actors(&members),
-                    ],
-                )
-                .await?;
+            outbox.queue(&mut q, &coalition, activity, audience).await?;
         }
         Ok(())
     })?;
@@ -632,11 +649,24 @@ pub async fn left(
     Ok(None)
 }
 
-/// Who a change about one of our organisations in a remote coalition may
-/// come from: the coalition itself, or an actor on its host (Mobilizon's
-/// moderators act as persons; research pitfall 13). Never a third party.
-fn speaks_for(actor: &ActorRow, coalition: &ActorRow) -> bool {
-    actor.id == coalition.id || actor.domain.eq_ignore_ascii_case(&coalition.domain)
+/// Who an answer or a change about one of our organisations in a remote
+/// coalition may come from: the coalition itself; or, where its server
+/// runs Mobilizon (whose moderators act as persons; research pitfall 13),
+/// an actor of that server. Not just anyone on the coalition's host: on a
+/// large shared server any account could otherwise remove or promote us.
+async fn speaks_for(q: &mut Q<'_>, actor: &ActorRow, coalition: &ActorRow) -> ServiceResult<bool> {
+    if actor.id == coalition.id {
+        return Ok(true);
+    }
+    let same_server = match (Url::parse(&actor.ap_id), Url::parse(&coalition.ap_id)) {
+        (Ok(a), Ok(b)) => crate::federation::fetch::same_origin(&a, &b),
+        _ => false,
+    };
+    Ok(same_server
+        && super::software::cached_software_of(q, coalition)
+            .await?
+            .as_deref()
+            == Some("mobilizon"))
 }
 
 /// The membership of one of our organisations in a remote coalition that
@@ -687,7 +717,7 @@ pub async fn changed_elsewhere(
             "membership change not about one of ours in a remote coalition",
         ));
     }
-    if !speaks_for(actor, &coalition) {
+    if !speaks_for(q, actor, &coalition).await? {
         return Ok(Some("membership change, not from its coalition"));
     }
     match role {

@@ -67,6 +67,38 @@ pub async fn instance_software(ctx: &Kuvend, domain: &str) -> ServiceResult<Opti
     Ok(software)
 }
 
+/// The software an actor's server runs as last cached (lowercased), or
+/// `None` when never asked; no request is made (this runs inside the
+/// inbox's transaction). Instances are keyed by the host of their actors'
+/// ids, which may differ from a handle's domain.
+pub async fn cached_software_of(
+    q: &mut crate::storage::Q<'_>,
+    actor: &crate::storage::models::ActorRow,
+) -> ServiceResult<Option<String>> {
+    let Ok(id) = url::Url::parse(&actor.ap_id) else {
+        return Ok(None);
+    };
+    let host = crate::federation::actors::authority(&id);
+    Ok(q.instance(&host).await?.and_then(|row| row.software))
+}
+
+/// Makes sure what a remote actor's server runs is cached before we start
+/// a conversation whose answers depend on it (a Mobilizon moderator may
+/// answer for its group: [`cached_software_of`] is asked then, inside a
+/// transaction). Best effort: unknown stays unknown.
+pub async fn learn_software_of(ctx: &Kuvend, actor: &crate::storage::models::ActorRow) {
+    if actor.local {
+        return;
+    }
+    let Ok(id) = url::Url::parse(&actor.ap_id) else {
+        return;
+    };
+    let host = crate::federation::actors::authority(&id);
+    if let Err(error) = instance_software(ctx, &host).await {
+        tracing::debug!(%host, %error, "software not learnt");
+    }
+}
+
 // Bounded so that an absurd setting cannot overflow the date arithmetic.
 fn hours(n: u64) -> Duration {
     Duration::hours(n.min(1_000_000) as i64)

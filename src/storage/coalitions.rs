@@ -383,6 +383,26 @@ impl Q<'_> {
         })
     }
 
+    /// Serialises changes to a coalition's admins until the transaction
+    /// ends: on PostgreSQL the coalition's row is locked, so two admins
+    /// leaving or demoting each other at once cannot both see another admin
+    /// left. SQLite already lets one writer at a time through.
+    pub async fn lock_coalition(&mut self, actor_id: i64) -> StorageResult<()> {
+        match self {
+            Q::Postgres(c) => {
+                coalitions::table
+                    .find(actor_id)
+                    .select(coalitions::actor_id)
+                    .for_update()
+                    .get_result::<i64>(c)
+                    .await
+                    .optional()?;
+                Ok(())
+            }
+            Q::Sqlite(_) => Ok(()),
+        }
+    }
+
     /// Moves an `accepted` invitation to `revoked` (the coalition withdrew
     /// it before our acceptance reached it); false when it was not accepted.
     pub async fn revoke_accepted_invitation(
@@ -735,6 +755,16 @@ impl Q<'_> {
             .order(coalition_join_requests::id.asc())
             .select((JoinRequestRow::as_select(), ActorRow::as_select()))
             .load(c)
+            .await?))
+    }
+
+    /// How many requests to join a coalition are pending.
+    pub async fn count_pending_join_requests(&mut self, coalition_id: i64) -> StorageResult<i64> {
+        on_q!(self, |c| Ok(coalition_join_requests::table
+            .filter(coalition_join_requests::coalition_id.eq(coalition_id))
+            .filter(coalition_join_requests::state.eq(REQUEST_PENDING))
+            .count()
+            .get_result(c)
             .await?))
     }
 

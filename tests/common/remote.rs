@@ -171,6 +171,28 @@ impl Remote {
 }
 
 impl Remote {
+    /// Serves a NodeInfo 2.1 naming `software`, as another instance's would.
+    pub fn serve_nodeinfo(&self, software: &str) {
+        self.put(
+            "/.well-known/nodeinfo",
+            json!({ "links": [{
+                "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+                "href": self.url("/nodeinfo/2.1"),
+            }]}),
+        );
+        self.put(
+            "/nodeinfo/2.1",
+            json!({
+                "version": "2.1",
+                "software": { "name": software, "version": "1.0" },
+                "protocols": ["activitypub"],
+                "usage": { "users": {} },
+                "openRegistrations": false,
+                "metadata": {},
+            }),
+        );
+    }
+
     /// The bodies POSTed to this server's inboxes so far.
     pub fn received(&self) -> Vec<Value> {
         self.served.received.lock().unwrap().clone()

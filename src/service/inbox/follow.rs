@@ -33,17 +33,9 @@ pub(super) async fn apply(
     // the follower's software answers invitations itself (kuvend,
     // Mobilizon), following is only following (research pitfall 15), or
     // the two sides would disagree on the invitation.
-    // Instances are keyed by the host of their actors' ids (a handle's
-    // domain may differ).
-    let host = url::Url::parse(&follower.ap_id)
-        .map(|id| crate::federation::actors::authority(&id))
-        .unwrap_or_default();
-    let answers_itself = q
-        .instance(&host)
-        .await?
-        .and_then(|instance| instance.software)
-        .and_then(|name| crate::service::software::understands_invite(Some(&name)))
-        == Some(true);
+    let software = crate::service::software::cached_software_of(q, follower).await?;
+    let answers_itself =
+        crate::service::software::understands_invite(software.as_deref()) == Some(true);
     if !answers_itself {
         crate::service::invitations::joined_by_invitee(q, follower, &followee).await?;
     }

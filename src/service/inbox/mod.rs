@@ -198,10 +198,12 @@ async fn prepare_invite(
 
 /// The body as an activity. Mobilizon sends its group `Leave` and member
 /// `Remove` without an `id`, and reuses `<Member URL>/activity` as the id of
-/// every role change of a member (research pitfalls 5): those get an id
-/// made from the body's SHA-256 on the actor's (or given id's) host, so a
-/// repeated delivery of the same body is still recognised, and a second
-/// role change with the same id is not taken for a repeat.
+/// every role change of a member (research pitfalls 5): those get a fresh
+/// id on the actor's (or given id's) host for each delivery. Not one made
+/// from the body: a member who leaves, rejoins and leaves again sends the
+/// same body twice, and so does a role changed back and forth, and the
+/// second would be dropped as a repeat. What they do is idempotent, so a
+/// redelivery applied twice changes nothing.
 fn parse_incoming(raw: &str) -> ServiceResult<IncomingActivity> {
     let bad = |e: serde_json::Error| ServiceError::BadRequest(format!("not a valid activity: {e}"));
     let mut value: serde_json::Value = serde_json::from_str(raw).map_err(bad)?;
@@ -213,11 +215,6 @@ fn parse_incoming(raw: &str) -> ServiceResult<IncomingActivity> {
         && value.pointer("/object/type").and_then(|t| t.as_str()) == Some("Member");
     let no_id = matches!(kind, "Leave" | "Remove") && value.get("id").is_none();
     if member_update || no_id {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, raw.as_bytes());
-        let hash: String = digest.as_ref()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         let base = match value.get("id").and_then(|v| v.as_str()) {
             Some(id) => id.split('#').next().unwrap_or(id).to_string(),
             None => match value.get("actor") {
@@ -230,7 +227,8 @@ fn parse_incoming(raw: &str) -> ServiceResult<IncomingActivity> {
                 None => String::new(),
             },
         };
-        value["id"] = serde_json::Value::from(format!("{base}#kuvend-body-{hash}"));
+        let fresh = uuid::Uuid::new_v4().simple();
+        value["id"] = serde_json::Value::from(format!("{base}#kuvend-{fresh}"));
     }
     serde_json::from_value(value).map_err(bad)
 }
