@@ -337,6 +337,88 @@ fn filled(activity: Value, pairs: &[(&str, &str)]) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// A request and an invitation for the same organisation never both stay
+/// open: an invitation to one who asked is refused (authorize instead);
+/// asking to join a coalition that invited us accepts the invitation. And
+/// a removed member's Member URL reads `rejected`, as Mobilizon expects
+/// when it fetches the URL a `Remove` names.
+async fn requests_and_invitations_do_not_cross(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    alpha.create_org("lead", false).await;
+    alpha.create_org("asker", false).await;
+    let ngo = alpha.create_org("ngo", false).await;
+    let climate = coalition(&alpha, "climate", "lead", true).await;
+    assert_eq!(
+        membership::request(&alpha.data(), "climate", "asker", None)
+            .await
+            .unwrap(),
+        JoinOutcome::Pending
+    );
+    let refused = invitations::invite(&alpha.data(), "climate", "asker", "lead", None)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("authorize"), "{refused}");
+    assert!(
+        invitations::of_coalition(alpha.ctx(), "climate")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A remote coalition invited ngo; ngo "joins" it: that accepts.
+    let mut far = Remote::start("gancio.test").await;
+    far.serve_nodeinfo("kuvend");
+    let group = far.actor("/users/water", "Group", None);
+    let inviter = far.actor("/users/lead", "Organization", None);
+    let invite = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Invite",
+        "id": far.url("/users/water/members/1"),
+        "actor": inviter,
+        "object": group,
+        "target": ngo.ap_id,
+        "to": [ngo.ap_id],
+    });
+    let (status, body) = far.send(&inviter, &ngo.inbox_url, &invite).await;
+    assert!(status < 300, "{status} {body}");
+    assert_eq!(
+        membership::request(&alpha.data(), &group, "ngo", None)
+            .await
+            .unwrap(),
+        JoinOutcome::Member
+    );
+    assert_eq!(
+        role_on(&alpha, &group, &ngo.ap_id).await,
+        Some(CoalitionRole::Member)
+    );
+    eventually("the Accept reaches the coalition", WAIT, || async {
+        far.received().iter().any(|a| a["type"] == "Accept")
+    })
+    .await;
+    assert!(!far.received().iter().any(|a| a["type"] == "Join"));
+
+    // Our coalition removes ngo after it accepted an invitation.
+    invitations::invite(&alpha.data(), "climate", "ngo", "lead", None)
+        .await
+        .unwrap();
+    let accepted = invitations::answer(&alpha.data(), "ngo", "climate", true)
+        .await
+        .unwrap();
+    assert_eq!(document(&accepted.ap_id).await["role"], "member");
+    membership::remove(&alpha.data(), "climate", "ngo", "lead")
+        .await
+        .unwrap();
+    assert_eq!(document(&accepted.ap_id).await["role"], "rejected");
+    assert_eq!(role_on(&alpha, &climate.ap_id, &ngo.ap_id).await, None);
+}
+
+on_both_databases!(
+    requests_and_invitations_do_not_cross,
+    requests_and_invitations_do_not_cross_sqlite,
+    requests_and_invitations_do_not_cross_postgres
+);
+
 /// On a coalition's server that is not Mobilizon (a large shared kuvend,
 /// say), an account there is not the coalition: its `Remove` or `Update`
 /// about our organisation changes nothing; the group's own does.

@@ -122,6 +122,18 @@ pub async fn invite(
                 coalition.actor.username
             )));
         }
+        // It asked already: an invitation besides would leave one of the
+        // two open whichever is answered.
+        if q.pending_join_request(coalition.actor.id, invitee.id)
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::Conflict(format!(
+                "{} has asked to join {}: authorize its request instead",
+                invitee.handle(),
+                coalition.actor.username
+            )));
+        }
         q.expire_invitations(coalition.actor.id, invitee.id).await?;
         if q.open_invitation(coalition.actor.id, invitee.id)
             .await?
@@ -317,20 +329,23 @@ pub async fn member_document(ctx: &Kuvend, member_url: &Url) -> ServiceResult<Me
     let mut q = conn.q();
     let (actor_id, coalition_id, role) =
         if let Some(row) = q.coalition_member_by_ap_id(member_url.as_str()).await? {
-            let role = match row.role() {
-                CoalitionRole::Admin => "administrator",
-                CoalitionRole::Member => "member",
-            };
-            (row.member_id, row.coalition_id, role)
+            (
+                row.member_id,
+                row.coalition_id,
+                super::membership::mobilizon_role(row.role()),
+            )
         } else {
             let row = q
                 .invitation_by_ap_id(member_url.as_str())
                 .await?
                 .ok_or_else(not_found)?;
-            let role = match row.state(now()) {
-                state if state.is_open() => "invited",
-                InvitationState::Accepted => "member",
-                _ => "rejected",
+            // No membership has this URL: an accepted invitation's member
+            // has left or was removed since, which Mobilizon (fetching the
+            // URL of a `Remove`) must read as ended.
+            let role = if row.state(now()).is_open() {
+                "invited"
+            } else {
+                "rejected"
             };
             (row.invitee_id, row.coalition_id, role)
         };

@@ -153,6 +153,21 @@ pub async fn request(
         Some(join) => join.id.clone(),
         None => data.urls.new_member(&coalition.username),
     };
+    if !coalition.local {
+        let invited = {
+            let mut conn = data.db.conn().await?;
+            conn.q()
+                .open_invitation(coalition.id, org.id)
+                .await?
+                .is_some()
+        };
+        // Invited already: accepting is the join asked for. A `Join`
+        // besides would leave the invitation open on both sides.
+        if invited {
+            invitations::answer(data, as_org, &coalition.ap_id, true).await?;
+            return Ok(JoinOutcome::Member);
+        }
+    }
     let mut outbox = Outbox::default();
     let outcome = crate::transaction!(data.db, ServiceError, |q| {
         if q.coalition_membership(coalition.id, org.id)
