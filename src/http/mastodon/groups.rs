@@ -1,4 +1,4 @@
-//! pl-api's groups API, read side (issue 13 item 5; Truth Social's shape,
+//! pl-api's groups API (issue 13 item 5; Truth Social's shape,
 //! docs/research/coalitions.md §5): `/api/v1/groups`,
 //! `/api/v1/groups/:id`, `/api/v1/groups/:id/memberships`,
 //! `/api/v1/groups/relationships`. A group is a coalition; its `:id` is
