@@ -11,7 +11,7 @@ use kuvend::model::InvitationState;
 use kuvend::service::{
     auth,
     coalitions::{self, NewCoalition},
-    invitations,
+    invitations, membership,
 };
 use kuvend::storage::models::ActorRow;
 use serde_json::{Value, json};
@@ -605,3 +605,465 @@ async fn pl_api_groups(backend: Backend) {
 }
 
 on_both_databases!(pl_api_groups, pl_api_groups_sqlite, pl_api_groups_postgres);
+
+/// A coalition of `lead` on alpha, with `ngo`, `third` and `stranger`
+/// outside it, and the owners' tokens.
+struct Moderated {
+    alpha: TestInstance,
+    lead: ActorRow,
+    ngo: ActorRow,
+    third: ActorRow,
+    id: String,
+    lead_api: Api,
+    ngo_api: Api,
+    third_api: Api,
+    stranger_api: Api,
+    _dir: tempfile::TempDir,
+}
+
+async fn moderated(backend: Backend, manual: bool) -> Moderated {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let lead = alpha.create_org("lead", false).await;
+    let ngo = alpha.create_org("ngo", false).await;
+    let third = alpha.create_org("third", false).await;
+    alpha.create_org("stranger", false).await;
+    let created = coalitions::create(
+        alpha.ctx(),
+        NewCoalition {
+            username: "climate".into(),
+            display_name: "Climate coalition".into(),
+            summary: String::new(),
+            manually_approves_followers: manual,
+            members_visible: "public".into(),
+            by: "lead".into(),
+        },
+    )
+    .await
+    .unwrap();
+    Moderated {
+        id: created.actor.id.to_string(),
+        lead_api: user(&alpha, "owner@lead.example", "lead", "owner").await,
+        ngo_api: user(&alpha, "owner@ngo.example", "ngo", "owner").await,
+        third_api: user(&alpha, "owner@third.example", "third", "owner").await,
+        stranger_api: user(&alpha, "owner@stranger.example", "stranger", "owner").await,
+        alpha,
+        lead,
+        ngo,
+        third,
+        _dir: dir,
+    }
+}
+
+/// The members of `climate` with their coalition roles, oldest first.
+async fn roles_of(alpha: &TestInstance) -> Vec<(String, String)> {
+    let climate = coalitions::coalition(alpha.ctx(), "climate").await.unwrap();
+    coalitions::members(alpha.ctx(), &climate)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(row, who)| (who.username, row.role))
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+async fn pending_requests(alpha: &TestInstance) -> Vec<String> {
+    membership::requests(alpha.ctx(), "climate")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, who)| who.username)
+        .collect()
+}
+
+async fn join_requests_are_decided_by_admins_through_the_api(backend: Backend) {
+    let m = moderated(backend, true).await;
+    let base = m.alpha.base_url();
+    let path = format!("/api/v1/kuvend/coalitions/{}", m.id);
+    let editor = user(&m.alpha, "editor@lead.example", "lead", "editor").await;
+    let ngo_reader = Api::login_with_scope(&base, "owner@ngo.example", PASSWORD, "read").await;
+    let ngo_editor = user(&m.alpha, "editor@ngo.example", "ngo", "editor").await;
+
+    // Asking needs write:coalitions and an owner of the organisation.
+    let (status, body) = ngo_reader
+        .post(&format!("{path}/join"), json!({"message": "Let us in"}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = ngo_editor.post(&format!("{path}/join"), json!({})).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(pending_requests(&m.alpha).await.is_empty());
+
+    // ngo and third ask; asking twice is a conflict.
+    let (status, body) = m
+        .ngo_api
+        .post(&format!("{path}/join"), json!({"message": "Let us in"}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"state": "requested", "reason": null}))
+    );
+    let (status, body) = m.ngo_api.post(&format!("{path}/join"), json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, _) = m.third_api.post(&format!("{path}/join"), json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(pending_requests(&m.alpha).await, ["ngo", "third"]);
+
+    // The requests: the admin's staff see them; an outsider 404.
+    let (status, body) = m.ngo_api.get(&format!("{path}/requests")).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, requests) = editor.get(&format!("{path}/requests")).await;
+    assert_eq!(status, 200, "{requests}");
+    assert_eq!(ids(&requests, "account"), ["ngo", "third"]);
+    assert_eq!(requests[0]["message"], "Let us in");
+    assert_eq!(requests[1]["message"], Value::Null);
+    assert!(requests[0]["created_at"].is_string());
+
+    // Deciding: an outsider 404, the admin's editor 403, nothing changes.
+    let authorize_ngo = format!("{path}/requests/{}/authorize", m.ngo.id);
+    let (status, _) = m.stranger_api.post(&authorize_ngo, json!({})).await;
+    assert_eq!(status, 404);
+    let (status, _) = editor.post(&authorize_ngo, json!({})).await;
+    assert_eq!(status, 403);
+    assert_eq!(pending_requests(&m.alpha).await, ["ngo", "third"]);
+    let (status, body) = m.lead_api.post(&authorize_ngo, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "accepted");
+    assert_eq!(body["account"]["acct"], "ngo");
+    assert_eq!(
+        roles_of(&m.alpha).await,
+        pairs(&[("lead", "admin"), ("ngo", "member")])
+    );
+    // A member that is not an admin: 403 for admin actions.
+    let reject_third = format!("{path}/requests/{}/reject", m.third.id);
+    let (status, body) = m.ngo_api.post(&reject_third, json!({})).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = m.ngo_api.get(&format!("{path}/requests")).await;
+    assert_eq!(status, 403);
+    assert_eq!(pending_requests(&m.alpha).await, ["third"]);
+    let (status, body) = m.lead_api.post(&reject_third, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "rejected");
+    assert!(pending_requests(&m.alpha).await.is_empty());
+    // No pending request any more: 422 with the reason.
+    let (status, body) = m.lead_api.post(&reject_third, json!({})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("has not asked"),
+        "{body}"
+    );
+    assert_eq!(
+        roles_of(&m.alpha).await,
+        pairs(&[("lead", "admin"), ("ngo", "member")])
+    );
+}
+
+on_both_databases!(
+    join_requests_are_decided_by_admins_through_the_api,
+    join_requests_api_sqlite,
+    join_requests_api_postgres
+);
+
+async fn last_admin_cannot_leave_be_demoted_or_removed(backend: Backend) {
+    let m = moderated(backend, true).await;
+    let path = format!("/api/v1/kuvend/coalitions/{}", m.id);
+    let (status, _) = m.ngo_api.post(&format!("{path}/join"), json!({})).await;
+    assert_eq!(status, 200);
+    let (status, _) = m
+        .lead_api
+        .post(
+            &format!("{path}/requests/{}/authorize", m.ngo.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let before = pairs(&[("lead", "admin"), ("ngo", "member")]);
+    assert_eq!(roles_of(&m.alpha).await, before);
+
+    // The last admin: refused with 422, nothing changed.
+    let lead_role = format!("{path}/members/{}/role", m.lead.id);
+    let (status, body) = m.lead_api.post(&lead_role, json!({"role": "member"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("last admin"));
+    let (status, body) = m.lead_api.post(&format!("{path}/leave"), json!({})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("last admin"));
+    let (status, body) = m
+        .lead_api
+        .post(&format!("{path}/members/{}/remove", m.lead.id), json!({}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(roles_of(&m.alpha).await, before);
+
+    // Roles: only admin or member; a member may not change them.
+    let ngo_role = format!("{path}/members/{}/role", m.ngo.id);
+    let (status, body) = m.lead_api.post(&ngo_role, json!({"role": "owner"})).await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = m.ngo_api.post(&ngo_role, json!({"role": "admin"})).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = m
+        .stranger_api
+        .post(&ngo_role, json!({"role": "admin"}))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(roles_of(&m.alpha).await, before);
+    let (status, body) = m.lead_api.post(&ngo_role, json!({"role": "admin"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["role"], "admin");
+    assert_eq!(body["account"]["acct"], "ngo");
+    let (_, members) = m.stranger_api.get(&format!("{path}/members")).await;
+    let listed: Vec<(&str, &str)> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["account"]["acct"].as_str().unwrap(),
+                e["role"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, [("lead", "admin"), ("ngo", "admin")]);
+
+    // Now lead may leave; ngo is the coalition's admin.
+    let (status, body) = m.lead_api.post(&format!("{path}/leave"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["coalition"]["role"], Value::Null);
+    assert_eq!(body["coalition"]["members_count"], 1);
+    let (status, body) = m.lead_api.post(&format!("{path}/leave"), json!({})).await;
+    assert_eq!(status, 422, "not a member any more: {body}");
+
+    // Remove: third joins, ngo removes it; again is 422.
+    let (status, _) = m.third_api.post(&format!("{path}/join"), json!({})).await;
+    assert_eq!(status, 200);
+    let (status, _) = m
+        .ngo_api
+        .post(
+            &format!("{path}/requests/{}/authorize", m.third.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let remove_third = format!("{path}/members/{}/remove", m.third.id);
+    let (status, body) = m.third_api.post(&remove_third, json!({})).await;
+    assert_eq!(status, 403, "a member removes nobody: {body}");
+    let (status, body) = m.ngo_api.post(&remove_third, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["members_count"], 1);
+    assert_eq!(ids(&body["members"], "account"), ["ngo"]);
+    let (status, body) = m.ngo_api.post(&remove_third, json!({})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(roles_of(&m.alpha).await, pairs(&[("ngo", "admin")]));
+}
+
+on_both_databases!(
+    last_admin_cannot_leave_be_demoted_or_removed,
+    last_admin_refusals_sqlite,
+    last_admin_refusals_postgres
+);
+
+async fn invite_only_coalition_refuses_a_join_and_stores_nothing(backend: Backend) {
+    let m = moderated(backend, false).await;
+    let path = format!("/api/v1/kuvend/coalitions/{}", m.id);
+    let (status, body) = m
+        .ngo_api
+        .post(&format!("{path}/join"), json!({"message": "hi"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "refused");
+    assert!(
+        body["reason"].as_str().unwrap().contains("invitation only"),
+        "{body}"
+    );
+    assert!(pending_requests(&m.alpha).await.is_empty());
+    // With an open invitation, asking makes it a member at once.
+    invitations::invite(&m.alpha.data(), "climate", "ngo", "lead", None)
+        .await
+        .unwrap();
+    let (status, body) = m.ngo_api.post(&format!("{path}/join"), json!({})).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"state": "member", "reason": null}))
+    );
+    assert_eq!(
+        roles_of(&m.alpha).await,
+        pairs(&[("lead", "admin"), ("ngo", "member")])
+    );
+    // pl-api's join answers the refusal with 403.
+    let (status, body) = m
+        .third_api
+        .post(&format!("/api/v1/groups/{}/join", m.id), json!({}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(pending_requests(&m.alpha).await.is_empty());
+}
+
+on_both_databases!(
+    invite_only_coalition_refuses_a_join_and_stores_nothing,
+    invite_only_join_sqlite,
+    invite_only_join_postgres
+);
+
+async fn pl_api_group_membership_writes(backend: Backend) {
+    let m = moderated(backend, true).await;
+    let group = format!("/api/v1/groups/{}", m.id);
+    let relationship = |api: &Api| {
+        let query = format!("/api/v1/groups/relationships?id[]={}", m.id);
+        let api = Api {
+            base: api.base.clone(),
+            token: api.token.clone(),
+        };
+        async move { api.get(&query).await.1[0].clone() }
+    };
+    let (status, body) = m.ngo_api.post(&format!("{group}/join"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"id": m.id, "member": false, "role": "user", "requested": true})
+    );
+    assert_eq!(relationship(&m.ngo_api).await["requested"], true);
+    // Joining again answers the same relationship.
+    let (status, again) = m.ngo_api.post(&format!("{group}/join"), json!({})).await;
+    assert_eq!((status, again), (200, body));
+    let (status, _) = m.third_api.post(&format!("{group}/join"), json!({})).await;
+    assert_eq!(status, 200);
+
+    // Requests: the admins only.
+    let (status, _) = m.ngo_api.get(&format!("{group}/membership_requests")).await;
+    assert_eq!(status, 404);
+    let (status, list) = m
+        .lead_api
+        .get(&format!("{group}/membership_requests"))
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let accts: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["acct"].as_str().unwrap())
+        .collect();
+    assert_eq!(accts, ["ngo", "third"]);
+    let (status, body) = m
+        .lead_api
+        .post(
+            &format!("{group}/membership_requests/{}/authorize", m.ngo.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({})));
+    assert_eq!(
+        relationship(&m.ngo_api).await,
+        json!({"id": m.id, "member": true, "role": "user", "requested": false})
+    );
+    let (status, _) = m
+        .lead_api
+        .post(
+            &format!("{group}/membership_requests/{}/reject", m.third.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        relationship(&m.third_api).await,
+        json!({"id": m.id, "member": false, "role": "user", "requested": false})
+    );
+
+    // Promote by query (as pl-api sends it), demote by form, kick by JSON.
+    let (status, body) = m
+        .ngo_api
+        .post(
+            &format!("{group}/promote?account_ids[]={}&role=admin", m.ngo.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 403, "a member promotes nobody: {body}");
+    let (status, body) = m
+        .lead_api
+        .post(
+            &format!("{group}/promote?account_ids[]={}&role=admin", m.ngo.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0]["id"], m.ngo.id.to_string());
+    assert_eq!(body[0]["role"], "admin");
+    let memberships = || async {
+        let (_, list) = m.lead_api.get(&format!("{group}/memberships")).await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["account"]["acct"].as_str().unwrap().to_string(),
+                    e["role"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        memberships().await,
+        pairs(&[("lead", "owner"), ("ngo", "admin")])
+    );
+    let response = client()
+        .post(format!("{}{group}/demote", m.alpha.base_url()))
+        .bearer_auth(&m.lead_api.token)
+        .form(&[
+            ("account_ids[]", m.ngo.id.to_string()),
+            ("role", "user".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body[0]["role"], "user", "{body}");
+    assert_eq!(
+        memberships().await,
+        pairs(&[("lead", "owner"), ("ngo", "user")])
+    );
+    // Kicking the last admin: 422, nothing changes.
+    let (status, body) = m
+        .lead_api
+        .post(
+            &format!("{group}/kick"),
+            json!({"account_ids": [m.lead.id.to_string()]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = m
+        .lead_api
+        .post(
+            &format!("{group}/kick"),
+            json!({"account_ids": [m.ngo.id.to_string()]}),
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({})));
+    assert_eq!(memberships().await, pairs(&[("lead", "owner")]));
+    // Leaving when not a member: 422; a member leaves.
+    let (status, _) = m.ngo_api.post(&format!("{group}/leave"), json!({})).await;
+    assert_eq!(status, 422);
+    let (status, _) = m.third_api.post(&format!("{group}/join"), json!({})).await;
+    assert_eq!(status, 200);
+    let (status, _) = m
+        .lead_api
+        .post(
+            &format!("{group}/membership_requests/{}/authorize", m.third.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = m.third_api.post(&format!("{group}/leave"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["member"], false);
+    assert_eq!(memberships().await, pairs(&[("lead", "owner")]));
+}
+
+on_both_databases!(
+    pl_api_group_membership_writes,
+    pl_api_group_writes_sqlite,
+    pl_api_group_writes_postgres
+);

@@ -765,3 +765,205 @@ pub fn collection_role(add: bool, target: Option<&Url>) -> Option<Option<Coaliti
 pub fn member_role(role: &str) -> Option<CoalitionRole> {
     role_from_mobilizon(role)
 }
+
+// ---------------------------------------------------------------------------
+// The client API's membership half (issue 13 item 5): the same functions as
+// the command line, with "who acts" from the token (the organisation; its
+// owner for writes; a coalition admin for admin actions: a member that is
+// not an admin gets 403, an outsider 404) and accounts by account id. The
+// HTTP layer only shapes what these return.
+
+/// A pending join request as the client API shows it.
+#[derive(Debug, Clone)]
+pub struct RequestView {
+    pub requester: ActorRow,
+    /// The requester's note, or empty.
+    pub message: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// What became of a join asked through the client API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinAnswer {
+    /// A member at once (it had an open invitation).
+    Member,
+    /// Waiting for the coalition's admins (or, for a remote coalition, for
+    /// its answer).
+    Requested,
+    /// Refused at once, with the reason (an invite-only coalition of ours).
+    Refused(String),
+}
+
+/// Refusals about the state of things (the last admin, no such request,
+/// not a member) are 422 in the client API, as for an invitation that is no
+/// longer open; the command line only prints their reason.
+fn refusal(error: ServiceError) -> ServiceError {
+    match error {
+        ServiceError::Conflict(reason) | ServiceError::NotFound(reason) => {
+            ServiceError::Unprocessable(reason)
+        }
+        other => other,
+    }
+}
+
+/// An account (any kind, here or remote) by its account id; 404 otherwise.
+pub async fn account_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<ActorRow> {
+    let not_found = || ServiceError::NotFound("Record not found".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let mut conn = ctx.db.conn().await?;
+    conn.q().actor_by_id(id).await.map_err(|_| not_found())
+}
+
+/// The acting organisation must be an admin of `coalition` (any staff role
+/// may read what admins read): 404 for an outsider, 403 for a member that
+/// is not an admin.
+async fn admin_reader(
+    ctx: &Kuvend,
+    acting: &super::acting::Acting,
+    coalition: &ActorRow,
+) -> ServiceResult<()> {
+    match super::coalitions::role_in(ctx, coalition, &acting.account).await? {
+        None => Err(ServiceError::NotFound("Record not found".into())),
+        Some(CoalitionRole::Member) => Err(ServiceError::Forbidden(format!(
+            "@{} is not an admin of the coalition",
+            acting.account.username
+        ))),
+        Some(CoalitionRole::Admin) => Ok(()),
+    }
+}
+
+/// A local coalition's pending requests, oldest first, for its admins.
+pub async fn requests_as(
+    ctx: &Kuvend,
+    acting: &super::acting::Acting,
+    coalition: &super::coalitions::Coalition,
+) -> ServiceResult<Vec<RequestView>> {
+    admin_reader(ctx, acting, &coalition.actor).await?;
+    Ok(requests(ctx, &coalition.actor.username)
+        .await?
+        .into_iter()
+        .map(|(row, requester)| RequestView {
+            requester,
+            message: row.message,
+            created_at: row.created_at,
+        })
+        .collect())
+}
+
+/// An admin's owner accepts (`accept`) or refuses the pending request of
+/// the account `account_id`; 422 when it has none.
+pub async fn decide_as(
+    data: &FedData,
+    acting: &super::acting::Acting,
+    coalition: &super::coalitions::Coalition,
+    account_id: &str,
+    accept: bool,
+) -> ServiceResult<ActorRow> {
+    super::coalitions::require_admin(data, acting, coalition).await?;
+    let target = account_by_id(data, account_id).await?;
+    let (name, by) = (&coalition.actor.username, &acting.account.username);
+    if accept {
+        authorize(data, name, &target.ap_id, by).await
+    } else {
+        reject(data, name, &target.ap_id, by).await
+    }
+    .map_err(refusal)
+}
+
+/// An admin's owner removes the member `account_id`; 422 for a non-member
+/// or the last admin.
+pub async fn remove_as(
+    data: &FedData,
+    acting: &super::acting::Acting,
+    coalition: &super::coalitions::Coalition,
+    account_id: &str,
+) -> ServiceResult<ActorRow> {
+    super::coalitions::require_admin(data, acting, coalition).await?;
+    let target = account_by_id(data, account_id).await?;
+    remove(
+        data,
+        &coalition.actor.username,
+        &target.ap_id,
+        &acting.account.username,
+    )
+    .await
+    .map_err(refusal)
+}
+
+/// An admin's owner gives the member `account_id` a role (`admin` or
+/// `member`); 422 for another role, a non-member, or demoting the last
+/// admin.
+pub async fn set_role_as(
+    data: &FedData,
+    acting: &super::acting::Acting,
+    coalition: &super::coalitions::Coalition,
+    account_id: &str,
+    role: &str,
+) -> ServiceResult<ActorRow> {
+    super::coalitions::require_admin(data, acting, coalition).await?;
+    let target = account_by_id(data, account_id).await?;
+    set_role(
+        data,
+        &coalition.actor.username,
+        &target.ap_id,
+        role,
+        &acting.account.username,
+    )
+    .await
+    .map_err(refusal)
+}
+
+/// The acting organisation (its owner) asks to join `coalition`, ours or
+/// remote. Already a member, or already asked: 409 (as for inviting a
+/// member). An invite-only coalition of ours refuses: that is an answer,
+/// not an error.
+pub async fn join_as(
+    data: &FedData,
+    acting: &super::acting::Acting,
+    coalition: &ActorRow,
+    message: Option<&str>,
+) -> ServiceResult<JoinAnswer> {
+    let org = acting.require(crate::model::Role::Owner)?;
+    if !org.local || org.kind() != ActorKind::Organization {
+        return Err(ServiceError::Forbidden(
+            "only an organisation can join a coalition".into(),
+        ));
+    }
+    match request(data, &coalition.ap_id, &org.username, message).await {
+        Ok(JoinOutcome::Member) => Ok(JoinAnswer::Member),
+        Ok(JoinOutcome::Pending) => Ok(JoinAnswer::Requested),
+        // `request` refuses an invite-only coalition with Forbidden before
+        // writing anything; the acting owner was checked above, so this is
+        // the coalition's answer.
+        Err(ServiceError::Forbidden(reason)) => Ok(JoinAnswer::Refused(reason)),
+        Err(other) => Err(other),
+    }
+}
+
+/// The acting organisation (its owner) leaves `coalition`, ours or remote;
+/// 422 for a non-member or the last admin.
+pub async fn leave_as(
+    data: &FedData,
+    acting: &super::acting::Acting,
+    coalition: &ActorRow,
+) -> ServiceResult<()> {
+    let org = acting.require(crate::model::Role::Owner)?;
+    leave(data, &coalition.ap_id, &org.username)
+        .await
+        .map_err(refusal)?;
+    Ok(())
+}
+
+/// Whether `requester` has a pending request to join `coalition`.
+pub async fn requested(
+    ctx: &Kuvend,
+    coalition: &ActorRow,
+    requester: &ActorRow,
+) -> ServiceResult<bool> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn
+        .q()
+        .pending_join_request(coalition.id, requester.id)
+        .await?
+        .is_some())
+}

@@ -1,12 +1,16 @@
 //! kuvend's coalitions API (issue 13 item 5): `/api/v1/kuvend/coalitions`
 //! (create, show, update, members, invitations, invite, revoke) and
-//! `/api/v1/kuvend/invitations` (received, accept, decline). The token's
-//! organisation acts; the services decide who may (an admin organisation,
-//! its owners) and what a viewer sees of the members (item 6). Joining,
-//! requests and roles come with item 4.
+//! `/api/v1/kuvend/invitations` (received, accept, decline), and the
+//! membership half: join, leave, requests (authorize, reject), role,
+//! remove. The token's organisation acts; the services decide who may (an
+//! admin organisation, its owners) and what a viewer sees of the members
+//! (item 6).
 
 use super::accounts::account_list;
-use super::entities::{Account, Coalition, CoalitionMember, CoalitionMembers, Invitation};
+use super::entities::{
+    Account, Coalition, CoalitionMember, CoalitionMembers, Invitation, JoinDecision, JoinRequest,
+    JoinState,
+};
 use super::events::text;
 use super::{Auth, Input, MaybeAuth, service};
 use crate::federation::FedData;
@@ -16,6 +20,7 @@ use crate::service::{
     auth::{self, Session},
     client,
     coalitions::{self, CoalitionChanges, CoalitionInfo, InvitationView, NewCoalition},
+    membership,
 };
 use axum::{
     Json, Router,
@@ -40,6 +45,25 @@ pub(super) fn routes() -> Router {
         .route(
             "/api/v1/kuvend/coalitions/{id}/invitations/{invitation}/revoke",
             post(revoke),
+        )
+        .route("/api/v1/kuvend/coalitions/{id}/join", post(join))
+        .route("/api/v1/kuvend/coalitions/{id}/leave", post(leave))
+        .route("/api/v1/kuvend/coalitions/{id}/requests", get(requests))
+        .route(
+            "/api/v1/kuvend/coalitions/{id}/requests/{account}/authorize",
+            post(authorize),
+        )
+        .route(
+            "/api/v1/kuvend/coalitions/{id}/requests/{account}/reject",
+            post(reject),
+        )
+        .route(
+            "/api/v1/kuvend/coalitions/{id}/members/{account}/role",
+            post(role),
+        )
+        .route(
+            "/api/v1/kuvend/coalitions/{id}/members/{account}/remove",
+            post(remove),
         )
         .route("/api/v1/kuvend/invitations", get(received))
         .route("/api/v1/kuvend/invitations/{id}/accept", post(accept))
@@ -202,13 +226,20 @@ async fn members(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CoalitionMembers>> {
     let actor = coalitions::coalition_actor_by_id(&data, &id).await?;
-    let (count, list) =
-        coalitions::visible_members(&data, &actor, viewer(&session).as_ref()).await?;
+    member_list(&data, &actor, viewer(&session).as_ref()).await
+}
+
+async fn member_list(
+    data: &FedData,
+    actor: &ActorRow,
+    viewer: Option<&ActorRow>,
+) -> ApiResult<Json<CoalitionMembers>> {
+    let (count, list) = coalitions::visible_members(data, actor, viewer).await?;
     let members = match list {
         Some(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             for entry in entries {
-                let account = account(&data, entry.actor.clone()).await?;
+                let account = account(data, entry.actor.clone()).await?;
                 out.push(CoalitionMember::new(&entry, account));
             }
             Some(out)
@@ -311,4 +342,139 @@ async fn decline(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Invitation>> {
     answer(data, session, id, false).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct JoinForm {
+    /// A note to the coalition's admins (plain text).
+    #[serde(default, deserialize_with = "text")]
+    message: Option<String>,
+}
+
+/// The token's organisation asks to join (ours or a remote coalition):
+/// `member` at once with an open invitation, `requested`, or `refused`
+/// with the reason for an invite-only coalition of ours.
+async fn join(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+    Input(form): Input<JoinForm>,
+) -> ApiResult<Json<JoinState>> {
+    session.require(WRITE).map_err(service)?;
+    let acting = session.acting()?;
+    let coalition = coalitions::coalition_actor_by_id(&data, &id).await?;
+    let answer = membership::join_as(&data, &acting, &coalition, form.message.as_deref()).await?;
+    Ok(Json(JoinState::new(answer)))
+}
+
+/// The token's organisation leaves; the coalition as it now sees it.
+async fn leave(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Coalition>> {
+    session.require(WRITE).map_err(service)?;
+    let acting = session.acting()?;
+    let coalition = coalitions::coalition_actor_by_id(&data, &id).await?;
+    membership::leave_as(&data, &acting, &coalition).await?;
+    let info = coalitions::info(&data, coalition, Some(&acting.account)).await?;
+    coalition_entity(&data, info).await
+}
+
+/// The pending join requests, oldest first: the coalition's admins only.
+async fn requests(
+    data: FedData,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<JoinRequest>>> {
+    session.require(READ).map_err(service)?;
+    let acting = session.acting()?;
+    let coalition = coalitions::local_by_id(&data, &id).await?;
+    let views = membership::requests_as(&data, &acting, &coalition).await?;
+    let accounts = account_list(&data, views.iter().map(|v| v.requester.clone()).collect()).await?;
+    Ok(Json(
+        views
+            .iter()
+            .zip(accounts)
+            .map(|(view, account)| JoinRequest::new(view, account))
+            .collect(),
+    ))
+}
+
+async fn decide(
+    data: FedData,
+    session: Session,
+    (id, account_id): (String, String),
+    accept: bool,
+) -> ApiResult<Json<JoinDecision>> {
+    session.require(WRITE).map_err(service)?;
+    let acting = session.acting()?;
+    let coalition = coalitions::local_by_id(&data, &id).await?;
+    let requester = membership::decide_as(&data, &acting, &coalition, &account_id, accept).await?;
+    Ok(Json(JoinDecision {
+        account: account(&data, requester).await?,
+        state: if accept { "accepted" } else { "rejected" },
+    }))
+}
+
+async fn authorize(
+    data: FedData,
+    Auth(session): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<JoinDecision>> {
+    decide(data, session, ids, true).await
+}
+
+async fn reject(
+    data: FedData,
+    Auth(session): Auth,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<JoinDecision>> {
+    decide(data, session, ids, false).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RoleForm {
+    /// `admin` or `member`.
+    #[serde(default, deserialize_with = "text")]
+    role: Option<String>,
+}
+
+/// An admin's owner changes a member's role; the member as it now is.
+async fn role(
+    data: FedData,
+    Auth(session): Auth,
+    Path((id, account_id)): Path<(String, String)>,
+    Input(form): Input<RoleForm>,
+) -> ApiResult<Json<CoalitionMember>> {
+    session.require(WRITE).map_err(service)?;
+    let acting = session.acting()?;
+    let coalition = coalitions::local_by_id(&data, &id).await?;
+    let role = form
+        .role
+        .ok_or_else(|| unprocessable("role: admin or member"))?;
+    let member = membership::set_role_as(&data, &acting, &coalition, &account_id, &role).await?;
+    let (_, list) =
+        coalitions::visible_members(&data, &coalition.actor, Some(&acting.account)).await?;
+    let entry = list
+        .unwrap_or_default()
+        .into_iter()
+        .find(|entry| entry.actor.id == member.id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Record not found"))?;
+    let account = account(&data, entry.actor.clone()).await?;
+    Ok(Json(CoalitionMember::new(&entry, account)))
+}
+
+/// An admin's owner removes a member: POST `…/members/:account_id/remove`
+/// (a verb, as `…/invitations/:id/revoke`); the members as they now are.
+async fn remove(
+    data: FedData,
+    Auth(session): Auth,
+    Path((id, account_id)): Path<(String, String)>,
+) -> ApiResult<Json<CoalitionMembers>> {
+    session.require(WRITE).map_err(service)?;
+    let acting = session.acting()?;
+    let coalition = coalitions::local_by_id(&data, &id).await?;
+    membership::remove_as(&data, &acting, &coalition, &account_id).await?;
+    member_list(&data, &coalition.actor, Some(&acting.account)).await
 }

@@ -7,6 +7,7 @@
 use super::{Account, iso};
 use crate::model::CoalitionRole;
 use crate::service::coalitions::{CoalitionInfo, InvitationView, MemberEntry};
+use crate::service::membership::{JoinAnswer, RequestView};
 use serde::Serialize;
 
 /// kuvend's coalition: the Mastodon Account (`group: true`) plus the
@@ -212,8 +213,7 @@ pub struct GroupRelationship {
     /// `owner`, `admin` or `user` (pl-api knows only these); `user` when
     /// not a member.
     pub role: &'static str,
-    /// Whether a join request is pending: always false until joining by
-    /// request exists.
+    /// Whether the organisation's request to join is pending.
     pub requested: bool,
 }
 
@@ -255,5 +255,58 @@ impl CoalitionMember {
             role: entry.role.as_str(),
             created_at: iso(entry.since),
         }
+    }
+}
+
+/// A pending request to join one of our coalitions, for its admins.
+#[derive(Debug, Clone, Serialize)]
+pub struct JoinRequest {
+    /// The organisation asking (its account id is the `:account_id` of
+    /// `…/requests/:account_id/authorize` and `…/reject`).
+    pub account: Account,
+    /// Its note to the admins (plain text), or null.
+    pub message: Option<String>,
+    /// When it asked (ISO 8601).
+    pub created_at: String,
+}
+
+impl JoinRequest {
+    pub fn new(view: &RequestView, account: Account) -> JoinRequest {
+        JoinRequest {
+            account,
+            message: (!view.message.is_empty()).then(|| view.message.clone()),
+            created_at: iso(view.created_at),
+        }
+    }
+}
+
+/// An admin's decision on a join request.
+#[derive(Debug, Clone, Serialize)]
+pub struct JoinDecision {
+    /// The organisation that asked.
+    pub account: Account,
+    /// `accepted` (now a member) or `rejected`.
+    pub state: &'static str,
+}
+
+/// What became of the token's organisation's request to join.
+#[derive(Debug, Clone, Serialize)]
+pub struct JoinState {
+    /// `member` (at once: it had an open invitation), `requested` (waiting
+    /// for the coalition's admins, or for a remote coalition's answer) or
+    /// `refused` (the coalition takes members by invitation only).
+    pub state: &'static str,
+    /// Why, for `refused`; null otherwise.
+    pub reason: Option<String>,
+}
+
+impl JoinState {
+    pub fn new(answer: JoinAnswer) -> JoinState {
+        let (state, reason) = match answer {
+            JoinAnswer::Member => ("member", None),
+            JoinAnswer::Requested => ("requested", None),
+            JoinAnswer::Refused(reason) => ("refused", Some(reason)),
+        };
+        JoinState { state, reason }
     }
 }

@@ -15,7 +15,7 @@ pub use account::{
 };
 pub use coalition::{
     Coalition, CoalitionMember, CoalitionMembers, CoalitionSettings, Group, GroupMember,
-    GroupOwner, GroupRelationship, Invitation, group_role,
+    GroupOwner, GroupRelationship, Invitation, JoinDecision, JoinRequest, JoinState, group_role,
 };
 pub use event::{Event, EventLocation, PleromaEvent, PleromaEventLocation, StatusPleroma};
 pub use instance::{
