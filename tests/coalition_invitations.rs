@@ -3,6 +3,9 @@
 //! Smithereen's shapes through a stand-in server; command-line refusals.
 //! Every scenario runs on SQLite and PostgreSQL.
 
+use crate::common::cli_refused as refused;
+use crate::common::kuvend_cli as kuvend;
+use crate::common::remote::filled;
 use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::model::InvitationState;
@@ -244,15 +247,6 @@ on_both_databases!(
     three_instances_agree_on_invitations_postgres
 );
 
-fn filled(mut activity: Value, pairs: &[(&str, &str)]) -> Value {
-    let mut text = activity.to_string();
-    for (from, to) in pairs {
-        text = text.replace(&format!("\"{from}\""), &format!("\"{to}\""));
-    }
-    activity = serde_json::from_str(&text).unwrap();
-    activity
-}
-
 async fn mobilizon_and_smithereen_shapes(backend: Backend) {
     use InvitationState::*;
     let dir = temp_dir();
@@ -379,24 +373,6 @@ on_both_databases!(
     mobilizon_and_smithereen_shapes_sqlite,
     mobilizon_and_smithereen_shapes_postgres
 );
-
-fn kuvend(db_url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kuvend"))
-        .env("KUVEND_DATABASE__URL", db_url)
-        .env("KUVEND_INSTANCE__DOMAIN", "cso.example")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// A command that must be refused: exit 1, one line on stderr.
-fn refused(db_url: &str, args: &[&str], says: &str) {
-    let out = kuvend(db_url, args);
-    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-    assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
-    assert!(err.contains(says), "{args:?}: {err:?} should say {says:?}");
-}
 
 async fn invitation_cli_refusals_store_nothing(backend: Backend) {
     let dir = temp_dir();

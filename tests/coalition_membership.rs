@@ -2,6 +2,8 @@
 //! 4): three real instances, Mobilizon's shapes through a stand-in server,
 //! command-line refusals. Every scenario runs on SQLite and PostgreSQL.
 
+use crate::common::kuvend_cli as kuvend;
+use crate::common::remote::filled;
 use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::model::CoalitionRole;
@@ -329,14 +331,6 @@ on_both_databases!(
     three_instances_agree_on_roles_leaving_and_removal_postgres
 );
 
-fn filled(activity: Value, pairs: &[(&str, &str)]) -> Value {
-    let mut text = activity.to_string();
-    for (from, to) in pairs {
-        text = text.replace(&format!("\"{from}\""), &format!("\"{to}\""));
-    }
-    serde_json::from_str(&text).unwrap()
-}
-
 /// A request and an invitation for the same organisation never both stay
 /// open: an invitation to one who asked is refused (authorize instead);
 /// asking to join a coalition that invited us accepts the invitation. And
@@ -623,15 +617,6 @@ on_both_databases!(
     remove_about_our_org_sent_by_a_third_party_is_ignored_sqlite,
     remove_about_our_org_sent_by_a_third_party_is_ignored_postgres
 );
-
-fn kuvend(db_url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kuvend"))
-        .env("KUVEND_DATABASE__URL", db_url)
-        .env("KUVEND_INSTANCE__DOMAIN", "cso.example")
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// The last admin can neither leave, be demoted nor be removed: exit 1,
 /// one line, nothing changed.

@@ -2,37 +2,21 @@
 //! their documents, collections, pages and accounts, and following one from
 //! another instance. Every scenario runs on SQLite and PostgreSQL.
 
+use crate::common::cli_refused as refused;
+use crate::common::kuvend_cli as kuvend;
 use crate::common::{Backend, TestInstance, client, eventually, new_database, temp_dir};
 use crate::on_both_databases;
 use kuvend::model::CoalitionRole;
 use kuvend::service::coalitions::{self, CoalitionChanges, NewCoalition};
 use kuvend::storage::{coalitions::NewCoalitionMember, now};
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn kuvend(db_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kuvend"))
-        .env("KUVEND_DATABASE__URL", db_url)
-        .env("KUVEND_INSTANCE__DOMAIN", "cso.example")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-/// Runs a command that must be refused: exit 1 and exactly one line on stderr.
-fn refused(db_url: &str, args: &[&str], says: &str) {
-    let out = kuvend(db_url, args);
-    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-    assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
-    assert!(err.contains(says), "{args:?}: {err:?} should say {says:?}");
 }
 
 async fn cli_scenario(backend: Backend) {

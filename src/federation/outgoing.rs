@@ -448,24 +448,6 @@ pub fn about_invite(
     Outgoing::new(id, kind, &activity)
 }
 
-/// `Accept` of a coalition `Join` by an invited actor, from the
-/// coalition, embedding the Join by its id.
-pub fn accept_coalition_join(
-    urls: &Urls,
-    coalition: &ActorRow,
-    joiner: &ActorRow,
-    join_ap_id: &str,
-) -> Result<Outgoing, FederationError> {
-    let id = urls.new_activity();
-    let activity = ResponseJson {
-        id: id.clone(),
-        kind: "Accept".into(),
-        actor: url(&coalition.ap_id)?,
-        object: bare("Join", join_ap_id, joiner, &coalition.ap_id)?,
-    };
-    Outgoing::new(id, "Accept", &activity)
-}
-
 /// `Accept` or `Reject` of a request to join a coalition (issue 13 item
 /// 4), from the coalition, embedding the Join by its id: Mobilizon finds
 /// the Member by the embedded object's id, which is the Join's id.

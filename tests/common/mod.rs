@@ -251,6 +251,27 @@ where
 }
 
 /// A port nothing listens on right now.
+/// Runs the `kuvend` binary on a database, for the instance `cso.example`,
+/// as an operator would.
+pub fn kuvend_cli(db_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kuvend"))
+        .env("KUVEND_DATABASE__URL", db_url)
+        .env("KUVEND_INSTANCE__DOMAIN", "cso.example")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs a command that must be refused: exit 1 and exactly one line on
+/// stderr, saying `says`.
+pub fn cli_refused(db_url: &str, args: &[&str], says: &str) {
+    let out = kuvend_cli(db_url, args);
+    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
+    assert!(err.contains(says), "{args:?}: {err:?} should say {says:?}");
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")

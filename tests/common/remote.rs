@@ -198,3 +198,13 @@ impl Remote {
         self.served.received.lock().unwrap().clone()
     }
 }
+
+/// A fixture with its placeholders (whole JSON strings such as `"INVITEE"`)
+/// replaced.
+pub fn filled(activity: Value, pairs: &[(&str, &str)]) -> Value {
+    let mut text = activity.to_string();
+    for (from, to) in pairs {
+        text = text.replace(&format!("\"{from}\""), &format!("\"{to}\""));
+    }
+    serde_json::from_str(&text).unwrap()
+}

@@ -76,8 +76,9 @@ async fn coalition_join(
             },
         );
     }
-    let accept = crate::federation::outgoing::accept_coalition_join(
+    let accept = crate::federation::outgoing::answer_coalition_join(
         &ctx.urls,
+        "Accept",
         coalition,
         actor,
         id.as_str(),
