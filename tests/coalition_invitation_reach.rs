@@ -8,32 +8,12 @@
 use crate::common::{Backend, TestInstance, eventually, new_database, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::model::InvitationState;
-use kuvend::service::{
-    coalitions::{self, NewCoalition},
-    invitations,
-};
-use kuvend::storage::{coalitions::InvitationRow, models::ActorRow};
+use kuvend::service::{coalitions, invitations};
+use kuvend::storage::coalitions::InvitationRow;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-async fn coalition(instance: &TestInstance, name: &str, by: &str) -> ActorRow {
-    coalitions::create(
-        instance.ctx(),
-        NewCoalition {
-            username: name.into(),
-            display_name: format!("The {name} coalition"),
-            summary: String::new(),
-            manually_approves_followers: false,
-            members_visible: "public".into(),
-            by: by.into(),
-        },
-    )
-    .await
-    .unwrap()
-    .actor
-}
 
 /// The lead's view of the invitation of `invitee` (ap id): state and row.
 async fn sent(
@@ -110,7 +90,7 @@ async fn delivered_invite_reads_delivered(backend: Backend) {
     let dir = temp_dir();
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
     alpha.create_org("lead", false).await;
-    coalition(&alpha, "climate", "lead").await;
+    alpha.create_coalition("climate", "lead", false).await;
     let mut mz = Remote::start("mobilizon.test").await;
     serve_nodeinfo(&mz, "Mobilizon");
     let alice = mz.actor("/@alice", "Person", None);
@@ -150,7 +130,7 @@ async fn inbox_that_keeps_failing_ends_undeliverable(backend: Backend) {
     })
     .await;
     alpha.create_org("lead", false).await;
-    coalition(&alpha, "climate", "lead").await;
+    alpha.create_coalition("climate", "lead", false).await;
     let mut remote = Remote::start("gancio.test").await;
     // Its inbox answers 500 to everything.
     *remote.served.post_status.lock().unwrap() =
@@ -232,7 +212,7 @@ async fn mastodon_invitee_gets_a_poll_and_a_vote_accepts(backend: Backend) {
     let dir = temp_dir();
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
     let lead = alpha.create_org("lead", false).await;
-    let climate = coalition(&alpha, "climate", "lead").await;
+    let climate = alpha.create_coalition("climate", "lead", false).await;
     let mut masto = Remote::start("mobilizon.test").await;
     serve_nodeinfo(&masto, "mastodon");
     let alice = masto.actor("/users/alice", "Person", None);
@@ -353,7 +333,7 @@ async fn unknown_software_invitee_stays_pending(backend: Backend) {
     let dir = temp_dir();
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
     alpha.create_org("lead", false).await;
-    coalition(&alpha, "climate", "lead").await;
+    alpha.create_coalition("climate", "lead", false).await;
     // No NodeInfo at all: the software is unknown.
     let mut remote = Remote::start("gancio.test").await;
     let who = remote.actor("/users/someone", "Person", None);

@@ -9,32 +9,12 @@ use crate::common::remote::filled;
 use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::model::InvitationState;
-use kuvend::service::{
-    coalitions::{self, NewCoalition},
-    invitations,
-};
+use kuvend::service::{coalitions, invitations};
 use kuvend::storage::models::ActorRow;
 use serde_json::Value;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-async fn coalition(instance: &TestInstance, name: &str, by: &str) -> ActorRow {
-    coalitions::create(
-        instance.ctx(),
-        NewCoalition {
-            username: name.into(),
-            display_name: format!("The {name} coalition"),
-            summary: String::new(),
-            manually_approves_followers: false,
-            members_visible: "public".into(),
-            by: by.into(),
-        },
-    )
-    .await
-    .unwrap()
-    .actor
-}
 
 /// The state of the invitation `instance` holds for `invitee` (ap id),
 /// seen from the coalition's side when `coalition` is local there.
@@ -125,7 +105,7 @@ async fn three_instances_agree_on_invitations(backend: Backend) {
     let beta = TestInstance::start("beta.test", backend, dir.path()).await;
     let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
     alpha.create_org("lead", false).await;
-    let climate = coalition(&alpha, "climate", "lead").await;
+    let climate = alpha.create_coalition("climate", "lead", false).await;
     let bee = beta.create_org("bee", false).await;
     let bee2 = beta.create_org("bee2", false).await;
     let sea = gamma.create_org("sea", false).await;
@@ -252,7 +232,7 @@ async fn mobilizon_and_smithereen_shapes(backend: Backend) {
     let dir = temp_dir();
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
     let lead = alpha.create_org("lead", false).await;
-    let climate = coalition(&alpha, "climate", "lead").await;
+    let climate = alpha.create_coalition("climate", "lead", false).await;
     let mut mz = Remote::start("mobilizon.test").await;
     let alice = mz.actor("/@alice", "Person", None);
     let bob = mz.actor("/@bob", "Person", None);
@@ -619,7 +599,7 @@ async fn join_or_follow_by_an_invitee(backend: Backend) {
     let dir = temp_dir();
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
     alpha.create_org("lead", false).await;
-    let climate = coalition(&alpha, "climate", "lead").await;
+    let climate = alpha.create_coalition("climate", "lead", false).await;
     let mut mz = Remote::start("mobilizon.test").await;
     let alice = mz.actor("/@alice", "Person", None);
     let bob = mz.actor("/@bob", "Person", None);

@@ -8,32 +8,13 @@ use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, t
 use crate::on_both_databases;
 use kuvend::model::CoalitionRole;
 use kuvend::service::{
-    coalitions::{self, NewCoalition},
     invitations,
     membership::{self, JoinOutcome},
 };
-use kuvend::storage::models::ActorRow;
 use serde_json::Value;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-async fn coalition(instance: &TestInstance, name: &str, by: &str, manual: bool) -> ActorRow {
-    coalitions::create(
-        instance.ctx(),
-        NewCoalition {
-            username: name.into(),
-            display_name: format!("The {name} coalition"),
-            summary: String::new(),
-            manually_approves_followers: manual,
-            members_visible: "public".into(),
-            by: by.into(),
-        },
-    )
-    .await
-    .unwrap()
-    .actor
-}
 
 /// The role `member` holds in `coalition` (both by actor id) as
 /// `instance` records it, if any.
@@ -100,8 +81,8 @@ async fn three_instances_agree_on_join_requests(backend: Backend) {
     let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
     let lead = alpha.create_org("lead", false).await;
     let local = alpha.create_org("local", false).await;
-    let climate = coalition(&alpha, "climate", "lead", true).await;
-    let closed = coalition(&alpha, "closed", "lead", false).await;
+    let climate = alpha.create_coalition("climate", "lead", true).await;
+    let closed = alpha.create_coalition("closed", "lead", false).await;
     let bee = beta.create_org("bee", false).await;
     let sea = gamma.create_org("sea", false).await;
 
@@ -202,7 +183,7 @@ async fn join_to_invite_only_coalition_is_refused(backend: Backend) {
     let beta = TestInstance::start("beta.test", backend, dir.path()).await;
     alpha.create_org("lead", false).await;
     alpha.create_org("local", false).await;
-    let closed = coalition(&alpha, "closed", "lead", false).await;
+    let closed = alpha.create_coalition("closed", "lead", false).await;
     let bee = beta.create_org("bee", false).await;
 
     membership::request(&beta.data(), &closed.ap_id, "bee", None)
@@ -240,7 +221,7 @@ async fn three_instances_agree_on_roles_leaving_and_removal(backend: Backend) {
     let beta = TestInstance::start("beta.test", backend, dir.path()).await;
     let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
     alpha.create_org("lead", false).await;
-    let climate = coalition(&alpha, "climate", "lead", true).await;
+    let climate = alpha.create_coalition("climate", "lead", true).await;
     let bee = beta.create_org("bee", false).await;
     let sea = gamma.create_org("sea", false).await;
 
@@ -342,7 +323,7 @@ async fn requests_and_invitations_do_not_cross(backend: Backend) {
     alpha.create_org("lead", false).await;
     alpha.create_org("asker", false).await;
     let ngo = alpha.create_org("ngo", false).await;
-    let climate = coalition(&alpha, "climate", "lead", true).await;
+    let climate = alpha.create_coalition("climate", "lead", true).await;
     assert_eq!(
         membership::request(&alpha.data(), "climate", "asker", None)
             .await
@@ -490,7 +471,7 @@ async fn remove_about_our_org_sent_by_a_third_party_is_ignored(backend: Backend)
     let dir = temp_dir();
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
     let lead = alpha.create_org("lead", false).await;
-    let climate = coalition(&alpha, "climate", "lead", false).await;
+    let climate = alpha.create_coalition("climate", "lead", false).await;
     let mut mz = Remote::start("mobilizon.test").await;
     // Mobilizon's moderators act as persons: heard because it is Mobilizon.
     mz.serve_nodeinfo("mobilizon");

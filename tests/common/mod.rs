@@ -197,6 +197,25 @@ impl TestInstance {
         .expect("create organisation")
     }
 
+    /// A coalition founded by the organisation `by`, its members public;
+    /// `manual`: joining by request (and follows) need an admin.
+    pub async fn create_coalition(&self, username: &str, by: &str, manual: bool) -> ActorRow {
+        kuvend::service::coalitions::create(
+            self.ctx(),
+            kuvend::service::coalitions::NewCoalition {
+                username: username.into(),
+                display_name: format!("The {username} coalition"),
+                summary: String::new(),
+                manually_approves_followers: manual,
+                members_visible: "public".into(),
+                by: by.into(),
+            },
+        )
+        .await
+        .expect("create coalition")
+        .actor
+    }
+
     pub async fn actor(&self, ap_id: &str) -> Option<ActorRow> {
         let mut conn = self.ctx().db.conn().await.expect("conn");
         conn.q().actor_by_ap_id(ap_id).await.expect("query")
