@@ -577,6 +577,36 @@ pub async fn create_as(
     create(ctx, new).await
 }
 
+/// `by`, a local organisation, as an admin of `coalition`: read before
+/// acting to refuse early, and checked again with [`still_admin`] inside
+/// the transaction that acts (another admin may demote or remove it
+/// meanwhile).
+pub(super) async fn admin_of(
+    ctx: &Kuvend,
+    coalition: &ActorRow,
+    by: &str,
+) -> ServiceResult<ActorRow> {
+    let org = orgs::organization(ctx, by).await?;
+    let mut conn = ctx.db.conn().await?;
+    still_admin(&mut conn.q(), coalition, &org).await?;
+    Ok(org)
+}
+
+/// Refuses unless `org` is an admin of `coalition`, read in `q`.
+pub(super) async fn still_admin(
+    q: &mut Q<'_>,
+    coalition: &ActorRow,
+    org: &ActorRow,
+) -> ServiceResult<()> {
+    match q.coalition_membership(coalition.id, org.id).await? {
+        Some(row) if row.role() == CoalitionRole::Admin => Ok(()),
+        _ => Err(ServiceError::Forbidden(format!(
+            "{} is not an admin of the coalition {}",
+            org.username, coalition.username
+        ))),
+    }
+}
+
 /// The acting organisation must be an admin of `coalition`, and the login
 /// one of its owners (the issue: an organisation's owners decide for it in
 /// coalitions). A non-member gets 404, so it learns nothing; a member that

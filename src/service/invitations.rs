@@ -7,7 +7,7 @@
 use super::{
     ServiceError, ServiceResult,
     accounts::find_account,
-    coalitions::{self, Coalition},
+    coalitions,
     follows::resolve_remote_actor,
     orgs,
     outbox::{Audience, Outbox},
@@ -52,23 +52,6 @@ async fn invitee(data: &FedData, target: &str) -> ServiceResult<ActorRow> {
     Ok(found)
 }
 
-/// A local organisation that is an admin of `coalition`.
-async fn admin_of(ctx: &Kuvend, coalition: &Coalition, by: &str) -> ServiceResult<ActorRow> {
-    let org = orgs::organization(ctx, by).await?;
-    let mut conn = ctx.db.conn().await?;
-    let membership = conn
-        .q()
-        .coalition_membership(coalition.actor.id, org.id)
-        .await?;
-    match membership {
-        Some(row) if row.role() == CoalitionRole::Admin => Ok(org),
-        _ => Err(ServiceError::Forbidden(format!(
-            "{} is not an admin of the coalition {}",
-            org.username, coalition.actor.username
-        ))),
-    }
-}
-
 /// `by` (an admin of the coalition) invites `target`. One transaction: the
 /// invitation and, for a remote invitee, the `Invite` queued to its inbox.
 /// A local invitee finds the invitation here directly. Inviting a member,
@@ -81,7 +64,7 @@ pub async fn invite(
     message: Option<&str>,
 ) -> ServiceResult<(InvitationRow, ActorRow)> {
     let coalition = coalitions::coalition(data, coalition_name).await?;
-    let inviter = admin_of(data, &coalition, by).await?;
+    let inviter = super::coalitions::admin_of(data, &coalition.actor, by).await?;
     let invitee = invitee(data, target).await?;
     if invitee.id == coalition.actor.id {
         return Err(ServiceError::Unprocessable(
@@ -112,6 +95,7 @@ pub async fn invite(
     };
     let mut outbox = Outbox::default();
     let row = crate::transaction!(data.db, ServiceError, |q| {
+        super::coalitions::still_admin(&mut q, &coalition.actor, &inviter).await?;
         if q.coalition_membership(coalition.actor.id, invitee.id)
             .await?
             .is_some()

@@ -69,19 +69,6 @@ async fn local_coalition(ctx: &Kuvend, name: &str) -> ServiceResult<ActorRow> {
     Ok(super::coalitions::coalition(ctx, name).await?.actor)
 }
 
-/// `by`, a local organisation that must be an admin of `coalition`.
-async fn admin_of(ctx: &Kuvend, coalition: &ActorRow, by: &str) -> ServiceResult<ActorRow> {
-    let org = orgs::organization(ctx, by).await?;
-    let mut conn = ctx.db.conn().await?;
-    match conn.q().coalition_membership(coalition.id, org.id).await? {
-        Some(row) if row.role() == CoalitionRole::Admin => Ok(org),
-        _ => Err(ServiceError::Forbidden(format!(
-            "{} is not an admin of the coalition {}",
-            org.username, coalition.username
-        ))),
-    }
-}
-
 /// Adds a membership (role member) under `ap_id`, the Member URL, unless
 /// there is one already.
 async fn add_member(
@@ -275,10 +262,11 @@ async fn decide(
     accept: bool,
 ) -> ServiceResult<ActorRow> {
     let coalition = local_coalition(data, coalition_name).await?;
-    admin_of(data, &coalition, by).await?;
+    let by_org = super::coalitions::admin_of(data, &coalition, by).await?;
     let requester = actor(data, target).await?;
     let mut outbox = Outbox::default();
     crate::transaction!(data.db, ServiceError, |q| {
+        super::coalitions::still_admin(&mut q, &coalition, &by_org).await?;
         let row = q
             .pending_join_request(coalition.id, requester.id)
             .await?
@@ -490,10 +478,11 @@ pub async fn remove(
     by: &str,
 ) -> ServiceResult<ActorRow> {
     let coalition = local_coalition(data, coalition_name).await?;
-    admin_of(data, &coalition, by).await?;
+    let by_org = super::coalitions::admin_of(data, &coalition, by).await?;
     let member = actor(data, target).await?;
     let mut outbox = Outbox::default();
     crate::transaction!(data.db, ServiceError, |q| {
+        super::coalitions::still_admin(&mut q, &coalition, &by_org).await?;
         let row = q
             .coalition_membership(coalition.id, member.id)
             .await?
@@ -564,10 +553,11 @@ pub async fn set_role(
         ServiceError::Unprocessable(format!("role {role:?} is neither admin nor member"))
     })?;
     let coalition = local_coalition(data, coalition_name).await?;
-    admin_of(data, &coalition, by).await?;
+    let by_org = super::coalitions::admin_of(data, &coalition, by).await?;
     let member = actor(data, target).await?;
     let mut outbox = Outbox::default();
     crate::transaction!(data.db, ServiceError, |q| {
+        super::coalitions::still_admin(&mut q, &coalition, &by_org).await?;
         let row = q
             .coalition_membership(coalition.id, member.id)
             .await?
