@@ -104,19 +104,29 @@ pub async fn account_data(ctx: &Kuvend, actor: ActorRow) -> ServiceResult<Accoun
     Ok(AccountData { actor, counts })
 }
 
-/// An account by id (any actor kuvend knows, but not the instance actor).
-pub async fn account_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<AccountData> {
+/// An account by id (any actor kuvend knows, but not the instance actor);
+/// 404 for anything else.
+pub async fn actor_by_account_id(ctx: &Kuvend, id: &str) -> ServiceResult<ActorRow> {
     let not_found = || ServiceError::NotFound("Record not found".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
-    let actor = {
-        let mut conn = ctx.db.conn().await?;
-        conn.q().actor_by_id(id).await.map_err(|_| not_found())?
+    let mut conn = ctx.db.conn().await?;
+    let actor = match conn.q().actor_by_id(id).await {
+        Ok(actor) => actor,
+        Err(crate::storage::StorageError::NotFound) => return Err(not_found()),
+        // A database failure is not "no such account".
+        Err(error) => return Err(error.into()),
     };
     // The instance actor is not an account; another server's `Application`
     // (Gancio's, whose events an organisation follows) is.
     if actor.local && actor.kind() == crate::model::ActorKind::Application {
         return Err(not_found());
     }
+    Ok(actor)
+}
+
+/// [`actor_by_account_id`] with the counts an Account entity shows.
+pub async fn account_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<AccountData> {
+    let actor = actor_by_account_id(ctx, id).await?;
     account_data(ctx, actor).await
 }
 

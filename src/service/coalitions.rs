@@ -351,13 +351,10 @@ fn no_coalition() -> ServiceError {
 
 /// A coalition (one of ours, or a remote group we know) by its account id.
 pub async fn coalition_actor_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<ActorRow> {
-    let id: i64 = id.parse().map_err(|_| no_coalition())?;
-    let mut conn = ctx.db.conn().await?;
-    match conn.q().actor_by_id(id).await {
+    match super::client::actor_by_account_id(ctx, id).await {
         Ok(actor) if actor.kind() == ActorKind::Coalition => Ok(actor),
-        Ok(_) | Err(crate::storage::StorageError::NotFound) => Err(no_coalition()),
-        // A database failure is not "no such coalition".
-        Err(error) => Err(error.into()),
+        Ok(_) | Err(ServiceError::NotFound(_)) => Err(no_coalition()),
+        Err(error) => Err(error),
     }
 }
 

@@ -796,14 +796,6 @@ fn refusal(error: ServiceError) -> ServiceError {
     }
 }
 
-/// An account (any kind, here or remote) by its account id; 404 otherwise.
-pub async fn account_by_id(ctx: &Kuvend, id: &str) -> ServiceResult<ActorRow> {
-    let not_found = || ServiceError::NotFound("Record not found".into());
-    let id: i64 = id.parse().map_err(|_| not_found())?;
-    let mut conn = ctx.db.conn().await?;
-    conn.q().actor_by_id(id).await.map_err(|_| not_found())
-}
-
 /// The acting organisation must be an admin of `coalition` (any staff role
 /// may read what admins read): 404 for an outsider, 403 for a member that
 /// is not an admin.
@@ -850,7 +842,7 @@ pub async fn decide_as(
     accept: bool,
 ) -> ServiceResult<ActorRow> {
     super::coalitions::require_admin(data, acting, coalition).await?;
-    let target = account_by_id(data, account_id).await?;
+    let target = super::client::actor_by_account_id(data, account_id).await?;
     let (name, by) = (&coalition.actor.username, &acting.account.username);
     if accept {
         authorize(data, name, &target.ap_id, by).await
@@ -869,7 +861,7 @@ pub async fn remove_as(
     account_id: &str,
 ) -> ServiceResult<ActorRow> {
     super::coalitions::require_admin(data, acting, coalition).await?;
-    let target = account_by_id(data, account_id).await?;
+    let target = super::client::actor_by_account_id(data, account_id).await?;
     remove(
         data,
         &coalition.actor.username,
@@ -891,7 +883,7 @@ pub async fn set_role_as(
     role: &str,
 ) -> ServiceResult<ActorRow> {
     super::coalitions::require_admin(data, acting, coalition).await?;
-    let target = account_by_id(data, account_id).await?;
+    let target = super::client::actor_by_account_id(data, account_id).await?;
     set_role(
         data,
         &coalition.actor.username,
