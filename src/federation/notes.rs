@@ -110,6 +110,7 @@ pub fn local_note_json(
         url: post.url.as_deref().map(url).transpose()?,
         to,
         cc,
+        audience: Vec::new(),
         tag,
     })
 }

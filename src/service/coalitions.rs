@@ -783,3 +783,24 @@ pub async fn answer_as(
     .await?;
     find(invitations_received(data, &acting.account).await?)
 }
+
+/// The local coalitions a post addresses, among the local actors it names
+/// (`local_mentions` of an incoming note: its `to`, `cc`, `audience` and
+/// `Mention` tags, looked up before the transaction; for a local post, the
+/// actors it mentions). FEP-1b12 readers look in `audience`, then `to`/`cc`;
+/// a Mastodon user can only mention, so all of these count.
+#[expect(
+    dead_code,
+    reason = "issue 14's relaying and threads call it; remove this then"
+)]
+pub(crate) async fn addressed_coalitions(
+    q: &mut Q<'_>,
+    local_mentions: &[i64],
+) -> Result<Vec<ActorRow>, StorageError> {
+    if local_mentions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = q.actors_by_ids(local_mentions).await?;
+    found.retain(|a| a.local && a.kind() == ActorKind::Coalition);
+    Ok(found)
+}

@@ -894,7 +894,13 @@ pub(crate) async fn prepare_incoming_note(
         .iter()
         .filter(|t| t.kind == "Mention")
         .map(|t| t.href.as_str())
-        .chain(note.to.iter().chain(&note.cc).map(String::as_str))
+        .chain(
+            note.to
+                .iter()
+                .chain(&note.cc)
+                .chain(&note.audience)
+                .map(String::as_str),
+        )
         .filter(|id| id.starts_with(&local_prefix))
     {
         if candidates.len() >= data.settings.limits.note_mentions_max {

@@ -80,6 +80,14 @@ pub struct NoteJson {
     /// Secondary audience.
     #[serde(default, deserialize_with = "deserialize_urls")]
     pub cc: Vec<String>,
+    /// FEP-1b12: the group the object was posted to (Lemmy, PieFed and
+    /// kuvend name a coalition here, and also in `to`/`cc`).
+    #[serde(
+        default,
+        deserialize_with = "deserialize_urls",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub audience: Vec<String>,
     /// Hashtags and mentions.
     #[serde(default, deserialize_with = "deserialize_tags")]
     pub tag: Vec<TagJson>,
