@@ -28,6 +28,7 @@ pub mod posts;
 pub mod reminders;
 pub mod software;
 pub mod text;
+pub mod threads;
 pub mod visibility;
 
 use crate::{federation::FederationError, storage::StorageError};

@@ -382,7 +382,7 @@ pub async fn create_post_once(
     )
     .map_err(internal)?;
     let mut outbox = Outbox::default();
-    let written = transaction!(data.db, |q| {
+    let written = transaction!(data.db, ServiceError, |q| {
         insert_local_post(&mut q, &row, &tags, &mentions).await?;
         if let Some(key) = idempotency_key {
             q.remember_idempotency_key(org.id, key, row.id).await?;
@@ -394,7 +394,9 @@ pub async fn create_post_once(
                 &create,
                 &audience(new.visibility, &org, &mentions),
             )
-            .await
+            .await?;
+        // Issue 14 item 3: a member's members-only thread is re-sent.
+        super::threads::after_local(&data.urls, &mut q, &mut outbox, &org, &row, &mentions).await
     });
     match (written, idempotency_key) {
         (Ok(()), _) => {
@@ -403,12 +405,10 @@ pub async fn create_post_once(
         }
         // Another request with the key committed first: nothing of this one
         // was written; answer with the post that one made.
-        (Err(crate::storage::StorageError::Conflict(what)), Some(key)) => {
-            post_for_key(data, &org, key)
-                .await?
-                .ok_or(ServiceError::Conflict(what))
-        }
-        (Err(error), _) => Err(error.into()),
+        (Err(ServiceError::Conflict(what)), Some(key)) => post_for_key(data, &org, key)
+            .await?
+            .ok_or(ServiceError::Conflict(what)),
+        (Err(error), _) => Err(error),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod models;
 pub mod polls;
 pub mod posts;
 pub mod schema;
+pub mod threads;
 pub mod views;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};

@@ -364,6 +364,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coalition_threads (coalition_id, original_post_id) {
+        coalition_id -> BigInt,
+        original_post_id -> BigInt,
+        copy_post_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> actors (follower_id));
 diesel::joinable!(home_feed -> posts (post_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -405,5 +414,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     coalition_members,
     coalition_invitations,
     invitation_polls,
-    coalition_join_requests
+    coalition_join_requests,
+    coalition_threads
 );

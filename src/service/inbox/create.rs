@@ -39,6 +39,16 @@ pub(super) async fn apply(
     note: &posts::IncomingNote,
 ) -> ServiceResult<InboxOutcome> {
     let stored = posts::receive_note(q, author, note).await?;
+    if stored {
+        // Issue 14 item 3: a member's members-only thread is re-sent.
+        crate::service::threads::after_incoming(
+            &ctx.urls,
+            q,
+            note.note.id.as_str(),
+            &note.local_mentions,
+        )
+        .await?;
+    }
     if stored && note.group.is_none() && polls::may_ask(&note.note) {
         // In its own savepoint: a poll that cannot be written must not
         // take the reply it answers down with it.
