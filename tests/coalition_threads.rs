@@ -1,0 +1,409 @@
+//! Members-only threads (issue 14 item 3): a member's direct post to a
+//! coalition is re-sent by the coalition to its members only, replies
+//! travel the same way, and nobody else reads it by any path. The coalition
+//! is on A with a local member; members on B and on a Mastodon stand-in;
+//! non-members on A and on C (which follows the coalition and B's org).
+//! Every scenario runs on SQLite and PostgreSQL.
+
+use crate::common::{
+    Api, Backend, TestInstance, client, eventually, remote::Remote, signed_get, temp_dir,
+};
+use crate::on_both_databases;
+use kuvend::model::Visibility;
+use kuvend::service::{
+    auth, invitations,
+    posts::{self, NewPost},
+};
+use kuvend::storage::models::PostRow;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+fn direct(text: &str, in_reply_to: Option<&str>) -> NewPost {
+    NewPost {
+        text: text.into(),
+        visibility: Visibility::Direct,
+        in_reply_to: in_reply_to.map(String::from),
+        spoiler: None,
+        language: None,
+    }
+}
+
+/// The coalition's copy (on `instance`, the coalition's) of the post `ap_id`.
+async fn copy_of(instance: &TestInstance, ap_id: &str) -> Option<PostRow> {
+    let original = instance.post(ap_id).await?;
+    let mut conn = instance.ctx().db.conn().await.unwrap();
+    let mut q = conn.q();
+    let thread = q
+        .threads_of_original(original.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()?;
+    q.post_by_id(thread.copy_post_id).await.unwrap()
+}
+
+async fn wait_copy(instance: &TestInstance, ap_id: &str) -> PostRow {
+    eventually(&format!("the coalition copies {ap_id}"), WAIT, || async {
+        copy_of(instance, ap_id).await.is_some()
+    })
+    .await;
+    copy_of(instance, ap_id).await.unwrap()
+}
+
+async fn status_of_get(url: &str, accept: &str) -> u16 {
+    client()
+        .get(url)
+        .header("accept", accept)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let beta = TestInstance::start("beta.test", backend, dir.path()).await;
+    let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
+    let lead = alpha.create_org("lead", false).await;
+    let outsider = alpha.create_org("outsider", false).await;
+    let climate = alpha.create_coalition("climate", "lead", false).await;
+    let bee = beta.create_org("bee", false).await;
+    let sea = gamma.create_org("sea", false).await;
+    for (email, org) in [("lead@x.example", "lead"), ("out@x.example", "outsider")] {
+        auth::create_user(alpha.ctx(), email, "correct horse", Some((org, "owner")))
+            .await
+            .unwrap();
+    }
+    auth::create_user(
+        gamma.ctx(),
+        "sea@x.example",
+        "correct horse",
+        Some(("sea", "owner")),
+    )
+    .await
+    .unwrap();
+
+    // B's org joins through an accepted invitation.
+    invitations::invite(&alpha.data(), "climate", &bee.ap_id, "lead", None)
+        .await
+        .unwrap();
+    eventually("B has the invitation", WAIT, || async {
+        invitations::answer(&beta.data(), "bee", &climate.ap_id, true)
+            .await
+            .is_ok()
+    })
+    .await;
+    // A Mastodon account joins: invited, it sends Join (its acceptance).
+    let mut masto = Remote::start("events.test").await;
+    masto.serve_nodeinfo("mastodon");
+    let person = |name: &str| {
+        let id = masto.url(&format!("/users/{name}"));
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams"],
+            "id": id,
+            "type": "Person",
+            "preferredUsername": name,
+            "inbox": format!("{id}/inbox"),
+            "outbox": format!("{id}/outbox"),
+            "followers": format!("{id}/followers"),
+            "endpoints": { "sharedInbox": masto.url("/inbox") },
+        })
+    };
+    let (ally_doc, stranger_doc) = (person("ally"), person("stranger"));
+    let ally = masto.actor("/users/ally", "Person", Some(ally_doc));
+    let stranger = masto.actor("/users/stranger", "Person", Some(stranger_doc));
+    invitations::invite(&alpha.data(), "climate", &ally, "lead", None)
+        .await
+        .unwrap();
+    let join = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Join",
+        "id": masto.url("/activities/join-1"),
+        "actor": ally,
+        "object": climate.ap_id,
+    });
+    let (status, body) = masto.send(&ally, &climate.inbox_url, &join).await;
+    assert!(status < 300, "{status} {body}");
+    eventually("both remote members are members on A", WAIT, || async {
+        let mut conn = alpha.ctx().db.conn().await.unwrap();
+        conn.q()
+            .count_coalition_members(climate.id, None)
+            .await
+            .unwrap()
+            == 3
+    })
+    .await;
+    // C's org follows the coalition and B's org: a follower, not a member.
+    gamma.follow_and_wait("sea", &alpha, "climate").await;
+    gamma.follow_and_wait("sea", &beta, "bee").await;
+
+    // 1. B's org writes to the coalition with a direct mention.
+    let mention = format!("@climate@{}", alpha.domain);
+    let original = posts::create_post(
+        &beta.data(),
+        "bee",
+        direct(
+            &format!("{mention} Planning call on Friday #planning"),
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    let copy = wait_copy(&alpha, &original.ap_id).await;
+    assert_eq!(copy.author_id, climate.id);
+    assert_eq!(copy.visibility(), Visibility::Direct);
+    assert!(
+        copy.content.contains("Planning call on Friday"),
+        "{}",
+        copy.content
+    );
+    assert!(copy.content.contains("wrote:"), "{}", copy.content);
+
+    // The Mastodon member gets Create at its personal inbox, addressed to
+    // the members and itself, never to the public or the followers.
+    let create_id = format!("{}/activity", copy.ap_id);
+    let create = alpha.sent_activity(&create_id).await;
+    let members_url = format!("{}/members", climate.ap_id);
+    let to: Vec<&str> = create["object"]["to"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(to.contains(&members_url.as_str()), "{to:?}");
+    for member in [&lead.ap_id, &bee.ap_id, &ally] {
+        assert!(to.contains(&member.as_str()), "{member} not in {to:?}");
+    }
+    let followers = format!("{}/followers", climate.ap_id);
+    for forbidden in [PUBLIC, followers.as_str()] {
+        assert!(!create.to_string().contains(forbidden), "{create}");
+    }
+    assert_eq!(create["object"]["cc"], json!([]));
+    let inboxes = alpha.delivery_inboxes(&create_id).await;
+    assert!(inboxes.contains(&format!("{ally}/inbox")), "{inboxes:?}");
+    assert!(!inboxes.contains(&masto.url("/inbox")), "{inboxes:?}");
+    eventually("the Mastodon member receives the Create", WAIT, || async {
+        masto
+            .received()
+            .iter()
+            .any(|a| a["type"] == "Create" && a["object"]["id"] == copy.ap_id.as_str())
+    })
+    .await;
+    let received = masto
+        .received()
+        .into_iter()
+        .find(|a| a["object"]["id"] == copy.ap_id.as_str())
+        .unwrap();
+    assert!(
+        received["object"]["tag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["type"] == "Mention" && t["href"] == ally.as_str()),
+        "{received}"
+    );
+    // B's org receives it too (it is a member).
+    eventually("B stores the copy", WAIT, || async {
+        beta.post(&copy.ap_id).await.is_some()
+    })
+    .await;
+
+    // A's local member sees it (notification, status).
+    let lead_api = Api::login(&alpha.base_url(), "lead@x.example", "correct horse").await;
+    let (_, notes) = lead_api.get("/api/v1/notifications").await;
+    assert!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["type"] == "mention" && n["status"]["id"] == copy.id.to_string()),
+        "{notes}"
+    );
+    let (status, _) = lead_api.get(&format!("/api/v1/statuses/{}", copy.id)).await;
+    assert_eq!(status, 200);
+
+    // 2. The Mastodon member replies to the copy (to the coalition).
+    let reply_id = masto.url("/users/ally/statuses/2");
+    let reply = |id: &str, actor: &str, parent: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Create",
+            "id": format!("{id}/activity"),
+            "actor": actor,
+            "to": [climate.ap_id],
+            "cc": [],
+            "object": {
+                "type": "Note",
+                "id": id,
+                "attributedTo": actor,
+                "inReplyTo": parent,
+                "content": "<p>Friday works for us</p>",
+                "to": [climate.ap_id],
+                "cc": [],
+                "tag": [{"type": "Mention", "href": climate.ap_id, "name": "@climate"}],
+                "published": "2026-11-30T12:00:00Z",
+            },
+        })
+    };
+    let (status, body) = masto
+        .send(
+            &ally,
+            &climate.inbox_url,
+            &reply(&reply_id, &ally, &copy.ap_id),
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    let reply_copy = wait_copy(&alpha, &reply_id).await;
+    assert_eq!(reply_copy.in_reply_to_id, Some(copy.id));
+    eventually("B stores the copy of the reply", WAIT, || async {
+        beta.post(&reply_copy.ap_id).await.is_some()
+    })
+    .await;
+    let (_, notes) = lead_api.get("/api/v1/notifications").await;
+    assert!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["status"]["id"] == reply_copy.id.to_string()),
+        "{notes}"
+    );
+
+    // Non-members: a direct post to the coalition and a reply to the copy
+    // are not re-sent.
+    let outsiders_post = posts::create_post(
+        &alpha.data(),
+        "outsider",
+        direct(&format!("{mention} let us in on it"), None),
+    )
+    .await
+    .unwrap();
+    let strangers_reply = masto.url("/users/stranger/statuses/3");
+    let (status, body) = masto
+        .send(
+            &stranger,
+            &climate.inbox_url,
+            &reply(&strangers_reply, &stranger, &copy.ap_id),
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    assert!(alpha.post(&strangers_reply).await.is_some());
+    assert!(copy_of(&alpha, &strangers_reply).await.is_none());
+    assert!(copy_of(&alpha, &outsiders_post.ap_id).await.is_none());
+
+    // 3. Nobody else reads it, by any path. C received nothing.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for ap_id in [&copy.ap_id, &reply_copy.ap_id, &original.ap_id] {
+        assert!(gamma.post(ap_id).await.is_none(), "C has {ap_id}");
+    }
+    let sea_api = Api::login(&gamma.base_url(), "sea@x.example", "correct horse").await;
+    for path in ["/api/v1/notifications", "/api/v1/timelines/home"] {
+        let (_, body) = sea_api.get(path).await;
+        assert!(
+            !body.to_string().contains("Planning call"),
+            "{path}: {body}"
+        );
+    }
+    let _ = sea;
+
+    // The ActivityPub document: members only.
+    assert_eq!(
+        status_of_get(&copy.ap_id, "application/activity+json").await,
+        404
+    );
+    for signer in [&outsider] {
+        let status = signed_get(signer, &copy.ap_id)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status.as_u16(), 404, "signed by a non-member");
+    }
+    let bee_row = beta.actor(&bee.ap_id).await.unwrap();
+    let status = signed_get(&bee_row, &copy.ap_id)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200, "signed by a member");
+    let lead_row = alpha.actor(&lead.ap_id).await.unwrap();
+    let status = signed_get(&lead_row, &copy.ap_id)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200, "signed by the local member");
+    // Nor the original on A, nor the coalition's outbox.
+    let outbox: String = client()
+        .get(format!("{}/outbox?page=true", climate.ap_id))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!outbox.contains(&copy.ap_id), "{outbox}");
+    // The HTML page, the feeds.
+    assert_eq!(
+        status_of_get(copy.url.as_deref().unwrap(), "text/html").await,
+        404
+    );
+    for feed in ["/@climate.rss", "/@climate/events.ics", "/@lead.rss"] {
+        let body = client()
+            .get(format!("{}{feed}", alpha.base_url()))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!body.contains("Planning call"), "{feed}: {body}");
+        assert!(!body.contains("Friday works"), "{feed}: {body}");
+    }
+    // The client API as a non-member here.
+    let out_api = Api::login(&alpha.base_url(), "out@x.example", "correct horse").await;
+    let a_original = alpha.post(&original.ap_id).await.unwrap();
+    for id in [copy.id, reply_copy.id, a_original.id] {
+        for path in [
+            format!("/api/v1/statuses/{id}"),
+            format!("/api/v1/statuses/{id}/context"),
+        ] {
+            let (status, body) = out_api.get(&path).await;
+            assert_eq!(status, 404, "{path}: {body}");
+        }
+    }
+    let listings = [
+        format!("/api/v1/accounts/{}/statuses", climate.id),
+        "/api/v1/timelines/public".into(),
+        "/api/v1/timelines/public?local=true".into(),
+        "/api/v1/timelines/home".into(),
+        "/api/v1/timelines/tag/planning".into(),
+        "/api/v1/notifications".into(),
+        "/api/v2/search?q=Planning&resolve=false".into(),
+        "/api/v2/search?q=Friday&type=statuses".into(),
+    ];
+    for path in &listings {
+        let (_, body) = out_api.get(path).await;
+        let text = body.to_string();
+        assert!(!text.contains("Planning call"), "{path}: {body}");
+        assert!(!text.contains("Friday works"), "{path}: {body}");
+    }
+    // The same lists as the member do show the thread where they should
+    // (so the checks above can fail).
+    let (_, body) = lead_api
+        .get(&format!("/api/v1/accounts/{}/statuses", climate.id))
+        .await;
+    assert!(body.to_string().contains("Planning call"), "{body}");
+}
+
+on_both_databases!(
+    members_only_thread_reaches_members_and_nobody_else,
+    members_only_thread_reaches_members_and_nobody_else_sqlite,
+    members_only_thread_reaches_members_and_nobody_else_postgres
+);
