@@ -214,6 +214,7 @@ async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
     .await;
 
     // A's local member sees it (notification, status).
+    let copy_id = copy.id.to_string();
     let lead_api = Api::login(&alpha.base_url(), "lead@x.example", "correct horse").await;
     let (_, notes) = lead_api.get("/api/v1/notifications").await;
     assert!(
@@ -221,7 +222,7 @@ async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n["type"] == "mention" && n["status"]["id"] == copy.id.to_string()),
+            .any(|n| n["type"] == "mention" && n["status"]["id"].as_str() == Some(copy_id.as_str())),
         "{notes}"
     );
     let (status, _) = lead_api.get(&format!("/api/v1/statuses/{}", copy.id)).await;
@@ -260,6 +261,7 @@ async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
     assert!(status < 300, "{status} {body}");
     let reply_copy = wait_copy(&alpha, &reply_id).await;
     assert_eq!(reply_copy.in_reply_to_id, Some(copy.id));
+    let reply_copy_id = reply_copy.id.to_string();
     eventually("B stores the copy of the reply", WAIT, || async {
         beta.post(&reply_copy.ap_id).await.is_some()
     })
@@ -270,7 +272,7 @@ async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n["status"]["id"] == reply_copy.id.to_string()),
+            .any(|n| n["status"]["id"].as_str() == Some(reply_copy_id.as_str())),
         "{notes}"
     );
 
@@ -400,6 +402,70 @@ async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
         .get(&format!("/api/v1/accounts/{}/statuses", climate.id))
         .await;
     assert!(body.to_string().contains("Planning call"), "{body}");
+
+    // A local member starts one too (in its post's own transaction), and
+    // B's org receives the coalition's copy.
+    let local_post = posts::create_post(
+        &alpha.data(),
+        "lead",
+        direct(&format!("{mention} Agenda draft attached"), None),
+    )
+    .await
+    .unwrap();
+    let local_copy = copy_of(&alpha, &local_post.ap_id)
+        .await
+        .expect("copied in the post's transaction");
+    eventually(
+        "B stores the copy of the local member's post",
+        WAIT,
+        || async { beta.post(&local_copy.ap_id).await.is_some() },
+    )
+    .await;
+    let (status, _) = out_api
+        .get(&format!("/api/v1/statuses/{}", local_copy.id))
+        .await;
+    assert_eq!(status, 404);
+
+    // The author's edit and deletion follow to the copy and its members.
+    posts::edit_post(
+        &beta.data(),
+        &original.ap_id,
+        &format!("{mention} Planning call moved to Monday"),
+    )
+    .await
+    .unwrap();
+    eventually("the copy is edited", WAIT, || async {
+        let copy = alpha.post(&copy.ap_id).await.unwrap();
+        copy.content.contains("moved to Monday") && copy.content.contains("wrote:")
+    })
+    .await;
+    eventually("the Mastodon member receives the Update", WAIT, || async {
+        masto
+            .received()
+            .iter()
+            .any(|a| a["type"] == "Update" && a["object"]["id"] == copy.ap_id.as_str())
+    })
+    .await;
+    posts::delete_post(&beta.data(), &original.ap_id)
+        .await
+        .unwrap();
+    eventually("the copy is deleted", WAIT, || async {
+        alpha.post(&copy.ap_id).await.unwrap().deleted_at.is_some()
+    })
+    .await;
+    eventually("the Mastodon member receives the Delete", WAIT, || async {
+        masto
+            .received()
+            .iter()
+            .any(|a| a["type"] == "Delete" && a.to_string().contains(&copy.ap_id))
+    })
+    .await;
+    let status = signed_get(&bee_row, &copy.ap_id)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 410, "the deleted copy is gone");
 }
 
 on_both_databases!(

@@ -554,7 +554,7 @@ pub async fn edit_post_as(
     )
     .map_err(internal)?;
     let mut outbox = Outbox::default();
-    transaction!(data.db, |q| {
+    transaction!(data.db, ServiceError, |q| {
         q.edit_post(post.id, &edit, &tags).await?;
         outbox
             .queue(
@@ -563,7 +563,10 @@ pub async fn edit_post_as(
                 &update,
                 &audience(post.visibility(), &author, &mentions),
             )
-            .await
+            .await?;
+        // Issue 14 item 3: a coalition's copy of it follows.
+        let change = super::threads::Change::Edited;
+        super::threads::after_change(&data.urls, &mut q, &mut outbox, post.id, change).await
     })?;
     outbox.committed(data);
     Ok(edited)
@@ -589,7 +592,7 @@ pub async fn delete_post_as(
     };
     let delete = outgoing::delete_note(&ctx.urls, &post, &author).map_err(internal)?;
     let mut outbox = Outbox::default();
-    transaction!(ctx.db, |q| {
+    transaction!(ctx.db, ServiceError, |q| {
         q.mark_post_deleted(post.id).await?;
         outbox
             .queue(
@@ -598,7 +601,10 @@ pub async fn delete_post_as(
                 &delete,
                 &audience(post.visibility(), &author, &mentions),
             )
-            .await
+            .await?;
+        // Issue 14 item 3: a coalition's copy of it goes too.
+        let change = super::threads::Change::Deleted;
+        super::threads::after_change(&ctx.urls, &mut q, &mut outbox, post.id, change).await
     })?;
     outbox.committed(ctx);
     Ok(post)

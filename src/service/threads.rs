@@ -30,6 +30,7 @@ use crate::{
         Q,
         models::{ActorRow, PostRow},
         now,
+        posts::PostEdit,
         threads::ThreadRow,
     },
 };
@@ -159,18 +160,7 @@ async fn write_copy(
         .into_iter()
         .map(|(_, actor)| actor)
         .collect();
-    let profile = author
-        .profile_url
-        .clone()
-        .or_else(|| original.url.clone())
-        .unwrap_or_else(|| author.ap_id.clone());
-    let content = crate::sanitize::html(&format!(
-        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">@{}@{}</a></span> wrote:</p>{}",
-        escape_html(&profile),
-        escape_html(&author.username),
-        escape_html(&author.domain),
-        original.content
-    ));
+    let content = quoted(author, original);
     let mut row = new_local_post(
         urls,
         &Acting::admin(coalition.clone()),
@@ -215,5 +205,93 @@ async fn write_copy(
         original = %original.ap_id, copy = %row.ap_id, coalition = %coalition.ap_id,
         members = members.len(), "members-only thread re-sent"
     );
+    Ok(())
+}
+
+/// The copy's content: who wrote it (a link to their profile), then the
+/// original's HTML, cleaned again as a whole.
+fn quoted(author: &ActorRow, original: &PostRow) -> String {
+    let profile = author
+        .profile_url
+        .clone()
+        .or_else(|| original.url.clone())
+        .unwrap_or_else(|| author.ap_id.clone());
+    crate::sanitize::html(&format!(
+        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">@{}@{}</a></span> wrote:</p>{}",
+        escape_html(&profile),
+        escape_html(&author.username),
+        escape_html(&author.domain),
+        original.content
+    ))
+}
+
+/// What became of an original a coalition copied.
+pub(crate) enum Change {
+    Edited,
+    Deleted,
+}
+
+/// After an original was edited or deleted by its author (in that
+/// transaction): each coalition's copy follows, and its members are sent
+/// `Update{Note}` or `Delete{Tombstone}` at their personal inboxes.
+pub(crate) async fn after_change(
+    urls: &Urls,
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    original_id: i64,
+    change: Change,
+) -> ServiceResult<()> {
+    let threads = q.threads_of_original(original_id).await?;
+    if threads.is_empty() {
+        return Ok(());
+    }
+    let original = q
+        .post_by_id(original_id)
+        .await?
+        .ok_or(ServiceError::NotFound("the original of a thread".into()))?;
+    let author = q.actor_by_id(original.author_id).await?;
+    for thread in threads {
+        let Some(copy) = q
+            .post_by_id(thread.copy_post_id)
+            .await?
+            .filter(|c| c.deleted_at.is_none())
+        else {
+            continue;
+        };
+        let coalition = q.actor_by_id(thread.coalition_id).await?;
+        let members = q.post_mentions(copy.id).await?;
+        let activity = match change {
+            Change::Deleted => {
+                q.mark_post_deleted(copy.id).await?;
+                outgoing::delete_note(urls, &copy, &coalition)?
+            }
+            Change::Edited => {
+                let edit = PostEdit {
+                    content: quoted(&author, &original),
+                    source: copy.source.clone(),
+                    summary: original.summary.clone(),
+                    sensitive: original.sensitive,
+                    edited_at: now(),
+                };
+                q.edit_post(copy.id, &edit, &[]).await?;
+                let mut edited = copy.clone();
+                edited.content = edit.content;
+                edited.summary = edit.summary;
+                edited.sensitive = edit.sensitive;
+                edited.edited_at = Some(edit.edited_at);
+                outgoing::update_note(
+                    urls,
+                    &NoteParts {
+                        post: &edited,
+                        author: &coalition,
+                        tags: &[],
+                        mentions: &members,
+                    },
+                )?
+            }
+        };
+        let audience: Vec<Audience<'_>> = members.iter().map(Audience::InboxOf).collect();
+        outbox.queue(q, &coalition, &activity, &audience).await?;
+    }
     Ok(())
 }

@@ -9,12 +9,24 @@ use crate::{
 use url::Url;
 
 pub(super) async fn apply(
+    ctx: &crate::context::Kuvend,
     q: &mut Q<'_>,
     actor: &ActorRow,
     object: &Url,
 ) -> ServiceResult<InboxOutcome> {
-    Ok(super::applied(
-        posts::receive_delete(q, actor, object).await?,
-        "Delete of nothing stored here",
-    ))
+    let deleted = posts::receive_delete(q, actor, object).await?;
+    if deleted {
+        // Issue 14 item 3: a coalition's copy of it goes too.
+        if let Some(post) = q.post_by_ap_id(object.as_str()).await? {
+            crate::service::threads::after_change(
+                &ctx.urls,
+                q,
+                &mut crate::service::outbox::Outbox::default(),
+                post.id,
+                crate::service::threads::Change::Deleted,
+            )
+            .await?;
+        }
+    }
+    Ok(super::applied(deleted, "Delete of nothing stored here"))
 }

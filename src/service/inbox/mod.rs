@@ -270,8 +270,8 @@ async fn apply(
         Ready::Leave(object) => leave::apply(ctx, q, actor, object).await,
         Ready::Create(note) => create::apply(ctx, q, actor, note).await,
         Ready::Vote(vote) => create::apply_vote(ctx, q, actor, id, vote).await,
-        Ready::Update(update) => update::apply(q, actor, update).await,
-        Ready::Delete(object) => delete::apply(q, actor, object).await,
+        Ready::Update(update) => update::apply(ctx, q, actor, update).await,
+        Ready::Delete(object) => delete::apply(ctx, q, actor, object).await,
         Ready::Like(object) => like::apply(q, actor, id, object).await,
         Ready::Announce(object) => announce::apply(q, actor, id, object).await,
         Ready::Invite {

@@ -44,6 +44,7 @@ pub(super) fn prepare(
 }
 
 pub(super) async fn apply(
+    ctx: &crate::context::Kuvend,
     q: &mut Q<'_>,
     actor: &ActorRow,
     ready: &Ready,
@@ -53,9 +54,22 @@ pub(super) async fn apply(
             q.upsert_remote_actor(row).await?;
             Ok(InboxOutcome::Applied)
         }
-        Ready::Note(post) => Ok(super::applied(
-            posts::receive_note_update(q, actor, &post.0, post.1.as_ref()).await?,
-            "Update of nothing stored here",
-        )),
+        Ready::Note(post) => {
+            let updated = posts::receive_note_update(q, actor, &post.0, post.1.as_ref()).await?;
+            if updated {
+                // Issue 14 item 3: a coalition's copy of it follows.
+                if let Some(row) = q.post_by_ap_id(post.0.id.as_str()).await? {
+                    crate::service::threads::after_change(
+                        &ctx.urls,
+                        q,
+                        &mut crate::service::outbox::Outbox::default(),
+                        row.id,
+                        crate::service::threads::Change::Edited,
+                    )
+                    .await?;
+                }
+            }
+            Ok(super::applied(updated, "Update of nothing stored here"))
+        }
     }
 }
