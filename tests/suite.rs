@@ -35,6 +35,7 @@ mod local;
 mod nodeinfo_software;
 mod oauth_forms;
 mod posts;
+mod relay_receive;
 mod remote_events;
 mod rfc9421;
 mod roles;

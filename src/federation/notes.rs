@@ -292,6 +292,7 @@ pub fn remote_post_row(
         created_at: now,
         updated_at: now,
         written_by_user_id: None,
+        reblog_of_id: None,
     })
 }
 

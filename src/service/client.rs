@@ -46,6 +46,9 @@ pub struct StatusData {
     /// The viewer's own participation in the event, when it answered and
     /// has not left (`not_going` is shown as none).
     pub join_state: Option<crate::model::ParticipantState>,
+    /// For a boost (`post.reblog_of_id`): the boosted post as the viewer
+    /// sees it (Mastodon's `reblog`).
+    pub reblog: Option<Box<StatusData>>,
 }
 
 /// A relationship from the viewer to another account.
@@ -137,6 +140,27 @@ pub async fn statuses(
     posts: Vec<PostRow>,
     viewer: Option<&ActorRow>,
 ) -> ServiceResult<Vec<StatusData>> {
+    // The posts boosted on this page, as the viewer sees them, before this
+    // call takes its connection; a boost of a post it may not see is left out.
+    let boosted_ids: Vec<i64> = posts.iter().filter_map(|p| p.reblog_of_id).collect();
+    let originals: HashMap<i64, StatusData> = if boosted_ids.is_empty() {
+        HashMap::new()
+    } else {
+        let rows = {
+            let mut conn = ctx.db.conn().await?;
+            conn.q().posts_by_ids(&boosted_ids).await?
+        };
+        // A boost of a boost is never stored; this keeps the recursion one deep.
+        let rows: Vec<PostRow> = rows
+            .into_iter()
+            .filter(|p| p.reblog_of_id.is_none())
+            .collect();
+        Box::pin(statuses(ctx, rows, viewer))
+            .await?
+            .into_iter()
+            .map(|s| (s.post.id, s))
+            .collect()
+    };
     let mut conn = ctx.db.conn().await?;
     let mut q = conn.q();
     let mut visible = Vec::with_capacity(posts.len());
@@ -220,7 +244,15 @@ pub async fn statuses(
         let Some(author) = authors.get(&post.author_id).cloned() else {
             continue;
         };
+        let reblog = match post.reblog_of_id {
+            Some(original) => match originals.get(&original) {
+                Some(shown) => Some(Box::new(shown.clone())),
+                None => continue,
+            },
+            None => None,
+        };
         out.push(StatusData {
+            reblog,
             mentions: mentions.remove(&post.id).unwrap_or_default(),
             tags: tags.remove(&post.id).unwrap_or_default(),
             author: AccountData {
@@ -361,12 +393,14 @@ pub async fn public_timeline(
     statuses(ctx, posts, viewer).await
 }
 
-/// An account's posts, as `viewer` may see them.
+/// An account's posts, as `viewer` may see them, and its boosts unless
+/// `exclude_reblogs` (Mastodon's parameter of the same name).
 pub async fn account_statuses(
     ctx: &Kuvend,
     account: &ActorRow,
     viewer: Option<&ActorRow>,
     page: Page,
+    exclude_reblogs: bool,
 ) -> ServiceResult<Vec<StatusData>> {
     let posts = {
         let mut conn = ctx.db.conn().await?;
@@ -378,6 +412,7 @@ pub async fn account_statuses(
             filter.mentioning,
             page.max_id,
             page.limit,
+            !exclude_reblogs,
         )
         .await?
     };

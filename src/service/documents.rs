@@ -280,7 +280,14 @@ pub async fn profile(
     let followers = conn.q().count_followers(actor.id).await?;
     let posts = conn
         .q()
-        .posts_by_author(actor.id, &[Visibility::Public], None, max_id, PAGE_SIZE)
+        .posts_by_author(
+            actor.id,
+            &[Visibility::Public],
+            None,
+            max_id,
+            PAGE_SIZE,
+            false,
+        )
         .await?;
     Ok(ProfileView {
         handle: format!("@{}@{}", actor.username, ctx.settings.instance.domain),

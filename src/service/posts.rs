@@ -226,6 +226,15 @@ pub(crate) async fn own_post(
     Ok((post, author))
 }
 
+/// Stores a post just fetched from its origin (a group's relay of it, issue
+/// 14), as [`store_remote_note`] does; None when its author cannot be fetched.
+pub(crate) async fn store_fetched_post(
+    data: &FedData,
+    post: PostObject,
+) -> ServiceResult<Option<(PostRow, ActorRow)>> {
+    store_remote_note(data, post, 0).await
+}
+
 /// Stores a fetched remote post, with its event row if it is an event (and,
 /// up to a bound, the posts it replies to). Returns None when its author
 /// cannot be fetched.
@@ -466,6 +475,7 @@ pub(crate) fn new_local_post(
         created_at: now,
         updated_at: now,
         written_by_user_id: acting.user_id,
+        reblog_of_id: None,
     })
 }
 
@@ -1253,6 +1263,7 @@ pub async fn outbox_items(
             None,
             max_id,
             limit,
+            false,
         )
         .await?;
     let last_id = posts.last().map(|p| p.id);

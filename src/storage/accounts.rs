@@ -500,6 +500,8 @@ impl Q<'_> {
             let mut query = posts::table
                 .filter(posts::visibility.eq(crate::model::Visibility::Public.as_str()))
                 .filter(posts::deleted_at.is_null())
+                // Boosts are not content: Mastodon's public timelines leave them out.
+                .filter(posts::reblog_of_id.is_null())
                 .into_boxed();
             if let Some(local) = local {
                 query = query.filter(posts::local.eq(local));

@@ -132,13 +132,13 @@ impl Q<'_> {
     pub async fn rebuild_home_feeds(&mut self) -> StorageResult<()> {
         const OWN: &str = "INSERT INTO home_feed (owner_id, post_id) \
             SELECT posts.author_id, posts.id FROM posts JOIN actors ON actors.id = posts.author_id \
-            WHERE actors.local AND posts.visibility <> 'direct' ON CONFLICT DO NOTHING";
+            WHERE actors.local AND posts.visibility <> 'direct' AND posts.reblog_of_id IS NULL ON CONFLICT DO NOTHING";
         const FOLLOWED: &str = "INSERT INTO home_feed (owner_id, post_id) \
             SELECT follows.follower_id, posts.id FROM follows \
             JOIN actors ON actors.id = follows.follower_id \
             JOIN posts ON posts.author_id = follows.followee_id \
             WHERE actors.local AND follows.state = 'accepted' AND posts.visibility <> 'direct' \
-            ON CONFLICT DO NOTHING";
+            AND posts.reblog_of_id IS NULL ON CONFLICT DO NOTHING";
         on_q!(self, |c| {
             diesel::sql_query(OWN).execute(c).await?;
             diesel::sql_query(FOLLOWED).execute(c).await?;

@@ -75,6 +75,9 @@ impl Q<'_> {
             .filter(posts::author_id.eq(followee_id))
             .filter(posts::visibility.eq_any(visible))
             .filter(posts::deleted_at.is_null())
+            // Its own posts only: a boost backfilled could show a post a
+            // second time (a boost enters a feed only where the original is not).
+            .filter(posts::reblog_of_id.is_null())
             .order(posts::id.desc())
             .limit(BACKFILL_POSTS)
             .select(posts::id)

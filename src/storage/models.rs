@@ -192,6 +192,10 @@ pub struct PostRow {
     pub updated_at: NaiveDateTime,
     /// The staff member who wrote a local post; never federated.
     pub written_by_user_id: Option<i64>,
+    /// For a boost (ap_type `Announce`): the boosted post. A boost is a row
+    /// of its own, as in Mastodon, with empty content; it is never listed as
+    /// content (timelines, pages, feeds), only as the booster's boost.
+    pub reblog_of_id: Option<i64>,
 }
 
 impl PostRow {

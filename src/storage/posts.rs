@@ -108,7 +108,9 @@ impl Q<'_> {
     }
 
     /// Marks a post deleted and drops its text: its id then answers 410.
+    /// Its boosts go with it.
     pub async fn mark_post_deleted(&mut self, id: i64) -> StorageResult<()> {
+        self.delete_boosts_of(id).await?;
         let now = now();
         on_q!(self, |c| {
             diesel::update(posts::table.find(id))
@@ -152,6 +154,8 @@ impl Q<'_> {
     /// An author's live posts of some visibilities, newest first, older
     /// than `max_id`; with `or_mentioning`, also those of other visibilities
     /// that mention that actor (filtered in the query, so a page is full).
+    /// Its boosts only `with_boosts` (the client API's account statuses);
+    /// pages, documents and outboxes list its own posts alone.
     pub async fn posts_by_author(
         &mut self,
         author_id: i64,
@@ -159,6 +163,7 @@ impl Q<'_> {
         or_mentioning: Option<i64>,
         max_id: Option<i64>,
         limit: i64,
+        with_boosts: bool,
     ) -> StorageResult<Vec<PostRow>> {
         let visibilities: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
         on_q!(self, |c| {
@@ -167,6 +172,9 @@ impl Q<'_> {
                 .filter(posts::deleted_at.is_null())
                 .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
                 .into_boxed();
+            if !with_boosts {
+                query = query.filter(posts::reblog_of_id.is_null());
+            }
             query = match or_mentioning {
                 Some(actor_id) => query.filter(
                     posts::visibility.eq_any(&visibilities).or(posts::id.eq_any(
@@ -196,6 +204,8 @@ impl Q<'_> {
             .filter(posts::author_id.eq(author_id))
             .filter(posts::visibility.eq_any(&visibilities))
             .filter(posts::deleted_at.is_null())
+            // What the outbox lists: its own posts, not its boosts.
+            .filter(posts::reblog_of_id.is_null())
             .count()
             .get_result(c)
             .await?))
@@ -205,6 +215,7 @@ impl Q<'_> {
         on_q!(self, |c| Ok(posts::table
             .filter(posts::local.eq(true))
             .filter(posts::deleted_at.is_null())
+            .filter(posts::reblog_of_id.is_null())
             .count()
             .get_result(c)
             .await?))

@@ -98,6 +98,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         written_by_user_id -> Nullable<BigInt>,
+        reblog_of_id -> Nullable<BigInt>,
     }
 }
 

@@ -244,8 +244,14 @@ async fn statuses(
 ) -> ApiResult<Response> {
     let account = client::account_by_id(&data, &id).await?;
     let viewer = session.as_ref().and_then(Session::reader);
-    let statuses =
-        client::account_statuses(&data, &account.actor, viewer.as_ref(), q.page(20, 40)).await?;
+    let statuses = client::account_statuses(
+        &data,
+        &account.actor,
+        viewer.as_ref(),
+        q.page(20, 40),
+        truthy(&q.exclude_reblogs),
+    )
+    .await?;
     Ok(paged_statuses(&data, &uri, &statuses))
 }
 

@@ -156,6 +156,8 @@ struct PageQuery {
     limit: Option<i64>,
     local: Option<String>,
     remote: Option<String>,
+    /// An account's statuses without its boosts.
+    exclude_reblogs: Option<String>,
 }
 
 impl PageQuery {

@@ -97,6 +97,9 @@ enum Ready {
     Delete(Url),
     Like(Url),
     Announce(Url),
+    /// A followed remote group's relay of a member's post, an edit or a
+    /// delete of one (issue 14 item 2), checked and fetched from the origin.
+    Relay(Box<announce::Relay>),
     /// An `Invite` of one of our organisations to a group, fetched.
     Invite {
         invitee: Url,
@@ -145,7 +148,7 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         InboxActivity::Delete(object) => Ready::Delete(object),
         InboxActivity::Like(object) => Ready::Like(object),
         InboxActivity::Announce(object, own_event) => {
-            announce::prepare(data, &activity.actor, object, own_event).await?
+            announce::prepare(data, activity, object, own_event).await?
         }
         InboxActivity::Invite(invite) => prepare_invite(data, invite).await,
         InboxActivity::Add(change) | InboxActivity::Remove(change) => {
@@ -274,6 +277,7 @@ async fn apply(
         Ready::Delete(object) => delete::apply(ctx, q, actor, object).await,
         Ready::Like(object) => like::apply(q, actor, id, object).await,
         Ready::Announce(object) => announce::apply(q, actor, id, object).await,
+        Ready::Relay(relay) => announce::apply_relay(q, actor, id, relay).await,
         Ready::Invite {
             invitee,
             coalition,

@@ -169,10 +169,17 @@ impl Status {
             reblogs_count: post.boosts_count,
             favourites_count: post.likes_count,
             replies_count: post.replies_count,
-            url: Some(post.url.clone().unwrap_or_else(|| post.ap_id.clone())),
+            // A boost has no page of its own (Mastodon gives none either).
+            url: match status.reblog {
+                Some(_) => None,
+                None => Some(post.url.clone().unwrap_or_else(|| post.ap_id.clone())),
+            },
             in_reply_to_id: post.in_reply_to_id.map(|id| id.to_string()),
             in_reply_to_account_id: status.in_reply_to_account_id.map(|id| id.to_string()),
-            reblog: None,
+            reblog: status
+                .reblog
+                .as_ref()
+                .map(|original| Box::new(Status::new(data, original))),
             poll: None,
             card: None,
             language: post.language.clone(),
