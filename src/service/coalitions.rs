@@ -789,10 +789,6 @@ pub async fn answer_as(
 /// `Mention` tags, looked up before the transaction; for a local post, the
 /// actors it mentions). FEP-1b12 readers look in `audience`, then `to`/`cc`;
 /// a Mastodon user can only mention, so all of these count.
-#[expect(
-    dead_code,
-    reason = "issue 14's relaying and threads call it; remove this then"
-)]
 pub(crate) async fn addressed_coalitions(
     q: &mut Q<'_>,
     local_mentions: &[i64],
