@@ -14,6 +14,7 @@ mod client_api;
 mod coalition_invitation_reach;
 mod coalition_invitations;
 mod coalition_membership;
+mod coalition_relay;
 mod coalition_threads;
 mod coalitions;
 mod coalitions_api;

@@ -10,6 +10,7 @@ pub mod nodeinfo;
 pub mod notes;
 pub mod outgoing;
 pub mod protocol;
+pub mod relay;
 pub mod signatures;
 pub mod urls;
 

@@ -37,6 +37,15 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
+    /// An activity built elsewhere in federation (coalition relays).
+    pub(crate) fn from_body<T: serde::Serialize>(
+        id: Url,
+        kind: &'static str,
+        activity: &T,
+    ) -> Result<Outgoing, FederationError> {
+        Outgoing::new(id, kind, activity)
+    }
+
     fn new<T: serde::Serialize>(
         id: Url,
         kind: &'static str,

@@ -26,6 +26,7 @@ pub mod participation;
 pub mod phrases;
 pub mod polls;
 pub mod posts;
+pub mod relay;
 pub mod reminders;
 pub mod software;
 pub mod text;

@@ -30,6 +30,9 @@ pub enum Audience<'a> {
     /// each one's shared inbox when it has one. Nobody is added to the
     /// activity's `to`/`cc`, so no participant learns who else takes part.
     ParticipantsOf(i64),
+    /// An explicit list of inboxes (a coalition's relay, chosen per
+    /// instance's software).
+    Inboxes(&'a [String]),
 }
 
 /// The activities a transaction queued; see the module's documentation.
@@ -63,6 +66,7 @@ impl Outbox {
                 }
                 Audience::InboxOf(actor) if !actor.local => inboxes.push(actor.inbox_url.clone()),
                 Audience::InboxOf(_) => {}
+                Audience::Inboxes(list) => inboxes.extend(list.iter().cloned()),
                 Audience::ParticipantsOf(event_post_id) => {
                     let reached = q
                         .participant_actors(*event_post_id, &ParticipantState::REACHED)

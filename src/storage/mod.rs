@@ -21,6 +21,7 @@ pub mod instances;
 pub mod models;
 pub mod polls;
 pub mod posts;
+pub mod relays;
 pub mod schema;
 pub mod threads;
 pub mod views;

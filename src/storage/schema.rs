@@ -310,6 +310,21 @@ diesel::table! {
         members_visible -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        relay -> Text,
+        relay_cap -> BigInt,
+    }
+}
+
+diesel::table! {
+    coalition_relays (id) {
+        id -> BigInt,
+        coalition_id -> BigInt,
+        post_id -> BigInt,
+        member_id -> BigInt,
+        activity_ap_id -> Text,
+        raw -> Text,
+        object_shape -> Bool,
+        created_at -> Timestamp,
     }
 }
 
@@ -416,5 +431,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     coalition_invitations,
     invitation_polls,
     coalition_join_requests,
-    coalition_threads
+    coalition_threads,
+    coalition_relays
 );

@@ -25,6 +25,7 @@ mod undo;
 mod update;
 
 use super::{ServiceError, ServiceResult};
+use crate::service::relay::Later;
 use crate::{
     context::Kuvend,
     federation::{
@@ -271,11 +272,33 @@ async fn apply(
         Ready::Undo(reference) => undo::apply(ctx, q, actor, reference).await,
         Ready::Join(join) => join::apply(ctx, q, actor, id, &envelope.activity.kind, join).await,
         Ready::Leave(object) => leave::apply(ctx, q, actor, object).await,
-        Ready::Create(note) => create::apply(ctx, q, actor, note).await,
+        Ready::Create(note) => {
+            let outcome = create::apply(ctx, q, actor, note).await?;
+            if outcome == InboxOutcome::Applied && note.group.is_none() {
+                relay_create(q, actor, envelope, note).await?;
+            }
+            Ok(outcome)
+        }
         Ready::Vote(vote) => create::apply_vote(ctx, q, actor, id, vote).await,
-        Ready::Update(update) => update::apply(ctx, q, actor, update).await,
-        Ready::Delete(object) => delete::apply(ctx, q, actor, object).await,
-        Ready::Like(object) => like::apply(q, actor, id, object).await,
+        Ready::Update(update) => {
+            let outcome = update::apply(ctx, q, actor, update).await?;
+            if let (InboxOutcome::Applied, update::Ready::Note(post)) = (&outcome, update) {
+                relay_later(q, actor, envelope, post.0.id.as_str(), Later::Update).await?;
+            }
+            Ok(outcome)
+        }
+        Ready::Delete(object) => {
+            // Before the Delete: the relays are found through the post.
+            relay_later(q, actor, envelope, object.as_str(), Later::Delete).await?;
+            delete::apply(ctx, q, actor, object).await
+        }
+        Ready::Like(object) => {
+            let outcome = like::apply(q, actor, id, object).await?;
+            if outcome == InboxOutcome::Applied {
+                relay_later(q, actor, envelope, object.as_str(), Later::Like).await?;
+            }
+            Ok(outcome)
+        }
         Ready::Announce(object) => announce::apply(q, actor, id, object).await,
         Ready::Relay(relay) => announce::apply_relay(q, actor, id, relay).await,
         Ready::Invite {
@@ -324,6 +347,50 @@ async fn apply(
         Ready::Unsupported(kind) => Ok(InboxOutcome::Ignored(format!("{kind} is not handled yet"))),
         Ready::Ignored(why) => Ok(InboxOutcome::Ignored(why.to_string())),
     }
+}
+
+/// A member's stored post that addresses a local coalition is relayed
+/// (issue 14 item 1, [`crate::service::relay`]), in the same transaction.
+async fn relay_create(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    envelope: &Envelope,
+    note: &crate::service::posts::IncomingNote,
+) -> ServiceResult<()> {
+    let mut outbox = crate::service::outbox::Outbox::default();
+    crate::service::relay::relay_create(
+        q,
+        &mut outbox,
+        &crate::service::relay::Relayed {
+            member: actor,
+            activity_id: &envelope.activity.id,
+            raw: &envelope.raw,
+            note: &note.note,
+            local_mentions: &note.local_mentions,
+        },
+    )
+    .await
+}
+
+/// An `Update`, `Delete` or `Like` of a relayed post goes the relay's way.
+async fn relay_later(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    envelope: &Envelope,
+    post: &str,
+    kind: Later,
+) -> ServiceResult<()> {
+    let mut outbox = crate::service::outbox::Outbox::default();
+    crate::service::relay::relay_later(
+        q,
+        &mut outbox,
+        post,
+        actor,
+        &envelope.activity.id,
+        &envelope.raw,
+        kind,
+    )
+    .await
 }
 
 impl InboxWriter {
@@ -455,6 +522,9 @@ pub async fn receive(
         _ => None,
     };
 
+    // A follow of one of ours: what the follower's server runs decides the
+    // shape of a coalition's relays to it, so it is learnt after the commit.
+    let follower_host = matches!(ready, Ready::Follow(_)).then(|| authority(&activity.actor));
     let (outcome, mut committed) = oneshot::channel();
     writer.queue(QueuedActivity {
         sender,
@@ -478,6 +548,9 @@ pub async fn receive(
                 });
                 if let (Some(reference), Ok(InboxOutcome::Applied)) = (answer, &result) {
                     refresh_after_answer(data, reference).await;
+                }
+                if let (Some(host), Ok(InboxOutcome::Applied)) = (&follower_host, &result) {
+                    learn_software(data, host.clone());
                 }
                 return result;
             }
@@ -639,6 +712,18 @@ async fn refresh_after_answer(data: &FedData, reference: Reference) {
             crate::service::joining::refresh_remote_event(&data, row.event_post_id).await
         {
             tracing::warn!(%error, event = row.event_post_id, "event not refreshed after an answer");
+        }
+    });
+}
+
+/// Caches the NodeInfo software of a new follower's instance in the
+/// background (cached for a day; [`crate::service::software`]), so that a
+/// coalition's relays usually know which shape it reads.
+fn learn_software(data: &FedData, host: String) {
+    let data = data.clone();
+    tokio::spawn(async move {
+        if let Err(error) = crate::service::software::instance_software(&data, &host).await {
+            tracing::debug!(%host, %error, "software of a follower not learnt");
         }
     });
 }

@@ -1,0 +1,2 @@
+DROP TABLE coalition_relays;
+ALTER TABLE coalitions DROP COLUMN relay_cap, DROP COLUMN relay;

@@ -1,0 +1,354 @@
+//! A coalition relays its members' public posts to its followers (issue 14
+//! item 1; docs/coalitions.md "Relaying", FEDERATION.md "Coalition relays").
+//!
+//! Everything here runs inside the transaction that stores what a member
+//! sent, so the relay and its deliveries exist exactly when the post does.
+
+use super::{ServiceResult, coalitions, outbox::Audience, outbox::Outbox};
+use crate::{
+    federation::{
+        protocol::note::{NoteJson, is_public},
+        relay::{self, Shape},
+    },
+    storage::{
+        Q,
+        models::{ActorRow, PostRow},
+        relays::{FollowerInbox, NewRelay, RelayRow},
+    },
+};
+use url::Url;
+
+/// A coalition's `relay` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayMode {
+    /// Posts and replies, to every follower.
+    All,
+    /// Posts to every follower; replies only to forum software.
+    TopLevel,
+    /// Nothing.
+    None,
+}
+
+impl RelayMode {
+    pub fn parse(text: &str) -> Option<RelayMode> {
+        match text {
+            "all" => Some(RelayMode::All),
+            "top-level" => Some(RelayMode::TopLevel),
+            "none" => Some(RelayMode::None),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelayMode::All => "all",
+            RelayMode::TopLevel => "top-level",
+            RelayMode::None => "none",
+        }
+    }
+}
+
+/// What a member sent, as the relay needs it.
+pub(crate) struct Relayed<'a> {
+    /// The member (the post's author).
+    pub member: &'a ActorRow,
+    /// The member's activity's id and its body exactly as received.
+    pub activity_id: &'a Url,
+    pub raw: &'a str,
+    pub note: &'a NoteJson,
+    /// The local actors the note addresses (coalitions among them).
+    pub local_mentions: &'a [i64],
+}
+
+/// Public (`Some(true)`), unlisted (`Some(false)`) or neither (`None`:
+/// never relayed as a boost, research pitfall 6).
+fn publicity(note: &NoteJson) -> Option<bool> {
+    if note.to.iter().any(|a| is_public(a)) {
+        Some(true)
+    } else if note.cc.iter().any(|a| is_public(a)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Relays a stored member's `Create` to every local coalition it addresses.
+/// A non-member is refused (logged, and `Reject`ed where its software reads
+/// it); settings and the hourly cap may hold a relay back.
+pub(crate) async fn relay_create(
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    sent: &Relayed<'_>,
+) -> ServiceResult<()> {
+    let coalitions = coalitions::addressed_coalitions(q, sent.local_mentions).await?;
+    if coalitions.is_empty() {
+        return Ok(());
+    }
+    let Some(public) = publicity(sent.note) else {
+        return Ok(());
+    };
+    let Some(post) = q.post_by_ap_id(sent.note.id.as_str()).await? else {
+        return Ok(());
+    };
+    for coalition in &coalitions {
+        if q.coalition_membership(coalition.id, sent.member.id)
+            .await?
+            .is_none()
+        {
+            tracing::info!(
+                coalition = %coalition.ap_id, sender = %sent.member.ap_id, post = %sent.note.id,
+                "not relayed: the sender is not a member"
+            );
+            let software = super::software::cached_software_of(q, sent.member).await?;
+            if relay::understands_reject(software.as_deref()) {
+                let reject = relay::reject(coalition, sent.activity_id, &sent.member.ap_id)?;
+                outbox
+                    .queue(q, coalition, &reject, &[Audience::InboxOf(sent.member)])
+                    .await?;
+            }
+            continue;
+        }
+        relay_one(q, outbox, coalition, sent, &post, public).await?;
+    }
+    Ok(())
+}
+
+async fn relay_one(
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    coalition: &ActorRow,
+    sent: &Relayed<'_>,
+    post: &PostRow,
+    public: bool,
+) -> ServiceResult<()> {
+    let Some((mode, cap)) = q.relay_settings(coalition.id).await? else {
+        return Ok(());
+    };
+    // Unknown text relays less, never more.
+    let mode = RelayMode::parse(&mode).unwrap_or(RelayMode::None);
+    let reply = sent.note.in_reply_to.is_some();
+    if mode == RelayMode::None {
+        return Ok(());
+    }
+    if cap > 0 {
+        let since = crate::storage::now() - chrono::Duration::hours(1);
+        let recent = q
+            .count_relays_since(coalition.id, sent.member.id, since)
+            .await?;
+        if recent >= cap {
+            tracing::info!(
+                coalition = %coalition.ap_id, member = %sent.member.ap_id, post = %sent.note.id,
+                cap, "not relayed: over the member's hourly cap"
+            );
+            return Ok(());
+        }
+    }
+    let followers = q.follower_inboxes_by_software(coalition.id).await?;
+    let only_forums = reply && mode == RelayMode::TopLevel;
+    let (activity_inboxes, object_inboxes) = split(&followers, only_forums, &sent.member.domain);
+    let Some(row) = q
+        .insert_relay(&NewRelay {
+            coalition_id: coalition.id,
+            post_id: post.id,
+            member_id: sent.member.id,
+            activity_ap_id: sent.activity_id.to_string(),
+            raw: sent.raw.to_string(),
+            object_shape: !object_inboxes.is_empty(),
+            created_at: crate::storage::now(),
+        })
+        .await?
+    else {
+        return Ok(());
+    };
+    let (activity_id, object_id) = relay::relay_ids(coalition, row.id)?;
+    if !activity_inboxes.is_empty() {
+        let inner = inner_activity(sent.raw)?;
+        let announce = relay::announce(coalition, activity_id, inner, &sent.member.ap_id, public)?;
+        outbox
+            .queue(
+                q,
+                coalition,
+                &announce,
+                &[Audience::Inboxes(&activity_inboxes)],
+            )
+            .await?;
+    }
+    if !object_inboxes.is_empty() {
+        let announce = relay::announce(
+            coalition,
+            object_id,
+            sent.note.id.as_str(),
+            &sent.member.ap_id,
+            public,
+        )?;
+        outbox
+            .queue(
+                q,
+                coalition,
+                &announce,
+                &[Audience::Inboxes(&object_inboxes)],
+            )
+            .await?;
+    }
+    // MERGE: local followers get the coalition's boost (receive part)
+    Ok(())
+}
+
+/// The member's activity as received, parsed (not re-typed: FEP-1b12's
+/// "unchanged", `@context` included).
+fn inner_activity(raw: &str) -> ServiceResult<serde_json::Value> {
+    serde_json::from_str(raw).map_err(|e| {
+        super::ServiceError::Internal(anyhow::anyhow!("a stored activity is not JSON: {e}"))
+    })
+}
+
+/// The follower inboxes that get each shape. `only_forums`: a reply under
+/// `top-level` goes to forum software alone (in the activity shape). The
+/// member's own instance is skipped: it has the post (PieFed does this).
+fn split(
+    followers: &[FollowerInbox],
+    only_forums: bool,
+    member_domain: &str,
+) -> (Vec<String>, Vec<String>) {
+    let mut activity = Vec::new();
+    let mut object = Vec::new();
+    for follower in followers {
+        if follower.domain.eq_ignore_ascii_case(member_domain) {
+            continue;
+        }
+        let software = follower.software.as_deref();
+        if only_forums {
+            if relay::shows_threads(software) {
+                activity.push(follower.inbox.clone());
+            }
+            continue;
+        }
+        let shape: Shape = relay::shape_for(software);
+        if shape.activity() {
+            activity.push(follower.inbox.clone());
+        }
+        if shape.object() {
+            object.push(follower.inbox.clone());
+        }
+    }
+    (activity, object)
+}
+
+/// A later activity about a relayed post (an `Update` or `Delete` by its
+/// author, a `Like` that reached the coalition): announced unchanged to the
+/// instances that read FEP-1b12; a `Delete` also undoes the object-shape
+/// `Announce` where it went.
+pub(crate) async fn relay_later(
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    post_ap_id: &str,
+    sender: &ActorRow,
+    activity_id: &Url,
+    raw: &str,
+    kind: Later,
+) -> ServiceResult<()> {
+    let Some(post) = q.post_by_ap_id(post_ap_id).await? else {
+        return Ok(());
+    };
+    let relays = q.relays_of_post(post.id).await?;
+    for relayed in relays {
+        if kind != Later::Like && relayed.member_id != sender.id {
+            continue;
+        }
+        let coalition = q.actor_by_id(relayed.coalition_id).await?;
+        announce_later(q, outbox, &coalition, &relayed, activity_id, raw, kind).await?;
+    }
+    Ok(())
+}
+
+/// Which later activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Later {
+    Update,
+    Delete,
+    Like,
+}
+
+async fn announce_later(
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    coalition: &ActorRow,
+    relayed: &RelayRow,
+    _activity_id: &Url,
+    raw: &str,
+    kind: Later,
+) -> ServiceResult<()> {
+    let followers = q.follower_inboxes_by_software(coalition.id).await?;
+    let member = q.actor_by_id(relayed.member_id).await?;
+    let (activity_inboxes, object_inboxes) = split(&followers, false, &member.domain);
+    let author = member.ap_id.as_str();
+    if !activity_inboxes.is_empty() {
+        let inner = inner_activity(raw)?;
+        let id = relay::later_id(coalition, relayed.id)?;
+        let announce = relay::announce(coalition, id, inner, author, true)?;
+        outbox
+            .queue(
+                q,
+                coalition,
+                &announce,
+                &[Audience::Inboxes(&activity_inboxes)],
+            )
+            .await?;
+    }
+    if kind == Later::Delete && relayed.object_shape && !object_inboxes.is_empty() {
+        let (_, object_id) = relay::relay_ids(coalition, relayed.id)?;
+        let undo = relay::undo_announce(coalition, &object_id)?;
+        outbox
+            .queue(q, coalition, &undo, &[Audience::Inboxes(&object_inboxes)])
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inbox(domain: &str, software: Option<&str>) -> FollowerInbox {
+        FollowerInbox {
+            inbox: format!("https://{domain}/inbox"),
+            domain: domain.into(),
+            software: software.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn replies_under_top_level_reach_forums_only() {
+        let followers = [
+            inbox("m.test", Some("mastodon")),
+            inbox("l.test", Some("lemmy")),
+            inbox("u.test", None),
+            inbox("b.test", Some("kuvend")),
+        ];
+        let (activity, object) = split(&followers, true, "b.test");
+        assert_eq!(activity, vec!["https://l.test/inbox".to_string()]);
+        assert!(object.is_empty());
+        let (activity, object) = split(&followers, false, "b.test");
+        assert_eq!(
+            activity,
+            vec![
+                "https://l.test/inbox".to_string(),
+                "https://u.test/inbox".to_string()
+            ]
+        );
+        assert_eq!(
+            object,
+            vec![
+                "https://m.test/inbox".to_string(),
+                "https://u.test/inbox".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn relay_modes_parse() {
+        for mode in [RelayMode::All, RelayMode::TopLevel, RelayMode::None] {
+            assert_eq!(RelayMode::parse(mode.as_str()), Some(mode));
+        }
+        assert_eq!(RelayMode::parse("sometimes"), None);
+    }
+}

@@ -1,0 +1,383 @@
+//! Issue 14 item 1: a coalition on kuvend relays its members' public posts
+//! to its followers, in the shape each follower's software reads. The
+//! coalition is on a real instance; its member and its followers are
+//! stand-ins ([`Remote`]) that sign what they send over loopback HTTP and
+//! serve NodeInfo as Mastodon, as Lemmy, or not at all.
+
+use crate::common::{Backend, TestInstance, eventually, remote::Remote, temp_dir};
+use crate::on_both_databases;
+use kuvend::storage::{coalitions::NewCoalitionMember, models::ActorRow};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+struct Stage {
+    _dir: tempfile::TempDir,
+    alpha: TestInstance,
+    climate: ActorRow,
+    member_host: Remote,
+    member: String,
+    masto: Remote,
+    lemmy: Remote,
+    lemmy_user: String,
+    unknown: Remote,
+    posts: usize,
+}
+
+impl Stage {
+    async fn start(backend: Backend) -> Stage {
+        let dir = temp_dir();
+        let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+        alpha.create_org("lead", false).await;
+        let climate = alpha.create_coalition("climate", "lead", false).await;
+
+        let mut member_host = Remote::start("gancio.test").await;
+        member_host.serve_nodeinfo("kuvend");
+        let member = member_host.actor("/users/ngo", "Organization", None);
+        let member_row = kuvend::federation::actors::actor_by_url(
+            &alpha.data(),
+            &url::Url::parse(&member).unwrap(),
+        )
+        .await
+        .unwrap();
+        {
+            let mut conn = alpha.ctx().db.conn().await.unwrap();
+            let now = kuvend::storage::now();
+            conn.q()
+                .insert_coalition_member(&NewCoalitionMember {
+                    coalition_id: climate.id,
+                    member_id: member_row.id,
+                    role: "member".into(),
+                    ap_id: format!("{}/members/test", climate.ap_id),
+                    created_at: now,
+                    updated_at: now,
+                })
+                .await
+                .unwrap();
+        }
+
+        let mut masto = Remote::start("events.test").await;
+        masto.serve_nodeinfo("mastodon");
+        let mut lemmy = Remote::start("mobilizon.test").await;
+        lemmy.serve_nodeinfo("lemmy");
+        let mut unknown = Remote::start("gamma.test").await;
+        let mut lemmy_user = String::new();
+        for (n, remote) in [&mut masto, &mut lemmy, &mut unknown]
+            .into_iter()
+            .enumerate()
+        {
+            let follower = remote.actor("/users/reader", "Person", None);
+            if n == 1 {
+                lemmy_user = follower.clone();
+            }
+            let follow = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": remote.url("/follows/1"),
+                "type": "Follow",
+                "actor": follower,
+                "object": climate.ap_id,
+            });
+            let (status, _) = remote.send(&follower, &climate.inbox_url, &follow).await;
+            assert!(status < 300, "{status}");
+        }
+        // Each follower's software is learnt after its follow.
+        for remote in [&masto, &lemmy, &unknown] {
+            let domain = remote.domain().to_string();
+            let ctx = alpha.ctx().clone();
+            eventually(
+                "the follower's software is learnt",
+                Duration::from_secs(20),
+                || {
+                    let (ctx, domain) = (ctx.clone(), domain.clone());
+                    async move {
+                        let mut conn = ctx.db.conn().await.unwrap();
+                        conn.q()
+                            .instance(&domain)
+                            .await
+                            .unwrap()
+                            .is_some_and(|i| i.software_checked_at.is_some())
+                    }
+                },
+            )
+            .await;
+        }
+        Stage {
+            _dir: dir,
+            alpha,
+            climate,
+            member_host,
+            member,
+            masto,
+            lemmy,
+            lemmy_user,
+            unknown,
+            posts: 0,
+        }
+    }
+
+    /// The member's `Create{Note}` addressed to the coalition (public, the
+    /// coalition in `cc` and `audience`), as sent; `reply_to` makes it a reply.
+    async fn post(&mut self, reply_to: Option<&str>) -> Value {
+        self.posts += 1;
+        let n = self.posts;
+        let note_id = self.member_host.url(&format!("/notes/{n}"));
+        let mut note = json!({
+            "id": note_id,
+            "type": "Note",
+            "attributedTo": self.member,
+            "content": format!("<p>Statement {n}</p>"),
+            "to": [PUBLIC],
+            "cc": [self.climate.ap_id, format!("{}/followers", self.member)],
+            "audience": self.climate.ap_id,
+            "published": "2026-11-30T10:00:00Z",
+        });
+        if let Some(parent) = reply_to {
+            note["inReplyTo"] = json!(parent);
+        }
+        let create = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", {"sensitive": "as:sensitive"}],
+            "id": self.member_host.url(&format!("/notes/{n}/activity")),
+            "type": "Create",
+            "actor": self.member,
+            "to": [PUBLIC],
+            "cc": [self.climate.ap_id],
+            "object": note,
+        });
+        let (status, body) = self
+            .member_host
+            .send(&self.member, &self.climate.inbox_url, &create)
+            .await;
+        assert!(status < 300, "{status} {body}");
+        create
+    }
+
+    async fn send_as_member(&self, activity: &Value) {
+        let (status, body) = self
+            .member_host
+            .send(&self.member, &self.climate.inbox_url, activity)
+            .await;
+        assert!(status < 300, "{status} {body}");
+    }
+
+    async fn set_relay(&self, mode: Option<&str>, cap: Option<i64>) {
+        let mut conn = self.alpha.ctx().db.conn().await.unwrap();
+        conn.q()
+            .set_relay_settings(self.climate.id, mode, cap)
+            .await
+            .unwrap();
+    }
+}
+
+/// The Announces a stand-in received from the coalition.
+fn announces(remote: &Remote) -> Vec<Value> {
+    remote
+        .received()
+        .into_iter()
+        .filter(|a| a["type"] == "Announce")
+        .collect()
+}
+
+/// Waits until the coalition has delivered everything it queued.
+async fn settled(alpha: &TestInstance) {
+    eventually("no delivery pending", Duration::from_secs(30), || async {
+        alpha.pending_deliveries().await == 0
+    })
+    .await;
+}
+
+fn object_id_announce(announces: &[Value], object: &str) -> Option<Value> {
+    announces.iter().find(|a| a["object"] == object).cloned()
+}
+
+fn activity_announce(announces: &[Value], kind: &str, inner_id: &str) -> Option<Value> {
+    announces
+        .iter()
+        .find(|a| a["object"]["type"] == kind && a["object"]["id"] == inner_id)
+        .cloned()
+}
+
+async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
+    let mut stage = Stage::start(backend).await;
+    let create = stage.post(None).await;
+    settled(&stage.alpha).await;
+    let note_id = create["object"]["id"].as_str().unwrap().to_string();
+    let create_id = create["id"].as_str().unwrap().to_string();
+
+    // Mastodon: exactly one Announce, of the object's id as a string.
+    let masto = announces(&stage.masto);
+    assert_eq!(masto.len(), 1, "{masto:#?}");
+    assert_eq!(masto[0]["object"], note_id.as_str());
+    assert_eq!(masto[0]["actor"], stage.climate.ap_id.as_str());
+    assert_eq!(masto[0]["to"], json!([PUBLIC]));
+    assert_eq!(masto[0]["audience"], stage.climate.ap_id.as_str());
+    // Lemmy: the member's Create, unchanged (its @context too).
+    let lemmy = announces(&stage.lemmy);
+    assert_eq!(lemmy.len(), 1, "{lemmy:#?}");
+    assert_eq!(lemmy[0]["object"], create);
+    // Unknown software: both.
+    let unknown = announces(&stage.unknown);
+    assert_eq!(unknown.len(), 2, "{unknown:#?}");
+    assert!(object_id_announce(&unknown, &note_id).is_some());
+    assert!(activity_announce(&unknown, "Create", &create_id).is_some());
+
+    // A reply under `top-level`: only Lemmy, which shows threads, gets it;
+    // neither Mastodon nor the unknown software.
+    let first_reply = stage.post(Some(&note_id)).await;
+    settled(&stage.alpha).await;
+    assert_eq!(announces(&stage.masto).len(), 1);
+    assert_eq!(announces(&stage.unknown).len(), 2);
+    assert_eq!(announces(&stage.lemmy).len(), 2);
+    assert!(
+        activity_announce(
+            &announces(&stage.lemmy),
+            "Create",
+            first_reply["id"].as_str().unwrap()
+        )
+        .is_some()
+    );
+    // Under `all` it goes everywhere.
+    stage.set_relay(Some("all"), None).await;
+    let reply = stage.post(Some(&note_id)).await;
+    settled(&stage.alpha).await;
+    let reply_note = reply["object"]["id"].as_str().unwrap();
+    assert!(object_id_announce(&announces(&stage.masto), reply_note).is_some());
+    assert!(
+        activity_announce(
+            &announces(&stage.lemmy),
+            "Create",
+            reply["id"].as_str().unwrap()
+        )
+        .is_some()
+    );
+    assert_eq!(announces(&stage.unknown).len(), 4);
+
+    // Edit: Lemmy gets Announce{Update}, Mastodon nothing more.
+    let masto_before = announces(&stage.masto).len();
+    let mut edited = create["object"].clone();
+    edited["content"] = json!("<p>Statement 1, corrected</p>");
+    edited["updated"] = json!("2026-11-30T11:00:00Z");
+    let update = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": stage.member_host.url("/notes/1/update/1"),
+        "type": "Update",
+        "actor": stage.member,
+        "to": [PUBLIC],
+        "cc": [stage.climate.ap_id],
+        "object": edited,
+    });
+    stage.send_as_member(&update).await;
+    settled(&stage.alpha).await;
+    let got = activity_announce(
+        &announces(&stage.lemmy),
+        "Update",
+        update["id"].as_str().unwrap(),
+    )
+    .expect("Announce{Update} at Lemmy");
+    assert_eq!(got["object"], update);
+    assert_eq!(announces(&stage.masto).len(), masto_before);
+
+    // Delete: Lemmy Announce{Delete}; Mastodon Undo{Announce} of the id it got.
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": stage.member_host.url("/notes/1/delete"),
+        "type": "Delete",
+        "actor": stage.member,
+        "to": [PUBLIC],
+        "object": {"id": note_id, "type": "Tombstone"},
+    });
+    stage.send_as_member(&delete).await;
+    settled(&stage.alpha).await;
+    assert!(
+        activity_announce(
+            &announces(&stage.lemmy),
+            "Delete",
+            delete["id"].as_str().unwrap()
+        )
+        .is_some()
+    );
+    let boost_id = masto[0]["id"].as_str().unwrap();
+    let undo = stage
+        .masto
+        .received()
+        .into_iter()
+        .find(|a| a["type"] == "Undo")
+        .expect("Undo at Mastodon");
+    assert_eq!(undo["object"], boost_id);
+    assert!(stage.lemmy.received().iter().all(|a| a["type"] != "Undo"));
+}
+
+on_both_databases!(
+    member_post_reaches_each_follower_in_its_shape,
+    member_post_reaches_each_follower_in_its_shape_sqlite,
+    member_post_reaches_each_follower_in_its_shape_postgres
+);
+
+async fn non_member_post_to_coalition_is_not_relayed(backend: Backend) {
+    let stage = Stage::start(backend).await;
+    // A Lemmy user (its software is known: Lemmy) posts to the coalition.
+    let note_id = stage.lemmy.url("/post/9");
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": stage.lemmy.url("/activities/create/9"),
+        "type": "Create",
+        "actor": stage.lemmy_user,
+        "to": [PUBLIC, stage.climate.ap_id],
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "attributedTo": stage.lemmy_user,
+            "content": "<p>Not a member</p>",
+            "to": [PUBLIC, stage.climate.ap_id],
+            "audience": stage.climate.ap_id,
+        },
+    });
+    let (status, _) = stage
+        .lemmy
+        .send(&stage.lemmy_user, &stage.climate.inbox_url, &create)
+        .await;
+    assert!(status < 300);
+    settled(&stage.alpha).await;
+    assert!(announces(&stage.masto).is_empty());
+    assert!(announces(&stage.unknown).is_empty());
+    assert!(announces(&stage.lemmy).is_empty());
+    let reject = stage
+        .lemmy
+        .received()
+        .into_iter()
+        .find(|a| a["type"] == "Reject")
+        .expect("the non-member gets a Reject");
+    assert_eq!(reject["object"], create["id"]);
+    assert_eq!(reject["actor"], stage.climate.ap_id.as_str());
+}
+
+on_both_databases!(
+    non_member_post_to_coalition_is_not_relayed,
+    non_member_post_to_coalition_is_not_relayed_sqlite,
+    non_member_post_to_coalition_is_not_relayed_postgres
+);
+
+async fn member_flooding_past_the_hourly_cap_is_not_relayed(backend: Backend) {
+    let mut stage = Stage::start(backend).await;
+    stage.set_relay(None, Some(2)).await;
+    for _ in 0..3 {
+        stage.post(None).await;
+    }
+    settled(&stage.alpha).await;
+    assert_eq!(announces(&stage.masto).len(), 2);
+    assert_eq!(announces(&stage.lemmy).len(), 2);
+    assert!(
+        object_id_announce(&announces(&stage.masto), &stage.member_host.url("/notes/3")).is_none()
+    );
+    // `none`: nothing at all.
+    stage.set_relay(Some("none"), Some(0)).await;
+    stage.post(None).await;
+    settled(&stage.alpha).await;
+    assert_eq!(announces(&stage.masto).len(), 2);
+}
+
+on_both_databases!(
+    member_flooding_past_the_hourly_cap_is_not_relayed,
+    member_flooding_past_the_hourly_cap_is_not_relayed_sqlite,
+    member_flooding_past_the_hourly_cap_is_not_relayed_postgres
+);
