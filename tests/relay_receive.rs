@@ -500,3 +500,52 @@ on_both_databases!(
     relayed_edit_and_delete_are_read_from_the_origin_sqlite,
     relayed_edit_and_delete_are_read_from_the_origin_postgres
 );
+
+/// Favouriting a boost favourites its original (Mastodon acts on the
+/// boosted status), and the group's `Undo{Announce}` takes its boost out of
+/// the timeline, so that a later relay of the same post shows again.
+async fn boost_actions_and_undo(backend: Backend) {
+    let stage = Stage::start(backend).await;
+    let post = stage.serve_post("/notes/undo", "Note", "Relayed, then undone");
+    let announce = stage.group_host.url("/announces/u1");
+    let relay = stage.relay("friendica_announce_url.json", &post, "/announces/u1");
+    let (status, reply) = stage.send(&relay).await;
+    assert_eq!(status, 202, "{reply}");
+    let shown = stage.home_showing(&post).await;
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    let boost_id = shown[0]["id"].as_str().unwrap().to_string();
+    let original_id = shown[0]["reblog"]["id"].as_str().unwrap().to_string();
+
+    let (status, favourited) = stage
+        .api
+        .post(&format!("/api/v1/statuses/{boost_id}/favourite"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{favourited}");
+    assert_eq!(favourited["id"], original_id.as_str(), "{favourited}");
+    assert_eq!(favourited["favourited"], true, "{favourited}");
+    assert_eq!(favourited["favourites_count"], 1, "{favourited}");
+
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{announce}/undo"),
+        "type": "Undo",
+        "actor": stage.group,
+        "object": {"id": announce, "type": "Announce", "actor": stage.group, "object": post},
+    });
+    let (status, reply) = stage.send(&undo).await;
+    assert_eq!(status, 202, "{reply}");
+    assert!(
+        stage.home_showing(&post).await.is_empty(),
+        "the undone boost is gone"
+    );
+    let again = stage.relay("friendica_announce_url.json", &post, "/announces/u2");
+    let (status, reply) = stage.send(&again).await;
+    assert_eq!(status, 202, "{reply}");
+    assert_eq!(stage.home_showing(&post).await.len(), 1, "relayed again");
+}
+
+on_both_databases!(
+    boost_actions_and_undo,
+    favouriting_a_boost_acts_on_its_original_and_undo_removes_the_boost_sqlite,
+    favouriting_a_boost_acts_on_its_original_and_undo_removes_the_boost_postgres
+);

@@ -301,7 +301,17 @@ pub fn remote_post_row(
 /// parents of a reply), so they do not count against the per-host limit,
 /// only against the global one.
 pub async fn fetch_post(id: &Url, ctx: &Kuvend) -> Result<PostObject, FederationError> {
-    let fetched = fetch::fetch_object::<serde_json::Value>(ctx, id, Budget::Unlimited).await?;
+    fetch_post_within(id, ctx, Budget::Unlimited).await
+}
+
+/// As [`fetch_post`], counted against `budget`: a group's relay names
+/// posts on any host, so those fetches count per host.
+pub async fn fetch_post_within(
+    id: &Url,
+    ctx: &Kuvend,
+    budget: Budget,
+) -> Result<PostObject, FederationError> {
+    let fetched = fetch::fetch_object::<serde_json::Value>(ctx, id, budget).await?;
     let post = PostObject::from_value(&fetched.object).map_err(FederationError::Invalid)?;
     if post.note.id != fetched.url
         || authority(&post.note.id) != authority(&post.note.attributed_to)

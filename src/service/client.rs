@@ -274,6 +274,20 @@ pub async fn statuses(
 }
 
 /// One post by id, if `viewer` may see it (404 otherwise).
+/// The status an action (favourite, boost, bookmark) applies to: a boost's
+/// original, as Mastodon acts on the boosted status, never on the boost.
+pub async fn status_acted_on(
+    ctx: &Kuvend,
+    id: &str,
+    viewer: Option<&ActorRow>,
+) -> ServiceResult<StatusData> {
+    let status = status(ctx, id, viewer).await?;
+    Ok(match status.reblog {
+        Some(original) => *original,
+        None => status,
+    })
+}
+
 pub async fn status(
     ctx: &Kuvend,
     id: &str,

@@ -63,6 +63,22 @@ impl Q<'_> {
             .await?))
     }
 
+    /// Removes `booster_id`'s boost of `original_id` (its home-feed rows go
+    /// with it, by cascade): an undone boost leaves nothing behind, and the
+    /// same post may be boosted again later.
+    pub async fn delete_boost(&mut self, booster_id: i64, original_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::delete(
+                posts::table
+                    .filter(posts::author_id.eq(booster_id))
+                    .filter(posts::reblog_of_id.eq(original_id)),
+            )
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    }
+
     /// Marks the boosts of a post deleted with it (Mastodon removes them).
     pub async fn delete_boosts_of(&mut self, original_id: i64) -> StorageResult<()> {
         let now = now();

@@ -238,7 +238,8 @@ async fn react(
     // The post is found, and answered, through the reader's eyes: a token
     // that may not read statuses acts only on what anyone may see.
     let viewer = session.reader();
-    let status = client::status(&data, &id, viewer.as_ref()).await?;
+    let status = client::status_acted_on(&data, &id, viewer.as_ref()).await?;
+    let id = status.post.id.to_string();
     let result = if on {
         posts::react_as(&data, &acting, &status.post.ap_id, kind)
             .await
@@ -289,7 +290,8 @@ async fn set_bookmark(
     session.require("write:bookmarks").map_err(service)?;
     let actor = session.actor().map_err(service)?.clone();
     let viewer = session.reader();
-    let status = client::status(&data, &id, viewer.as_ref()).await?;
+    let status = client::status_acted_on(&data, &id, viewer.as_ref()).await?;
+    let id = status.post.id.to_string();
     client::set_bookmark(&data, &actor, status.post.id, on).await?;
     let status = client::status(&data, &id, viewer.as_ref()).await?;
     Ok(Json(Status::new(&data, &status)))

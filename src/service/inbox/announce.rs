@@ -20,7 +20,7 @@ use crate::{
         FedData,
         actors::authority,
         fetch::{self, Budget, FetchError},
-        notes::fetch_post,
+        notes::fetch_post_within,
         protocol::activities::{IncomingActivity, NoteOrId, PostObject},
     },
     model::{ReactionKind, Visibility},
@@ -242,10 +242,9 @@ async fn prepare_boost(
         ));
     };
     if let Some((post, _)) = posts::find_stored_post(data, id.as_str()).await? {
-        if post.local {
-            // A group boosting one of ours: a reaction, as before.
-            return Ok(Ready::Announce(id));
-        }
+        // One of ours too: the group's local followers who do not follow
+        // its author see it as the group's boost, and the author is
+        // notified of the boost (the reaction recorded with it).
         return Ok(Ready::Relay(Box::new(Relay::Boost {
             post_id: post.id,
             post_ap_id: id,
@@ -256,7 +255,7 @@ async fn prepare_boost(
         return Ok(Ready::Ignored("a relay of a post not stored here"));
     }
     // Checks the fetched id is the URL and on its author's host.
-    let fetched = fetch_post(&id, data).await?;
+    let fetched = fetch_post_within(&id, data, Budget::PerHost).await?;
     let Some((post, _)) = posts::store_fetched_post(data, fetched).await? else {
         return Err(ServiceError::Remote(format!(
             "the author of {id} cannot be fetched"
@@ -293,7 +292,7 @@ async fn prepare_update(data: &FedData, group: &ActorRow, id: Url) -> ServiceRes
             "Update of a post this group did not relay here",
         ));
     };
-    let fetched = fetch_post(&id, data).await?;
+    let fetched = fetch_post_within(&id, data, Budget::PerHost).await?;
     let (note, event) = posts::clean_post(&data.settings.limits, fetched)?;
     Ok(Ready::Relay(Box::new(Relay::Update {
         post_id: post.id,
@@ -309,7 +308,7 @@ async fn prepare_delete(data: &FedData, group: &ActorRow, id: Url) -> ServiceRes
             "Delete of a post this group did not relay here",
         ));
     };
-    match fetch::fetch_object::<Value>(data, &id, Budget::Unlimited).await {
+    match fetch::fetch_object::<Value>(data, &id, Budget::PerHost).await {
         Ok(found) if found.object.get("type").and_then(Value::as_str) == Some("Tombstone") => {
             Ok(Ready::Relay(Box::new(Relay::Delete { post_id: post.id })))
         }
@@ -354,8 +353,8 @@ pub(super) async fn apply_relay(
             };
             let recorded = boosts::record(q, group, &post, activity_id, *visibility).await?;
             if recorded.is_some() {
-                // Counted on the post as any boost is (no one here is
-                // notified: its author is elsewhere).
+                // Counted on the post as any boost is; a local author is
+                // notified of it, as of any boost.
                 posts::receive_reaction(q, group, activity_id, post_ap_id, ReactionKind::Announce)
                     .await?;
             }

@@ -41,6 +41,10 @@ pub(super) async fn apply(
             }
             q.remove_reaction(kind, actor.id, None, Some(post_id))
                 .await?;
+            if kind == crate::model::ReactionKind::Announce {
+                // A group's relay was stored as its boost too.
+                q.delete_boost(actor.id, post_id).await?;
+            }
         }
         Some(Referent::Participation(row)) => {
             if row.actor_id != actor.id {
