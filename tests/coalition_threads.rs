@@ -724,6 +724,18 @@ async fn private_replies_not_addressing_the_coalition_are_not_resent(backend: Ba
         )
         .await;
     assert_eq!(status, 404, "{body}");
+    // Nor by the copy's id URL through the service (the API's lookup by
+    // numeric id hides it already).
+    let refused = posts::create_post(
+        &alpha.data(),
+        "outsider",
+        direct("let me in", Some(&copy.ap_id)),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(kuvend::service::ServiceError::NotFound(_))),
+        "{refused:?}"
+    );
     assert_eq!(
         alpha.counts().await.activities,
         before,
