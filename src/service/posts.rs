@@ -352,6 +352,16 @@ pub async fn create_post_once(
         Some(reference) => Some(find_or_fetch_post(data, reference).await?),
         None => None,
     };
+    if let (Some((parent, _)), Some(reference)) = (&parent, &new.in_reply_to) {
+        // A post this account may not read (a members-only thread among
+        // them) is answered as an unknown one.
+        let mut conn = data.db.conn().await?;
+        if !super::visibility::may_see(&mut conn.q(), parent, Some(&org)).await? {
+            return Err(ServiceError::NotFound(format!(
+                "no post {reference:?} here"
+            )));
+        }
+    }
     let (tags, mut mentions, targets) = resolve_mentions(data, &new.text, &org).await?;
     if let Some((_, parent_author)) = &parent {
         if parent_author.id != org.id && !mentions.iter().any(|m| m.id == parent_author.id) {
@@ -405,7 +415,7 @@ pub async fn create_post_once(
             )
             .await?;
         // Issue 14 item 3: a member's members-only thread is re-sent.
-        super::threads::after_local(&data.urls, &mut q, &mut outbox, &org, &row, &mentions).await
+        super::threads::after_local(data, &mut q, &mut outbox, &org, &row, &mentions).await
     });
     match (written, idempotency_key) {
         (Ok(()), _) => {
@@ -576,7 +586,7 @@ pub async fn edit_post_as(
             .await?;
         // Issue 14 item 3: a coalition's copy of it follows.
         let change = super::threads::Change::Edited;
-        super::threads::after_change(&data.urls, &mut q, &mut outbox, post.id, change).await
+        super::threads::after_change(data, &mut q, &mut outbox, post.id, change).await
     })?;
     outbox.committed(data);
     Ok(edited)
@@ -614,7 +624,7 @@ pub async fn delete_post_as(
             .await?;
         // Issue 14 item 3: a coalition's copy of it goes too.
         let change = super::threads::Change::Deleted;
-        super::threads::after_change(&ctx.urls, &mut q, &mut outbox, post.id, change).await
+        super::threads::after_change(ctx, &mut q, &mut outbox, post.id, change).await
     })?;
     outbox.committed(ctx);
     Ok(post)

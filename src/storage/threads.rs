@@ -1,7 +1,10 @@
 //! Members-only threads (issue 14 item 3): which post of a coalition is its
 //! members-only copy of which original.
 
-use super::{Q, StorageResult, on_q, schema::coalition_threads};
+use super::{
+    Q, StorageResult, on_q,
+    schema::{coalition_threads, posts},
+};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -43,6 +46,35 @@ impl Q<'_> {
     pub async fn threads_of_original(&mut self, post_id: i64) -> StorageResult<Vec<ThreadRow>> {
         on_q!(self, |c| Ok(coalition_threads::table
             .filter(coalition_threads::original_post_id.eq(post_id))
+            .select(ThreadRow::as_select())
+            .load(c)
+            .await?))
+    }
+
+    /// How many copies `coalition_id` made of originals by `author_id` since
+    /// `since` (the per-member hourly cap of members-only threads).
+    pub async fn count_copies_of_author_since(
+        &mut self,
+        coalition_id: i64,
+        author_id: i64,
+        since: NaiveDateTime,
+    ) -> StorageResult<i64> {
+        on_q!(self, |c| Ok(coalition_threads::table
+            .inner_join(posts::table.on(posts::id.eq(coalition_threads::original_post_id)))
+            .filter(coalition_threads::coalition_id.eq(coalition_id))
+            .filter(posts::author_id.eq(author_id))
+            .filter(coalition_threads::created_at.ge(since))
+            .count()
+            .get_result(c)
+            .await?))
+    }
+
+    /// Every copy whose original is by `author_id` (when the author's
+    /// account is deleted, the copies go first).
+    pub async fn threads_of_author(&mut self, author_id: i64) -> StorageResult<Vec<ThreadRow>> {
+        on_q!(self, |c| Ok(coalition_threads::table
+            .inner_join(posts::table.on(posts::id.eq(coalition_threads::original_post_id)))
+            .filter(posts::author_id.eq(author_id))
             .select(ThreadRow::as_select())
             .load(c)
             .await?))

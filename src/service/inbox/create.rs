@@ -42,7 +42,7 @@ pub(super) async fn apply(
     if stored {
         // Issue 14 item 3: a member's members-only thread is re-sent.
         crate::service::threads::after_incoming(
-            &ctx.urls,
+            ctx,
             q,
             note.note.id.as_str(),
             &note.local_mentions,

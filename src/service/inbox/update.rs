@@ -60,7 +60,7 @@ pub(super) async fn apply(
                 // Issue 14 item 3: a coalition's copy of it follows.
                 if let Some(row) = q.post_by_ap_id(post.0.id.as_str()).await? {
                     crate::service::threads::after_change(
-                        &ctx.urls,
+                        ctx,
                         q,
                         &mut crate::service::outbox::Outbox::default(),
                         row.id,
