@@ -274,6 +274,20 @@ async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
     assert!(object_id_announce(&unknown, &note_id).is_some());
     assert!(activity_announce(&unknown, "Create", &create_id).is_some());
 
+    // The relay ids answer the Announces as sent (research pitfall 3).
+    let (status, fetched) = fetch_json(masto[0]["id"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{fetched}");
+    assert_eq!(fetched["type"], "Announce");
+    assert_eq!(fetched["object"], note_id.as_str());
+    assert_eq!(fetched["actor"], stage.climate.ap_id.as_str());
+    let activity_shape = lemmy[0]["id"].as_str().unwrap().to_string();
+    let (status, fetched) = fetch_json(&activity_shape).await;
+    assert_eq!(status, 200, "{fetched}");
+    assert_eq!(fetched["object"], create);
+    // Another coalition's path, or a relay number never used: 404.
+    let (status, _) = fetch_json(&activity_shape.replace("/relays/", "/relays/9")).await;
+    assert_eq!(status, 404);
+
     // The local follower sees it once, as the coalition's boost, and the
     // coalition's statuses list that boost.
     let home = stage.home_entries_of(&note_id).await;
@@ -382,8 +396,13 @@ async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
         .expect("Undo at Mastodon");
     assert_eq!(undo["object"], boost_id);
     assert!(stage.lemmy.received().iter().all(|a| a["type"] != "Undo"));
-    // The local follower's boost went with the post.
+    // The local follower's boost went with the post, and the relay ids
+    // no longer answer.
     assert!(stage.home_entries_of(&note_id).await.is_empty());
+    for id in [boost_id, activity_shape.as_str()] {
+        let (status, body) = fetch_json(id).await;
+        assert_eq!(status, 404, "{id}: {body}");
+    }
 }
 
 on_both_databases!(
@@ -611,4 +630,72 @@ on_both_databases!(
     relay_settings_in_the_api,
     relay_settings_in_the_api_sqlite,
     relay_settings_in_the_api_postgres
+);
+
+/// GET as ActivityPub, unsigned.
+async fn fetch_json(url: &str) -> (u16, Value) {
+    let response = crate::common::client()
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Research pitfall 3: our `Create` ids dereference (Mastodon and Lemmy
+/// fetch them), with the object's visibility: public and unlisted to
+/// anyone, a followers-only one not to an unsigned fetch, a deleted one 410.
+async fn create_ids_dereference_with_the_objects_visibility(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    alpha.create_org("ngo", false).await;
+    let post = |text: &str, visibility| {
+        let data = alpha.data();
+        let text = text.to_string();
+        async move {
+            kuvend::service::posts::create_post(
+                &data,
+                "ngo",
+                kuvend::service::posts::NewPost {
+                    text,
+                    visibility,
+                    in_reply_to: None,
+                    spoiler: None,
+                    language: None,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let public = post("Open letter", kuvend::model::Visibility::Public).await;
+    let (status, create) = fetch_json(&format!("{}/activity", public.ap_id)).await;
+    assert_eq!(status, 200, "{create}");
+    assert_eq!(create["type"], "Create");
+    assert_eq!(create["id"], format!("{}/activity", public.ap_id));
+    assert_eq!(create["object"]["id"], public.ap_id.as_str());
+    assert!(create["@context"].is_string() || create["@context"].is_array());
+    let sent = alpha
+        .sent_activity(&format!("{}/activity", public.ap_id))
+        .await;
+    assert_eq!(create["object"]["content"], sent["object"]["content"]);
+
+    let private = post("Staff only", kuvend::model::Visibility::Followers).await;
+    let (status, body) = fetch_json(&format!("{}/activity", private.ap_id)).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.get("object").is_none());
+
+    kuvend::service::posts::delete_post(alpha.ctx(), &public.ap_id)
+        .await
+        .unwrap();
+    let (status, _) = fetch_json(&format!("{}/activity", public.ap_id)).await;
+    assert_eq!(status, 410);
+}
+
+on_both_databases!(
+    create_ids_dereference_with_the_objects_visibility,
+    create_ids_dereference_with_the_objects_visibility_sqlite,
+    create_ids_dereference_with_the_objects_visibility_postgres
 );
