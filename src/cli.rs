@@ -118,6 +118,13 @@ pub enum CoalitionCommand {
         /// Who sees the member list: public, or members (others see a count).
         #[arg(long, default_value = "public")]
         members_visible: String,
+        /// What is relayed to followers: all, top-level (replies only to
+        /// forum software; the default) or none.
+        #[arg(long)]
+        relay: Option<String>,
+        /// Posts relayed per member and hour (0: no cap; default 20).
+        #[arg(long)]
+        relay_cap: Option<String>,
     },
     /// List coalitions.
     List,
@@ -138,6 +145,12 @@ pub enum CoalitionCommand {
         /// public or members.
         #[arg(long)]
         members_visible: Option<String>,
+        /// all, top-level or none.
+        #[arg(long)]
+        relay: Option<String>,
+        /// Posts relayed per member and hour (0: no cap).
+        #[arg(long)]
+        relay_cap: Option<String>,
     },
     /// Invite an organisation (handle user@host, actor URL, or a local
     /// organisation's name) to a coalition; sends an Invite.
@@ -725,6 +738,8 @@ async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result
             summary,
             manual_approval,
             members_visible,
+            relay,
+            relay_cap,
         } => {
             let created = coalitions::create(
                 ctx,
@@ -734,6 +749,8 @@ async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result
                     summary,
                     manually_approves_followers: manual_approval,
                     members_visible,
+                    relay,
+                    relay_cap,
                     by: by.clone(),
                 },
             )
@@ -769,6 +786,16 @@ async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result
                 }
             );
             println!("members visible: {}", coalition.settings.members_visible());
+            println!("relay: {}", coalition.settings.relay);
+            println!(
+                "relay cap: {} per member and hour{}",
+                coalition.settings.relay_cap,
+                if coalition.settings.relay_cap == 0 {
+                    " (no cap)"
+                } else {
+                    ""
+                }
+            );
             println!("members: {}", members.len());
             for (member, who) in members {
                 println!("  @{}\t{}\t{}", who.handle(), member.role(), who.ap_id);
@@ -780,7 +807,13 @@ async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result
             summary,
             manual_approval,
             members_visible,
+            relay,
+            relay_cap,
         } => {
+            let profile = name.is_some()
+                || summary.is_some()
+                || manual_approval.is_some()
+                || members_visible.is_some();
             let updated = coalitions::update(
                 ctx,
                 &username,
@@ -789,12 +822,20 @@ async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result
                     summary,
                     manually_approves_followers: manual_approval,
                     members_visible,
+                    relay,
+                    relay_cap,
                 },
             )
             .await?;
             println!(
-                "updated @{}@{} (Update queued to its followers)",
-                updated.actor.username, updated.actor.domain
+                "updated @{}@{}{}",
+                updated.actor.username,
+                updated.actor.domain,
+                if profile {
+                    " (Update queued to its followers)"
+                } else {
+                    ""
+                }
             );
         }
     }

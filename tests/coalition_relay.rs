@@ -4,13 +4,17 @@
 //! stand-ins ([`Remote`]) that sign what they send over loopback HTTP and
 //! serve NodeInfo as Mastodon, as Lemmy, or not at all.
 
-use crate::common::{Backend, TestInstance, eventually, remote::Remote, temp_dir};
+use crate::common::{
+    Api, Backend, TestInstance, cli_refused, eventually, kuvend_cli, new_database, remote::Remote,
+    temp_dir,
+};
 use crate::on_both_databases;
 use kuvend::storage::{coalitions::NewCoalitionMember, models::ActorRow};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+const PASSWORD: &str = "correct horse battery";
 
 struct Stage {
     _dir: tempfile::TempDir,
@@ -22,6 +26,8 @@ struct Stage {
     lemmy: Remote,
     lemmy_user: String,
     unknown: Remote,
+    /// The owner of `reader`, a local organisation following the coalition.
+    reader: Api,
     posts: usize,
 }
 
@@ -102,8 +108,32 @@ impl Stage {
             )
             .await;
         }
+        // A local follower of the coalition, with a login to read its home.
+        alpha.create_org("reader", false).await;
+        kuvend::service::auth::create_user(
+            alpha.ctx(),
+            "owner@reader.example",
+            PASSWORD,
+            Some(("reader", "owner")),
+        )
+        .await
+        .unwrap();
+        kuvend::service::follows::follow(&alpha.data(), "reader", &climate.ap_id)
+            .await
+            .expect("local follow");
+        let reader_id = format!("{}/users/reader", alpha.base_url());
+        eventually("local follow accepted", Duration::from_secs(20), || async {
+            alpha
+                .follow_state(&reader_id, &climate.ap_id)
+                .await
+                .as_deref()
+                == Some("accepted")
+        })
+        .await;
+        let reader = Api::login(&alpha.base_url(), "owner@reader.example", PASSWORD).await;
         Stage {
             _dir: dir,
+            reader,
             alpha,
             climate,
             member_host,
@@ -160,12 +190,35 @@ impl Stage {
         assert!(status < 300, "{status} {body}");
     }
 
-    async fn set_relay(&self, mode: Option<&str>, cap: Option<i64>) {
-        let mut conn = self.alpha.ctx().db.conn().await.unwrap();
-        conn.q()
-            .set_relay_settings(self.climate.id, mode, cap)
-            .await
-            .unwrap();
+    /// `kuvend admin coalition update climate --relay … --relay-cap …`.
+    fn set_relay(&self, mode: Option<&str>, cap: Option<i64>) {
+        let cap = cap.map(|c| c.to_string());
+        let mut args = vec!["admin", "coalition", "update", "climate"];
+        if let Some(mode) = mode {
+            args.extend(["--relay", mode]);
+        }
+        if let Some(cap) = cap.as_deref() {
+            args.extend(["--relay-cap", cap]);
+        }
+        let out = kuvend_cli(&self.alpha.db_url, &args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The entries of the local follower's home timeline about `note`:
+    /// the post itself or a boost of it.
+    async fn home_entries_of(&self, note: &str) -> Vec<Value> {
+        let (status, home) = self.reader.get("/api/v1/timelines/home").await;
+        assert_eq!(status, 200, "{home}");
+        home.as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["uri"] == note || s["reblog"]["uri"] == note)
+            .cloned()
+            .collect()
     }
 }
 
@@ -221,6 +274,44 @@ async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
     assert!(object_id_announce(&unknown, &note_id).is_some());
     assert!(activity_announce(&unknown, "Create", &create_id).is_some());
 
+    // The relay ids answer the Announces as sent (research pitfall 3).
+    let (status, fetched) = fetch_json(masto[0]["id"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{fetched}");
+    assert_eq!(fetched["type"], "Announce");
+    assert_eq!(fetched["object"], note_id.as_str());
+    assert_eq!(fetched["actor"], stage.climate.ap_id.as_str());
+    let activity_shape = lemmy[0]["id"].as_str().unwrap().to_string();
+    let (status, fetched) = fetch_json(&activity_shape).await;
+    assert_eq!(status, 200, "{fetched}");
+    assert_eq!(fetched["object"], create);
+    // Another coalition's path, or a relay number never used: 404.
+    let (status, _) = fetch_json(&activity_shape.replace("/relays/", "/relays/9")).await;
+    assert_eq!(status, 404);
+
+    // The local follower sees it once, as the coalition's boost, and the
+    // coalition's statuses list that boost.
+    let home = stage.home_entries_of(&note_id).await;
+    assert_eq!(home.len(), 1, "{home:#?}");
+    assert_eq!(home[0]["account"]["acct"], "climate");
+    assert_eq!(home[0]["reblog"]["uri"], note_id.as_str());
+    assert_eq!(
+        home[0]["uri"], masto[0]["id"],
+        "the boost is the relay's Announce"
+    );
+    let (status, statuses) = stage
+        .reader
+        .get(&format!("/api/v1/accounts/{}/statuses", stage.climate.id))
+        .await;
+    assert_eq!(status, 200, "{statuses}");
+    assert!(
+        statuses
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["reblog"]["uri"] == note_id.as_str()),
+        "{statuses:#}"
+    );
+
     // A reply under `top-level`: only Lemmy, which shows threads, gets it;
     // neither Mastodon nor the unknown software.
     let first_reply = stage.post(Some(&note_id)).await;
@@ -237,7 +328,7 @@ async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
         .is_some()
     );
     // Under `all` it goes everywhere.
-    stage.set_relay(Some("all"), None).await;
+    stage.set_relay(Some("all"), None);
     let reply = stage.post(Some(&note_id)).await;
     settled(&stage.alpha).await;
     let reply_note = reply["object"]["id"].as_str().unwrap();
@@ -305,6 +396,13 @@ async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
         .expect("Undo at Mastodon");
     assert_eq!(undo["object"], boost_id);
     assert!(stage.lemmy.received().iter().all(|a| a["type"] != "Undo"));
+    // The local follower's boost went with the post, and the relay ids
+    // no longer answer.
+    assert!(stage.home_entries_of(&note_id).await.is_empty());
+    for id in [boost_id, activity_shape.as_str()] {
+        let (status, body) = fetch_json(id).await;
+        assert_eq!(status, 404, "{id}: {body}");
+    }
 }
 
 on_both_databases!(
@@ -359,7 +457,7 @@ on_both_databases!(
 
 async fn member_flooding_past_the_hourly_cap_is_not_relayed(backend: Backend) {
     let mut stage = Stage::start(backend).await;
-    stage.set_relay(None, Some(2)).await;
+    stage.set_relay(None, Some(2));
     for _ in 0..3 {
         stage.post(None).await;
     }
@@ -370,7 +468,7 @@ async fn member_flooding_past_the_hourly_cap_is_not_relayed(backend: Backend) {
         object_id_announce(&announces(&stage.masto), &stage.member_host.url("/notes/3")).is_none()
     );
     // `none`: nothing at all.
-    stage.set_relay(Some("none"), Some(0)).await;
+    stage.set_relay(Some("none"), Some(0));
     stage.post(None).await;
     settled(&stage.alpha).await;
     assert_eq!(announces(&stage.masto).len(), 2);
@@ -380,4 +478,224 @@ on_both_databases!(
     member_flooding_past_the_hourly_cap_is_not_relayed,
     member_flooding_past_the_hourly_cap_is_not_relayed_sqlite,
     member_flooding_past_the_hourly_cap_is_not_relayed_postgres
+);
+
+/// `--relay` and `--relay-cap` on the command line: set, shown, changed;
+/// bad values refused in one line with nothing changed.
+async fn relay_settings_from_the_cli(backend: Backend) {
+    let dir = temp_dir();
+    let db = new_database(backend, dir.path(), "cli").await;
+    let ok = |args: &[&str]| {
+        let out = kuvend_cli(&db, args);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{args:?}: {err}");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    ok(&["admin", "org", "create", "ngo", "--name", "Our NGO"]);
+    let create = |name: &'static str| {
+        [
+            "admin",
+            "coalition",
+            "create",
+            name,
+            "--name",
+            "C",
+            "--by",
+            "ngo",
+        ]
+    };
+    ok(&create("plain"));
+    let show = ok(&["admin", "coalition", "show", "plain"]);
+    assert!(show.contains("relay: top-level\n"), "the default: {show}");
+    assert!(
+        show.contains("relay cap: 20 per member and hour\n"),
+        "{show}"
+    );
+    ok(&[
+        &create("climate")[..],
+        &["--relay", "none", "--relay-cap", "5"],
+    ]
+    .concat());
+    let show = ok(&["admin", "coalition", "show", "climate"]);
+    assert!(show.contains("relay: none\n"), "{show}");
+    assert!(
+        show.contains("relay cap: 5 per member and hour\n"),
+        "{show}"
+    );
+
+    cli_refused(
+        &db,
+        &[&create("loud")[..], &["--relay", "everything"]].concat(),
+        "not one of all, top-level, none",
+    );
+    cli_refused(
+        &db,
+        &[&create("loud")[..], &["--relay-cap", "lots"]].concat(),
+        "whole number from 0",
+    );
+    assert!(
+        !ok(&["admin", "coalition", "list"]).contains("@loud@"),
+        "nothing was created"
+    );
+    let update = ["admin", "coalition", "update", "climate"];
+    cli_refused(
+        &db,
+        &[&update[..], &["--relay", "sometimes", "--relay-cap", "3"]].concat(),
+        "not one of all, top-level, none",
+    );
+    cli_refused(
+        &db,
+        &[&update[..], &["--relay", "all", "--relay-cap", "1000001"]].concat(),
+        "whole number from 0",
+    );
+    let show = ok(&["admin", "coalition", "show", "climate"]);
+    assert!(
+        show.contains("relay: none\n") && show.contains("relay cap: 5 per"),
+        "nothing changed: {show}"
+    );
+    ok(&[&update[..], &["--relay", "all", "--relay-cap", "0"]].concat());
+    let show = ok(&["admin", "coalition", "show", "climate"]);
+    assert!(show.contains("relay: all\n"), "{show}");
+    assert!(
+        show.contains("relay cap: 0 per member and hour (no cap)"),
+        "{show}"
+    );
+}
+
+on_both_databases!(
+    relay_settings_from_the_cli,
+    relay_settings_from_the_cli_sqlite,
+    relay_settings_from_the_cli_postgres
+);
+
+/// The coalition entity shows the relay settings; an admin organisation's
+/// owner changes them, a bad value is refused (422) and changes nothing,
+/// a stranger learns nothing (404).
+async fn relay_settings_in_the_api(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    alpha.create_org("lead", false).await;
+    alpha.create_org("stranger", false).await;
+    let climate = alpha.create_coalition("climate", "lead", false).await;
+    let base = alpha.base_url();
+    for (email, org) in [
+        ("owner@lead.example", "lead"),
+        ("owner@stranger.example", "stranger"),
+    ] {
+        kuvend::service::auth::create_user(alpha.ctx(), email, PASSWORD, Some((org, "owner")))
+            .await
+            .unwrap();
+    }
+    let lead = Api::login(&base, "owner@lead.example", PASSWORD).await;
+    let stranger = Api::login(&base, "owner@stranger.example", PASSWORD).await;
+    let path = format!("/api/v1/kuvend/coalitions/{}", climate.id);
+    let (status, shown) = lead.get(&path).await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["coalition"]["relay"], "top-level");
+    assert_eq!(shown["coalition"]["relay_cap"], 20);
+
+    let (status, body) = patch(&lead, &path, json!({"relay": "everything"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("all, top-level, none"),
+        "{body}"
+    );
+    let (status, body) = patch(&lead, &path, json!({"relay": "all", "relay_cap": -1})).await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = patch(&stranger, &path, json!({"relay": "none"})).await;
+    assert_eq!(status, 404, "{body}");
+    let (_, shown) = lead.get(&path).await;
+    assert_eq!(shown["coalition"]["relay"], "top-level", "nothing changed");
+    assert_eq!(shown["coalition"]["relay_cap"], 20);
+
+    let (status, updated) = patch(&lead, &path, json!({"relay": "all", "relay_cap": 3})).await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["coalition"]["relay"], "all");
+    assert_eq!(updated["coalition"]["relay_cap"], 3);
+    let mut conn = alpha.ctx().db.conn().await.unwrap();
+    assert_eq!(
+        conn.q().relay_settings(climate.id).await.unwrap(),
+        Some(("all".to_string(), 3))
+    );
+}
+
+async fn patch(api: &Api, path: &str, body: Value) -> (u16, Value) {
+    api.send(reqwest::Method::PATCH, path, Some(body)).await
+}
+
+on_both_databases!(
+    relay_settings_in_the_api,
+    relay_settings_in_the_api_sqlite,
+    relay_settings_in_the_api_postgres
+);
+
+/// GET as ActivityPub, unsigned.
+async fn fetch_json(url: &str) -> (u16, Value) {
+    let response = crate::common::client()
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Research pitfall 3: our `Create` ids dereference (Mastodon and Lemmy
+/// fetch them), with the object's visibility: public and unlisted to
+/// anyone, a followers-only one not to an unsigned fetch, a deleted one 410.
+async fn create_ids_dereference_with_the_objects_visibility(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    alpha.create_org("ngo", false).await;
+    let post = |text: &str, visibility| {
+        let data = alpha.data();
+        let text = text.to_string();
+        async move {
+            kuvend::service::posts::create_post(
+                &data,
+                "ngo",
+                kuvend::service::posts::NewPost {
+                    text,
+                    visibility,
+                    in_reply_to: None,
+                    spoiler: None,
+                    language: None,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let public = post("Open letter", kuvend::model::Visibility::Public).await;
+    let (status, create) = fetch_json(&format!("{}/activity", public.ap_id)).await;
+    assert_eq!(status, 200, "{create}");
+    assert_eq!(create["type"], "Create");
+    assert_eq!(create["id"], format!("{}/activity", public.ap_id));
+    assert_eq!(create["object"]["id"], public.ap_id.as_str());
+    assert!(create["@context"].is_string() || create["@context"].is_array());
+    let sent = alpha
+        .sent_activity(&format!("{}/activity", public.ap_id))
+        .await;
+    assert_eq!(create["object"]["content"], sent["object"]["content"]);
+
+    let private = post("Staff only", kuvend::model::Visibility::Followers).await;
+    let (status, body) = fetch_json(&format!("{}/activity", private.ap_id)).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.get("object").is_none());
+
+    kuvend::service::posts::delete_post(alpha.ctx(), &public.ap_id)
+        .await
+        .unwrap();
+    let (status, _) = fetch_json(&format!("{}/activity", public.ap_id)).await;
+    assert_eq!(status, 410);
+}
+
+on_both_databases!(
+    create_ids_dereference_with_the_objects_visibility,
+    create_ids_dereference_with_the_objects_visibility_sqlite,
+    create_ids_dereference_with_the_objects_visibility_postgres
 );

@@ -224,6 +224,8 @@ async fn federation_scenario(backend: Backend) {
             summary: "Working together".into(),
             manually_approves_followers: false,
             members_visible: "public".into(),
+            relay: None,
+            relay_cap: None,
             by: "lead".into(),
         },
     )

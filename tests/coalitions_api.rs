@@ -370,6 +370,8 @@ async fn closed(backend: Backend) -> Closed {
             summary: String::new(),
             manually_approves_followers: false,
             members_visible: "members".into(),
+            relay: None,
+            relay_cap: None,
             by: "lead".into(),
         },
     )
@@ -636,6 +638,8 @@ async fn moderated(backend: Backend, manual: bool) -> Moderated {
             summary: String::new(),
             manually_approves_followers: manual,
             members_visible: "public".into(),
+            relay: None,
+            relay_cap: None,
             by: "lead".into(),
         },
     )

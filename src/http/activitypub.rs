@@ -131,6 +131,49 @@ pub async fn post(
     Ok(activity_json(&WithContext::new(activity_context(), note)))
 }
 
+/// A local post's `Create` at its id (`…/statuses/<id>/activity`), with
+/// the object's visibility rules: public and unlisted to anyone, others to
+/// a signed fetch by someone who may see the post. A deleted post's
+/// `Create` answers 410, like the post.
+pub async fn post_activity(
+    data: FedData,
+    Path((username, id)): Path<(String, i64)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if !wants_activity_json(&headers) {
+        return Ok(Redirect::to(&format!("/@{username}/{id}")).into_response());
+    }
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    let view = posts::local_post_for(&data, &username, id, viewer.as_ref()).await?;
+    if view.post.deleted_at.is_some() {
+        return Err(ApiError::new(StatusCode::GONE, "the post was deleted"));
+    }
+    let context = if view.post.ap_type == "Event" {
+        crate::federation::protocol::event::event_context()
+    } else {
+        activity_context()
+    };
+    let create = documents::create_document(&data, &view)
+        .await?
+        .ok_or(ServiceError::NotFound("Record not found".into()))?;
+    Ok(activity_json(&WithContext::new(context, create)))
+}
+
+/// A coalition's relay `Announce` at its id
+/// (`/users/<coalition>/relays/<n>/activity|object|<uuid>`).
+pub async fn relay(
+    data: FedData,
+    Path((username, id, shape)): Path<(String, i64, String)>,
+) -> ApiResult<Response> {
+    let url = format!("{}/relays/{id}/{shape}", data.urls.actor(&username));
+    let url =
+        url::Url::parse(&url).map_err(|_| ServiceError::NotFound("Record not found".into()))?;
+    let announce = documents::relay_document(&data, &username, id, &url).await?;
+    Ok(activity_json(&announce))
+}
+
 /// An event's participants (FEP-8a8e `attendees`): a `Collection` with its
 /// `totalItems` and no items, to anyone who may see the event.
 pub async fn participants(

@@ -54,6 +54,14 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         )
         .route("/users/{username}/statuses/{id}", get(activitypub::post))
         .route(
+            "/users/{username}/statuses/{id}/activity",
+            get(activitypub::post_activity),
+        )
+        .route(
+            "/users/{username}/relays/{id}/{shape}",
+            get(activitypub::relay),
+        )
+        .route(
             "/users/{username}/statuses/{id}/participants",
             get(activitypub::participants),
         )

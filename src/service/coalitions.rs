@@ -7,6 +7,7 @@ use super::{
     ServiceError, ServiceResult,
     acting::Acting,
     orgs::{self, NewOrganization},
+    relay::RelayMode,
 };
 use crate::{
     context::Kuvend,
@@ -37,6 +38,11 @@ pub struct NewCoalition {
     pub manually_approves_followers: bool,
     /// `public` or `members`, as typed (checked here).
     pub members_visible: String,
+    /// `all`, `top-level` or `none`, as typed (checked here); `None`: the
+    /// default, `top-level`.
+    pub relay: Option<String>,
+    /// Posts relayed per member and hour, as typed; `None`: the default, 20.
+    pub relay_cap: Option<String>,
     /// The local organisation that founds it and becomes its first admin.
     pub by: String,
 }
@@ -55,6 +61,45 @@ pub struct CoalitionChanges {
     pub summary: Option<String>,
     pub manually_approves_followers: Option<bool>,
     pub members_visible: Option<String>,
+    /// `all`, `top-level` or `none`, as typed.
+    pub relay: Option<String>,
+    /// Posts relayed per member and hour (0: no cap), as typed.
+    pub relay_cap: Option<String>,
+}
+
+impl CoalitionChanges {
+    /// Whether anything of the profile (what followers are sent an
+    /// `Update` of) changes, rather than only the relay settings.
+    fn touches_profile(&self) -> bool {
+        self.display_name.is_some()
+            || self.summary.is_some()
+            || self.manually_approves_followers.is_some()
+            || self.members_visible.is_some()
+    }
+}
+
+/// The default relay setting: replies stay out of Mastodon timelines.
+pub const DEFAULT_RELAY: RelayMode = RelayMode::TopLevel;
+/// The default per-member hourly cap (the migration's column default).
+pub const DEFAULT_RELAY_CAP: i64 = 20;
+/// The largest hourly cap accepted (more is the same as no cap).
+const MAX_RELAY_CAP: i64 = 100_000;
+
+/// A `--relay` value, refused with the allowed values named.
+pub fn parse_relay(text: &str) -> ServiceResult<RelayMode> {
+    RelayMode::parse(text.trim()).ok_or_else(|| {
+        ServiceError::Unprocessable(format!("relay {text:?} is not one of all, top-level, none"))
+    })
+}
+
+/// A `--relay-cap` value: a whole number from 0 (no cap) to 100000.
+pub fn parse_relay_cap(text: &str) -> ServiceResult<i64> {
+    match text.trim().parse::<i64>() {
+        Ok(n) if (0..=MAX_RELAY_CAP).contains(&n) => Ok(n),
+        _ => Err(ServiceError::Unprocessable(format!(
+            "relay cap {text:?} is not a whole number from 0 (no cap) to {MAX_RELAY_CAP}"
+        ))),
+    }
 }
 
 fn parse_visibility(text: &str) -> ServiceResult<MembersVisible> {
@@ -70,6 +115,18 @@ fn parse_visibility(text: &str) -> ServiceResult<MembersVisible> {
 /// transaction, after every check (nothing is written on bad input).
 pub async fn create(ctx: &Kuvend, new: NewCoalition) -> ServiceResult<Coalition> {
     let visible = parse_visibility(&new.members_visible)?;
+    let relay = new
+        .relay
+        .as_deref()
+        .map(parse_relay)
+        .transpose()?
+        .unwrap_or(DEFAULT_RELAY);
+    let relay_cap = new
+        .relay_cap
+        .as_deref()
+        .map(parse_relay_cap)
+        .transpose()?
+        .unwrap_or(DEFAULT_RELAY_CAP);
     let founder = orgs::organization(ctx, &new.by).await?;
     let row = orgs::new_local_actor(
         ctx,
@@ -92,6 +149,8 @@ pub async fn create(ctx: &Kuvend, new: NewCoalition) -> ServiceResult<Coalition>
             members_visible: visible.as_str().into(),
             created_at: stamp,
             updated_at: stamp,
+            relay: relay.as_str().into(),
+            relay_cap,
         };
         q.insert_coalition(&settings).await?;
         q.insert_coalition_member(&NewCoalitionMember {
@@ -165,16 +224,31 @@ pub async fn update(
         .as_deref()
         .map(parse_visibility)
         .transpose()?;
+    let relay = changes.relay.as_deref().map(parse_relay).transpose()?;
+    let relay_cap = changes
+        .relay_cap
+        .as_deref()
+        .map(parse_relay_cap)
+        .transpose()?;
     let coalition = coalition(ctx, username).await?;
-    orgs::update_profile(
-        ctx,
-        &super::acting::Acting::admin(coalition.actor),
-        changes.display_name.as_deref(),
-        changes.summary.as_deref(),
-        changes.manually_approves_followers,
-        visible,
-    )
-    .await?;
+    if relay.is_some() || relay_cap.is_some() {
+        // Only the relay settings: nothing followers see, so no `Update`.
+        let mut conn = ctx.db.conn().await?;
+        conn.q()
+            .set_relay_settings(coalition.actor.id, relay.map(RelayMode::as_str), relay_cap)
+            .await?;
+    }
+    if changes.touches_profile() {
+        orgs::update_profile(
+            ctx,
+            &super::acting::Acting::admin(coalition.actor),
+            changes.display_name.as_deref(),
+            changes.summary.as_deref(),
+            changes.manually_approves_followers,
+            visible,
+        )
+        .await?;
+    }
     self::coalition(ctx, username).await
 }
 
@@ -319,6 +393,8 @@ pub struct CoalitionInfo {
     pub owner: Option<ActorRow>,
     /// The viewer's role in it, if a member.
     pub viewer_role: Option<CoalitionRole>,
+    /// `(relay, relay_cap)` of one of ours; `None` for a remote group.
+    pub relay: Option<(String, i64)>,
 }
 
 /// A member as the client API lists it.
@@ -425,7 +501,13 @@ pub async fn info(
         .map(|(_, who)| who);
     // The owner is a member: hidden from strangers when the list is.
     let owner = owner.filter(|_| may_list(members_visible, viewer_role));
+    let relay = if actor.local {
+        q.relay_settings(actor.id).await?
+    } else {
+        None
+    };
     Ok(CoalitionInfo {
+        relay,
         actor,
         members_visible,
         members_count,

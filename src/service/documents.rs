@@ -309,3 +309,68 @@ pub async fn tagged(
         .local_posts_with_tag(&tag.to_lowercase(), max_id, PAGE_SIZE)
         .await?)
 }
+
+/// The `Create` of a local post at its id (`<post>/activity`; research
+/// pitfall 3: Lemmy-style readers and Mastodon fetch it), rebuilt from the
+/// post as it is now so a fetch never shows text edited away. The caller
+/// has checked the viewer may see the post ([`posts::local_post_for`]);
+/// a poll has no `Create` document here (`None`).
+pub async fn create_document(
+    ctx: &Kuvend,
+    view: &posts::PostView,
+) -> ServiceResult<Option<serde_json::Value>> {
+    use crate::federation::{notes::wrap, protocol::event::PostJson};
+    let object = match view.post.ap_type.as_str() {
+        "Note" => PostJson::Note(Box::new(posts::note_document(ctx, view)?)),
+        "Event" => PostJson::Event(Box::new(super::events::event_document(ctx, view).await?)),
+        _ => return Ok(None),
+    };
+    let post_id = Url::parse(&view.post.ap_id).map_err(|e| ServiceError::Internal(e.into()))?;
+    let id = ctx.urls.create_activity(&post_id);
+    let create = wrap("Create", id, &view.author, object)?;
+    Ok(Some(
+        serde_json::to_value(&create).map_err(|e| ServiceError::Internal(e.into()))?,
+    ))
+}
+
+/// A coalition's relay `Announce` at its id (`<coalition>/relays/<n>/…`),
+/// as it was sent; 404 when it was never sent (no instance got that shape)
+/// or when the relayed post is gone (its `Undo` went out). Relays are of
+/// public and unlisted posts only, so anyone may read them.
+pub async fn relay_document(
+    ctx: &Kuvend,
+    username: &str,
+    relay_id: i64,
+    url: &Url,
+) -> ServiceResult<serde_json::Value> {
+    let gone = || ServiceError::NotFound("Record not found".into());
+    let coalition = local_actor(ctx, username).await?;
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let relay = q
+        .relay_by_id(relay_id)
+        .await?
+        .filter(|r| r.coalition_id == coalition.id)
+        .ok_or_else(gone)?;
+    let live = q
+        .post_by_id(relay.post_id)
+        .await?
+        .is_some_and(|p| p.deleted_at.is_none());
+    if !live {
+        return Err(gone());
+    }
+    let activity = q
+        .activity_by_ap_id(url.as_str())
+        .await?
+        .filter(|a| a.actor_id == coalition.id && a.kind == "Announce")
+        .ok_or_else(gone)?;
+    let body = activity.body.ok_or_else(gone)?;
+    let mut json: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))?;
+    if let Some(map) = json.as_object_mut() {
+        // A fetched document carries its own context.
+        map.entry("@context")
+            .or_insert_with(|| json!("https://www.w3.org/ns/activitystreams"));
+    }
+    Ok(json)
+}

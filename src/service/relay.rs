@@ -10,6 +10,7 @@ use crate::{
         protocol::note::{NoteJson, is_public},
         relay::{self, Shape},
     },
+    model::Visibility,
     storage::{
         Q,
         models::{ActorRow, PostRow},
@@ -189,7 +190,16 @@ async fn relay_one(
             )
             .await?;
     }
-    // MERGE: local followers get the coalition's boost (receive part)
+    // Local followers see the relay as the coalition's boost, once, and the
+    // coalition's statuses list it; the object-shape id names it (the one
+    // Mastodon-likes got, and the one that dereferences to this Announce).
+    let (_, object_id) = relay::relay_ids(coalition, row.id)?;
+    let visibility = if public {
+        Visibility::Public
+    } else {
+        Visibility::Unlisted
+    };
+    super::boosts::record(q, coalition, post, &object_id, visibility).await?;
     Ok(())
 }
 

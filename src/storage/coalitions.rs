@@ -22,6 +22,10 @@ pub struct CoalitionRow {
     pub members_visible: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `all`, `top-level` or `none` (issue 14 item 1).
+    pub relay: String,
+    /// Posts relayed per member and hour; 0 means no cap.
+    pub relay_cap: i64,
 }
 
 impl CoalitionRow {

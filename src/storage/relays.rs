@@ -93,6 +93,16 @@ impl Q<'_> {
             .optional()?))
     }
 
+    /// One relay by its id (the `<n>` of `<coalition>/relays/<n>/…`).
+    pub async fn relay_by_id(&mut self, id: i64) -> StorageResult<Option<RelayRow>> {
+        on_q!(self, |c| Ok(coalition_relays::table
+            .find(id)
+            .select(RelayRow::as_select())
+            .get_result(c)
+            .await
+            .optional()?))
+    }
+
     /// Every relay of a post, by any coalition.
     pub async fn relays_of_post(&mut self, post_id: i64) -> StorageResult<Vec<RelayRow>> {
         on_q!(self, |c| Ok(coalition_relays::table

@@ -208,6 +208,8 @@ impl TestInstance {
                 summary: String::new(),
                 manually_approves_followers: manual,
                 members_visible: "public".into(),
+                relay: None,
+                relay_cap: None,
                 by: by.into(),
             },
         )

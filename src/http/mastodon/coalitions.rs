@@ -142,6 +142,12 @@ struct CoalitionForm {
     /// `public` or `members`.
     #[serde(default, deserialize_with = "text")]
     members_visible: Option<String>,
+    /// `all`, `top-level` or `none` (issue 14 item 1).
+    #[serde(default, deserialize_with = "text")]
+    relay: Option<String>,
+    /// Posts relayed per member and hour; 0: no cap.
+    #[serde(default, deserialize_with = "text")]
+    relay_cap: Option<String>,
 }
 
 fn unprocessable(message: impl Into<String>) -> ApiError {
@@ -180,6 +186,8 @@ async fn create(
             summary: form.note.unwrap_or_default(),
             manually_approves_followers: manual,
             members_visible: form.members_visible.unwrap_or_else(|| "public".into()),
+            relay: form.relay,
+            relay_cap: form.relay_cap,
             by: String::new(),
         },
     )
@@ -212,6 +220,8 @@ async fn update(
         summary: form.note,
         manually_approves_followers: flag(form.manual_approval.as_deref())?,
         members_visible: form.members_visible,
+        relay: form.relay,
+        relay_cap: form.relay_cap,
     };
     let updated = coalitions::update_as(&data, &acting, &coalition, changes).await?;
     let info = coalitions::info(&data, updated.actor, Some(&acting.account)).await?;

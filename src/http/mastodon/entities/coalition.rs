@@ -34,6 +34,13 @@ pub struct CoalitionSettings {
     /// The token's organisation's role: `admin`, `member`, or null when it
     /// does not belong (or no token was sent).
     pub role: Option<&'static str>,
+    /// What the coalition relays of its members' posts to its followers:
+    /// `all`, `top-level` (replies only to forum software) or `none`; null
+    /// for a remote group (its own server decides).
+    pub relay: Option<String>,
+    /// Posts relayed per member and hour (0: no cap); null for a remote
+    /// group.
+    pub relay_cap: Option<i64>,
 }
 
 impl Coalition {
@@ -44,6 +51,8 @@ impl Coalition {
                 members_count: info.members_count,
                 manual_approval: info.actor.manually_approves_followers,
                 role: info.viewer_role.map(CoalitionRole::as_str),
+                relay: info.relay.as_ref().map(|(mode, _)| mode.clone()),
+                relay_cap: info.relay.as_ref().map(|(_, cap)| *cap),
             },
             account,
         }
