@@ -146,6 +146,11 @@ async fn relay_one(
     let followers = q.follower_inboxes_by_software(coalition.id).await?;
     let only_forums = reply && mode == RelayMode::TopLevel;
     let (activity_inboxes, object_inboxes) = split(&followers, only_forums, &sent.member.domain);
+    if only_forums && activity_inboxes.is_empty() {
+        // A reply under `top-level` with no forum to show it: not relayed
+        // at all (nor listed on the coalition's timeline).
+        return Ok(());
+    }
     let Some(row) = q
         .insert_relay(&NewRelay {
             coalition_id: coalition.id,
@@ -176,7 +181,7 @@ async fn relay_one(
     if !object_inboxes.is_empty() {
         let announce = relay::announce(
             coalition,
-            object_id,
+            object_id.clone(),
             sent.note.id.as_str(),
             &sent.member.ap_id,
             public,
@@ -190,10 +195,13 @@ async fn relay_one(
             )
             .await?;
     }
+    if only_forums {
+        // Kept out of local timelines too, as out of Mastodon's.
+        return Ok(());
+    }
     // Local followers see the relay as the coalition's boost, once, and the
     // coalition's statuses list it; the object-shape id names it (the one
     // Mastodon-likes got, and the one that dereferences to this Announce).
-    let (_, object_id) = relay::relay_ids(coalition, row.id)?;
     let visibility = if public {
         Visibility::Public
     } else {
@@ -213,7 +221,9 @@ fn inner_activity(raw: &str) -> ServiceResult<serde_json::Value> {
 
 /// The follower inboxes that get each shape. `only_forums`: a reply under
 /// `top-level` goes to forum software alone (in the activity shape). The
-/// member's own instance is skipped: it has the post (PieFed does this).
+/// member's own instance is skipped where it runs forum software (it has
+/// the post in the community; PieFed skips it so): elsewhere its other
+/// users who follow the coalition see the relay as the coalition's boost.
 fn split(
     followers: &[FollowerInbox],
     only_forums: bool,
@@ -222,10 +232,10 @@ fn split(
     let mut activity = Vec::new();
     let mut object = Vec::new();
     for follower in followers {
-        if follower.domain.eq_ignore_ascii_case(member_domain) {
+        let software = follower.software.as_deref();
+        if follower.domain.eq_ignore_ascii_case(member_domain) && relay::shows_threads(software) {
             continue;
         }
-        let software = follower.software.as_deref();
         if only_forums {
             if relay::shows_threads(software) {
                 activity.push(follower.inbox.clone());
@@ -261,11 +271,22 @@ pub(crate) async fn relay_later(
     };
     let relays = q.relays_of_post(post.id).await?;
     for relayed in relays {
-        if kind != Later::Like && relayed.member_id != sender.id {
+        // Only the author's own edit or deletion follows its relay.
+        if relayed.member_id != sender.id {
             continue;
         }
         let coalition = q.actor_by_id(relayed.coalition_id).await?;
-        announce_later(q, outbox, &coalition, &relayed, activity_id, raw, kind).await?;
+        announce_later(
+            q,
+            outbox,
+            &coalition,
+            &relayed,
+            &post,
+            activity_id,
+            raw,
+            kind,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -275,7 +296,6 @@ pub(crate) async fn relay_later(
 pub(crate) enum Later {
     Update,
     Delete,
-    Like,
 }
 
 async fn announce_later(
@@ -283,18 +303,29 @@ async fn announce_later(
     outbox: &mut Outbox,
     coalition: &ActorRow,
     relayed: &RelayRow,
+    post: &PostRow,
     _activity_id: &Url,
     raw: &str,
     kind: Later,
 ) -> ServiceResult<()> {
+    // Reaches whom the relay reached, under the coalition's mode now: a
+    // reply relayed to forums alone under `top-level` is edited there alone,
+    // and nothing follows under `none` (except the Undo of what was sent).
+    let mode = q
+        .relay_settings(coalition.id)
+        .await?
+        .and_then(|(mode, _)| RelayMode::parse(&mode))
+        .unwrap_or(RelayMode::None);
     let followers = q.follower_inboxes_by_software(coalition.id).await?;
     let member = q.actor_by_id(relayed.member_id).await?;
-    let (activity_inboxes, object_inboxes) = split(&followers, false, &member.domain);
+    let only_forums = post.in_reply_to_ap_id.is_some() && mode == RelayMode::TopLevel;
+    let (activity_inboxes, object_inboxes) = split(&followers, only_forums, &member.domain);
     let author = member.ap_id.as_str();
-    if !activity_inboxes.is_empty() {
+    let public = post.visibility() == crate::model::Visibility::Public;
+    if !activity_inboxes.is_empty() && mode != RelayMode::None {
         let inner = inner_activity(raw)?;
         let id = relay::later_id(coalition, relayed.id)?;
-        let announce = relay::announce(coalition, id, inner, author, true)?;
+        let announce = relay::announce(coalition, id, inner, author, public)?;
         outbox
             .queue(
                 q,

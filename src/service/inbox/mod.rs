@@ -288,17 +288,19 @@ async fn apply(
             Ok(outcome)
         }
         Ready::Delete(object) => {
-            // Before the Delete: the relays are found through the post.
-            relay_later(q, actor, envelope, object.as_str(), Later::Delete).await?;
-            delete::apply(ctx, q, actor, object).await
-        }
-        Ready::Like(object) => {
-            let outcome = like::apply(q, actor, id, object).await?;
+            // Only a Delete that deleted something is relayed (once: a
+            // repeat deletes nothing); the post row stays, marked deleted,
+            // so its relays are still found.
+            let outcome = delete::apply(ctx, q, actor, object).await?;
             if outcome == InboxOutcome::Applied {
-                relay_later(q, actor, envelope, object.as_str(), Later::Like).await?;
+                relay_later(q, actor, envelope, object.as_str(), Later::Delete).await?;
             }
             Ok(outcome)
         }
+        // Likes are not relayed: anyone can like, so relaying them would let
+        // anyone make the coalition write to all its followers (Friendica
+        // does not redistribute them either by default).
+        Ready::Like(object) => like::apply(q, actor, id, object).await,
         Ready::Announce(object) => announce::apply(q, actor, id, object).await,
         Ready::Relay(relay) => announce::apply_relay(q, actor, id, relay).await,
         Ready::Invite {
