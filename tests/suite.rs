@@ -15,6 +15,7 @@ mod coalition_invitation_reach;
 mod coalition_invitations;
 mod coalition_membership;
 mod coalition_relay;
+mod coalition_relay_e2e;
 mod coalition_threads;
 mod coalitions;
 mod coalitions_api;

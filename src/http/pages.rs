@@ -14,7 +14,7 @@ use crate::{
     model::{CoalitionRole, EventCategory, EventStatus},
     service::{ActorRow, PostRow},
     service::{
-        ServiceError, coalitions, documents,
+        ServiceError, coalition_feed, coalitions, documents,
         events::{self, EventView},
         feeds, orgs,
         posts::{self, PostView},
@@ -242,7 +242,15 @@ pub async fn profile(
         .map(|p| post_card(p, &view.actor, domain))
         .collect();
     // Upcoming events head the first page only; older pages are for posts.
-    let events: Vec<_> = if q.max_id.is_none() {
+    let events: Vec<_> = if q.max_id.is_none() && coalition_feed::is_local_coalition(&view.actor) {
+        // Issue 14 item 4: a coalition's own events and its members' it
+        // relayed, each naming its organisation.
+        coalition_feed::upcoming_events(&data, &view.actor, PROFILE_EVENTS)
+            .await?
+            .iter()
+            .map(|(e, author)| event_card(e, Some(author), domain))
+            .collect()
+    } else if q.max_id.is_none() {
         events::upcoming_visible_events(&data, &view.actor, PROFILE_EVENTS)
             .await?
             .iter()
@@ -252,7 +260,7 @@ pub async fn profile(
         Vec::new()
     };
     // A coalition lists its members when the list is public, and only how
-    // many otherwise. Its members' upcoming events are not listed yet.
+    // many otherwise.
     let coalition = coalitions::public_members(&data, &view.actor)
         .await?
         .map(|m| {
@@ -307,6 +315,19 @@ const INSTANCE_EVENTS: i64 = 200;
 
 /// An organisation as event pages name it.
 fn org_json(author: &ActorRow, domain: &str) -> serde_json::Value {
+    // A member on another server (a coalition's relayed event) links to its
+    // own page there, and only over http(s): the URL is the remote's word.
+    let (domain, url) = if author.local {
+        (domain, format!("/@{}", author.username))
+    } else {
+        let url = author.profile_url.as_deref().unwrap_or(&author.ap_id);
+        let url = if url.starts_with("https://") || url.starts_with("http://") {
+            url.to_string()
+        } else {
+            author.ap_id.clone()
+        };
+        (author.domain.as_str(), url)
+    };
     json!({
         "name": if author.display_name.is_empty() {
             author.username.clone()
@@ -314,7 +335,7 @@ fn org_json(author: &ActorRow, domain: &str) -> serde_json::Value {
             text::strip_html(&author.display_name)
         },
         "handle": format!("@{}@{domain}", author.username),
-        "url": format!("/@{}", author.username),
+        "url": url,
     })
 }
 
@@ -333,7 +354,8 @@ fn when_json(when: &events::EventWhen) -> serde_json::Value {
 fn event_card(view: &EventView, author: Option<&ActorRow>, domain: &str) -> serde_json::Value {
     json!({
         "org": author.map(|a| org_json(a, domain)),
-        "url": view.post.url.clone().unwrap_or_else(|| view.post.ap_id.clone()),
+        // A relayed event's `url` is another server's word: http(s) only.
+        "url": view.post.url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")).unwrap_or_else(|| view.post.ap_id.clone()),
         "name": view.event.name,
         "status": view.event.status,
         "when": when_json(&events::when(&view.event)),

@@ -162,6 +162,18 @@ fn shown_name(actor: &ActorRow) -> String {
 /// followers-only or direct event: a calendar URL gets shared and cached.
 pub async fn organisation_calendar(ctx: &Kuvend, username: &str) -> ServiceResult<String> {
     let actor = documents::local_actor(ctx, username).await?;
+    if super::coalition_feed::is_local_coalition(&actor) {
+        // Issue 14 item 4: a coalition's calendar adds its members' events
+        // it relayed, each with its own organiser.
+        let rows =
+            super::coalition_feed::calendar_rows(ctx, &actor, true, PAST_DAYS, CALENDAR_EVENTS)
+                .await?;
+        return Ok(calendar(
+            Some(&shown_name(&actor)),
+            rows.iter()
+                .map(|(post, event, author)| (event, post, author)),
+        ));
+    }
     let now = now();
     let since = now - chrono::Duration::days(PAST_DAYS);
     let (mut past, upcoming) = {

@@ -8,6 +8,7 @@ pub mod acting;
 pub mod auth;
 pub mod boosts;
 pub mod client;
+pub mod coalition_feed;
 pub mod coalitions;
 pub mod deliveries;
 pub mod direct;

@@ -112,6 +112,8 @@ macro_rules! load_page {
         }
     }};
 }
+// Coalition timelines (storage::coalition_feed) page the same way.
+pub(super) use load_page;
 
 impl Q<'_> {
     pub async fn insert_user(

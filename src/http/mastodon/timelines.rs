@@ -1,10 +1,10 @@
 //! Timelines (`/api/v1/timelines/...`): the viewer's home, everyone's public
-//! posts, and those with a hashtag.
+//! posts, those with a hashtag, and a group's.
 
 use super::{Auth, MaybeAuth, PageQuery, paged_statuses, service, truthy};
 use crate::federation::FedData;
 use crate::http::error::ApiResult;
-use crate::service::{auth::Session, client};
+use crate::service::{auth::Session, client, coalition_feed};
 use axum::{
     Router,
     extract::{OriginalUri, Path, Query},
@@ -17,6 +17,7 @@ pub(super) fn routes() -> Router {
         .route("/api/v1/timelines/home", get(home))
         .route("/api/v1/timelines/public", get(public))
         .route("/api/v1/timelines/tag/{tag}", get(tag))
+        .route("/api/v1/timelines/group/{id}", get(group))
 }
 
 async fn home(
@@ -72,5 +73,21 @@ async fn tag(
         q.page(20, 40),
     )
     .await?;
+    Ok(paged_statuses(&data, &uri, &statuses))
+}
+
+/// pl-api's group timeline (issue 14 item 4): what a coalition relayed, or
+/// what we know was addressed to or boosted by another server's group;
+/// 404 for an account that is not a group.
+async fn group(
+    data: FedData,
+    MaybeAuth(session): MaybeAuth,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Response> {
+    let viewer = session.as_ref().and_then(Session::reader);
+    let statuses =
+        coalition_feed::group_timeline(&data, &id, viewer.as_ref(), q.page(20, 40)).await?;
     Ok(paged_statuses(&data, &uri, &statuses))
 }
