@@ -223,6 +223,23 @@ pub enum CoalitionCommand {
         #[arg(long)]
         message: Option<String>,
     },
+    /// Campaign hashtags: members' public posts with one are relayed and
+    /// listed on `/@<coalition>/campaigns/<tag>` (issue 14 item 5).
+    Campaign {
+        #[command(subcommand)]
+        action: CampaignAction,
+    },
+}
+
+/// `kuvend admin coalition campaign …`
+#[derive(Debug, Subcommand)]
+pub enum CampaignAction {
+    /// Name a campaign hashtag (`#` optional).
+    Add { coalition: String, tag: String },
+    /// Stop a campaign.
+    Remove { coalition: String, tag: String },
+    /// The coalition's campaigns, oldest first.
+    List { coalition: String },
 }
 
 #[derive(Debug, Args)]
@@ -610,9 +627,48 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// `kuvend admin coalition campaign add|remove|list`: the tag is checked
+/// before anything is written, so a refusal changes nothing.
+async fn run_campaign(
+    ctx: &crate::context::Kuvend,
+    action: CampaignAction,
+) -> Result<(), CliError> {
+    use service::campaigns;
+    match action {
+        CampaignAction::Add { coalition, tag } => {
+            let found = coalitions::coalition(ctx, &coalition).await?;
+            let (tag, added) = campaigns::add(ctx, &found.actor, &tag).await?;
+            if added {
+                println!("#{tag} is now a campaign of {coalition}");
+            } else {
+                println!("#{tag} was already a campaign of {coalition}");
+            }
+        }
+        CampaignAction::Remove { coalition, tag } => {
+            let found = coalitions::coalition(ctx, &coalition).await?;
+            let (tag, removed) = campaigns::remove(ctx, &found.actor, &tag).await?;
+            if !removed {
+                return Err(ServiceError::NotFound(format!(
+                    "#{tag} is not a campaign of {coalition}"
+                ))
+                .into());
+            }
+            println!("#{tag} is no longer a campaign of {coalition}");
+        }
+        CampaignAction::List { coalition } => {
+            let found = coalitions::coalition(ctx, &coalition).await?;
+            for (tag, since) in campaigns::list(ctx, &found.actor).await? {
+                println!("#{tag}\t{}", since.format("%Y-%m-%d %H:%M"));
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result<(), CliError> {
     let ctx = &prepared.ctx;
     match command {
+        CoalitionCommand::Campaign { action } => run_campaign(ctx, action).await?,
         CoalitionCommand::Invite {
             coalition,
             target,

@@ -71,6 +71,7 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         .route("/static/local-time.js", get(pages::local_time_js))
         .route("/{profile}", get(pages::profile))
         .route("/{profile}/events.ics", get(pages::organisation_calendar))
+        .route("/{profile}/campaigns/{tag}", get(pages::campaign))
         .route("/{profile}/{id}", get(pages::post))
         .merge(mastodon::router())
         .fallback(pages::not_found)

@@ -14,7 +14,7 @@ use crate::{
     model::{CoalitionRole, EventCategory, EventStatus},
     service::{ActorRow, PostRow},
     service::{
-        ServiceError, coalition_feed, coalitions, documents,
+        ServiceError, campaigns, coalition_feed, coalitions, documents,
         events::{self, EventView},
         feeds, orgs,
         posts::{self, PostView},
@@ -47,6 +47,10 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/post_card.html"),
             ),
             ("tag.html", include_str!("../../templates/tag.html")),
+            (
+                "campaign.html",
+                include_str!("../../templates/campaign.html"),
+            ),
             ("event.html", include_str!("../../templates/event.html")),
             (
                 "event_card.html",
@@ -188,7 +192,7 @@ pub async fn post(
     .into_response())
 }
 
-/// `/tags/TAG`: local public posts with a hashtag.
+/// `/tags/TAG`: public posts with a hashtag, local and remote.
 pub async fn tag(
     data: FedData,
     Path(tag): Path<String>,
@@ -277,6 +281,21 @@ pub async fn profile(
                     .collect::<Vec<_>>()),
             })
         });
+    // Issue 14 item 5: a coalition links its campaign pages.
+    let campaigns: Vec<_> = if coalition.is_some() && view.actor.local {
+        campaigns::list(&data, &view.actor)
+            .await?
+            .into_iter()
+            .map(|(tag, _)| {
+                json!({
+                    "url": campaign_path(&view.actor.username, &tag),
+                    "tag": tag,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let next = (posts.len() as i64 == documents::PAGE_SIZE)
         .then(|| {
             view.posts
@@ -299,6 +318,7 @@ pub async fn profile(
             followers => view.followers,
             manual_approval => view.actor.manually_approves_followers,
             coalition => coalition,
+            campaigns => campaigns,
             events => events,
             posts => posts,
             next => next,
@@ -541,4 +561,82 @@ pub async fn local_time_js() -> Response {
 
 pub async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))).into_response()
+}
+
+/// `/@<coalition>/campaigns/<tag>`, the tag percent-encoded (tags may be
+/// any letters).
+fn campaign_path(username: &str, tag: &str) -> String {
+    let tag: String = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect();
+    format!("/@{username}/campaigns/{tag}")
+}
+
+/// `/@<coalition>/campaigns/<tag>` (HTML) and `…/<tag>.atom` (issue 14
+/// item 5): the members' public posts with a campaign tag, with counts per
+/// organisation and per day. 404 for an unknown coalition or campaign.
+pub async fn campaign(
+    data: FedData,
+    Path((segment, tag)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Response> {
+    let Some(username) = segment.strip_prefix('@') else {
+        return Ok(not_found().await);
+    };
+    let (tag, atom) = match tag.strip_suffix(".atom") {
+        Some(tag) => (tag.to_string(), true),
+        None => (tag, false),
+    };
+    let domain = &data.settings.instance.domain;
+    let view =
+        campaigns::campaign(&data, username, &tag, if atom { None } else { q.max_id }).await?;
+    let page = campaign_path(&view.coalition.username, &view.tag);
+    let base = data.settings.base_url();
+    if atom {
+        let body = campaigns::atom(
+            &view,
+            &format!("{base}{page}.atom"),
+            &format!("{base}{page}"),
+            domain,
+        )?;
+        return Ok(feed_response("application/atom+xml; charset=utf-8", body));
+    }
+    let posts: Vec<_> = view
+        .posts
+        .iter()
+        .map(|(p, a)| post_card(p, a, domain))
+        .collect();
+    let per_org: Vec<_> = view
+        .per_org
+        .iter()
+        .map(|(actor, count)| {
+            json!({
+                "name": if actor.display_name.is_empty() { actor.username.clone() } else { text::strip_html(&actor.display_name) },
+                "handle": format!("@{}@{}", actor.username, if actor.local { domain } else { &actor.domain }),
+                "url": actor.profile_url.clone().unwrap_or_else(|| actor.ap_id.clone()),
+                "count": count,
+            })
+        })
+        .collect();
+    let per_day: Vec<_> = view
+        .per_day
+        .iter()
+        .map(|(day, count)| json!({"day": day.format("%Y-%m-%d").to_string(), "count": count}))
+        .collect();
+    let next = view.next_max_id.map(|id| format!("{page}?max_id={id}"));
+    Ok(render(
+        "campaign.html",
+        context! {
+            instance => instance_json(&data),
+            source_url => data.settings.instance.source_url,
+            tag => view.tag,
+            coalition_username => view.coalition.username,
+            coalition_name => if view.coalition.display_name.is_empty() { view.coalition.username.clone() } else { text::strip_html(&view.coalition.display_name) },
+            feed => format!("{page}.atom"),
+            total => view.total,
+            per_org => per_org,
+            per_day => per_day,
+            posts => posts,
+            next => next,
+        },
+    )?
+    .into_response())
 }

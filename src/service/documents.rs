@@ -297,7 +297,8 @@ pub async fn profile(
     })
 }
 
-/// Local public posts with a hashtag, with their authors, newest first.
+/// Public posts with a hashtag, local and remote, with their authors,
+/// newest first.
 pub async fn tagged(
     ctx: &Kuvend,
     tag: &str,
@@ -306,7 +307,7 @@ pub async fn tagged(
     let mut conn = ctx.db.conn().await?;
     Ok(conn
         .q()
-        .local_posts_with_tag(&tag.to_lowercase(), max_id, PAGE_SIZE)
+        .public_posts_with_tag(&tag.to_lowercase(), max_id, PAGE_SIZE)
         .await?)
 }
 

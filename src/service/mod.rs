@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod acting;
 pub mod auth;
 pub mod boosts;
+pub mod campaigns;
 pub mod client;
 pub mod coalition_feed;
 pub mod coalitions;

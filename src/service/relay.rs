@@ -113,6 +113,78 @@ pub(crate) async fn relay_create(
     Ok(())
 }
 
+/// Issue 14 item 5: a member's **public** post (Mastodon's rule for tag
+/// timelines) whose hashtags include a campaign tag of a local coalition
+/// it belongs to is relayed as if it addressed the coalition: same shapes,
+/// mode and hourly cap, once per coalition and post (a post that also
+/// addresses the coalition was relayed by [`relay_create`] already). The
+/// tags are the stored ones, read from the note's `Hashtag` tags for a
+/// remote post (research pitfall 16), never from its text.
+pub(crate) async fn relay_campaign(
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    sent: &Relayed<'_>,
+) -> ServiceResult<()> {
+    if publicity(sent.note) != Some(true) {
+        return Ok(());
+    }
+    let Some(post) = q.post_by_ap_id(sent.note.id.as_str()).await? else {
+        return Ok(());
+    };
+    let tags = q.post_tags(post.id).await?;
+    let coalitions = q.campaigning_coalitions(sent.member.id, &tags).await?;
+    if coalitions.is_empty() {
+        return Ok(());
+    }
+    let done: Vec<i64> = q
+        .relays_of_post(post.id)
+        .await?
+        .iter()
+        .map(|r| r.coalition_id)
+        .collect();
+    for coalition_id in coalitions {
+        if done.contains(&coalition_id) {
+            continue;
+        }
+        let coalition = q.actor_by_id(coalition_id).await?;
+        if !coalition.local {
+            continue;
+        }
+        relay_one(q, outbox, &coalition, sent, &post, true).await?;
+    }
+    Ok(())
+}
+
+/// [`relay_campaign`] for a local member's new post, in the post's own
+/// transaction: the relayed activity is our own `Create`, as sent.
+pub(crate) async fn relay_local_campaign(
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    author: &ActorRow,
+    create: &crate::federation::outgoing::Outgoing,
+) -> ServiceResult<()> {
+    let internal = |e: serde_json::Error| {
+        super::ServiceError::Internal(anyhow::anyhow!("our own Create does not parse: {e}"))
+    };
+    let activity: serde_json::Value = serde_json::from_str(&create.body).map_err(internal)?;
+    let Some(object) = activity.get("object") else {
+        return Ok(());
+    };
+    let note: NoteJson = serde_json::from_value(object.clone()).map_err(internal)?;
+    relay_campaign(
+        q,
+        outbox,
+        &Relayed {
+            member: author,
+            activity_id: &create.id,
+            raw: &create.body,
+            note: &note,
+            local_mentions: &[],
+        },
+    )
+    .await
+}
+
 async fn relay_one(
     q: &mut Q<'_>,
     outbox: &mut Outbox,

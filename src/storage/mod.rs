@@ -12,6 +12,7 @@ pub mod actors;
 pub mod boosts;
 #[cfg(feature = "bench")]
 pub mod bulk;
+pub mod campaigns;
 pub mod coalition_feed;
 pub mod coalitions;
 pub mod deliveries;

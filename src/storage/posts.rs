@@ -261,8 +261,10 @@ impl Q<'_> {
         })
     }
 
-    /// Local public posts with a tag, newest first.
-    pub async fn local_posts_with_tag(
+    /// Public posts with a tag, local and remote (issue 14 item 5: the tag
+    /// page shows every public post we know of, as the tag timeline does),
+    /// newest first. Boosts carry no tags; members-only copies are direct.
+    pub async fn public_posts_with_tag(
         &mut self,
         tag: &str,
         max_id: Option<i64>,
@@ -272,8 +274,8 @@ impl Q<'_> {
             .inner_join(post_tags::table)
             .inner_join(actors::table)
             .filter(post_tags::tag.eq(tag))
-            .filter(posts::local.eq(true))
             .filter(posts::visibility.eq(Visibility::Public.as_str()))
+            .filter(posts::reblog_of_id.is_null())
             .filter(posts::deleted_at.is_null())
             .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
             .order(posts::id.desc())

@@ -432,5 +432,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitation_polls,
     coalition_join_requests,
     coalition_threads,
-    coalition_relays
+    coalition_relays,
+    coalition_campaigns
 );
+
+diesel::table! {
+    coalition_campaigns (coalition_id, tag) {
+        coalition_id -> BigInt,
+        tag -> Text,
+        created_at -> Timestamp,
+    }
+}

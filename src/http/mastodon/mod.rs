@@ -7,6 +7,7 @@
 //! is here: the extractors, paging and the error helper.
 
 mod accounts;
+mod campaigns;
 mod coalitions;
 pub mod entities;
 mod events;
@@ -58,6 +59,7 @@ pub fn router() -> Router {
         .merge(participants::routes())
         .merge(joining::routes())
         .merge(coalitions::routes())
+        .merge(campaigns::routes())
         .merge(groups::routes())
 }
 

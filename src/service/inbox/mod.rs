@@ -276,6 +276,8 @@ async fn apply(
             let outcome = create::apply(ctx, q, actor, note).await?;
             if outcome == InboxOutcome::Applied && note.group.is_none() {
                 relay_create(q, actor, envelope, note).await?;
+                // Issue 14 item 5: campaign posts, after the addressed relays.
+                relay_campaign(q, actor, envelope, note).await?;
             }
             Ok(outcome)
         }
@@ -361,6 +363,28 @@ async fn relay_create(
 ) -> ServiceResult<()> {
     let mut outbox = crate::service::outbox::Outbox::default();
     crate::service::relay::relay_create(
+        q,
+        &mut outbox,
+        &crate::service::relay::Relayed {
+            member: actor,
+            activity_id: &envelope.activity.id,
+            raw: &envelope.raw,
+            note: &note.note,
+            local_mentions: &note.local_mentions,
+        },
+    )
+    .await
+}
+
+/// A member's public post with a campaign tag is relayed (issue 14 item 5).
+async fn relay_campaign(
+    q: &mut Q<'_>,
+    actor: &ActorRow,
+    envelope: &Envelope,
+    note: &crate::service::posts::IncomingNote,
+) -> ServiceResult<()> {
+    let mut outbox = crate::service::outbox::Outbox::default();
+    crate::service::relay::relay_campaign(
         q,
         &mut outbox,
         &crate::service::relay::Relayed {
