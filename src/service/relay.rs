@@ -326,15 +326,13 @@ fn split(
 }
 
 /// A later activity about a relayed post (an `Update` or `Delete` by its
-/// author, a `Like` that reached the coalition): announced unchanged to the
-/// instances that read FEP-1b12; a `Delete` also undoes the object-shape
-/// `Announce` where it went.
+/// author): announced unchanged to the instances that read FEP-1b12; a
+/// `Delete` also undoes the object-shape `Announce` where it went.
 pub(crate) async fn relay_later(
     q: &mut Q<'_>,
     outbox: &mut Outbox,
     post_ap_id: &str,
     sender: &ActorRow,
-    activity_id: &Url,
     raw: &str,
     kind: Later,
 ) -> ServiceResult<()> {
@@ -354,7 +352,6 @@ pub(crate) async fn relay_later(
             &coalition,
             &relayed,
             &post,
-            activity_id,
             raw,
             kind,
         )
@@ -376,7 +373,6 @@ async fn announce_later(
     coalition: &ActorRow,
     relayed: &RelayRow,
     post: &PostRow,
-    _activity_id: &Url,
     raw: &str,
     kind: Later,
 ) -> ServiceResult<()> {

@@ -398,7 +398,7 @@ async fn relay_campaign(
     .await
 }
 
-/// An `Update`, `Delete` or `Like` of a relayed post goes the relay's way.
+/// An `Update` or `Delete` of a relayed post goes the relay's way.
 async fn relay_later(
     q: &mut Q<'_>,
     actor: &ActorRow,
@@ -412,7 +412,6 @@ async fn relay_later(
         &mut outbox,
         post,
         actor,
-        &envelope.activity.id,
         &envelope.raw,
         kind,
     )
