@@ -699,3 +699,42 @@ on_both_databases!(
     create_ids_dereference_with_the_objects_visibility_sqlite,
     create_ids_dereference_with_the_objects_visibility_postgres
 );
+
+/// A local member organisation's public post that mentions the coalition
+/// is relayed in the post's own transaction: the Mastodon-like follower
+/// gets the object shape, the Lemmy one our `Create` unchanged.
+async fn local_member_post_is_relayed(backend: Backend) {
+    let stage = Stage::start(backend).await;
+    let post = kuvend::service::posts::create_post(
+        &stage.alpha.data(),
+        "lead",
+        kuvend::service::posts::NewPost {
+            text: "Our statement, for the coalition @climate".into(),
+            visibility: kuvend::model::Visibility::Public,
+            in_reply_to: None,
+            spoiler: None,
+            language: None,
+        },
+    )
+    .await
+    .expect("post");
+    settled(&stage.alpha).await;
+    let masto = announces(&stage.masto);
+    assert!(
+        object_id_announce(&masto, &post.ap_id).is_some(),
+        "mastodon-like follower got the object shape: {masto:?}"
+    );
+    let lemmy = announces(&stage.lemmy);
+    assert!(
+        lemmy
+            .iter()
+            .any(|a| a["object"]["type"] == "Create" && a["object"]["object"]["id"] == post.ap_id),
+        "lemmy follower got the Create: {lemmy:?}"
+    );
+}
+
+on_both_databases!(
+    local_member_post_is_relayed,
+    local_member_post_to_the_coalition_is_relayed_sqlite,
+    local_member_post_to_the_coalition_is_relayed_postgres
+);

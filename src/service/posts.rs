@@ -416,8 +416,9 @@ pub async fn create_post_once(
             .await?;
         // Issue 14 item 3: a member's members-only thread is re-sent.
         super::threads::after_local(data, &mut q, &mut outbox, &org, &row, &mentions).await?;
-        // Issue 14 item 5: a member's public campaign post is relayed.
-        super::relay::relay_local_campaign(&mut q, &mut outbox, &org, &create).await
+        // Issue 14 items 1 and 5: a member's public post to a local
+        // coalition, or with its campaign tag, is relayed.
+        super::relay::relay_local(&mut q, &mut outbox, &org, &create, &mentions).await
     });
     match (written, idempotency_key) {
         (Ok(()), _) => {

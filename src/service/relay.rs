@@ -155,13 +155,17 @@ pub(crate) async fn relay_campaign(
     Ok(())
 }
 
-/// [`relay_campaign`] for a local member's new post, in the post's own
-/// transaction: the relayed activity is our own `Create`, as sent.
-pub(crate) async fn relay_local_campaign(
+/// [`relay_create`] and [`relay_campaign`] for a local organisation's new
+/// post, in the post's own transaction: a local coalition it mentions, or
+/// whose campaign tag it carries, relays it as it would a remote member's
+/// (and refuses a non-member's). The relayed activity is our own `Create`,
+/// as sent.
+pub(crate) async fn relay_local(
     q: &mut Q<'_>,
     outbox: &mut Outbox,
     author: &ActorRow,
     create: &crate::federation::outgoing::Outgoing,
+    mentions: &[ActorRow],
 ) -> ServiceResult<()> {
     let internal = |e: serde_json::Error| {
         super::ServiceError::Internal(anyhow::anyhow!("our own Create does not parse: {e}"))
@@ -171,18 +175,16 @@ pub(crate) async fn relay_local_campaign(
         return Ok(());
     };
     let note: NoteJson = serde_json::from_value(object.clone()).map_err(internal)?;
-    relay_campaign(
-        q,
-        outbox,
-        &Relayed {
-            member: author,
-            activity_id: &create.id,
-            raw: &create.body,
-            note: &note,
-            local_mentions: &[],
-        },
-    )
-    .await
+    let mentioned: Vec<i64> = mentions.iter().filter(|m| m.local).map(|m| m.id).collect();
+    let sent = Relayed {
+        member: author,
+        activity_id: &create.id,
+        raw: &create.body,
+        note: &note,
+        local_mentions: &mentioned,
+    };
+    relay_create(q, outbox, &sent).await?;
+    relay_campaign(q, outbox, &sent).await
 }
 
 async fn relay_one(
@@ -346,16 +348,7 @@ pub(crate) async fn relay_later(
             continue;
         }
         let coalition = q.actor_by_id(relayed.coalition_id).await?;
-        announce_later(
-            q,
-            outbox,
-            &coalition,
-            &relayed,
-            &post,
-            raw,
-            kind,
-        )
-        .await?;
+        announce_later(q, outbox, &coalition, &relayed, &post, raw, kind).await?;
     }
     Ok(())
 }

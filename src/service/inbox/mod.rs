@@ -407,15 +407,7 @@ async fn relay_later(
     kind: Later,
 ) -> ServiceResult<()> {
     let mut outbox = crate::service::outbox::Outbox::default();
-    crate::service::relay::relay_later(
-        q,
-        &mut outbox,
-        post,
-        actor,
-        &envelope.raw,
-        kind,
-    )
-    .await
+    crate::service::relay::relay_later(q, &mut outbox, post, actor, &envelope.raw, kind).await
 }
 
 impl InboxWriter {
