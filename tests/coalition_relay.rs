@@ -731,6 +731,31 @@ async fn local_member_post_is_relayed(backend: Backend) {
             .any(|a| a["object"]["type"] == "Create" && a["object"]["object"]["id"] == post.ap_id),
         "lemmy follower got the Create: {lemmy:?}"
     );
+
+    // Its edit and deletion follow the relay: Announce{Update} and
+    // Announce{Delete} to the Lemmy-like, Undo{Announce} to the Mastodon-like.
+    kuvend::service::posts::edit_post(
+        &stage.alpha.data(),
+        &post.ap_id,
+        "Our statement, revised @climate",
+    )
+    .await
+    .expect("edit");
+    kuvend::service::posts::delete_post(stage.alpha.ctx(), &post.ap_id)
+        .await
+        .expect("delete");
+    settled(&stage.alpha).await;
+    let lemmy = announces(&stage.lemmy);
+    for kind in ["Update", "Delete"] {
+        assert!(
+            lemmy.iter().any(|a| a["object"]["type"] == kind),
+            "lemmy follower got the {kind}: {lemmy:?}"
+        );
+    }
+    let undone = stage.masto.received().into_iter().any(|a| {
+        a["type"] == "Undo" && a["object"].as_str().is_some_and(|o| o.ends_with("/object"))
+    });
+    assert!(undone, "mastodon-like follower got the Undo");
 }
 
 on_both_databases!(

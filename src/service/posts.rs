@@ -587,6 +587,17 @@ pub async fn edit_post_as(
                 &audience(post.visibility(), &author, &mentions),
             )
             .await?;
+        // Issue 14 item 1: a local coalition's relay of it follows.
+        let later = super::relay::Later::Update;
+        super::relay::relay_later(
+            &mut q,
+            &mut outbox,
+            &post.ap_id,
+            &author,
+            &update.body,
+            later,
+        )
+        .await?;
         // Issue 14 item 3: a coalition's copy of it follows.
         let change = super::threads::Change::Edited;
         super::threads::after_change(data, &mut q, &mut outbox, post.id, change).await
@@ -625,6 +636,17 @@ pub async fn delete_post_as(
                 &audience(post.visibility(), &author, &mentions),
             )
             .await?;
+        // Issue 14 item 1: a local coalition's relay of it is withdrawn.
+        let later = super::relay::Later::Delete;
+        super::relay::relay_later(
+            &mut q,
+            &mut outbox,
+            &post.ap_id,
+            &author,
+            &delete.body,
+            later,
+        )
+        .await?;
         // Issue 14 item 3: a coalition's copy of it goes too.
         let change = super::threads::Change::Deleted;
         super::threads::after_change(ctx, &mut q, &mut outbox, post.id, change).await

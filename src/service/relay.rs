@@ -429,12 +429,15 @@ mod tests {
         let (activity, object) = split(&followers, true, "b.test");
         assert_eq!(activity, vec!["https://l.test/inbox".to_string()]);
         assert!(object.is_empty());
+        // The member's own kuvend gets it too: its other users may follow
+        // the coalition and not the member.
         let (activity, object) = split(&followers, false, "b.test");
         assert_eq!(
             activity,
             vec![
                 "https://l.test/inbox".to_string(),
-                "https://u.test/inbox".to_string()
+                "https://u.test/inbox".to_string(),
+                "https://b.test/inbox".to_string()
             ]
         );
         assert_eq!(
@@ -444,6 +447,9 @@ mod tests {
                 "https://u.test/inbox".to_string()
             ]
         );
+        // A member on forum software has the post in the community already.
+        let (activity, _) = split(&followers, false, "l.test");
+        assert!(!activity.contains(&"https://l.test/inbox".to_string()));
     }
 
     #[test]
