@@ -75,11 +75,7 @@ fn publicity(note: &NoteJson) -> Option<bool> {
 /// Relays a stored member's `Create` to every local coalition it addresses.
 /// A non-member is refused (logged, and `Reject`ed where its software reads
 /// it); settings and the hourly cap may hold a relay back.
-pub(crate) async fn relay_create(
-    q: &mut Q<'_>,
-    outbox: &mut Outbox,
-    sent: &Relayed<'_>,
-) -> ServiceResult<()> {
+async fn relay_create(q: &mut Q<'_>, outbox: &mut Outbox, sent: &Relayed<'_>) -> ServiceResult<()> {
     let coalitions = coalitions::addressed_coalitions(q, sent.local_mentions).await?;
     if coalitions.is_empty() {
         return Ok(());
@@ -120,7 +116,7 @@ pub(crate) async fn relay_create(
 /// addresses the coalition was relayed by [`relay_create`] already). The
 /// tags are the stored ones, read from the note's `Hashtag` tags for a
 /// remote post (research pitfall 16), never from its text.
-pub(crate) async fn relay_campaign(
+async fn relay_campaign(
     q: &mut Q<'_>,
     outbox: &mut Outbox,
     sent: &Relayed<'_>,
@@ -183,8 +179,19 @@ pub(crate) async fn relay_local(
         note: &note,
         local_mentions: &mentioned,
     };
-    relay_create(q, outbox, &sent).await?;
-    relay_campaign(q, outbox, &sent).await
+    relay_new(q, outbox, &sent).await
+}
+
+/// A new post, remote or local: relayed by the coalitions it addresses,
+/// then by those whose campaign tag it carries (once per coalition: a relay
+/// is recorded once per coalition and post).
+pub(crate) async fn relay_new(
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    sent: &Relayed<'_>,
+) -> ServiceResult<()> {
+    relay_create(q, outbox, sent).await?;
+    relay_campaign(q, outbox, sent).await
 }
 
 async fn relay_one(

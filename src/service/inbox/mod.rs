@@ -275,9 +275,7 @@ async fn apply(
         Ready::Create(note) => {
             let outcome = create::apply(ctx, q, actor, note).await?;
             if outcome == InboxOutcome::Applied && note.group.is_none() {
-                relay_create(q, actor, envelope, note).await?;
-                // Issue 14 item 5: campaign posts, after the addressed relays.
-                relay_campaign(q, actor, envelope, note).await?;
+                relay_new(q, actor, envelope, note).await?;
             }
             Ok(outcome)
         }
@@ -353,38 +351,17 @@ async fn apply(
     }
 }
 
-/// A member's stored post that addresses a local coalition is relayed
-/// (issue 14 item 1, [`crate::service::relay`]), in the same transaction.
-async fn relay_create(
+/// A member's stored post is relayed by the local coalitions it addresses
+/// or whose campaign tag it carries (issue 14, [`crate::service::relay`]),
+/// in the same transaction.
+async fn relay_new(
     q: &mut Q<'_>,
     actor: &ActorRow,
     envelope: &Envelope,
     note: &crate::service::posts::IncomingNote,
 ) -> ServiceResult<()> {
     let mut outbox = crate::service::outbox::Outbox::default();
-    crate::service::relay::relay_create(
-        q,
-        &mut outbox,
-        &crate::service::relay::Relayed {
-            member: actor,
-            activity_id: &envelope.activity.id,
-            raw: &envelope.raw,
-            note: &note.note,
-            local_mentions: &note.local_mentions,
-        },
-    )
-    .await
-}
-
-/// A member's public post with a campaign tag is relayed (issue 14 item 5).
-async fn relay_campaign(
-    q: &mut Q<'_>,
-    actor: &ActorRow,
-    envelope: &Envelope,
-    note: &crate::service::posts::IncomingNote,
-) -> ServiceResult<()> {
-    let mut outbox = crate::service::outbox::Outbox::default();
-    crate::service::relay::relay_campaign(
+    crate::service::relay::relay_new(
         q,
         &mut outbox,
         &crate::service::relay::Relayed {
