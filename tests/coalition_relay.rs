@@ -607,6 +607,16 @@ async fn relay_settings_in_the_api(backend: Backend) {
     assert_eq!(status, 422, "{body}");
     let (status, body) = patch(&stranger, &path, json!({"relay": "none"})).await;
     assert_eq!(status, 404, "{body}");
+    // A valid relay setting with an invalid name: the whole change is
+    // refused, the relay setting included.
+    let long_name = "n".repeat(101);
+    let (status, body) = patch(
+        &lead,
+        &path,
+        json!({"relay": "none", "relay_cap": 7, "display_name": long_name}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
     let (_, shown) = lead.get(&path).await;
     assert_eq!(shown["coalition"]["relay"], "top-level", "nothing changed");
     assert_eq!(shown["coalition"]["relay_cap"], 20);

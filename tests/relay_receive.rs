@@ -542,6 +542,30 @@ async fn boost_actions_and_undo(backend: Backend) {
     let (status, reply) = stage.send(&again).await;
     assert_eq!(status, 202, "{reply}");
     assert_eq!(stage.home_showing(&post).await.len(), 1, "relayed again");
+    let reblogs = async || {
+        let path = format!("/api/v1/statuses/{original_id}");
+        let (status, shown) = stage.api.get(&path).await;
+        assert_eq!(status, 200, "{shown}");
+        shown["reblogs_count"].clone()
+    };
+    assert_eq!(reblogs().await, 1, "the relay counts as a boost");
+
+    // Mastodon reads the `Delete` of an `Announce` as its undo: the boost
+    // leaves the timeline and the count.
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#delete", stage.group_host.url("/announces/u2")),
+        "type": "Delete",
+        "actor": stage.group,
+        "object": stage.group_host.url("/announces/u2"),
+    });
+    let (status, reply) = stage.send(&delete).await;
+    assert_eq!(status, 202, "{reply}");
+    assert!(
+        stage.home_showing(&post).await.is_empty(),
+        "deleted boost gone"
+    );
+    assert_eq!(reblogs().await, 0, "and no longer counted");
 }
 
 on_both_databases!(

@@ -81,3 +81,22 @@ pub async fn record(
     q.add_to_home_feeds(boost.id, &owners).await?;
     Ok(Some(boost))
 }
+
+/// `booster` takes back its boost of `original_id` (an `Undo{Announce}`, or
+/// a `Delete` of the `Announce`, which Mastodon reads the same way): the
+/// counted reaction and the boost row both go.
+pub(crate) async fn withdraw(
+    q: &mut Q<'_>,
+    booster_id: i64,
+    original_id: i64,
+) -> ServiceResult<()> {
+    q.remove_reaction(
+        crate::model::ReactionKind::Announce,
+        booster_id,
+        None,
+        Some(original_id),
+    )
+    .await?;
+    q.delete_boost(booster_id, original_id).await?;
+    Ok(())
+}

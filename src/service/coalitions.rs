@@ -231,13 +231,11 @@ pub async fn update(
         .map(parse_relay_cap)
         .transpose()?;
     let coalition = coalition(ctx, username).await?;
-    if relay.is_some() || relay_cap.is_some() {
-        // Only the relay settings: nothing followers see, so no `Update`.
-        let mut conn = ctx.db.conn().await?;
-        conn.q()
-            .set_relay_settings(coalition.actor.id, relay.map(RelayMode::as_str), relay_cap)
-            .await?;
-    }
+    let group = orgs::GroupSettings {
+        members_visible: visible,
+        relay,
+        relay_cap,
+    };
     if changes.touches_profile() {
         orgs::update_profile(
             ctx,
@@ -245,9 +243,14 @@ pub async fn update(
             changes.display_name.as_deref(),
             changes.summary.as_deref(),
             changes.manually_approves_followers,
-            visible,
+            group,
         )
         .await?;
+    } else {
+        // Only the relay settings: nothing followers see, so no `Update`.
+        crate::transaction!(ctx.db, ServiceError, |q| group
+            .write(&mut q, coalition.actor.id)
+            .await)?;
     }
     self::coalition(ctx, username).await
 }

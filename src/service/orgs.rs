@@ -175,15 +175,46 @@ pub async fn local_account(ctx: &Kuvend, username: &str) -> ServiceResult<ActorR
         .ok_or_else(|| ServiceError::NotFound(format!("no account {username:?} on this instance")))
 }
 
+/// A coalition's settings besides its profile; all `None` for an
+/// organisation.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct GroupSettings {
+    /// Who sees the members list.
+    pub members_visible: Option<crate::model::MembersVisible>,
+    /// What the coalition relays.
+    pub relay: Option<super::relay::RelayMode>,
+    /// The per-member hourly relay cap (0: none).
+    pub relay_cap: Option<i64>,
+}
+
+impl GroupSettings {
+    /// Writes what is set, in the caller's transaction.
+    pub(crate) async fn write(&self, q: &mut crate::storage::Q<'_>, id: i64) -> ServiceResult<()> {
+        if let Some(visible) = self.members_visible {
+            q.set_members_visible(id, visible).await?;
+        }
+        if self.relay.is_some() || self.relay_cap.is_some() {
+            q.set_relay_settings(
+                id,
+                self.relay.map(super::relay::RelayMode::as_str),
+                self.relay_cap,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
 /// Changes a local account's name, bio or approval mode (owners only), and
-/// sends the new actor document to its followers (`Update`).
+/// sends the new actor document to its followers (`Update`); a coalition's
+/// [`GroupSettings`] change in the same transaction.
 pub async fn update_profile(
     ctx: &Kuvend,
     acting: &super::acting::Acting,
     display_name: Option<&str>,
     note: Option<&str>,
     locked: Option<bool>,
-    members_visible: Option<crate::model::MembersVisible>,
+    group: GroupSettings,
 ) -> ServiceResult<ActorRow> {
     let actor = acting.require(crate::model::Role::Owner)?;
     // A display name is text, wherever it comes from: no markup.
@@ -205,11 +236,9 @@ pub async fn update_profile(
         let row = q
             .update_profile(id, &display_name, &summary, locked)
             .await?;
-        // A coalition's visibility is not in its document, but it changes
-        // with the rest or not at all.
-        if let Some(visible) = members_visible {
-            q.set_members_visible(id, visible).await?;
-        }
+        // A coalition's own settings are not all in its document, but they
+        // change with the rest or not at all.
+        group.write(&mut q, id).await?;
         // A coalition's document carries its collections: built here, so
         // every profile change sends the whole document.
         let update = super::coalitions::update_activity(&mut q, &ctx.urls, &row).await?;

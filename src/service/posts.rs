@@ -1186,6 +1186,11 @@ pub(crate) async fn receive_delete(
             "only the author can delete a post".into(),
         ));
     }
+    if let Some(original_id) = post.reblog_of_id {
+        // The `Delete` of a group's relay (the `Announce`) is its undo.
+        super::boosts::withdraw(q, actor.id, original_id).await?;
+        return Ok(true);
+    }
     q.mark_post_deleted(post.id).await?;
     Ok(true)
 }

@@ -162,7 +162,7 @@ async fn update_credentials(
         form.display_name.as_deref(),
         form.note.as_deref(),
         truthy_value(&form.locked),
-        None,
+        orgs::GroupSettings::default(),
     )
     .await?;
     let account = client::account_data(&data, updated).await?;

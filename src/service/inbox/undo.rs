@@ -39,11 +39,12 @@ pub(super) async fn apply(
                     "only its actor can undo a like or boost".into(),
                 ));
             }
-            q.remove_reaction(kind, actor.id, None, Some(post_id))
-                .await?;
             if kind == crate::model::ReactionKind::Announce {
                 // A group's relay was stored as its boost too.
-                q.delete_boost(actor.id, post_id).await?;
+                crate::service::boosts::withdraw(q, actor.id, post_id).await?;
+            } else {
+                q.remove_reaction(kind, actor.id, None, Some(post_id))
+                    .await?;
             }
         }
         Some(Referent::Participation(row)) => {
