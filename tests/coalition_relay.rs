@@ -149,6 +149,17 @@ impl Stage {
     /// The member's `Create{Note}` addressed to the coalition (public, the
     /// coalition in `cc` and `audience`), as sent; `reply_to` makes it a reply.
     async fn post(&mut self, reply_to: Option<&str>) -> Value {
+        let create = self.next_create(reply_to);
+        let (status, body) = self
+            .member_host
+            .send(&self.member, &self.climate.inbox_url, &create)
+            .await;
+        assert!(status < 300, "{status} {body}");
+        create
+    }
+
+    /// The member's next `Create{Note}` to the coalition, not yet sent.
+    fn next_create(&mut self, reply_to: Option<&str>) -> Value {
         self.posts += 1;
         let n = self.posts;
         let note_id = self.member_host.url(&format!("/notes/{n}"));
@@ -165,7 +176,7 @@ impl Stage {
         if let Some(parent) = reply_to {
             note["inReplyTo"] = json!(parent);
         }
-        let create = json!({
+        json!({
             "@context": ["https://www.w3.org/ns/activitystreams", {"sensitive": "as:sensitive"}],
             "id": self.member_host.url(&format!("/notes/{n}/activity")),
             "type": "Create",
@@ -173,13 +184,7 @@ impl Stage {
             "to": [PUBLIC],
             "cc": [self.climate.ap_id],
             "object": note,
-        });
-        let (status, body) = self
-            .member_host
-            .send(&self.member, &self.climate.inbox_url, &create)
-            .await;
-        assert!(status < 300, "{status} {body}");
-        create
+        })
     }
 
     async fn send_as_member(&self, activity: &Value) {
@@ -249,6 +254,36 @@ fn activity_announce(announces: &[Value], kind: &str, inner_id: &str) -> Option<
         .find(|a| a["object"]["type"] == kind && a["object"]["id"] == inner_id)
         .cloned()
 }
+
+/// FEP-1b12 relays the member's activity unchanged: a body laid out by
+/// hand (indented, as some servers send) reaches forum software byte for
+/// byte inside the coalition's `Announce`, not re-serialised.
+async fn relayed_activity_is_the_members_bytes(backend: Backend) {
+    let mut stage = Stage::start(backend).await;
+    let create = stage.next_create(None);
+    let body = serde_json::to_string_pretty(&create).unwrap();
+    let (status, reply) = stage
+        .member_host
+        .send_body(
+            &stage.member,
+            &stage.climate.inbox_url,
+            body.clone().into_bytes(),
+        )
+        .await;
+    assert!(status < 300, "{status} {reply}");
+    settled(&stage.alpha).await;
+    let bodies = stage.lemmy.received_bodies();
+    assert!(
+        bodies.iter().any(|b| b.contains(&body)),
+        "the member's bytes in an Announce: {bodies:#?}"
+    );
+}
+
+on_both_databases!(
+    relayed_activity_is_the_members_bytes,
+    relayed_activity_is_the_members_bytes_sqlite,
+    relayed_activity_is_the_members_bytes_postgres
+);
 
 async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
     let mut stage = Stage::start(backend).await;

@@ -292,10 +292,10 @@ async fn relay_one(
     Ok(())
 }
 
-/// The member's activity as received, parsed (not re-typed: FEP-1b12's
-/// "unchanged", `@context` included).
-fn inner_activity(raw: &str) -> ServiceResult<serde_json::Value> {
-    serde_json::from_str(raw).map_err(|e| {
+/// The member's activity as received, byte for byte (FEP-1b12's
+/// "unchanged", `@context` included), checked to be JSON.
+fn inner_activity(raw: &str) -> ServiceResult<Box<serde_json::value::RawValue>> {
+    serde_json::value::RawValue::from_string(raw.to_string()).map_err(|e| {
         super::ServiceError::Internal(anyhow::anyhow!("a stored activity is not JSON: {e}"))
     })
 }

@@ -22,6 +22,8 @@ use url::Url;
 pub struct Served {
     pub documents: Arc<Mutex<HashMap<String, Value>>>,
     pub received: Arc<Mutex<Vec<Value>>>,
+    /// The same bodies as sent, byte for byte.
+    pub received_bodies: Arc<Mutex<Vec<String>>>,
     /// Paths (with query) asked with GET, in order.
     pub gets: Arc<Mutex<Vec<String>>>,
     /// Bodies served verbatim by path, with their content type (for
@@ -37,6 +39,7 @@ async fn serve(State(served): State<Served>, method: Method, uri: Uri, body: Str
         if let Ok(activity) = serde_json::from_str(&body) {
             served.received.lock().unwrap().push(activity);
         }
+        served.received_bodies.lock().unwrap().push(body);
         let status = *served.post_status.lock().unwrap();
         return status.unwrap_or(StatusCode::ACCEPTED).into_response();
     }
@@ -155,12 +158,18 @@ impl Remote {
 
     /// Sends `activity` to `inbox`, signed by `actor` (one of ours).
     pub async fn send(&self, actor: &str, inbox: &str, activity: &Value) -> (u16, Value) {
+        self.send_body(actor, inbox, serde_json::to_vec(activity).unwrap())
+            .await
+    }
+
+    /// Signs and POSTs `body` as it is (for bodies laid out by hand).
+    pub async fn send_body(&self, actor: &str, inbox: &str, body: Vec<u8>) -> (u16, Value) {
         let pair = &self.keys[actor];
         let response = signed_post(
             &pair.private_key,
             &format!("{actor}#main-key"),
             &Url::parse(inbox).unwrap(),
-            serde_json::to_vec(activity).unwrap(),
+            body,
         )
         .send()
         .await
@@ -196,6 +205,11 @@ impl Remote {
     /// The bodies POSTed to this server's inboxes so far.
     pub fn received(&self) -> Vec<Value> {
         self.served.received.lock().unwrap().clone()
+    }
+
+    /// The same bodies, byte for byte as they arrived.
+    pub fn received_bodies(&self) -> Vec<String> {
+        self.served.received_bodies.lock().unwrap().clone()
     }
 }
 
