@@ -238,7 +238,6 @@ async fn relay_one(
             post_id: post.id,
             member_id: sent.member.id,
             activity_ap_id: sent.activity_id.to_string(),
-            raw: sent.raw.to_string(),
             object_shape: !object_inboxes.is_empty(),
             created_at: crate::storage::now(),
         })

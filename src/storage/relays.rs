@@ -19,8 +19,6 @@ pub struct RelayRow {
     pub member_id: i64,
     /// The member's activity's id (the `Create`).
     pub activity_ap_id: String,
-    /// The member's activity exactly as received.
-    pub raw: String,
     /// Whether some instance was sent `Announce{"<object id>"}`.
     pub object_shape: bool,
     pub created_at: NaiveDateTime,
@@ -33,7 +31,6 @@ pub struct NewRelay {
     pub post_id: i64,
     pub member_id: i64,
     pub activity_ap_id: String,
-    pub raw: String,
     pub object_shape: bool,
     pub created_at: NaiveDateTime,
 }

@@ -322,7 +322,6 @@ diesel::table! {
         post_id -> BigInt,
         member_id -> BigInt,
         activity_ap_id -> Text,
-        raw -> Text,
         object_shape -> Bool,
         created_at -> Timestamp,
     }

@@ -1,0 +1,1 @@
+ALTER TABLE coalition_relays ADD COLUMN raw TEXT NOT NULL DEFAULT '';
