@@ -312,7 +312,6 @@ async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
             "{path}: {body}"
         );
     }
-    let _ = sea;
 
     // The ActivityPub document: members only.
     assert_eq!(
@@ -397,6 +396,70 @@ async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
         assert!(!text.contains("Planning call"), "{path}: {body}");
         assert!(!text.contains("Friday works"), "{path}: {body}");
     }
+    // Search that resolves: the copy's and the reply's ids, pasted by a
+    // non-member, find nothing (a local URL is looked up, not fetched).
+    for id in [&copy.ap_id, &reply_copy.ap_id] {
+        let path = format!(
+            "/api/v2/search?q={}&resolve=true",
+            url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+        );
+        let (status, body) = out_api.get(&path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(body["statuses"], json!([]), "{path}: {body}");
+        // A member's same search finds it (so the check above can fail).
+        let (_, body) = lead_api.get(&path).await;
+        assert_eq!(body["statuses"][0]["uri"], id.as_str(), "{path}: {body}");
+    }
+    // A follower of the coalition on C, signing its fetch: not a member.
+    let sea_row = gamma.actor(&sea.ap_id).await.unwrap();
+    for id in [&copy.ap_id, &reply_copy.ap_id] {
+        let status = signed_get(&sea_row, id).send().await.unwrap().status();
+        assert_eq!(status.as_u16(), 404, "{id} signed by a follower on C");
+    }
+    // The reply's Create delivered again (a retry): copied and sent once.
+    let reply_create = format!("{}/activity", reply_copy.ap_id);
+    let sent_before = alpha.delivery_inboxes(&reply_create).await;
+    assert!(!sent_before.is_empty());
+    let (status, body) = masto
+        .send(
+            &ally,
+            &climate.inbox_url,
+            &reply(&reply_id, &ally, &copy.ap_id),
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    {
+        let original = alpha.post(&reply_id).await.unwrap();
+        let mut conn = alpha.ctx().db.conn().await.unwrap();
+        let threads = conn.q().threads_of_original(original.id).await.unwrap();
+        assert_eq!(threads.len(), 1, "one copy of a redelivered reply");
+    }
+    assert_eq!(alpha.delivery_inboxes(&reply_create).await, sent_before);
+    // Someone else's Update or Delete of the member's reply changes nothing.
+    let mut forged_update = reply(&reply_id, &ally, &copy.ap_id);
+    forged_update["type"] = json!("Update");
+    forged_update["id"] = json!(masto.url("/activities/forged-update"));
+    forged_update["actor"] = json!(stranger);
+    forged_update["object"]["content"] = json!("<p>Forged words</p>");
+    let (status, body) = masto
+        .send(&stranger, &climate.inbox_url, &forged_update)
+        .await;
+    assert!(status >= 400, "{status} {body}");
+    let forged_delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Delete",
+        "id": masto.url("/activities/forged-delete"),
+        "actor": stranger,
+        "object": reply_id,
+    });
+    let (status, body) = masto
+        .send(&stranger, &climate.inbox_url, &forged_delete)
+        .await;
+    assert!(status >= 400, "{status} {body}");
+    let kept = alpha.post(&reply_copy.ap_id).await.unwrap();
+    assert!(kept.deleted_at.is_none(), "the copy is not deleted");
+    assert!(kept.content.contains("Friday works"), "{}", kept.content);
+    assert!(!kept.content.contains("Forged"), "{}", kept.content);
     // The same lists as the member do show the thread where they should
     // (so the checks above can fail).
     let (_, body) = lead_api
