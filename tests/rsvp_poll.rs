@@ -171,6 +171,15 @@ async fn reply_poll_vote(backend: Backend) {
     assert!(content.contains("Forum on water"), "{content}");
     assert!(content.contains("2099"), "{content}");
     let poll = question["id"].as_str().unwrap().to_string();
+    // The Create's id dereferences, to the poll's recipient, as sent.
+    let create_id = create["id"].as_str().unwrap();
+    let (status, fetched) = stage.remote.signed_get(&stage.bob, create_id).await;
+    assert_eq!(status, 200, "{fetched}");
+    assert_eq!(fetched["type"], "Create", "{fetched}");
+    assert_eq!(fetched["object"]["id"], poll.as_str(), "{fetched}");
+    assert_eq!(fetched["object"]["type"], "Question", "{fetched}");
+    assert_eq!(fetched["object"]["oneOf"], question["oneOf"], "{fetched}");
+    assert!(fetched["@context"].to_string().contains("votersCount"));
 
     // A second reply gets no second poll.
     stage.send(&stage.reply(&event, "1002")).await;

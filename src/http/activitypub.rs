@@ -150,10 +150,10 @@ pub async fn post_activity(
     if view.post.deleted_at.is_some() {
         return Err(ApiError::new(StatusCode::GONE, "the post was deleted"));
     }
-    let context = if view.post.ap_type == "Event" {
-        crate::federation::protocol::event::event_context()
-    } else {
-        activity_context()
+    let context = match view.post.ap_type.as_str() {
+        "Event" => crate::federation::protocol::event::event_context(),
+        "Question" => crate::federation::protocol::question::question_context(),
+        _ => activity_context(),
     };
     let create = documents::create_document(&data, &view)
         .await?

@@ -320,18 +320,32 @@ pub async fn create_document(
     ctx: &Kuvend,
     view: &posts::PostView,
 ) -> ServiceResult<Option<serde_json::Value>> {
-    use crate::federation::{notes::wrap, protocol::event::PostJson};
-    let object = match view.post.ap_type.as_str() {
-        "Note" => PostJson::Note(Box::new(posts::note_document(ctx, view)?)),
-        "Event" => PostJson::Event(Box::new(super::events::event_document(ctx, view).await?)),
-        _ => return Ok(None),
-    };
+    use crate::federation::notes::wrap;
     let post_id = Url::parse(&view.post.ap_id).map_err(|e| ServiceError::Internal(e.into()))?;
     let id = ctx.urls.create_activity(&post_id);
-    let create = wrap("Create", id, &view.author, object)?;
-    Ok(Some(
-        serde_json::to_value(&create).map_err(|e| ServiceError::Internal(e.into()))?,
-    ))
+    let author = &view.author;
+    let create = match view.post.ap_type.as_str() {
+        "Note" => serde_json::to_value(wrap(
+            "Create",
+            id,
+            author,
+            posts::note_document(ctx, view)?,
+        )?),
+        "Event" => serde_json::to_value(wrap(
+            "Create",
+            id,
+            author,
+            super::events::event_document(ctx, view).await?,
+        )?),
+        "Question" => serde_json::to_value(wrap(
+            "Create",
+            id,
+            author,
+            super::polls::question_document(ctx, view).await?,
+        )?),
+        _ => return Ok(None),
+    };
+    Ok(Some(create.map_err(|e| ServiceError::Internal(e.into()))?))
 }
 
 /// A coalition's relay `Announce` at its id (`<coalition>/relays/<n>/…`),

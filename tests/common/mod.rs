@@ -371,14 +371,20 @@ impl TestInstance {
 
 /// Signs a GET as `signer` (a local actor row with its private key).
 pub fn signed_get(signer: &ActorRow, url: &str) -> reqwest::RequestBuilder {
-    let url = url::Url::parse(url).expect("url");
-    let key = kuvend::federation::signatures::parse_private_key(
+    signed_get_with(
         signer.private_key_pem.as_deref().expect("local actor"),
+        &signer.public_key_id,
+        url,
     )
-    .expect("key");
+}
+
+/// A GET of `url` signed draft-cavage with `key_pem` under `key_id`.
+pub fn signed_get_with(key_pem: &str, key_id: &str, url: &str) -> reqwest::RequestBuilder {
+    let url = url::Url::parse(url).expect("url");
+    let key = kuvend::federation::signatures::parse_private_key(key_pem).expect("key");
     let out = kuvend::federation::signatures::sign(
         &key,
-        &signer.public_key_id,
+        key_id,
         "GET",
         &url,
         None,

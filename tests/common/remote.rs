@@ -162,6 +162,17 @@ impl Remote {
             .await
     }
 
+    /// A GET of `url` signed by `actor` (one of ours), answered as JSON.
+    pub async fn signed_get(&self, actor: &str, url: &str) -> (u16, Value) {
+        let pair = &self.keys[actor];
+        let response = super::signed_get_with(&pair.private_key, &format!("{actor}#main-key"), url)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// Signs and POSTs `body` as it is (for bodies laid out by hand).
     pub async fn send_body(&self, actor: &str, inbox: &str, body: Vec<u8>) -> (u16, Value) {
         let pair = &self.keys[actor];
