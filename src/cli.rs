@@ -416,6 +416,10 @@ pub struct EventFields {
     /// direct note (default 1440, a day; 0 turns it off; at most 43200).
     #[arg(long, value_name = "MINUTES", allow_hyphen_values = true)]
     pub reminder: Option<i64>,
+    /// A local coalition the organisation belongs to (name or handle),
+    /// which relays the event and lists it on its calendar (create only).
+    #[arg(long)]
+    pub coalition: Option<String>,
 }
 
 impl From<EventFields> for events::EventInput {
@@ -439,6 +443,7 @@ impl From<EventFields> for events::EventInput {
             visibility: f.visibility,
             language: f.language,
             reminder_minutes: f.reminder,
+            coalition: f.coalition,
         }
     }
 }
@@ -520,6 +525,10 @@ pub struct PostArgs {
     /// The language of the text (e.g. en, sq).
     #[arg(long)]
     pub language: Option<String>,
+    /// A local coalition the organisation belongs to (name or handle):
+    /// the post names it as FEP-1b12 `audience` and the coalition relays it.
+    #[arg(long)]
+    pub coalition: Option<String>,
     #[command(subcommand)]
     pub action: Option<PostAction>,
 }
@@ -1109,7 +1118,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                 VisibilityArg::Followers => Visibility::Followers,
                 VisibilityArg::Direct => Visibility::Direct,
             };
-            let post = posts::create_post(
+            let post = posts::create_post_addressed(
                 &prepared.data(),
                 &org,
                 posts::NewPost {
@@ -1119,6 +1128,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                     spoiler: args.spoiler,
                     language: args.language,
                 },
+                args.coalition.as_deref(),
             )
             .await?;
             println!("{}", post.url.unwrap_or(post.ap_id));

@@ -11,6 +11,7 @@ mod common;
 mod calendars;
 mod cli;
 mod client_api;
+mod coalition_address;
 mod coalition_campaigns;
 mod coalition_invitation_reach;
 mod coalition_invitations;

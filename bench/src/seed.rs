@@ -443,6 +443,7 @@ async fn insert_statuses(ctx: &Kuvend, authors: &[i64], count: usize) -> anyhow:
             updated_at: at,
             written_by_user_id: None,
             reblog_of_id: None,
+            audience: None,
         });
         if batch.len() == BATCH || i + 1 == count {
             kuvend::transaction!(ctx.db, |q| q.insert_posts(&batch).await)?;

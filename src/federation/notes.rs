@@ -110,7 +110,8 @@ pub fn local_note_json(
         url: post.url.as_deref().map(url).transpose()?,
         to,
         cc,
-        audience: Vec::new(),
+        // FEP-1b12: the coalition the post was addressed to.
+        audience: post.audience.iter().cloned().collect(),
         tag,
     })
 }
@@ -293,6 +294,16 @@ pub fn remote_post_row(
         updated_at: now,
         written_by_user_id: None,
         reblog_of_id: None,
+        // The first http(s) `audience` (FEP-1b12 names one group); the
+        // inbox bounded the list beforehand, and a URL longer than any we
+        // keep is not stored.
+        audience: note
+            .audience
+            .iter()
+            .filter(|a| a.len() <= crate::model::event_bounds::MAX_URL_BYTES)
+            .filter_map(|a| Url::parse(a).ok())
+            .find(|u| matches!(u.scheme(), "http" | "https"))
+            .map(String::from),
     })
 }
 

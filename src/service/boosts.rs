@@ -68,6 +68,7 @@ pub async fn record(
         updated_at: at,
         written_by_user_id: None,
         reblog_of_id: Some(original.id),
+        audience: None,
     };
     let Some(boost) = q.insert_boost(&row).await? else {
         return Ok(None);

@@ -885,3 +885,68 @@ pub(crate) async fn addressed_coalitions(
     found.retain(|a| a.local && a.kind() == ActorKind::Coalition);
     Ok(found)
 }
+
+/// Issue 14 item 1, "Addressing a coalition": the local coalition a member
+/// names as a post's or event's `audience` (`--coalition` in the CLI,
+/// `audience` in the API): its account id, user name, handle (`@c`,
+/// `c@domain`, `@c@domain`) or ap id. Refused (422, with the reason), never
+/// dropped: an unknown coalition, another instance's group (its own server
+/// decides what it relays), and a coalition `member` does not belong to (it
+/// would refuse the relay; the post is better not sent than sent to a
+/// coalition that will not carry it, docs/coalitions.md).
+pub async fn audience_for(
+    ctx: &Kuvend,
+    member: &ActorRow,
+    reference: &str,
+) -> ServiceResult<ActorRow> {
+    let reference = reference.trim();
+    let unknown = || {
+        ServiceError::Unprocessable(format!(
+            "audience: no coalition {reference:?} on this instance"
+        ))
+    };
+    let domain = &ctx.settings.instance.domain;
+    let actor = {
+        let mut conn = ctx.db.conn().await?;
+        let mut q = conn.q();
+        if reference.starts_with("http://") || reference.starts_with("https://") {
+            q.actor_by_ap_id(reference).await?
+        } else if !reference.is_empty() && reference.bytes().all(|b| b.is_ascii_digit()) {
+            match reference.parse::<i64>() {
+                Ok(id) => match q.actor_by_id(id).await {
+                    Ok(actor) => Some(actor),
+                    Err(StorageError::NotFound) => None,
+                    Err(error) => return Err(error.into()),
+                },
+                Err(_) => None,
+            }
+        } else {
+            let handle = reference.trim_start_matches('@');
+            let name = match handle.split_once('@') {
+                Some((name, host)) if host.eq_ignore_ascii_case(domain) => Some(name),
+                Some(_) => None,
+                None => Some(handle),
+            };
+            match name {
+                Some(name) if !name.is_empty() => q.local_actor_by_username(name).await?,
+                _ => None,
+            }
+        }
+    };
+    let coalition = actor
+        .filter(|a| a.local && a.kind() == ActorKind::Coalition)
+        .ok_or_else(unknown)?;
+    let mut conn = ctx.db.conn().await?;
+    if conn
+        .q()
+        .coalition_membership(coalition.id, member.id)
+        .await?
+        .is_none()
+    {
+        return Err(ServiceError::Unprocessable(format!(
+            "audience: {} is not a member of the coalition {}",
+            member.username, coalition.username
+        )));
+    }
+    Ok(coalition)
+}

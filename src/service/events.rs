@@ -68,6 +68,11 @@ pub struct EventInput {
     /// Minutes before the start that participants are reminded; 0 is no
     /// reminder. [`DEFAULT_REMINDER_MINUTES`] when not given at creation.
     pub reminder_minutes: Option<i64>,
+    /// Issue 14: the local coalition the event is addressed to (FEP-1b12
+    /// `audience`; its account id, name, handle or ap id), which relays it
+    /// to its followers and lists it on its calendar. Given at creation
+    /// only: who received the event keeps it.
+    pub coalition: Option<String>,
 }
 
 /// A day: what most organisers mean by "a reminder".
@@ -526,6 +531,12 @@ pub async fn create_event(
             None => None,
         };
     validate_language(&language)?;
+    let coalition = match &input.coalition {
+        Some(reference) => {
+            Some(posts::addressed_coalition(data, &org, reference, visibility).await?)
+        }
+        None => None,
+    };
     let now = now();
     let mut event = EventRow {
         // Set from the post's id once the post is made.
@@ -560,7 +571,7 @@ pub async fn create_event(
     apply(&mut event, &input)?;
     let (content, tags, mentions) = render(data, &event, language.as_deref(), &org).await?;
     let urls = &data.urls;
-    let post = posts::new_local_post(
+    let mut post = posts::new_local_post(
         urls,
         acting,
         posts::LocalPost {
@@ -574,11 +585,14 @@ pub async fn create_event(
             mentions: &mentions,
         },
     )?;
+    if let Some(coalition) = &coalition {
+        posts::address_coalition(&mut post, coalition)?;
+    }
     event.post_id = post.id;
     let json = local_event_json(&post, &org, &tags, &mentions, &event, urls)?;
     let create = outgoing::event_activity(urls, EventActivity::Create, &org, json)?;
     let mut outbox = Outbox::default();
-    transaction!(data.db, |q| {
+    transaction!(data.db, ServiceError, |q| {
         posts::insert_local_post(&mut q, &post, &tags, &mentions).await?;
         q.insert_event(&event).await?;
         outbox
@@ -588,7 +602,11 @@ pub async fn create_event(
                 &create,
                 &audience(visibility, &org, &mentions),
             )
-            .await
+            .await?;
+        // Issue 14: a member's public event to a local coalition (addressed
+        // or mentioned), or with its campaign tag, is relayed as a post is.
+        let addressed = coalition.as_ref();
+        super::relay::relay_local(&mut q, &mut outbox, &org, &create, &mentions, addressed).await
     })?;
     outbox.committed(data);
     Ok(EventView { post, event })
@@ -718,6 +736,11 @@ async fn change(
             "the language of an event cannot change".into(),
         ));
     }
+    if input.coalition.is_some() {
+        return Err(unprocessable(
+            "the coalition of an event cannot change: who received it keeps it".into(),
+        ));
+    }
     let before = view.event.clone();
     let mut event = view.event.clone();
     apply(&mut event, &input)?;
@@ -787,7 +810,7 @@ async fn change(
     let json = local_event_json(&post, &author, &tags, &mentions, &event, &data.urls)?;
     let update = outgoing::event_activity(&data.urls, EventActivity::Update, &author, json)?;
     let mut outbox = Outbox::default();
-    transaction!(data.db, |q| {
+    transaction!(data.db, ServiceError, |q| {
         q.edit_post(post.id, &edit, &tags).await?;
         q.update_event(&event).await?;
         if rearm {
@@ -796,7 +819,19 @@ async fn change(
         // Participants hear of the change even if they do not follow.
         let mut to = audience(post.visibility(), &author, &mentions);
         to.push(Audience::ParticipantsOf(post.id));
-        outbox.queue(&mut q, &author, &update, &to).await
+        outbox.queue(&mut q, &author, &update, &to).await?;
+        // Issue 14: a coalition's relay of it follows (postponed and
+        // cancelled events are `Update`s too).
+        let later = super::relay::Later::Update;
+        super::relay::relay_later(
+            &mut q,
+            &mut outbox,
+            &post.ap_id,
+            &author,
+            &update.body,
+            later,
+        )
+        .await
     })?;
     outbox.committed(data);
     Ok(EventView { post, event })
@@ -818,13 +853,24 @@ pub async fn delete_event(
     let delete = outgoing::delete_note(&ctx.urls, &post, &author)
         .map_err(|e| ServiceError::Internal(e.into()))?;
     let mut outbox = Outbox::default();
-    transaction!(ctx.db, |q| {
+    transaction!(ctx.db, ServiceError, |q| {
         // Participants are read before the post is gone, in the same
         // transaction, and hear of the deletion even if they do not follow.
         let mut to = audience(post.visibility(), &author, &mentions);
         to.push(Audience::ParticipantsOf(post.id));
         outbox.queue(&mut q, &author, &delete, &to).await?;
-        q.mark_post_deleted(post.id).await
+        q.mark_post_deleted(post.id).await?;
+        // Issue 14: a coalition's relay of it is withdrawn.
+        let later = super::relay::Later::Delete;
+        super::relay::relay_later(
+            &mut q,
+            &mut outbox,
+            &post.ap_id,
+            &author,
+            &delete.body,
+            later,
+        )
+        .await
     })?;
     outbox.committed(ctx);
     Ok(post)

@@ -321,8 +321,19 @@ pub async fn create_post(
     org_username: &str,
     new: NewPost,
 ) -> ServiceResult<PostRow> {
+    create_post_addressed(data, org_username, new, None).await
+}
+
+/// As [`create_post`], addressed to a local coalition (`kuvend admin post
+/// --coalition`; see [`create_post_to`]).
+pub async fn create_post_addressed(
+    data: &FedData,
+    org_username: &str,
+    new: NewPost,
+    coalition: Option<&str>,
+) -> ServiceResult<PostRow> {
     let org = local_account(data, org_username).await?;
-    create_post_once(data, &Acting::admin(org), new, None).await
+    create_post_to(data, &Acting::admin(org), new, None, coalition).await
 }
 
 /// As [`create_post`], at most once per Idempotency-Key and account: the key
@@ -333,6 +344,20 @@ pub async fn create_post_once(
     acting: &Acting,
     new: NewPost,
     idempotency_key: Option<&str>,
+) -> ServiceResult<PostRow> {
+    create_post_to(data, acting, new, idempotency_key, None).await
+}
+
+/// As [`create_post_once`], addressed to a local coalition the account
+/// belongs to (issue 14 item 1: `kuvend admin post --coalition`, the API's
+/// `audience`; see [`super::coalitions::audience_for`] for what names one
+/// and what is refused).
+pub async fn create_post_to(
+    data: &FedData,
+    acting: &Acting,
+    new: NewPost,
+    idempotency_key: Option<&str>,
+    coalition: Option<&str>,
 ) -> ServiceResult<PostRow> {
     let org = acting.require(Role::Editor)?.clone();
     if let Some(key) = idempotency_key {
@@ -348,6 +373,10 @@ pub async fn create_post_once(
     }
     validate_text(&new.text)?;
     validate_language(&new.language)?;
+    let coalition = match coalition {
+        Some(reference) => Some(addressed_coalition(data, &org, reference, new.visibility).await?),
+        None => None,
+    };
     let parent = match &new.in_reply_to {
         Some(reference) => Some(find_or_fetch_post(data, reference).await?),
         None => None,
@@ -376,7 +405,7 @@ pub async fn create_post_once(
         .as_deref()
         .map(crate::sanitize::plain)
         .filter(|s| !s.trim().is_empty());
-    let row = new_local_post(
+    let mut row = new_local_post(
         urls,
         acting,
         LocalPost {
@@ -390,6 +419,9 @@ pub async fn create_post_once(
             mentions: &mentions,
         },
     )?;
+    if let Some(coalition) = &coalition {
+        address_coalition(&mut row, coalition)?;
+    }
     let create = outgoing::create_note(
         urls,
         &NoteParts {
@@ -418,7 +450,8 @@ pub async fn create_post_once(
         super::threads::after_local(data, &mut q, &mut outbox, &org, &row, &mentions).await?;
         // Issue 14 items 1 and 5: a member's public post to a local
         // coalition, or with its campaign tag, is relayed.
-        super::relay::relay_local(&mut q, &mut outbox, &org, &create, &mentions).await
+        let addressed = coalition.as_ref();
+        super::relay::relay_local(&mut q, &mut outbox, &org, &create, &mentions, addressed).await
     });
     match (written, idempotency_key) {
         (Ok(()), _) => {
@@ -432,6 +465,40 @@ pub async fn create_post_once(
             .ok_or(ServiceError::Conflict(what)),
         (Err(error), _) => Err(error),
     }
+}
+
+/// The coalition a new post or event is addressed to, checked: a local
+/// coalition the author belongs to, and a post it relays (public or
+/// unlisted: a followers-only or direct post to a coalition is a
+/// members-only thread, which mentions it instead).
+pub(crate) async fn addressed_coalition(
+    ctx: &Kuvend,
+    author: &ActorRow,
+    reference: &str,
+    visibility: Visibility,
+) -> ServiceResult<ActorRow> {
+    if !matches!(visibility, Visibility::Public | Visibility::Unlisted) {
+        return Err(ServiceError::Unprocessable(
+            "audience: a coalition relays public and unlisted posts; for a members-only \
+             thread, mention the coalition in a direct post"
+                .into(),
+        ));
+    }
+    super::coalitions::audience_for(ctx, author, reference).await
+}
+
+/// Addresses a new local post to a coalition: FEP-1b12 `audience`, and the
+/// coalition in `cc` (where Mastodon-likes and Lemmy also look, research
+/// "Addressing"), unless `to`/`cc` already name it.
+pub(crate) fn address_coalition(row: &mut PostRow, coalition: &ActorRow) -> ServiceResult<()> {
+    let to: Vec<String> = serde_json::from_str(&row.to_json).map_err(internal)?;
+    let mut cc: Vec<String> = serde_json::from_str(&row.cc_json).map_err(internal)?;
+    if !to.iter().chain(&cc).any(|a| a == &coalition.ap_id) {
+        cc.push(coalition.ap_id.clone());
+        row.cc_json = serde_json::to_string(&cc).map_err(internal)?;
+    }
+    row.audience = Some(coalition.ap_id.clone());
+    Ok(())
 }
 
 /// What a new local post (a note or an event) is made of.
@@ -489,6 +556,7 @@ pub(crate) fn new_local_post(
         updated_at: now,
         written_by_user_id: acting.user_id,
         reblog_of_id: None,
+        audience: None,
     })
 }
 
@@ -803,7 +871,8 @@ pub(crate) async fn notify_mentioned(
 
 /// Bounds what one incoming note may carry (`[limits]`): content beyond
 /// `note_content_max_bytes` is refused (413), more addressees than
-/// `note_recipients_max` are refused (422); hashtags beyond `note_tags_max`
+/// `note_recipients_max` (`to`, `cc` and `audience` together) are refused
+/// (422); hashtags beyond `note_tags_max`
 /// and mentions beyond `note_mentions_max` are dropped, in the order they
 /// came (a dropped mention is neither stored nor notified).
 fn bound_incoming_note(limits: &LimitSettings, note: &mut NoteJson) -> ServiceResult<()> {
@@ -826,6 +895,16 @@ fn bound_incoming_note(limits: &LimitSettings, note: &mut NoteJson) -> ServiceRe
         )));
     }
     check_recipients(limits, &note.to, &note.cc)?;
+    // FEP-1b12 `audience` (issue 14) is addressing too, and each entry on
+    // this host is looked up: counted with `to` and `cc` under the same
+    // limit and refused the same way (one group is what senders name).
+    let count = note.to.len() + note.cc.len() + note.audience.len();
+    if count > limits.note_recipients_max {
+        return Err(ServiceError::Unprocessable(format!(
+            "{count} addressees (to, cc and audience); this instance accepts at most {}",
+            limits.note_recipients_max
+        )));
+    }
     let (mut hashtags, mut mentions) = (0, 0);
     note.tag.retain(|tag| match tag.kind.as_str() {
         "Hashtag" => {

@@ -155,13 +155,16 @@ async fn relay_campaign(
 /// post, in the post's own transaction: a local coalition it mentions, or
 /// whose campaign tag it carries, relays it as it would a remote member's
 /// (and refuses a non-member's). The relayed activity is our own `Create`,
-/// as sent.
+/// as sent. `audience`: the coalition the post or event names in FEP-1b12
+/// `audience` (issue 14, "Addressing a coalition"); counted with the
+/// mentions, once, so a post that also mentions it is relayed once.
 pub(crate) async fn relay_local(
     q: &mut Q<'_>,
     outbox: &mut Outbox,
     author: &ActorRow,
     create: &crate::federation::outgoing::Outgoing,
     mentions: &[ActorRow],
+    audience: Option<&ActorRow>,
 ) -> ServiceResult<()> {
     let internal = |e: serde_json::Error| {
         super::ServiceError::Internal(anyhow::anyhow!("our own Create does not parse: {e}"))
@@ -171,7 +174,12 @@ pub(crate) async fn relay_local(
         return Ok(());
     };
     let note: NoteJson = serde_json::from_value(object.clone()).map_err(internal)?;
-    let mentioned: Vec<i64> = mentions.iter().filter(|m| m.local).map(|m| m.id).collect();
+    let mut mentioned: Vec<i64> = mentions.iter().filter(|m| m.local).map(|m| m.id).collect();
+    if let Some(coalition) = audience.filter(|c| c.local) {
+        if !mentioned.contains(&coalition.id) {
+            mentioned.push(coalition.id);
+        }
+    }
     let sent = Relayed {
         member: author,
         activity_id: &create.id,

@@ -196,6 +196,9 @@ pub struct PostRow {
     /// of its own, as in Mastodon, with empty content; it is never listed as
     /// content (timelines, pages, feeds), only as the booster's boost.
     pub reblog_of_id: Option<i64>,
+    /// FEP-1b12 `audience`: the coalition (a Group's ap id) the post was
+    /// addressed to (issue 14 item 1), sent on our Note/Event when set.
+    pub audience: Option<String>,
 }
 
 impl PostRow {

@@ -99,6 +99,7 @@ diesel::table! {
         updated_at -> Timestamp,
         written_by_user_id -> Nullable<BigInt>,
         reblog_of_id -> Nullable<BigInt>,
+        audience -> Nullable<Text>,
     }
 }
 

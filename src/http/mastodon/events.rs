@@ -100,6 +100,10 @@ pub(super) struct EventForm {
     /// Minutes before the start that participants are reminded; 0 is none.
     #[serde(default, deserialize_with = "text")]
     reminder_minutes: Option<String>,
+    /// kuvend's extension (issue 14): the local coalition the event is
+    /// addressed to, its account id, handle or ap id (FEP-1b12 `audience`).
+    #[serde(default, deserialize_with = "text")]
+    audience: Option<String>,
 }
 
 fn unprocessable(message: impl Into<String>) -> ApiError {
@@ -152,6 +156,7 @@ impl EventForm {
             visibility: self.visibility,
             language: self.language,
             reminder_minutes,
+            coalition: self.audience,
         })
     }
 }

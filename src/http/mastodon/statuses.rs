@@ -44,6 +44,10 @@ struct StatusForm {
     spoiler_text: Option<String>,
     visibility: Option<String>,
     language: Option<String>,
+    /// kuvend's extension (issue 14, docs/coalitions.md "Addressing a
+    /// coalition"): the local coalition the post is addressed to, by its
+    /// account id, handle or ap id; sent as FEP-1b12 `audience`.
+    audience: Option<String>,
     /// Accepted for compatibility; media (what it hides) come later.
     #[serde(default, rename = "sensitive")]
     _sensitive: Option<Value>,
@@ -102,7 +106,8 @@ async fn create(
         ),
         None => None,
     };
-    let post = posts::create_post_once(
+    let audience = form.audience.filter(|s| !s.trim().is_empty());
+    let post = posts::create_post_to(
         &data,
         &acting,
         NewPost {
@@ -113,6 +118,7 @@ async fn create(
             language: form.language.filter(|s| !s.is_empty()),
         },
         key.as_deref(),
+        audience.as_deref(),
     )
     .await
     .map_err(|e| match e {
