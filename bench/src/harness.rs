@@ -290,6 +290,41 @@ pub fn sign_requests(
     Ok(signed.into_iter().map(|(_, r)| r).collect())
 }
 
+/// The time to sign `count` deliveries on `threads` cores at once, each as
+/// kuvend's delivery worker signs one (`signatures::sign` over a POST with
+/// a digest of `body`, aws-lc-rs): the least time a fan-out to `count`
+/// inboxes can take when each inbox gets its own signature.
+pub fn signing_floor(
+    key: &aws_lc_rs::signature::RsaKeyPair,
+    key_id: &str,
+    body: &[u8],
+    count: usize,
+    threads: usize,
+) -> anyhow::Result<Duration> {
+    let url = url::Url::parse("http://h0.bench/inbox")?;
+    let next = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                while next.fetch_add(1, Ordering::Relaxed) < count {
+                    let signed =
+                        signatures::sign(key, key_id, "POST", &url, Some(body), SystemTime::now());
+                    if signed.is_err() {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    if failed.load(Ordering::Relaxed) > 0 {
+        bail!("signing failed while measuring the floor");
+    }
+    Ok(elapsed)
+}
+
 /// What a load run came to.
 #[derive(Debug, Default)]
 pub struct LoadResult {
@@ -348,7 +383,8 @@ pub fn load_client() -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
-async fn send(client: &reqwest::Client, request: &SignedRequest) -> Result<(), String> {
+/// Sends one signed request; `Err` says what the server answered.
+pub async fn send(client: &reqwest::Client, request: &SignedRequest) -> Result<(), String> {
     let response = client
         .post(&request.url)
         .header("content-type", "application/activity+json")

@@ -6,7 +6,8 @@
 //! it measures against).
 //!
 //! Parts: the signature crypto alone (`crypto`), signed `Create{Note}`s into
-//! the shared inbox (`inbox`), one post to many followers (`fanout`), and the
+//! the shared inbox (`inbox`), one post to many followers (`fanout`), a
+//! member's post relayed by a coalition to its followers (`relay`), and the
 //! home timeline on a million statuses with inbox traffic alongside
 //! (`timeline`). Every server start measures cold start and memory; seeding
 //! measures storage. Each part runs on SQLite and, when a PostgreSQL server is
@@ -37,12 +38,13 @@ pub use crypto::{Rate, crypto, print_table};
     about = "Measure kuvend and print a table (also written as JSON)"
 )]
 pub struct Options {
-    /// Parts to run, comma-separated: crypto, inbox, fanout, timeline, or all.
+    /// Parts to run, comma-separated: crypto, inbox, fanout, relay,
+    /// timeline, or all.
     #[arg(
         long,
         value_delimiter = ',',
         default_value = "all",
-        value_parser = ["crypto", "inbox", "fanout", "timeline", "all"]
+        value_parser = ["crypto", "inbox", "fanout", "relay", "timeline", "all"]
     )]
     pub parts: Vec<String>,
     /// Seconds per crypto measurement and per timed load phase.
@@ -212,7 +214,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         .map(|r| r.per_second);
 
     let mut backends = Vec::new();
-    if ["inbox", "fanout", "timeline"]
+    if ["inbox", "fanout", "relay", "timeline"]
         .iter()
         .any(|p| options.wants(p))
     {
@@ -399,11 +401,14 @@ async fn run_backend(
     if options.wants("fanout") {
         fanout(&mut report, &server, &client, sinks, &seeded, &layout).await?;
     }
-    if options.wants("inbox") || options.wants("fanout") {
+    if options.wants("relay") {
+        relay(&mut report, &server, &client, sinks, &seeded, &layout).await?;
+    }
+    if options.wants("inbox") || options.wants("fanout") || options.wants("relay") {
         let (_, peak) = server.memory_mib()?;
         report.add(
             "memory",
-            "RSS peak during inbox and fan-out",
+            "RSS peak during inbox, fan-out and relay",
             "MB",
             peak,
             Some(Target::AtMost(150.0)),
@@ -663,6 +668,149 @@ async fn fanout(
             format!("{label}: deliveries/s"),
             "/s",
             count as f64 / wall,
+            None,
+        );
+        // Let the worker record the last outcomes before the next scenario.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Ok(())
+}
+
+/// The member's public `Create{Note}` of about 2 KiB addressed to a
+/// coalition (in `cc` and `audience`, as Mastodon and Lemmy address a
+/// group), as the coalition tests send it.
+fn member_create(member: &SigningActor, coalition: &str, tag: &str) -> String {
+    let note = format!("{}/statuses/{tag}", member.ap_id);
+    let mut body = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": format!("{note}/activity"),
+        "type": "Create",
+        "actor": member.ap_id,
+        "published": "2026-11-28T10:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [coalition, format!("{}/followers", member.ap_id)],
+        "object": {
+            "id": note,
+            "type": "Note",
+            "attributedTo": member.ap_id,
+            "published": "2026-11-28T10:00:00Z",
+            "url": note,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [coalition, format!("{}/followers", member.ap_id)],
+            "audience": coalition,
+            "sensitive": false,
+            "content": "",
+        }
+    });
+    let size = body.to_string().len();
+    let filler = "<p>The coalition's members publish a joint statement on the \
+                  new law on associations, and invite their supporters.</p>";
+    let content = filler.repeat((2048usize.saturating_sub(size)) / filler.len() + 1);
+    body["object"]["content"] = serde_json::Value::String(content);
+    body.to_string()
+}
+
+/// Issue 14 "Measured": a remote member's post addressed to a coalition,
+/// POSTed signed to the coalition's inbox, relayed by the server to the
+/// coalition's 10,000 followers: on 100 shared inboxes, and on 10,000
+/// separate ones. Wall time from the POST to the last 2xx at the sink,
+/// beside the floor that signing once per inbox sets, measured in the same
+/// run: the same number of signatures by the server's signing path, on as
+/// many threads as the server's runtime has workers (one per core, tokio's
+/// default; the delivery worker signs on them), while the server is idle.
+async fn relay(
+    report: &mut BackendReport,
+    server: &ServerProcess,
+    client: &reqwest::Client,
+    sinks: &Sinks,
+    seeded: &seed::Seeded,
+    layout: &seed::Layout,
+) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let scenarios = [
+        (
+            "relayshared",
+            layout.follower_instances,
+            format!(
+                "{} followers on {} instances (shared inboxes)",
+                layout.followers, layout.follower_instances
+            ),
+            0.5,
+        ),
+        (
+            "relaymany",
+            layout.followers,
+            format!("{} separate inboxes", layout.followers),
+            5.0,
+        ),
+    ];
+    let member = &seeded.relay_member;
+    for (name, expected, label, target) in scenarios {
+        let coalition = seeded
+            .relay_coalitions
+            .iter()
+            .find(|c| c.name == name)
+            .context("no relay coalition")?;
+        let body = member_create(member, &coalition.ap_id, name);
+        let floor = {
+            let (key, key_id, body) = (member.key.clone(), member.key_id.clone(), body.clone());
+            tokio::task::spawn_blocking(move || {
+                harness::signing_floor(&key, &key_id, body.as_bytes(), expected, cores)
+            })
+            .await??
+            .as_secs_f64()
+        };
+        let request = {
+            let (inbox, member, body) = (coalition.inbox.clone(), member.clone(), body.clone());
+            tokio::task::spawn_blocking(move || {
+                harness::sign_requests(&inbox, 1, &|_| (member.clone(), body.clone()))
+            })
+            .await??
+        };
+        let request = request.first().context("no signed request")?;
+        sinks.clear();
+        eprintln!("relay: {label}");
+        let cpu_before = server.cpu_seconds()?;
+        let started = Instant::now();
+        harness::send(client, request)
+            .await
+            .map_err(|e| anyhow::anyhow!("the member's post was refused: {e}"))?;
+        let (count, last) = sinks.wait_for(expected, Duration::from_secs(120)).await;
+        let cpu = server.cpu_seconds()? - cpu_before;
+        let wall = last.map_or(f64::NAN, |l| l.duration_since(started).as_secs_f64());
+        if count < expected || sinks.distinct() < expected {
+            report.notes.push(format!(
+                "relay {label}: {count} of {expected} inboxes reached ({} distinct) within 120 s",
+                sinks.distinct()
+            ));
+        }
+        report.add(
+            "b. relay",
+            format!("{label}: member's post to last relay 2xx"),
+            "s",
+            wall,
+            Some(Target::AtMost(target)),
+        );
+        report.add("b. relay", format!("{label}: server CPU"), "s", cpu, None);
+        report.add(
+            "b. relay",
+            format!("{label}: deliveries/s"),
+            "/s",
+            count as f64 / wall,
+            None,
+        );
+        report.add(
+            "b. relay",
+            format!("{label}: floor, {expected} signatures on {cores} cores"),
+            "s",
+            floor,
+            None,
+        );
+        report.add(
+            "b. relay",
+            format!("{label}: wall time / floor"),
+            "x",
+            wall / floor,
             None,
         );
         // Let the worker record the last outcomes before the next scenario.

@@ -10,10 +10,11 @@ use kuvend::{
     context::Kuvend,
     federation::signatures::{self, Keypair},
     service::{
-        auth,
+        auth, coalitions,
         orgs::{self, NewOrganization},
     },
     storage::{
+        coalitions::NewCoalitionMember,
         models::{NewActor, NewFollow, PostRow},
         now,
     },
@@ -45,8 +46,22 @@ const INBOX_INSTANCES: usize = 100;
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 const BATCH: usize = 500;
 
+/// A coalition the relay part posts to: its name, id and inbox.
+pub struct RelayCoalition {
+    pub name: &'static str,
+    pub ap_id: String,
+    pub inbox: String,
+}
+
+/// The relay part's coalitions: `relayshared`, followed by the fan-out's
+/// shared-inbox followers, and `relaymany`, followed by those without one.
+pub const RELAY_COALITIONS: [&str; 2] = ["relayshared", "relaymany"];
+
 /// What the benchmark needs from the loaded database.
 pub struct Seeded {
+    /// The remote member of both relay coalitions, signed by the bench.
+    pub relay_member: SigningActor,
+    pub relay_coalitions: Vec<RelayCoalition>,
     pub signing_actors: Vec<SigningActor>,
     /// Tokens acting as `fanshared`, `fanmany` and `fanbad`.
     pub org_tokens: Vec<(String, String)>,
@@ -318,6 +333,9 @@ pub async fn seed(ctx: &Kuvend, layout: &Layout, keys: &[Keypair]) -> anyhow::Re
     follows.extend(mixed_followers.iter().map(|f| (*f, fanbad)));
     insert_follows(ctx, &follows).await?;
 
+    let (relay_member, relay_coalitions) =
+        relay_coalitions(ctx, layout, keys, &shared_followers, &separate_followers).await?;
+
     // A staff login for the organisations, and an app for every token.
     let staff = auth::create_user(
         ctx,
@@ -382,6 +400,8 @@ pub async fn seed(ctx: &Kuvend, layout: &Layout, keys: &[Keypair]) -> anyhow::Re
     let statuses_per_second = layout.statuses as f64 / started.elapsed().as_secs_f64();
     let bytes_after_statuses = database_bytes(ctx).await?;
     Ok(Seeded {
+        relay_member,
+        relay_coalitions,
         signing_actors,
         org_tokens,
         supporter_tokens,
@@ -389,6 +409,89 @@ pub async fn seed(ctx: &Kuvend, layout: &Layout, keys: &[Keypair]) -> anyhow::Re
         bytes_after_statuses,
         statuses_per_second,
     })
+}
+
+/// The relay part's coalitions (founded by a local organisation of their
+/// own), their followers (the fan-out's remote followers again), the
+/// followers' instances' software as NodeInfo would have told it, and one
+/// remote member of both, who signs with the first bench key. Even-numbered
+/// instances run `mastodon` (sent `Announce{"<object id>"}`), odd-numbered
+/// ones `lemmy` (sent `Announce{<the Create>}`), so that each inbox gets
+/// one delivery of one of the two shapes, as with known software.
+async fn relay_coalitions(
+    ctx: &Kuvend,
+    layout: &Layout,
+    keys: &[Keypair],
+    shared_followers: &[i64],
+    separate_followers: &[i64],
+) -> anyhow::Result<(SigningActor, Vec<RelayCoalition>)> {
+    let key = keys.first().context("no keys")?;
+    let member_id = "http://member.relay.bench/users/ngo";
+    let member_row = insert_actors(
+        ctx,
+        vec![remote_actor(
+            member_id,
+            format!("{member_id}/inbox"),
+            None,
+            &key.public_key,
+        )],
+    )
+    .await?;
+    let member_row = *member_row.first().context("member not stored")?;
+    organization(ctx, "relaylead").await?;
+    let mut coalitions = Vec::new();
+    for (name, followers) in RELAY_COALITIONS
+        .into_iter()
+        .zip([shared_followers, separate_followers])
+    {
+        let coalition = coalitions::create(
+            ctx,
+            coalitions::NewCoalition {
+                username: name.into(),
+                display_name: format!("Bench {name}"),
+                summary: "A coalition the benchmark relays through.".into(),
+                manually_approves_followers: false,
+                members_visible: "public".into(),
+                relay: None,
+                relay_cap: None,
+                by: "relaylead".into(),
+            },
+        )
+        .await?
+        .actor;
+        let stamp = now();
+        let member = NewCoalitionMember {
+            coalition_id: coalition.id,
+            member_id: member_row,
+            role: "member".into(),
+            ap_id: format!("{}/members/bench", coalition.ap_id),
+            created_at: stamp,
+            updated_at: stamp,
+        };
+        kuvend::transaction!(ctx.db, |q| q.insert_coalition_member(&member).await)?;
+        let pairs: Vec<(i64, i64)> = followers.iter().map(|f| (*f, coalition.id)).collect();
+        insert_follows(ctx, &pairs).await?;
+        coalitions.push(RelayCoalition {
+            name,
+            ap_id: coalition.ap_id,
+            inbox: coalition.inbox_url,
+        });
+    }
+    let healthy_port = layout.healthy.port();
+    let stamp = now();
+    for i in 0..layout.follower_instances {
+        let domain = format!("h{i}.bench:{healthy_port}");
+        let software = if i % 2 == 0 { "mastodon" } else { "lemmy" };
+        kuvend::transaction!(ctx.db, |q| q
+            .record_instance_software(&domain, Some(software), Some("bench"), stamp)
+            .await)?;
+    }
+    let member = SigningActor {
+        ap_id: member_id.to_string(),
+        key_id: format!("{member_id}#main-key"),
+        key: Arc::new(signatures::parse_private_key(&key.private_key)?),
+    };
+    Ok((member, coalitions))
 }
 
 /// Settles the database (statistics; SQLite's WAL folded in) and measures it.

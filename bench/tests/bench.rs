@@ -44,6 +44,7 @@ fn bench_runs_every_part_and_writes_json() {
         "{table}"
     );
     assert!(table.contains("[b. fan-out]"), "{table}");
+    assert!(table.contains("[b. relay]"), "{table}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     let rates = report["crypto"].as_array().unwrap();
@@ -73,6 +74,17 @@ fn bench_runs_every_part_and_writes_json() {
         };
         assert!(value("Create{Note} 2 KiB from 8 actors") > 0.0);
         assert!(value("40 separate inboxes: wall time") > 0.0);
+        // The relay reached every inbox (else a note above), in finite time,
+        // beside a measured signing floor.
+        for scenario in [
+            "40 followers on 40 instances (shared inboxes)",
+            "40 separate inboxes",
+        ] {
+            let wall = value(&format!("{scenario}: member's post to last relay 2xx"));
+            assert!(wall.is_finite() && wall > 0.0, "{scenario}: {wall}");
+            assert!(value(&format!("{scenario}: floor, 40 signatures")) > 0.0);
+            assert!(value(&format!("{scenario}: wall time / floor")).is_finite());
+        }
         assert!(value("home, following 10, no other load: p50") > 0.0);
         assert!(value("home, following 1000, 20 inbox activities/s alongside: p99") > 0.0);
         assert!(value("RSS idle") > 1.0);
