@@ -9,6 +9,7 @@
 mod common;
 
 mod calendars;
+mod campaign_fixes;
 mod cli;
 mod client_api;
 mod coalition_address;

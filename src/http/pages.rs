@@ -586,8 +586,11 @@ pub async fn campaign(
         None => (tag, false),
     };
     let domain = &data.settings.instance.domain;
-    let view =
-        campaigns::campaign(&data, username, &tag, if atom { None } else { q.max_id }).await?;
+    let view = if atom {
+        campaigns::campaign_feed(&data, username, &tag).await?
+    } else {
+        campaigns::campaign(&data, username, &tag, q.max_id).await?
+    };
     let page = campaign_path(&view.coalition.username, &view.tag);
     let base = data.settings.base_url();
     if atom {
@@ -633,6 +636,7 @@ pub async fn campaign(
             feed => format!("{page}.atom"),
             total => view.total,
             per_org => per_org,
+            per_org_hidden => view.per_org_hidden,
             per_day => per_day,
             posts => posts,
             next => next,

@@ -7,8 +7,12 @@
 //! campaign follows each remote member organisation: Mastodon and kuvend
 //! deliver public posts to followers only, and there is no cheaper way
 //! that works with every member's software. The follows are sent when a
-//! campaign is added (adding one again follows members that joined since)
-//! and undone when the last campaign is removed.
+//! campaign is added, and to a member that joins while one runs
+//! ([`member_changed`]); each is marked as the campaigns' (`follows.
+//! by_campaign`), and only those are undone: when the member leaves or is
+//! removed, and when the coalition's last campaign is removed. A follow
+//! the coalition had before, or that an operator asks for again, is left
+//! alone.
 
 use super::{
     ServiceError, ServiceResult,
@@ -19,15 +23,14 @@ use super::{
 use crate::{
     context::Kuvend,
     federation::{outgoing, urls::Urls},
-    model::FollowState,
+    model::{ActorKind, FollowState, MembersVisible},
     storage::{
         Q,
-        models::{ActorRow, PostRow},
+        models::{ActorRow, FollowRow, PostRow},
     },
     transaction,
 };
 use chrono::{NaiveDate, NaiveDateTime};
-use std::collections::BTreeMap;
 
 /// Posts on one page of a campaign (HTML and Atom).
 pub const PAGE_SIZE: i64 = 40;
@@ -54,8 +57,8 @@ pub async fn add(ctx: &Kuvend, coalition: &ActorRow, tag: &str) -> ServiceResult
     let mut outbox = Outbox::default();
     let added = transaction!(ctx.db, ServiceError, |q| {
         let added = q.add_campaign(coalition.id, &tag).await?;
-        // Every time, not only for a new tag: adding a campaign again is
-        // how members that joined since are followed.
+        // Every time, not only for a new tag: cheap, and it mends a
+        // membership that changed by a path that does not tell us.
         let members = q.coalition_members(coalition.id, None).await?;
         for (_, member) in &members {
             follow_member(&ctx.urls, &mut q, &mut outbox, coalition, member).await?;
@@ -78,9 +81,10 @@ pub async fn remove(
     let removed = transaction!(ctx.db, ServiceError, |q| {
         let removed = q.remove_campaign(coalition.id, &tag).await?;
         if removed && q.campaigns_of(coalition.id).await?.is_empty() {
-            let members = q.coalition_members(coalition.id, None).await?;
-            for (_, member) in &members {
-                unfollow_member(&ctx.urls, &mut q, &mut outbox, coalition, member).await?;
+            // Only the campaigns' own follows, of members and of anyone
+            // who stopped being one meanwhile.
+            for (follow, member) in q.campaign_follows(coalition.id, None).await? {
+                unfollow(&ctx.urls, &mut q, &mut outbox, coalition, &member, &follow).await?;
             }
         }
         Ok::<_, ServiceError>(removed)
@@ -120,8 +124,44 @@ pub async fn remove_as(
     remove(ctx, &coalition.actor, tag).await
 }
 
-/// `Follow` of a remote member the coalition does not follow yet. Local
-/// members' posts are seen in their own transaction: nothing to follow.
+/// A membership of `coalition_id` changed (joined, left, removed),
+/// in the transaction that changed it: a remote member that is one now
+/// while a campaign runs is followed; the campaigns' follow of one that is
+/// not a member any more is undone. Anything else (a remote coalition, a
+/// local member) is left alone, so callers need not check.
+pub async fn member_changed(
+    urls: &Urls,
+    q: &mut Q<'_>,
+    outbox: &mut Outbox,
+    coalition_id: i64,
+    member_id: i64,
+) -> ServiceResult<()> {
+    let coalition = q.actor_by_id(coalition_id).await?;
+    if !coalition.local || coalition.kind() != ActorKind::Coalition {
+        return Ok(());
+    }
+    let member = q.actor_by_id(member_id).await?;
+    if member.local {
+        return Ok(());
+    }
+    let is_member = q
+        .coalition_membership(coalition_id, member_id)
+        .await?
+        .is_some();
+    if is_member && !q.campaigns_of(coalition_id).await?.is_empty() {
+        return follow_member(urls, q, outbox, &coalition, &member).await;
+    }
+    if !is_member {
+        for (follow, member) in q.campaign_follows(coalition_id, Some(member_id)).await? {
+            unfollow(urls, q, outbox, &coalition, &member, &follow).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `Follow` of a remote member the coalition does not follow yet, marked
+/// as the campaigns'. Local members' posts are seen in their own
+/// transaction: nothing to follow. A follow that exists stays whose it is.
 async fn follow_member(
     urls: &Urls,
     q: &mut Q<'_>,
@@ -133,35 +173,33 @@ async fn follow_member(
         return Ok(());
     }
     let follow = outgoing::follow(urls, coalition, member).map_err(internal)?;
-    q.put_follow(
-        coalition.id,
-        member.id,
-        FollowState::Pending,
-        follow.id.as_str(),
-    )
-    .await?;
+    let row = q
+        .put_follow(
+            coalition.id,
+            member.id,
+            FollowState::Pending,
+            follow.id.as_str(),
+        )
+        .await?;
+    q.mark_campaign_follow(row.id).await?;
     outbox
         .queue(q, coalition, &follow, &[Audience::InboxOf(member)])
         .await?;
     Ok(())
 }
 
-async fn unfollow_member(
+/// `Undo{Follow}` of a follow the campaigns made.
+async fn unfollow(
     urls: &Urls,
     q: &mut Q<'_>,
     outbox: &mut Outbox,
     coalition: &ActorRow,
     member: &ActorRow,
+    follow: &FollowRow,
 ) -> ServiceResult<()> {
-    if member.local {
-        return Ok(());
-    }
-    let Some(existing) = q.follow_between(coalition.id, member.id).await? else {
-        return Ok(());
-    };
     let undo =
-        outgoing::undo_follow(urls, coalition, member, &existing.follow_ap_id).map_err(internal)?;
-    q.delete_follow(existing.id).await?;
+        outgoing::undo_follow(urls, coalition, member, &follow.follow_ap_id).map_err(internal)?;
+    q.delete_follow(follow.id).await?;
     q.clear_home_feed_of(coalition.id, member.id).await?;
     outbox
         .queue(q, coalition, &undo, &[Audience::InboxOf(member)])
@@ -177,68 +215,121 @@ pub struct CampaignView {
     pub posts: Vec<(PostRow, ActorRow)>,
     /// Where the next page starts (`max_id`), if there may be one.
     pub next_max_id: Option<i64>,
-    /// Posts per organisation, most first (then by handle).
+    /// Posts per organisation, most first (then by handle). Empty when
+    /// not counted, or when the coalition shows its members to members
+    /// only ([`Self::per_org_hidden`]).
     pub per_org: Vec<(ActorRow, i64)>,
+    /// The coalition's members are not public: no list per organisation.
+    pub per_org_hidden: bool,
     /// Posts per day (UTC), newest day first.
     pub per_day: Vec<(NaiveDate, i64)>,
     pub total: i64,
 }
 
-/// A local coalition's campaign: 404 when the coalition or the campaign is
-/// unknown. The counts cover every member post with the tag (up to
-/// [`crate::storage::campaigns::CAMPAIGN_COUNT_MAX`]), not one page.
+/// A local coalition's campaign page: 404 when the coalition or the
+/// campaign is unknown. The counts cover every member post with the tag
+/// since the campaign began, not one page, and are counted by the database.
 pub async fn campaign(
     ctx: &Kuvend,
     coalition_name: &str,
     tag: &str,
     max_id: Option<i64>,
 ) -> ServiceResult<CampaignView> {
-    let coalition = coalitions::coalition(ctx, coalition_name).await?.actor;
+    view(ctx, coalition_name, tag, max_id, true).await
+}
+
+/// The first page of a campaign for its Atom feed: no counts (a feed
+/// shows none, and readers poll it often).
+pub async fn campaign_feed(
+    ctx: &Kuvend,
+    coalition_name: &str,
+    tag: &str,
+) -> ServiceResult<CampaignView> {
+    view(ctx, coalition_name, tag, None, false).await
+}
+
+async fn view(
+    ctx: &Kuvend,
+    coalition_name: &str,
+    tag: &str,
+    max_id: Option<i64>,
+    counts: bool,
+) -> ServiceResult<CampaignView> {
+    let found = coalitions::coalition(ctx, coalition_name).await?;
+    let per_org_hidden = found.settings.members_visible() != MembersVisible::Public;
+    let coalition = found.actor;
     let unknown = || ServiceError::NotFound(format!("no campaign #{tag} here"));
     let tag = crate::sanitize::hashtag(tag).ok_or_else(unknown)?;
     let mut conn = ctx.db.conn().await?;
     let mut q = conn.q();
-    if !q
+    let since = q
         .campaigns_of(coalition.id)
         .await?
-        .iter()
-        .any(|(t, _)| *t == tag)
-    {
-        return Err(unknown());
-    }
+        .into_iter()
+        .find_map(|(t, since)| (t == tag).then_some(since))
+        .ok_or_else(unknown)?;
     let posts = q
-        .campaign_posts(coalition.id, &tag, max_id, PAGE_SIZE)
+        .campaign_posts(coalition.id, &tag, since, max_id, PAGE_SIZE)
         .await?;
     let next_max_id = (posts.len() as i64 == PAGE_SIZE)
         .then(|| posts.last().map(|(p, _)| p.id))
         .flatten();
-    let times = q.campaign_post_times(coalition.id, &tag).await?;
-    let mut by_author: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut by_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-    for (author, at) in &times {
-        *by_author.entry(*author).or_default() += 1;
-        *by_day.entry(at.date()).or_default() += 1;
-    }
-    let mut per_org = Vec::with_capacity(by_author.len());
-    for (author, count) in by_author {
-        per_org.push((q.actor_by_id(author).await?, count));
-    }
-    per_org.sort_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.handle().cmp(&b.handle())));
-    Ok(CampaignView {
+    let mut view = CampaignView {
         coalition,
         tag,
         posts,
         next_max_id,
-        per_org,
-        per_day: by_day.into_iter().rev().collect(),
-        total: times.len() as i64,
-    })
+        per_org: Vec::new(),
+        per_org_hidden,
+        per_day: Vec::new(),
+        total: 0,
+    };
+    if !counts {
+        return Ok(view);
+    }
+    let per_author = q
+        .campaign_counts_per_author(view.coalition.id, &view.tag, since)
+        .await?;
+    view.total = per_author.iter().map(|(_, n)| n).sum();
+    if !per_org_hidden {
+        for (author, count) in per_author {
+            view.per_org.push((q.actor_by_id(author).await?, count));
+        }
+        view.per_org
+            .sort_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.handle().cmp(&b.handle())));
+    }
+    for (day, count) in q
+        .campaign_counts_per_day(view.coalition.id, &view.tag, since)
+        .await?
+    {
+        let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+            .map_err(|e| internal(format!("day {day:?} from the database: {e}")))?;
+        view.per_day.push((day, count));
+    }
+    view.per_day.sort_by(|a, b| b.cmp(a));
+    Ok(view)
+}
+
+/// Text as XML 1.0 may carry it: without the C0 control characters other
+/// than tab, line feed and carriage return, and without U+FFFE and U+FFFF
+/// (XML 1.0 `Char`). A remote post or name can carry any of them, and one
+/// would make the whole feed unreadable to a conforming parser.
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let forbidden = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    if text.contains(forbidden) {
+        text.replace(forbidden, "").into()
+    } else {
+        text.into()
+    }
 }
 
 /// The campaign's Atom feed (RFC 4287): the newest [`PAGE_SIZE`] posts of
-/// the first page, each an entry with its id URL, page link, author and
-/// sanitised HTML content. `self_url` and `page_url` are the feed's and the
-/// page's addresses.
+/// the first page, each an entry with its id URL, page link, author,
+/// content warning (`<summary>`) and sanitised HTML content. `self_url`
+/// and `page_url` are the feed's and the page's addresses. Every text and
+/// attribute goes through [`xml_safe`].
 pub fn atom(
     view: &CampaignView,
     self_url: &str,
@@ -246,6 +337,7 @@ pub fn atom(
     domain: &str,
 ) -> ServiceResult<String> {
     use quick_xml::{Writer, events::BytesText};
+    let text = |s: &str| BytesText::new(&xml_safe(s)).into_owned();
     let stamp = |t: NaiveDateTime| {
         t.and_utc()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -261,6 +353,7 @@ pub fn atom(
     } else {
         super::text::strip_html(&view.coalition.display_name)
     };
+    let (self_url, page_url) = (xml_safe(self_url), xml_safe(page_url));
     let mut writer = Writer::new(Vec::new());
     writer
         .get_mut()
@@ -269,20 +362,19 @@ pub fn atom(
         .create_element("feed")
         .with_attribute(("xmlns", "http://www.w3.org/2005/Atom"))
         .write_inner_content(|w| {
-            w.create_element("id")
-                .write_text_content(BytesText::new(self_url))?;
+            w.create_element("id").write_text_content(text(&self_url))?;
             w.create_element("title")
-                .write_text_content(BytesText::new(&format!("#{} — {coalition_name}", view.tag)))?;
+                .write_text_content(text(&format!("#{} — {coalition_name}", view.tag)))?;
             w.create_element("updated")
-                .write_text_content(BytesText::new(&stamp(updated)))?;
+                .write_text_content(text(&stamp(updated)))?;
             w.create_element("link")
-                .with_attributes([("rel", "self"), ("href", self_url)])
+                .with_attributes([("rel", "self"), ("href", &*self_url)])
                 .write_empty()?;
             w.create_element("link")
                 .with_attributes([
                     ("rel", "alternate"),
                     ("type", "text/html"),
-                    ("href", page_url),
+                    ("href", &*page_url),
                 ])
                 .write_empty()?;
             for (post, author) in &view.posts {
@@ -292,37 +384,40 @@ pub fn atom(
                     super::text::strip_html(&author.display_name)
                 };
                 let host = if author.local { domain } else { &author.domain };
-                let link = post.url.as_deref().unwrap_or(&post.ap_id);
+                let link = xml_safe(post.url.as_deref().unwrap_or(&post.ap_id));
                 w.create_element("entry").write_inner_content(|w| {
                     w.create_element("id")
-                        .write_text_content(BytesText::new(&post.ap_id))?;
-                    w.create_element("title")
-                        .write_text_content(BytesText::new(&format!(
-                            "{name} (@{}@{host})",
-                            author.username
-                        )))?;
+                        .write_text_content(text(&post.ap_id))?;
+                    w.create_element("title").write_text_content(text(&format!(
+                        "{name} (@{}@{host})",
+                        author.username
+                    )))?;
                     w.create_element("published")
-                        .write_text_content(BytesText::new(&stamp(post.published_at)))?;
-                    w.create_element("updated")
-                        .write_text_content(BytesText::new(&stamp(
-                            post.edited_at.unwrap_or(post.published_at),
-                        )))?;
+                        .write_text_content(text(&stamp(post.published_at)))?;
+                    w.create_element("updated").write_text_content(text(&stamp(
+                        post.edited_at.unwrap_or(post.published_at),
+                    )))?;
                     w.create_element("link")
-                        .with_attributes([("rel", "alternate"), ("href", link)])
+                        .with_attributes([("rel", "alternate"), ("href", &*link)])
                         .write_empty()?;
                     w.create_element("author").write_inner_content(|w| {
-                        w.create_element("name")
-                            .write_text_content(BytesText::new(&name))?;
+                        w.create_element("name").write_text_content(text(&name))?;
                         if let Some(uri) = &author.profile_url {
-                            w.create_element("uri")
-                                .write_text_content(BytesText::new(uri))?;
+                            w.create_element("uri").write_text_content(text(uri))?;
                         }
                         Ok(())
                     })?;
+                    // The content warning, as Mastodon's spoiler text: a
+                    // reader shows the summary, as an app shows the warning.
+                    if let Some(warning) = post.summary.as_deref().filter(|s| !s.is_empty()) {
+                        w.create_element("summary")
+                            .with_attribute(("type", "text"))
+                            .write_text_content(text(warning))?;
+                    }
                     // Stored content is sanitised HTML; Atom carries it escaped.
                     w.create_element("content")
                         .with_attribute(("type", "html"))
-                        .write_text_content(BytesText::new(&post.content))?;
+                        .write_text_content(text(&post.content))?;
                     Ok(())
                 })?;
             }
@@ -347,5 +442,14 @@ mod tests {
         for bad in ["", "#", "123", "na d", "<b>", "#nad#x"] {
             assert!(normalise(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn xml_safe_drops_what_xml_forbids_and_keeps_the_rest() {
+        assert_eq!(xml_safe("a\u{0}b\u{8}c\u{1b}d\u{1f}"), "abcd");
+        assert_eq!(xml_safe("tab\tnl\ncr\r"), "tab\tnl\ncr\r");
+        assert_eq!(xml_safe("x\u{FFFE}\u{FFFF}y"), "xy");
+        assert_eq!(xml_safe("ë — 🙂 \u{7f}\u{85}"), "ë — 🙂 \u{7f}\u{85}");
+        assert!(matches!(xml_safe("plain"), std::borrow::Cow::Borrowed(_)));
     }
 }

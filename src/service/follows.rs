@@ -94,6 +94,9 @@ pub async fn follow_as(
         let mut conn = data.db.conn().await?;
         if let Some(existing) = conn.q().follow_between(org.id, followee.id).await? {
             if existing.state() == FollowState::Accepted {
+                // Asked for by hand, the follow is the operator's now: a
+                // coalition's campaign that made it will not undo it.
+                conn.q().unmark_campaign_follow(existing.id).await?;
                 return Err(ServiceError::Conflict(format!(
                     "{} already follows {}",
                     org.username,

@@ -285,6 +285,15 @@ async fn decide(
         }
         if accept {
             add_member(&mut q, coalition.id, requester.id, &row.ap_id).await?;
+            // Issue 14: a running campaign follows the new member.
+            super::campaigns::member_changed(
+                &data.urls,
+                &mut q,
+                &mut outbox,
+                coalition.id,
+                requester.id,
+            )
+            .await?;
         }
         let kind = if accept { "Accept" } else { "Reject" };
         let answer =
@@ -501,6 +510,9 @@ pub async fn remove(
             )));
         }
         q.delete_coalition_member(coalition.id, member.id).await?;
+        // Issue 14: the campaigns' follow of the member is undone.
+        super::campaigns::member_changed(&data.urls, &mut q, &mut outbox, coalition.id, member.id)
+            .await?;
         let mut audience = remote_members(&mut q, coalition.id).await?;
         audience.push(member.clone());
         let members_url = data.urls.members(&coalition.username);

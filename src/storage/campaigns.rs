@@ -3,19 +3,37 @@
 
 use super::{
     Q, StorageResult,
-    models::{ActorRow, PostRow},
+    models::{ActorRow, FollowRow, PostRow},
     now, on_q,
-    schema::{actors, coalition_campaigns, coalition_members, post_tags, posts},
+    schema::{actors, coalition_campaigns, coalition_members, follows, post_tags, posts},
 };
 use crate::model::Visibility;
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
+use diesel::{
+    dsl::{count_star, sql},
+    prelude::*,
+    sql_types::Text,
+};
 use diesel_async::RunQueryDsl;
 
-/// The most campaign posts read to count them per organisation and day: a
-/// campaign of tens of organisations stays far below it, and a runaway tag
-/// cannot make one page read the whole table.
-pub const CAMPAIGN_COUNT_MAX: i64 = 20_000;
+/// The members' public posts with a campaign's tag, since it started:
+/// what a campaign lists and counts. Boosts carry no tags; members-only
+/// copies are not public; deleted posts are gone.
+macro_rules! campaign_filter {
+    ($coalition_id:expr, $tag:expr, $since:expr) => {
+        posts::table
+            .inner_join(post_tags::table)
+            .inner_join(
+                coalition_members::table.on(coalition_members::member_id.eq(posts::author_id)),
+            )
+            .filter(coalition_members::coalition_id.eq($coalition_id))
+            .filter(post_tags::tag.eq($tag))
+            .filter(posts::visibility.eq(Visibility::Public.as_str()))
+            .filter(posts::deleted_at.is_null())
+            .filter(posts::reblog_of_id.is_null())
+            .filter(posts::published_at.ge($since))
+    };
+}
 
 impl Q<'_> {
     /// Names `tag` a campaign of `coalition_id`; `false` if it was one already.
@@ -86,26 +104,19 @@ impl Q<'_> {
             .await?))
     }
 
-    /// The members' public posts with `tag`, newest first, before `max_id`.
-    /// Boosts carry no tags, and members-only copies are not public.
+    /// The members' public posts with `tag` published since `since` (the
+    /// campaign's start), newest first, before `max_id`. Boosts carry no
+    /// tags, and members-only copies are not public.
     pub async fn campaign_posts(
         &mut self,
         coalition_id: i64,
         tag: &str,
+        since: NaiveDateTime,
         max_id: Option<i64>,
         limit: i64,
     ) -> StorageResult<Vec<(PostRow, ActorRow)>> {
-        on_q!(self, |c| Ok(posts::table
-            .inner_join(post_tags::table)
+        on_q!(self, |c| Ok(campaign_filter!(coalition_id, tag, since)
             .inner_join(actors::table)
-            .inner_join(
-                coalition_members::table.on(coalition_members::member_id.eq(posts::author_id)),
-            )
-            .filter(coalition_members::coalition_id.eq(coalition_id))
-            .filter(post_tags::tag.eq(tag))
-            .filter(posts::visibility.eq(Visibility::Public.as_str()))
-            .filter(posts::deleted_at.is_null())
-            .filter(posts::reblog_of_id.is_null())
             .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
             .order(posts::id.desc())
             .limit(limit)
@@ -114,27 +125,83 @@ impl Q<'_> {
             .await?))
     }
 
-    /// `(author, published_at)` of the same posts, at most
-    /// [`CAMPAIGN_COUNT_MAX`], for the counts per organisation and day.
-    pub async fn campaign_post_times(
+    /// How many of the same posts each organisation (author id) made,
+    /// counted by the database (`GROUP BY`), in no particular order.
+    pub async fn campaign_counts_per_author(
         &mut self,
         coalition_id: i64,
         tag: &str,
-    ) -> StorageResult<Vec<(i64, NaiveDateTime)>> {
-        on_q!(self, |c| Ok(posts::table
-            .inner_join(post_tags::table)
-            .inner_join(
-                coalition_members::table.on(coalition_members::member_id.eq(posts::author_id)),
-            )
-            .filter(coalition_members::coalition_id.eq(coalition_id))
-            .filter(post_tags::tag.eq(tag))
-            .filter(posts::visibility.eq(Visibility::Public.as_str()))
-            .filter(posts::deleted_at.is_null())
-            .filter(posts::reblog_of_id.is_null())
-            .order(posts::id.desc())
-            .limit(CAMPAIGN_COUNT_MAX)
-            .select((posts::author_id, posts::published_at))
+        since: NaiveDateTime,
+    ) -> StorageResult<Vec<(i64, i64)>> {
+        on_q!(self, |c| Ok(campaign_filter!(coalition_id, tag, since)
+            .group_by(posts::author_id)
+            .select((posts::author_id, count_star()))
             .load(c)
             .await?))
+    }
+
+    /// How many of the same posts were published each day (UTC, as
+    /// `YYYY-MM-DD`), counted by the database, in no particular order.
+    pub async fn campaign_counts_per_day(
+        &mut self,
+        coalition_id: i64,
+        tag: &str,
+        since: NaiveDateTime,
+    ) -> StorageResult<Vec<(String, i64)>> {
+        // Timestamps are UTC. SQLite stores them as text beginning with
+        // the date; PostgreSQL as timestamps, which it formats.
+        let day = match self {
+            Q::Sqlite(_) => "substr(posts.published_at, 1, 10)",
+            Q::Postgres(_) => "to_char(posts.published_at, 'YYYY-MM-DD')",
+        };
+        on_q!(self, |c| Ok(campaign_filter!(coalition_id, tag, since)
+            .group_by(sql::<Text>(day))
+            .select((sql::<Text>(day), count_star()))
+            .load(c)
+            .await?))
+    }
+
+    /// Marks a follow as made by its follower's campaigns.
+    pub async fn mark_campaign_follow(&mut self, follow_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::update(follows::table.find(follow_id))
+                .set(follows::by_campaign.eq(true))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Makes a follow its follower's own (an operator asked for it).
+    pub async fn unmark_campaign_follow(&mut self, follow_id: i64) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::update(follows::table.find(follow_id))
+                .set(follows::by_campaign.eq(false))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// The follows `coalition_id`'s campaigns made, with the followed
+    /// actors, oldest first; only the one of `followee_id` if given.
+    pub async fn campaign_follows(
+        &mut self,
+        coalition_id: i64,
+        followee_id: Option<i64>,
+    ) -> StorageResult<Vec<(FollowRow, ActorRow)>> {
+        on_q!(self, |c| {
+            let mut query = follows::table
+                .inner_join(actors::table.on(actors::id.eq(follows::followee_id)))
+                .filter(follows::follower_id.eq(coalition_id))
+                .filter(follows::by_campaign.eq(true))
+                .order(follows::id.asc())
+                .select((FollowRow::as_select(), ActorRow::as_select()))
+                .into_boxed();
+            if let Some(followee_id) = followee_id {
+                query = query.filter(follows::followee_id.eq(followee_id));
+            }
+            Ok(query.load(c).await?)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::{
     accounts::load_page,
     models::{ActorRow, EventRow, PostRow},
     on_q,
-    schema::{actors, coalition_relays, events, post_mentions, posts},
+    schema::{actors, coalition_relays, events, group_posts, posts},
 };
 use crate::model::Page;
 use chrono::NaiveDateTime;
@@ -19,18 +19,6 @@ use diesel_async::RunQueryDsl;
 /// is shown for a coalition: a members-only
 /// thread or a followers-only post never is, by any of these paths.
 const SHOWN: [&str; 2] = ["public", "unlisted"];
-
-/// `text` as a `LIKE` pattern matching itself literally (escape `\`).
-fn like_literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    for ch in text.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
-}
 
 impl Q<'_> {
     /// The originals a coalition relayed, public or unlisted and not
@@ -58,43 +46,103 @@ impl Q<'_> {
         })
     }
 
-    /// The posts stored here that address a (remote) group, in `to`/`cc`
-    /// or by a mention, or that it boosted (the originals): public or
-    /// unlisted, not deleted, newest first, paged as Mastodon pages.
+    /// The posts stored here that address a (remote) group in `to`/`cc`
+    /// or mention it ([`Q::index_group_post`]), or that it boosted (the
+    /// originals): public or unlisted, not deleted, newest first, paged as
+    /// Mastodon pages. Two index lookups, merged: an `OR` of the two would
+    /// make the database scan every post.
     pub async fn group_posts(
         &mut self,
         group: &ActorRow,
         page: Page,
     ) -> StorageResult<Vec<PostRow>> {
-        // `to_json`/`cc_json` are JSON arrays of ids: the quoted id matches
-        // the id itself, not one it is a prefix of.
-        let addressed = format!("%{}%", like_literal(&format!("\"{}\"", group.ap_id)));
         let group_id = group.id;
-        on_q!(self, |c| {
+        let mut rows = on_q!(self, |c| {
+            let query = group_posts::table
+                .inner_join(posts::table.on(posts::id.eq(group_posts::post_id)))
+                .filter(group_posts::group_id.eq(group_id))
+                .filter(posts::deleted_at.is_null())
+                .filter(posts::visibility.eq_any(SHOWN))
+                .filter(posts::reblog_of_id.is_null())
+                .into_boxed();
+            let addressed: Vec<PostRow> = load_page!(query, page, c, group_posts::post_id);
             let boosts = diesel::alias!(posts as boosts);
             let query = posts::table
                 .filter(posts::deleted_at.is_null())
                 .filter(posts::visibility.eq_any(SHOWN))
                 .filter(posts::reblog_of_id.is_null())
                 .filter(
-                    posts::to_json
-                        .like(addressed.clone())
-                        .escape('\\')
-                        .or(posts::cc_json.like(addressed.clone()).escape('\\'))
-                        .or(posts::id.eq_any(
-                            post_mentions::table
-                                .filter(post_mentions::actor_id.eq(group_id))
-                                .select(post_mentions::post_id),
-                        ))
-                        .or(posts::id.nullable().eq_any(
-                            boosts
-                                .filter(boosts.field(posts::author_id).eq(group_id))
-                                .filter(boosts.field(posts::deleted_at).is_null())
-                                .select(boosts.field(posts::reblog_of_id)),
-                        )),
+                    posts::id.nullable().eq_any(
+                        boosts
+                            .filter(boosts.field(posts::author_id).eq(group_id))
+                            .filter(boosts.field(posts::deleted_at).is_null())
+                            .select(boosts.field(posts::reblog_of_id)),
+                    ),
                 )
                 .into_boxed();
-            Ok(load_page!(query, page, c))
+            let boosted: Vec<PostRow> = load_page!(query, page, c);
+            StorageResult::Ok([addressed, boosted].concat())
+        })?;
+        // Each list is one page from its end (newest, or oldest after
+        // `min_id`) and newest first: the page is that end of both.
+        rows.sort_by_key(|p| std::cmp::Reverse(p.id));
+        rows.dedup_by_key(|p| p.id);
+        let limit = usize::try_from(page.limit).unwrap_or(0);
+        if page.min_id.is_some() {
+            let skip = rows.len().saturating_sub(limit);
+            rows.drain(..skip);
+        } else {
+            rows.truncate(limit);
+        }
+        Ok(rows)
+    }
+
+    /// Lists a stored post under each known remote group (`Group` actor)
+    /// that it addresses in `to`/`cc` or mentions, for [`Q::group_posts`].
+    /// A group's id written in the text only addresses nobody.
+    pub async fn index_group_post(
+        &mut self,
+        post: &PostRow,
+        mentions: &[i64],
+    ) -> StorageResult<()> {
+        let mut addressed: Vec<String> = Vec::new();
+        for list in [&post.to_json, &post.cc_json] {
+            addressed.extend(
+                serde_json::from_str::<Vec<String>>(list)
+                    .unwrap_or_default()
+                    .into_iter()
+                    // The public collection is no actor (storage may not
+                    // name the federation layer's constant).
+                    .filter(|id| id != "https://www.w3.org/ns/activitystreams#Public"),
+            );
+        }
+        if addressed.is_empty() && mentions.is_empty() {
+            return Ok(());
+        }
+        let post_id = post.id;
+        on_q!(self, |c| {
+            let groups: Vec<i64> = actors::table
+                .filter(actors::ap_type.eq("Group"))
+                .filter(actors::local.eq(false))
+                .filter(
+                    actors::ap_id
+                        .eq_any(&addressed)
+                        .or(actors::id.eq_any(mentions)),
+                )
+                .select(actors::id)
+                .load(c)
+                .await?;
+            for group_id in groups {
+                diesel::insert_into(group_posts::table)
+                    .values((
+                        group_posts::group_id.eq(group_id),
+                        group_posts::post_id.eq(post_id),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
         })
     }
 
@@ -153,16 +201,5 @@ impl Q<'_> {
                     .await?
             })
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_patterns_match_literally() {
-        assert_eq!(
-            super::like_literal("\"https://l.test/c/a_b%\\\""),
-            "\"https://l.test/c/a\\_b\\%\\\\\""
-        );
     }
 }

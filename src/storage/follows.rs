@@ -38,7 +38,8 @@ impl Q<'_> {
     }
 
     /// Records a follow, or replaces an earlier one between the same actors
-    /// (a repeated `Follow` carries a new id and restarts the request).
+    /// (a repeated `Follow` carries a new id and restarts the request); the
+    /// follow is not a campaign's ([`Q::mark_campaign_follow`]).
     pub async fn put_follow(
         &mut self,
         follower_id: i64,
@@ -63,6 +64,9 @@ impl Q<'_> {
                 follows::state.eq(state.as_str()),
                 follows::follow_ap_id.eq(follow_ap_id),
                 follows::updated_at.eq(now),
+                // A follow asked for again is the asker's own now, even
+                // if a campaign had made it (campaigns mark theirs after).
+                follows::by_campaign.eq(false),
             ))
             .returning(FollowRow::as_returning())
             .get_result(c)

@@ -70,8 +70,10 @@ impl Q<'_> {
                     .execute(c)
                     .await?;
             }
-            Ok(())
-        })
+            StorageResult::Ok(())
+        })?;
+        // Issue 14: a remote group's timeline finds it by index.
+        self.index_group_post(post, mentions).await
     }
 
     /// Replaces a post's text and its tags.

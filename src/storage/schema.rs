@@ -40,6 +40,8 @@ diesel::table! {
         follow_ap_id -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Made by a coalition's campaign (undone with it), not by hand.
+        by_campaign -> Bool,
     }
 }
 
@@ -433,8 +435,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     coalition_join_requests,
     coalition_threads,
     coalition_relays,
-    coalition_campaigns
+    coalition_campaigns,
+    group_posts
 );
+
+diesel::table! {
+    group_posts (group_id, post_id) {
+        group_id -> BigInt,
+        post_id -> BigInt,
+    }
+}
 
 diesel::table! {
     coalition_campaigns (coalition_id, tag) {

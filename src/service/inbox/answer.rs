@@ -97,7 +97,18 @@ pub(super) async fn apply(
                 }
             };
             return Ok(match invitations::answered(q, actor, &row, accept).await? {
-                None => InboxOutcome::Applied,
+                None => {
+                    // Issue 14: a running campaign follows the new member.
+                    crate::service::campaigns::member_changed(
+                        &ctx.urls,
+                        q,
+                        &mut crate::service::outbox::Outbox::default(),
+                        row.coalition_id,
+                        actor.id,
+                    )
+                    .await?;
+                    InboxOutcome::Applied
+                }
                 Some(why) => {
                     if accept && why == invitations::NO_LONGER_OPEN {
                         invitations::refuse_late_acceptance(q, &ctx.urls, actor, &row).await?;

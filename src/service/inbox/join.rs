@@ -76,6 +76,15 @@ async fn coalition_join(
             },
         );
     }
+    // Issue 14: a running campaign follows the new member.
+    crate::service::campaigns::member_changed(
+        &ctx.urls,
+        q,
+        &mut crate::service::outbox::Outbox::default(),
+        coalition.id,
+        actor.id,
+    )
+    .await?;
     let accept = crate::federation::outgoing::answer_coalition_join(
         &ctx.urls,
         "Accept",
