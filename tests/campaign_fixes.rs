@@ -269,8 +269,9 @@ async fn remote_note(
     n: u32,
     content: &str,
     cc: &[&str],
+    audience: Option<&str>,
 ) -> String {
-    let note: kuvend::federation::protocol::note::NoteJson = serde_json::from_value(json!({
+    let mut json = json!({
         "id": format!("{}/statuses/{n}", author.ap_id),
         "type": "Note",
         "attributedTo": author.ap_id,
@@ -278,8 +279,11 @@ async fn remote_note(
         "to": ["https://www.w3.org/ns/activitystreams#Public"],
         "cc": cc,
         "published": "2026-11-30T10:00:00Z",
-    }))
-    .unwrap();
+    });
+    if let Some(audience) = audience {
+        json["audience"] = json!(audience);
+    }
+    let note: kuvend::federation::protocol::note::NoteJson = serde_json::from_value(json).unwrap();
     let row = kuvend::federation::notes::remote_post_row(&note, author, None).unwrap();
     let mut conn = alpha.ctx().db.conn().await.unwrap();
     conn.q().insert_post(&row, &[], &[]).await.unwrap();
@@ -302,16 +306,35 @@ async fn group_timeline_lists_posts_addressed_to_the_group_not_naming_it(backend
     };
     let group = known(group_id.clone()).await;
     let writer = known(person_id.clone()).await;
-    let addressed = remote_note(&alpha, &writer, 1, "<p>To the group</p>", &[&group_id]).await;
+    let addressed = remote_note(
+        &alpha,
+        &writer,
+        1,
+        "<p>To the group</p>",
+        &[&group_id],
+        None,
+    )
+    .await;
+    // Lemmy's way: the group is the post's FEP-1b12 `audience` only.
+    let in_group = remote_note(
+        &alpha,
+        &writer,
+        4,
+        "<p>In the group</p>",
+        &[],
+        Some(&group_id),
+    )
+    .await;
     let named = remote_note(
         &alpha,
         &writer,
         2,
         &format!("<p>See \"{group_id}\" for more</p>"),
         &[&format!("{person_id}/followers")],
+        None,
     )
     .await;
-    let other = remote_note(&alpha, &writer, 3, "<p>Elsewhere</p>", &[]).await;
+    let other = remote_note(&alpha, &writer, 3, "<p>Elsewhere</p>", &[], None).await;
     let (status, text) = get_text(&format!(
         "{}/api/v1/timelines/group/{}",
         alpha.base_url(),
@@ -326,7 +349,14 @@ async fn group_timeline_lists_posts_addressed_to_the_group_not_naming_it(backend
         .iter()
         .filter_map(|s| s["uri"].as_str())
         .collect();
-    assert_eq!(uris, [addressed.as_str()], "not {named} nor {other}");
+    // Both listed, whatever their order (they share a published time).
+    let mut uris = uris;
+    uris.sort();
+    assert_eq!(
+        uris,
+        [addressed.as_str(), in_group.as_str()],
+        "not {named} nor {other}"
+    );
 }
 
 on_both_databases!(

@@ -894,17 +894,9 @@ fn bound_incoming_note(limits: &LimitSettings, note: &mut NoteJson) -> ServiceRe
             note.id, limits.note_content_max_bytes
         )));
     }
-    check_recipients(limits, &note.to, &note.cc)?;
     // FEP-1b12 `audience` (issue 14) is addressing too, and each entry on
-    // this host is looked up: counted with `to` and `cc` under the same
-    // limit and refused the same way (one group is what senders name).
-    let count = note.to.len() + note.cc.len() + note.audience.len();
-    if count > limits.note_recipients_max {
-        return Err(ServiceError::Unprocessable(format!(
-            "{count} addressees (to, cc and audience); this instance accepts at most {}",
-            limits.note_recipients_max
-        )));
-    }
+    // this host is looked up: counted with `to` and `cc`.
+    check_recipients(limits, &[&note.to, &note.cc, &note.audience])?;
     let (mut hashtags, mut mentions) = (0, 0);
     note.tag.retain(|tag| match tag.kind.as_str() {
         "Hashtag" => {
@@ -927,17 +919,13 @@ fn bound_incoming_note(limits: &LimitSettings, note: &mut NoteJson) -> ServiceRe
     Ok(())
 }
 
-/// Refuses an activity or object with more addressees (`to` plus `cc`) than
-/// `note_recipients_max`.
-pub(crate) fn check_recipients(
-    limits: &LimitSettings,
-    to: &[String],
-    cc: &[String],
-) -> ServiceResult<()> {
-    let count = to.len() + cc.len();
+/// Refuses an activity or object with more addressees (`to`, `cc` and a
+/// note's `audience`, together) than `note_recipients_max`.
+pub(crate) fn check_recipients(limits: &LimitSettings, lists: &[&[String]]) -> ServiceResult<()> {
+    let count: usize = lists.iter().map(|list| list.len()).sum();
     if count > limits.note_recipients_max {
         return Err(ServiceError::Unprocessable(format!(
-            "{count} addressees (to and cc); this instance accepts at most {}",
+            "{count} addressees (to, cc and audience); this instance accepts at most {}",
             limits.note_recipients_max
         )));
     }

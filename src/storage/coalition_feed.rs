@@ -116,6 +116,8 @@ impl Q<'_> {
                     .filter(|id| id != "https://www.w3.org/ns/activitystreams#Public"),
             );
         }
+        // FEP-1b12 `audience`: the group a post is written in.
+        addressed.extend(post.audience.iter().cloned());
         if addressed.is_empty() && mentions.is_empty() {
             return Ok(());
         }

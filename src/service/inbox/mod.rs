@@ -468,7 +468,7 @@ pub async fn receive(
         .map_err(|_| ServiceError::BadRequest("the body is not UTF-8".into()))?;
     let activity = parse_incoming(raw)?;
     // Before any lookup or fetch on its behalf.
-    crate::service::posts::check_recipients(&data.settings.limits, &activity.to, &activity.cc)?;
+    crate::service::posts::check_recipients(&data.settings.limits, &[&activity.to, &activity.cc])?;
 
     if authority(&activity.actor) == data.settings.instance.domain.to_lowercase() {
         return Err(ServiceError::Unauthorized(format!(
