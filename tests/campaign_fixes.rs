@@ -262,32 +262,43 @@ on_both_databases!(
     campaign_counts_start_with_the_campaign_and_hide_members_when_private_postgres
 );
 
-/// A remote note by `author`, stored as an earlier `Create` would have.
+/// A remote note by `author`, sent in a `Create` to `reader` (a local
+/// organisation it mentions, so that it concerns someone here and is
+/// stored), through the inbox as any note arrives.
 async fn remote_note(
-    alpha: &TestInstance,
-    author: &ActorRow,
+    remote: &Remote,
+    reader: &ActorRow,
+    author: &str,
     n: u32,
     content: &str,
     cc: &[&str],
     audience: Option<&str>,
 ) -> String {
-    let mut json = json!({
-        "id": format!("{}/statuses/{n}", author.ap_id),
+    let id = format!("{author}/statuses/{n}");
+    let mut note = json!({
+        "id": id,
         "type": "Note",
-        "attributedTo": author.ap_id,
+        "attributedTo": author,
         "content": content,
         "to": ["https://www.w3.org/ns/activitystreams#Public"],
         "cc": cc,
+        "tag": [{"type": "Mention", "href": reader.ap_id, "name": "@reader"}],
         "published": "2026-11-30T10:00:00Z",
     });
     if let Some(audience) = audience {
-        json["audience"] = json!(audience);
+        note["audience"] = json!(audience);
     }
-    let note: kuvend::federation::protocol::note::NoteJson = serde_json::from_value(json).unwrap();
-    let row = kuvend::federation::notes::remote_post_row(&note, author, None).unwrap();
-    let mut conn = alpha.ctx().db.conn().await.unwrap();
-    conn.q().insert_post(&row, &[], &[]).await.unwrap();
-    row.ap_id
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"),
+        "type": "Create",
+        "actor": author,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": note,
+    });
+    let (status, body) = remote.send(author, &reader.inbox_url, &create).await;
+    assert_eq!(status, 202, "{body}");
+    id
 }
 
 async fn group_timeline_lists_posts_addressed_to_the_group_not_naming_it(backend: Backend) {
@@ -305,10 +316,11 @@ async fn group_timeline_lists_posts_addressed_to_the_group_not_naming_it(backend
         }
     };
     let group = known(group_id.clone()).await;
-    let writer = known(person_id.clone()).await;
+    let reader = alpha.create_org("reader", false).await;
     let addressed = remote_note(
-        &alpha,
-        &writer,
+        &lemmy,
+        &reader,
+        &person_id,
         1,
         "<p>To the group</p>",
         &[&group_id],
@@ -317,8 +329,9 @@ async fn group_timeline_lists_posts_addressed_to_the_group_not_naming_it(backend
     .await;
     // Lemmy's way: the group is the post's FEP-1b12 `audience` only.
     let in_group = remote_note(
-        &alpha,
-        &writer,
+        &lemmy,
+        &reader,
+        &person_id,
         4,
         "<p>In the group</p>",
         &[],
@@ -326,15 +339,25 @@ async fn group_timeline_lists_posts_addressed_to_the_group_not_naming_it(backend
     )
     .await;
     let named = remote_note(
-        &alpha,
-        &writer,
+        &lemmy,
+        &reader,
+        &person_id,
         2,
         &format!("<p>See \"{group_id}\" for more</p>"),
         &[&format!("{person_id}/followers")],
         None,
     )
     .await;
-    let other = remote_note(&alpha, &writer, 3, "<p>Elsewhere</p>", &[], None).await;
+    let other = remote_note(
+        &lemmy,
+        &reader,
+        &person_id,
+        3,
+        "<p>Elsewhere</p>",
+        &[],
+        None,
+    )
+    .await;
     let (status, text) = get_text(&format!(
         "{}/api/v1/timelines/group/{}",
         alpha.base_url(),

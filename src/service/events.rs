@@ -731,15 +731,27 @@ async fn change(
             ));
         }
     }
-    if input.language.is_some() {
+    // Given again unchanged (clients that send every field) is no change.
+    if input.language.is_some() && input.language != view.post.language {
         return Err(unprocessable(
             "the language of an event cannot change".into(),
         ));
     }
-    if input.coalition.is_some() {
-        return Err(unprocessable(
-            "the coalition of an event cannot change: who received it keeps it".into(),
-        ));
+    if let Some(reference) = &input.coalition {
+        let same = match &view.post.audience {
+            Some(current) => {
+                reference.trim() == current
+                    || super::coalitions::audience_for(data, &author, reference)
+                        .await
+                        .is_ok_and(|c| &c.ap_id == current)
+            }
+            None => false,
+        };
+        if !same {
+            return Err(unprocessable(
+                "the coalition of an event cannot change: who received it keeps it".into(),
+            ));
+        }
     }
     let before = view.event.clone();
     let mut event = view.event.clone();

@@ -279,9 +279,11 @@ fn store_remote_note<'a>(
         };
         let row = remote_post_row(&note, &author, parent.as_ref())?;
         let tags = hashtags_of(&note);
+        let groups = addressed_remote_groups(data, &note).await?;
         let stored = transaction!(data.db, |q| {
             if q.post_by_ap_id(&row.ap_id).await?.is_none() {
                 q.insert_post(&row, &tags, &[]).await?;
+                q.index_group_posts(row.id, &groups).await?;
                 if let Some(event) = &event {
                     q.put_event(row.id, event).await?;
                 }
@@ -571,6 +573,13 @@ pub(crate) async fn insert_local_post(
 ) -> crate::storage::StorageResult<()> {
     let mention_ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
     q.insert_post(post, tags, &mention_ids).await?;
+    // Issue 14: a remote group's timeline lists the posts that mention it.
+    let groups: Vec<i64> = mentions
+        .iter()
+        .filter(|m| !m.local && m.ap_type == "Group")
+        .map(|m| m.id)
+        .collect();
+    q.index_group_posts(post.id, &groups).await?;
     notify_mentioned(q, post, mentions).await?;
     if post.visibility() != Visibility::Direct {
         let mut owners = q.local_follower_ids(post.author_id).await?;
@@ -925,7 +934,7 @@ pub(crate) fn check_recipients(limits: &LimitSettings, lists: &[&[String]]) -> S
     let count: usize = lists.iter().map(|list| list.len()).sum();
     if count > limits.note_recipients_max {
         return Err(ServiceError::Unprocessable(format!(
-            "{count} addressees (to, cc and audience); this instance accepts at most {}",
+            "{count} addressees; this instance accepts at most {}",
             limits.note_recipients_max
         )));
     }
@@ -949,6 +958,9 @@ pub(crate) struct IncomingNote {
     /// The local actors it mentions or addresses, looked up before the
     /// transaction so that the writer does no lookups on their behalf.
     pub local_mentions: Vec<i64>,
+    /// The known remote groups it addresses or mentions (issue 14: their
+    /// timelines list it), looked up before the transaction too.
+    pub groups: Vec<i64>,
 }
 
 /// A Create's note, fetched if only its id came, bounded, its HTML
@@ -1060,13 +1072,44 @@ pub(crate) async fn prepare_incoming_note(
             }
         }
     }
+    let groups = addressed_remote_groups(data, &note).await?;
     Ok(Some(IncomingNote {
         note,
         event,
         group,
         local_mentions,
+        groups,
         update_if_stored,
     }))
+}
+
+/// The known remote groups a remote note addresses (`to`, `cc`, FEP-1b12
+/// `audience`) or mentions, looked up before any transaction (one indexed
+/// query, on at most `note_recipients_max` plus `note_mentions_max` ids,
+/// which the note was bounded to): the writer only inserts the index rows.
+async fn addressed_remote_groups(data: &FedData, note: &NoteJson) -> ServiceResult<Vec<i64>> {
+    let local_prefix = format!("{}/", data.settings.base_url());
+    let ids: Vec<&str> = note
+        .to
+        .iter()
+        .chain(&note.cc)
+        .chain(&note.audience)
+        .map(String::as_str)
+        .chain(
+            note.tag
+                .iter()
+                .filter(|t| t.kind == "Mention")
+                .map(|t| t.href.as_str()),
+        )
+        .filter(|id| {
+            *id != crate::federation::protocol::note::PUBLIC && !id.starts_with(&local_prefix)
+        })
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conn = data.db.conn().await?;
+    Ok(conn.q().remote_group_ids(&ids).await?)
 }
 
 /// The group an event is attributed to, when one of its members sends it
@@ -1132,6 +1175,7 @@ pub(crate) async fn receive_note(
         event,
         group,
         local_mentions,
+        groups,
         update_if_stored,
     } = incoming;
     let author = group.as_ref().unwrap_or(author);
@@ -1157,6 +1201,7 @@ pub(crate) async fn receive_note(
         .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     q.insert_post(&row, &hashtags_of(note), local_mentions)
         .await?;
+    q.index_group_posts(row.id, groups).await?;
     if let Some(event) = event {
         q.put_event(row.id, event).await?;
     }

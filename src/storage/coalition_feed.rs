@@ -97,44 +97,19 @@ impl Q<'_> {
         Ok(rows)
     }
 
-    /// Lists a stored post under each known remote group (`Group` actor)
-    /// that it addresses in `to`/`cc` or mentions, for [`Q::group_posts`].
-    /// A group's id written in the text only addresses nobody.
-    pub async fn index_group_post(
+    /// Lists a stored post under the known remote groups it addresses
+    /// (found by [`Q::remote_group_ids`] before the transaction), for
+    /// [`Q::group_posts`].
+    pub async fn index_group_posts(
         &mut self,
-        post: &PostRow,
-        mentions: &[i64],
+        post_id: i64,
+        group_ids: &[i64],
     ) -> StorageResult<()> {
-        let mut addressed: Vec<String> = Vec::new();
-        for list in [&post.to_json, &post.cc_json] {
-            addressed.extend(
-                serde_json::from_str::<Vec<String>>(list)
-                    .unwrap_or_default()
-                    .into_iter()
-                    // The public collection is no actor (storage may not
-                    // name the federation layer's constant).
-                    .filter(|id| id != "https://www.w3.org/ns/activitystreams#Public"),
-            );
-        }
-        // FEP-1b12 `audience`: the group a post is written in.
-        addressed.extend(post.audience.iter().cloned());
-        if addressed.is_empty() && mentions.is_empty() {
+        if group_ids.is_empty() {
             return Ok(());
         }
-        let post_id = post.id;
         on_q!(self, |c| {
-            let groups: Vec<i64> = actors::table
-                .filter(actors::ap_type.eq("Group"))
-                .filter(actors::local.eq(false))
-                .filter(
-                    actors::ap_id
-                        .eq_any(&addressed)
-                        .or(actors::id.eq_any(mentions)),
-                )
-                .select(actors::id)
-                .load(c)
-                .await?;
-            for group_id in groups {
+            for group_id in group_ids {
                 diesel::insert_into(group_posts::table)
                     .values((
                         group_posts::group_id.eq(group_id),
@@ -146,6 +121,22 @@ impl Q<'_> {
             }
             Ok(())
         })
+    }
+
+    /// Which of `ap_ids` are known remote groups (`Group` actors): one
+    /// indexed query. A group's id written in a post's text addresses
+    /// nobody; only addressing and mentions are passed here.
+    pub async fn remote_group_ids(&mut self, ap_ids: &[&str]) -> StorageResult<Vec<i64>> {
+        if ap_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_q!(self, |c| Ok(actors::table
+            .filter(actors::ap_type.eq("Group"))
+            .filter(actors::local.eq(false))
+            .filter(actors::ap_id.eq_any(ap_ids))
+            .select(actors::id)
+            .load(c)
+            .await?))
     }
 
     /// A coalition's own events and those it relayed, public or unlisted

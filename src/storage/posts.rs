@@ -70,10 +70,8 @@ impl Q<'_> {
                     .execute(c)
                     .await?;
             }
-            StorageResult::Ok(())
-        })?;
-        // Issue 14: a remote group's timeline finds it by index.
-        self.index_group_post(post, mentions).await
+            Ok(())
+        })
     }
 
     /// Replaces a post's text and its tags.

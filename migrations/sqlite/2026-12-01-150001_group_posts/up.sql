@@ -1,5 +1,5 @@
 -- Issue 14 item 4 (review): the posts a known remote group's timeline
--- lists because they address it (to/cc) or mention it, so that
+-- lists because they address it (to/cc/audience) or mention it, so that
 -- GET /api/v1/timelines/group/:id is an index range, not a scan of every
 -- post's addressing. Filled when a post is stored; boosts by the group are
 -- found by their own index (posts by author).
@@ -9,13 +9,22 @@ CREATE TABLE group_posts (
     PRIMARY KEY (group_id, post_id)
 );
 CREATE INDEX group_posts_post ON group_posts (post_id);
--- The posts stored before: addressed to a remote group...
+-- The posts stored before that address a remote group (to, cc or the
+-- FEP-1b12 audience), each addressee matched by the actors' ap_id index:
+-- the cost grows with the posts' addressees, not posts times groups...
 INSERT OR IGNORE INTO group_posts (group_id, post_id)
-SELECT a.id, p.id FROM posts p JOIN actors a
-    ON a.ap_type = 'Group' AND NOT a.local
-    AND (instr(p.to_json, '"' || a.ap_id || '"') > 0
-         OR instr(p.cc_json, '"' || a.ap_id || '"') > 0)
-WHERE p.reblog_of_id IS NULL;
+SELECT a.id, p.id
+FROM posts p, json_each(CASE WHEN json_valid(p.to_json) THEN p.to_json ELSE '[]' END) t
+JOIN actors a ON a.ap_id = t.value
+WHERE p.reblog_of_id IS NULL AND a.ap_type = 'Group' AND NOT a.local;
+INSERT OR IGNORE INTO group_posts (group_id, post_id)
+SELECT a.id, p.id
+FROM posts p, json_each(CASE WHEN json_valid(p.cc_json) THEN p.cc_json ELSE '[]' END) t
+JOIN actors a ON a.ap_id = t.value
+WHERE p.reblog_of_id IS NULL AND a.ap_type = 'Group' AND NOT a.local;
+INSERT OR IGNORE INTO group_posts (group_id, post_id)
+SELECT a.id, p.id FROM posts p JOIN actors a ON a.ap_id = p.audience
+WHERE p.reblog_of_id IS NULL AND a.ap_type = 'Group' AND NOT a.local;
 -- ...or mentioning one.
 INSERT OR IGNORE INTO group_posts (group_id, post_id)
 SELECT a.id, m.post_id FROM post_mentions m JOIN actors a ON a.id = m.actor_id

@@ -23,10 +23,9 @@ pub(super) async fn apply(
     // A member leaving one of our coalitions (issue 13 item 4).
     if let Some(coalition) = q.actor_by_ap_id(object.as_str()).await? {
         if coalition.local && coalition.kind() == crate::model::ActorKind::Coalition {
-            let outcome = match crate::service::membership::left(q, actor, &coalition).await? {
-                None => InboxOutcome::Applied,
-                Some(why) => InboxOutcome::Ignored(why.into()),
-            };
+            if let Some(why) = crate::service::membership::left(q, actor, &coalition).await? {
+                return Ok(InboxOutcome::Ignored(why.into()));
+            }
             // Issue 14: the campaigns' follow of a member that left is
             // undone (the inbox wakes the worker after its commit).
             crate::service::campaigns::member_changed(
@@ -37,7 +36,7 @@ pub(super) async fn apply(
                 actor.id,
             )
             .await?;
-            return Ok(outcome);
+            return Ok(InboxOutcome::Applied);
         }
     }
     let Target::Event(event) = participation::target(q, object, actor).await? else {
