@@ -103,6 +103,25 @@ async fn campaign_follows_only_what_it_made_and_follows_membership(backend: Back
         state(late.clone()).await.is_some(),
         "a member that joined during the campaign is followed"
     );
+    // So is one that accepts an invitation (its `Join`, as Mastodon-likes
+    // and Mobilizon answer one).
+    let invited = others.actor("/users/invited", "Organization", None);
+    kuvend::service::invitations::invite(&alpha.data(), "climate", &invited, "lead", None)
+        .await
+        .unwrap();
+    let accept = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": others.url("/joins/invited"),
+        "type": "Join",
+        "actor": invited,
+        "object": climate.ap_id,
+    });
+    let (status, _) = others.send(&invited, &climate.inbox_url, &accept).await;
+    assert!(status < 300, "{status}");
+    assert!(
+        state(invited.clone()).await.is_some(),
+        "an invitee that accepted during the campaign is followed"
+    );
 
     // A member that leaves is unfollowed; one removed by an admin too.
     let leave = json!({

@@ -61,24 +61,7 @@ impl Stage {
             assert!(status < 300, "{status}");
         }
         for remote in [&masto, &lemmy] {
-            let domain = remote.domain().to_string();
-            let ctx = alpha.ctx().clone();
-            eventually(
-                "the follower's software is learnt",
-                Duration::from_secs(20),
-                || {
-                    let (ctx, domain) = (ctx.clone(), domain.clone());
-                    async move {
-                        let mut conn = ctx.db.conn().await.unwrap();
-                        conn.q()
-                            .instance(&domain)
-                            .await
-                            .unwrap()
-                            .is_some_and(|i| i.software_checked_at.is_some())
-                    }
-                },
-            )
-            .await;
+            alpha.wait_software_learnt(remote.domain()).await;
         }
         Stage {
             _dir: dir,

@@ -106,24 +106,7 @@ async fn members_campaign_posts_are_counted_relayed_and_listed(backend: Backend)
     });
     let (status, _) = masto.send(&reader, &climate.inbox_url, &follow).await;
     assert!(status < 300, "{status}");
-    let ctx = alpha.ctx().clone();
-    let masto_domain = masto.domain().to_string();
-    eventually(
-        "the follower's software is learnt",
-        Duration::from_secs(20),
-        || {
-            let (ctx, domain) = (ctx.clone(), masto_domain.clone());
-            async move {
-                let mut conn = ctx.db.conn().await.unwrap();
-                conn.q()
-                    .instance(&domain)
-                    .await
-                    .unwrap()
-                    .is_some_and(|i| i.software_checked_at.is_some())
-            }
-        },
-    )
-    .await;
+    alpha.wait_software_learnt(masto.domain()).await;
 
     // The campaign: the coalition follows its remote member to hear it.
     let (tag, added) = campaigns::add(alpha.ctx(), &climate, "#NAD").await.unwrap();

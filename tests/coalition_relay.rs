@@ -89,24 +89,7 @@ impl Stage {
         }
         // Each follower's software is learnt after its follow.
         for remote in [&masto, &lemmy, &unknown] {
-            let domain = remote.domain().to_string();
-            let ctx = alpha.ctx().clone();
-            eventually(
-                "the follower's software is learnt",
-                Duration::from_secs(20),
-                || {
-                    let (ctx, domain) = (ctx.clone(), domain.clone());
-                    async move {
-                        let mut conn = ctx.db.conn().await.unwrap();
-                        conn.q()
-                            .instance(&domain)
-                            .await
-                            .unwrap()
-                            .is_some_and(|i| i.software_checked_at.is_some())
-                    }
-                },
-            )
-            .await;
+            alpha.wait_software_learnt(remote.domain()).await;
         }
         // A local follower of the coalition, with a login to read its home.
         alpha.create_org("reader", false).await;

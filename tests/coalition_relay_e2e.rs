@@ -92,20 +92,12 @@ impl Three {
 
         // C's org follows the coalition; A learns that C runs kuvend.
         gamma.follow_and_wait("sea", &alpha, "climate").await;
-        let ctx = alpha.ctx().clone();
-        let domain = gamma.domain.clone();
-        eventually("A knows C's software", WAIT, || {
-            let (ctx, domain) = (ctx.clone(), domain.clone());
-            async move {
-                let mut conn = ctx.db.conn().await.unwrap();
-                conn.q()
-                    .instance(&domain)
-                    .await
-                    .unwrap()
-                    .is_some_and(|i| i.software.as_deref() == Some("kuvend"))
-            }
-        })
-        .await;
+        alpha.wait_software_learnt(&gamma.domain).await;
+        {
+            let mut conn = alpha.ctx().db.conn().await.unwrap();
+            let instance = conn.q().instance(&gamma.domain).await.unwrap().unwrap();
+            assert_eq!(instance.software.as_deref(), Some("kuvend"));
+        }
         let sea_api = Api::login(&gamma.base_url(), "sea@x.example", PASSWORD).await;
         let handle = format!("@climate@{}", alpha.domain);
         Three {

@@ -902,7 +902,8 @@ pub async fn audience_for(
     let reference = reference.trim();
     let unknown = || {
         ServiceError::Unprocessable(format!(
-            "audience: no coalition {reference:?} on this instance"
+            "audience: no coalition {reference:?} on this instance (a group on another \
+             instance is addressed by mentioning it in the text)"
         ))
     };
     let domain = &ctx.settings.instance.domain;

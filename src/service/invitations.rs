@@ -264,6 +264,7 @@ async fn send_poll(
 /// a closed invitation (revoked, expired, answered) changes nothing.
 pub(crate) async fn poll_vote(
     q: &mut Q<'_>,
+    urls: &crate::federation::urls::Urls,
     voter: &ActorRow,
     poll: &InvitationPollRow,
     option: &str,
@@ -277,7 +278,7 @@ pub(crate) async fn poll_vote(
     let Some(index) = poll.option_names().iter().position(|n| n == option) else {
         return Ok(Err("a vote for an option the poll does not have"));
     };
-    if let Some(why) = answered(q, voter, &invitation, index == 0).await? {
+    if let Some(why) = answered(q, urls, voter, &invitation, index == 0).await? {
         return Ok(Err(why));
     }
     q.set_invitation_poll_vote(poll.id, index as i64).await?;
@@ -351,9 +352,14 @@ pub async fn member_document(ctx: &Kuvend, member_url: &Url) -> ServiceResult<Me
 }
 
 /// Accepting an open invitation: the membership (role member, keeping the
-/// Member URL) and the state, in `q`'s transaction. False when it was no
+/// Member URL) and the state, in `q`'s transaction, and a running
+/// campaign's follow of the new member (issue 14). False when it was no
 /// longer open (answered, revoked or expired): nothing changes then.
-pub async fn record_acceptance(q: &mut Q<'_>, invitation: &InvitationRow) -> ServiceResult<bool> {
+pub async fn record_acceptance(
+    q: &mut Q<'_>,
+    urls: &crate::federation::urls::Urls,
+    invitation: &InvitationRow,
+) -> ServiceResult<bool> {
     if !q
         .close_invitation(invitation.id, InvitationState::Accepted, "")
         .await?
@@ -375,6 +381,10 @@ pub async fn record_acceptance(q: &mut Q<'_>, invitation: &InvitationRow) -> Ser
         })
         .await?;
     }
+    // The worker is woken by the caller's commit (the inbox's batch).
+    let mut outbox = super::outbox::Outbox::default();
+    let (coalition, member) = (invitation.coalition_id, invitation.invitee_id);
+    super::campaigns::member_changed(urls, q, &mut outbox, coalition, member).await?;
     Ok(true)
 }
 
@@ -465,6 +475,7 @@ pub async fn revoke(
 /// answer to an invitation no longer open changes nothing.
 pub async fn answered(
     q: &mut Q<'_>,
+    urls: &crate::federation::urls::Urls,
     actor: &ActorRow,
     invitation: &InvitationRow,
     accept: bool,
@@ -477,7 +488,7 @@ pub async fn answered(
         return Ok(Some("answer to an invitation, not from its invitee"));
     }
     let done = if accept {
-        record_acceptance(q, invitation).await?
+        record_acceptance(q, urls, invitation).await?
     } else {
         q.close_invitation(invitation.id, InvitationState::Declined, "")
             .await?
@@ -575,6 +586,7 @@ pub async fn withdrawn(
 /// software without invitations can do). True when it did.
 pub async fn joined_by_invitee(
     q: &mut Q<'_>,
+    urls: &crate::federation::urls::Urls,
     actor: &ActorRow,
     coalition: &ActorRow,
 ) -> ServiceResult<bool> {
@@ -583,7 +595,7 @@ pub async fn joined_by_invitee(
     }
     // An undeliverable invitation counts too: the invitee evidently got it.
     match q.answerable_invitation(coalition.id, actor.id).await? {
-        Some(invitation) => record_acceptance(q, &invitation).await,
+        Some(invitation) => record_acceptance(q, urls, &invitation).await,
         None => Ok(false),
     }
 }
@@ -718,7 +730,7 @@ pub async fn answer(
                 ))
             })?;
         let closed = if accept {
-            record_acceptance(&mut q, &row).await?
+            record_acceptance(&mut q, &data.urls, &row).await?
         } else {
             q.close_invitation(row.id, InvitationState::Declined, "")
                 .await?

@@ -178,7 +178,7 @@ pub async fn request(
             )));
         }
         if coalition.local {
-            if invitations::joined_by_invitee(&mut q, &org, &coalition).await? {
+            if invitations::joined_by_invitee(&mut q, &data.urls, &org, &coalition).await? {
                 return Ok(JoinOutcome::Member);
             }
             if !coalition.manually_approves_followers {
@@ -645,6 +645,7 @@ pub async fn set_role(
 /// in the inbox's transaction. The last admin stays.
 pub async fn left(
     q: &mut Q<'_>,
+    urls: &crate::federation::urls::Urls,
     actor: &ActorRow,
     coalition: &ActorRow,
 ) -> ServiceResult<Option<&'static str>> {
@@ -663,6 +664,10 @@ pub async fn left(
         return Ok(Some("Leave by the last admin of a coalition"));
     }
     q.delete_coalition_member(coalition.id, actor.id).await?;
+    // Issue 14: the campaigns' follow of it is undone (the inbox wakes the
+    // worker after its batch commits).
+    let mut outbox = super::outbox::Outbox::default();
+    super::campaigns::member_changed(urls, q, &mut outbox, coalition.id, actor.id).await?;
     Ok(None)
 }
 

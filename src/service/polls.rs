@@ -281,7 +281,7 @@ pub(crate) async fn receive_vote(
     let Some(poll) = q.rsvp_poll_by_post(post.id).await? else {
         // An invitation's poll (issue 13 item 3) answers the invitation.
         if let Some(poll) = q.invitation_poll_by_post(post.id).await? {
-            return super::invitations::poll_vote(q, voter, &poll, &vote.name).await;
+            return super::invitations::poll_vote(q, &ctx.urls, voter, &poll, &vote.name).await;
         }
         return Ok(Err("a vote on something that is not a poll of ours"));
     };

@@ -244,6 +244,24 @@ impl TestInstance {
         let mut conn = self.ctx().db.conn().await.expect("conn");
         conn.q().count_pending_deliveries().await.expect("count")
     }
+
+    /// Waits until this instance has read `domain`'s NodeInfo (after a
+    /// follow from it is accepted), so its software decides what it is sent.
+    pub async fn wait_software_learnt(&self, domain: &str) {
+        eventually(
+            &format!("the software of {domain} is learnt"),
+            std::time::Duration::from_secs(20),
+            || async {
+                let mut conn = self.ctx().db.conn().await.unwrap();
+                conn.q()
+                    .instance(domain)
+                    .await
+                    .unwrap()
+                    .is_some_and(|i| i.software_checked_at.is_some())
+            },
+        )
+        .await;
+    }
 }
 
 /// An HTTP client for the test itself, resolving the test names to loopback.

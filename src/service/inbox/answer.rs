@@ -96,26 +96,17 @@ pub(super) async fn apply(
                     )));
                 }
             };
-            return Ok(match invitations::answered(q, actor, &row, accept).await? {
-                None => {
-                    // Issue 14: a running campaign follows the new member.
-                    crate::service::campaigns::member_changed(
-                        &ctx.urls,
-                        q,
-                        &mut crate::service::outbox::Outbox::default(),
-                        row.coalition_id,
-                        actor.id,
-                    )
-                    .await?;
-                    InboxOutcome::Applied
-                }
-                Some(why) => {
-                    if accept && why == invitations::NO_LONGER_OPEN {
-                        invitations::refuse_late_acceptance(q, &ctx.urls, actor, &row).await?;
+            return Ok(
+                match invitations::answered(q, &ctx.urls, actor, &row, accept).await? {
+                    None => InboxOutcome::Applied,
+                    Some(why) => {
+                        if accept && why == invitations::NO_LONGER_OPEN {
+                            invitations::refuse_late_acceptance(q, &ctx.urls, actor, &row).await?;
+                        }
+                        InboxOutcome::Ignored(why.into())
                     }
-                    InboxOutcome::Ignored(why.into())
-                }
-            });
+                },
+            );
         }
         Some(Referent::JoinRequest(row)) if matches!(answer, Answer::Accept | Answer::Reject) => {
             let accept = answer == Answer::Accept;

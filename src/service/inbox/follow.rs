@@ -36,18 +36,8 @@ pub(super) async fn apply(
     let software = crate::service::software::cached_software_of(q, follower).await?;
     let answers_itself =
         crate::service::software::understands_invite(software.as_deref()) == Some(true);
-    if !answers_itself
-        && crate::service::invitations::joined_by_invitee(q, follower, &followee).await?
-    {
-        // Issue 14: a running campaign follows the new member.
-        crate::service::campaigns::member_changed(
-            &ctx.urls,
-            q,
-            &mut crate::service::outbox::Outbox::default(),
-            followee.id,
-            follower.id,
-        )
-        .await?;
+    if !answers_itself {
+        crate::service::invitations::joined_by_invitee(q, &ctx.urls, follower, &followee).await?;
     }
     Ok(InboxOutcome::Applied)
 }

@@ -65,7 +65,7 @@ async fn coalition_join(
     coalition: &ActorRow,
     message: Option<&str>,
 ) -> ServiceResult<InboxOutcome> {
-    if !crate::service::invitations::joined_by_invitee(q, actor, coalition).await? {
+    if !crate::service::invitations::joined_by_invitee(q, &ctx.urls, actor, coalition).await? {
         // Not invited: a join request (item 4).
         return Ok(
             match crate::service::membership::join_received(ctx, q, actor, id, coalition, message)
@@ -76,15 +76,6 @@ async fn coalition_join(
             },
         );
     }
-    // Issue 14: a running campaign follows the new member.
-    crate::service::campaigns::member_changed(
-        &ctx.urls,
-        q,
-        &mut crate::service::outbox::Outbox::default(),
-        coalition.id,
-        actor.id,
-    )
-    .await?;
     let accept = crate::federation::outgoing::answer_coalition_join(
         &ctx.urls,
         "Accept",

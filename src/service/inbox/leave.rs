@@ -23,20 +23,11 @@ pub(super) async fn apply(
     // A member leaving one of our coalitions (issue 13 item 4).
     if let Some(coalition) = q.actor_by_ap_id(object.as_str()).await? {
         if coalition.local && coalition.kind() == crate::model::ActorKind::Coalition {
-            if let Some(why) = crate::service::membership::left(q, actor, &coalition).await? {
-                return Ok(InboxOutcome::Ignored(why.into()));
-            }
-            // Issue 14: the campaigns' follow of a member that left is
-            // undone (the inbox wakes the worker after its commit).
-            crate::service::campaigns::member_changed(
-                &ctx.urls,
-                q,
-                &mut crate::service::outbox::Outbox::default(),
-                coalition.id,
-                actor.id,
-            )
-            .await?;
-            return Ok(InboxOutcome::Applied);
+            let left = crate::service::membership::left(q, &ctx.urls, actor, &coalition).await?;
+            return Ok(match left {
+                None => InboxOutcome::Applied,
+                Some(why) => InboxOutcome::Ignored(why.into()),
+            });
         }
     }
     let Target::Event(event) = participation::target(q, object, actor).await? else {
