@@ -5,32 +5,9 @@
 use crate::common::{Backend, TestInstance, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::service::{campaigns, follows, membership};
-use kuvend::storage::{coalitions::NewCoalitionMember, models::ActorRow};
+use kuvend::storage::models::ActorRow;
 use serde_json::json;
 use std::time::Duration;
-
-/// A membership written directly (a member from before the campaign).
-async fn insert_member(alpha: &TestInstance, coalition: &ActorRow, member_ap_id: &str) {
-    let member = kuvend::federation::actors::actor_by_url(
-        &alpha.data(),
-        &url::Url::parse(member_ap_id).unwrap(),
-    )
-    .await
-    .unwrap();
-    let mut conn = alpha.ctx().db.conn().await.unwrap();
-    let now = kuvend::storage::now();
-    conn.q()
-        .insert_coalition_member(&NewCoalitionMember {
-            coalition_id: coalition.id,
-            member_id: member.id,
-            role: "member".into(),
-            ap_id: format!("{}/members/{}", coalition.ap_id, member.id),
-            created_at: now,
-            updated_at: now,
-        })
-        .await
-        .unwrap();
-}
 
 /// The `Follow`s and `Undo{Follow}`s the stand-in got for `member`'s inbox,
 /// as ("Follow" | "Undo") in order.
@@ -66,7 +43,7 @@ async fn campaign_follows_only_what_it_made_and_follows_membership(backend: Back
     let late = others.actor("/users/late", "Organization", None);
     let quitter = others.actor("/users/quitter", "Organization", None);
     for member in [&early, &hand, &quitter] {
-        insert_member(&alpha, &climate, member).await;
+        alpha.insert_member(&climate, member).await;
     }
     // The operator follows `hand` by hand before any campaign.
     follows::follow(&alpha.data(), "climate", &hand)
@@ -201,7 +178,7 @@ async fn campaign_counts_start_with_the_campaign_and_hide_members_when_private(b
     let lead = alpha.create_org("lead", false).await;
     let ngo2 = alpha.create_org("ngo2", false).await;
     let climate = alpha.create_coalition("climate", "lead", false).await;
-    insert_member(&alpha, &climate, &ngo2.ap_id).await;
+    alpha.insert_member(&climate, &ngo2.ap_id).await;
     // Before the campaign: not one of its posts.
     post(&alpha, "lead", "Early #nad", None).await;
     tokio::time::sleep(Duration::from_millis(20)).await;

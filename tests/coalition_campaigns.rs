@@ -10,31 +10,8 @@ use crate::common::{
 use crate::on_both_databases;
 use kuvend::model::Visibility;
 use kuvend::service::{campaigns, posts::NewPost};
-use kuvend::storage::{coalitions::NewCoalitionMember, models::ActorRow};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-async fn add_member(alpha: &TestInstance, coalition: &ActorRow, member_ap_id: &str) {
-    let member = kuvend::federation::actors::actor_by_url(
-        &alpha.data(),
-        &url::Url::parse(member_ap_id).unwrap(),
-    )
-    .await
-    .unwrap();
-    let mut conn = alpha.ctx().db.conn().await.unwrap();
-    let now = kuvend::storage::now();
-    conn.q()
-        .insert_coalition_member(&NewCoalitionMember {
-            coalition_id: coalition.id,
-            member_id: member.id,
-            role: "member".into(),
-            ap_id: format!("{}/members/{}", coalition.ap_id, member.id),
-            created_at: now,
-            updated_at: now,
-        })
-        .await
-        .unwrap();
-}
 
 async fn post(instance: &TestInstance, org: &str, text: &str, visibility: Visibility) -> String {
     kuvend::service::posts::create_post(
@@ -90,8 +67,8 @@ async fn members_campaign_posts_are_counted_relayed_and_listed(backend: Backend)
     alpha.create_org("outsider", false).await;
     let ngo3 = beta.create_org("ngo3", false).await;
     let climate = alpha.create_coalition("climate", "lead", false).await;
-    add_member(&alpha, &climate, &ngo2.ap_id).await;
-    add_member(&alpha, &climate, &ngo3.ap_id).await;
+    alpha.insert_member(&climate, &ngo2.ap_id).await;
+    alpha.insert_member(&climate, &ngo3.ap_id).await;
 
     // A follower of the coalition on a Mastodon stand-in.
     let mut masto = Remote::start("events.test").await;

@@ -9,7 +9,7 @@ use crate::common::{
     temp_dir,
 };
 use crate::on_both_databases;
-use kuvend::storage::{coalitions::NewCoalitionMember, models::ActorRow};
+use kuvend::storage::models::ActorRow;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -41,27 +41,7 @@ impl Stage {
         let mut member_host = Remote::start("gancio.test").await;
         member_host.serve_nodeinfo("kuvend");
         let member = member_host.actor("/users/ngo", "Organization", None);
-        let member_row = kuvend::federation::actors::actor_by_url(
-            &alpha.data(),
-            &url::Url::parse(&member).unwrap(),
-        )
-        .await
-        .unwrap();
-        {
-            let mut conn = alpha.ctx().db.conn().await.unwrap();
-            let now = kuvend::storage::now();
-            conn.q()
-                .insert_coalition_member(&NewCoalitionMember {
-                    coalition_id: climate.id,
-                    member_id: member_row.id,
-                    role: "member".into(),
-                    ap_id: format!("{}/members/test", climate.ap_id),
-                    created_at: now,
-                    updated_at: now,
-                })
-                .await
-                .unwrap();
-        }
+        alpha.insert_member(&climate, &member).await;
 
         let mut masto = Remote::start("events.test").await;
         masto.serve_nodeinfo("mastodon");

@@ -245,6 +245,32 @@ impl TestInstance {
         conn.q().count_pending_deliveries().await.expect("count")
     }
 
+    /// Makes the actor at `member_ap_id` (fetched if need be) a member of
+    /// `coalition` directly in storage, as an accepted invitation would, for
+    /// tests about what members do rather than how they join.
+    pub async fn insert_member(&self, coalition: &ActorRow, member_ap_id: &str) -> ActorRow {
+        let member = kuvend::federation::actors::actor_by_url(
+            &self.data(),
+            &url::Url::parse(member_ap_id).unwrap(),
+        )
+        .await
+        .unwrap();
+        let mut conn = self.ctx().db.conn().await.unwrap();
+        let now = kuvend::storage::now();
+        conn.q()
+            .insert_coalition_member(&kuvend::storage::coalitions::NewCoalitionMember {
+                coalition_id: coalition.id,
+                member_id: member.id,
+                role: "member".into(),
+                ap_id: format!("{}/members/{}", coalition.ap_id, member.id),
+                created_at: now,
+                updated_at: now,
+            })
+            .await
+            .unwrap();
+        member
+    }
+
     /// Waits until this instance has read `domain`'s NodeInfo (after a
     /// follow from it is accepted), so its software decides what it is sent.
     pub async fn wait_software_learnt(&self, domain: &str) {
