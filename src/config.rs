@@ -93,6 +93,10 @@ pub struct FederationSettings {
     pub software_cache_hours: u64,
     /// Minutes an instance that gave no usable NodeInfo is left alone before it is asked again.
     pub software_unknown_cache_minutes: u64,
+    /// Whether our ActivityPub documents (posts, events, activities,
+    /// collections) need a signed GET; actors, the instance actor,
+    /// WebFinger, NodeInfo, pages and feeds are served unsigned either way.
+    pub authorized_fetch: bool,
 }
 
 /// Bounds on what clients and other servers may ask of the instance

@@ -11,7 +11,7 @@ use crate::{
         protocol::{WithContext, activity_context, actor_context, actor_context_for},
     },
     service::{
-        ServiceError,
+        ActorRow, ServiceError, authorized_fetch,
         coalitions::{self, MemberCollection},
         documents::{self, CollectionDocument, CollectionKind},
         inbox::{self, InboxOutcome, InboxRequest, InboxWriter},
@@ -57,12 +57,28 @@ pub struct PageQuery {
     page: Option<i64>,
 }
 
+/// The signer of a GET of one of our documents, through authorized fetch's
+/// one check (`service::authorized_fetch`): with it on, an unsigned GET is
+/// 401; a signature that does not verify is 401 and a refused signer 403
+/// either way.
+async fn viewer(
+    data: &FedData,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> ApiResult<Option<ActorRow>> {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    Ok(authorized_fetch::fetch_viewer(data, path_and_query, headers).await?)
+}
+
 async fn collection(
     data: FedData,
     username: String,
     kind: CollectionKind,
     page: Option<i64>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
+    viewer(&data, &uri, &headers).await?;
     Ok(
         match documents::collection(&data, &username, kind, page).await? {
             CollectionDocument::Collection(c) => {
@@ -83,7 +99,10 @@ pub async fn outbox(
     data: FedData,
     Path(username): Path<String>,
     Query(q): Query<OutboxQuery>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
+    viewer(&data, &uri, &headers).await?;
     let document = documents::outbox(&data, &username, q.page.is_some(), q.max_id).await?;
     Ok(activity_json(&WithContext::new(
         activity_context(),
@@ -91,9 +110,11 @@ pub async fn outbox(
     )))
 }
 
-/// A post's ActivityPub document. Followers-only and direct posts need a
-/// signed request by an actor they are addressed to; to anyone else they do
-/// not exist (404). A deleted post answers 410 with a Tombstone.
+/// A post's ActivityPub document (its page when the client asks for HTML).
+/// With authorized fetch on, any post needs a signed request (401 without);
+/// followers-only and direct posts need one by an actor they are addressed
+/// to; to anyone else they do not exist (404). A deleted post answers 410
+/// with a Tombstone.
 pub async fn post(
     data: FedData,
     Path((username, id)): Path<(String, i64)>,
@@ -103,8 +124,7 @@ pub async fn post(
     if !wants_activity_json(&headers) {
         return Ok(Redirect::to(&format!("/@{username}/{id}")).into_response());
     }
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    let viewer = viewer(&data, &uri, &headers).await?;
     let view = posts::local_post_for(&data, &username, id, viewer.as_ref()).await?;
     if view.post.deleted_at.is_some() {
         let tombstone =
@@ -132,8 +152,9 @@ pub async fn post(
 }
 
 /// A local post's `Create` at its id (`…/statuses/<id>/activity`), with
-/// the object's visibility rules: public and unlisted to anyone, others to
-/// a signed fetch by someone who may see the post. A deleted post's
+/// the object's visibility rules: public and unlisted to anyone (to any
+/// signed fetch with authorized fetch on), others to a signed fetch by
+/// someone who may see the post. A deleted post's
 /// `Create` answers 410, like the post.
 pub async fn post_activity(
     data: FedData,
@@ -144,8 +165,7 @@ pub async fn post_activity(
     if !wants_activity_json(&headers) {
         return Ok(Redirect::to(&format!("/@{username}/{id}")).into_response());
     }
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    let viewer = viewer(&data, &uri, &headers).await?;
     let view = posts::local_post_for(&data, &username, id, viewer.as_ref()).await?;
     if view.post.deleted_at.is_some() {
         return Err(ApiError::new(StatusCode::GONE, "the post was deleted"));
@@ -166,7 +186,10 @@ pub async fn post_activity(
 pub async fn relay(
     data: FedData,
     Path((username, id, shape)): Path<(String, i64, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
+    viewer(&data, &uri, &headers).await?;
     let url = format!("{}/relays/{id}/{shape}", data.urls.actor(&username));
     let url =
         url::Url::parse(&url).map_err(|_| ServiceError::NotFound("Record not found".into()))?;
@@ -182,8 +205,7 @@ pub async fn participants(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    let viewer = viewer(&data, &uri, &headers).await?;
     let (id, total) =
         crate::service::events::participants_count(&data, &username, id, viewer.as_ref()).await?;
     Ok(activity_json(&json!({
@@ -198,16 +220,20 @@ pub async fn followers(
     data: FedData,
     Path(username): Path<String>,
     Query(q): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    collection(data, username, CollectionKind::Followers, q.page).await
+    collection(data, username, CollectionKind::Followers, q.page, uri, headers).await
 }
 
 pub async fn following(
     data: FedData,
     Path(username): Path<String>,
     Query(q): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    collection(data, username, CollectionKind::Following, q.page).await
+    collection(data, username, CollectionKind::Following, q.page, uri, headers).await
 }
 
 /// A coalition's members: their ids when the list is public, or to a
@@ -228,8 +254,7 @@ async fn member_collection(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
+    let viewer = viewer(&data, &uri, &headers).await?;
     let document = coalitions::collection_for(&data, &username, which, viewer.as_ref()).await?;
     Ok(activity_json(&WithContext::new(
         activity_context(),
@@ -247,10 +272,9 @@ pub async fn member(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let viewer = viewer(&data, &uri, &headers).await?;
     let id = data.urls.member(&username, &uuid);
     let document = crate::service::invitations::member_document(&data, &id).await?;
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let viewer = inbox::authenticate_fetch(&data, path_and_query, &headers).await?;
     if !coalitions::may_fetch_member(&data, &document, viewer.as_ref()).await? {
         return Err(ServiceError::NotFound("Record not found".into()).into());
     }
@@ -271,7 +295,13 @@ pub async fn moderators(
 }
 
 /// Pinned posts: none yet, but Mastodon fetches the collection it is told of.
-pub async fn featured(data: FedData, Path(username): Path<String>) -> ApiResult<Response> {
+pub async fn featured(
+    data: FedData,
+    Path(username): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    viewer(&data, &uri, &headers).await?;
     let actor = documents::local_actor(&data, &username).await?;
     Ok(activity_json(&json!({
         "@context": activity_context(),

@@ -34,6 +34,7 @@ pub mod software;
 pub mod text;
 pub mod threads;
 pub mod visibility;
+pub mod authorized_fetch;
 
 use crate::{federation::FederationError, storage::StorageError};
 
