@@ -190,7 +190,12 @@ async fn signed_get_served(backend: Backend) {
     }
     let (_, post) = reader.signed_get(&actor, &documents[0]).await;
     assert_eq!(post["type"], "Note");
-    assert!(post["content"].as_str().unwrap().contains("A public statement"));
+    assert!(
+        post["content"]
+            .as_str()
+            .unwrap()
+            .contains("A public statement")
+    );
     let (_, event) = reader.signed_get(&actor, &documents[2]).await;
     assert_eq!(event["type"], "Event");
     // Another kuvend instance reads them with its own fetcher, which signs

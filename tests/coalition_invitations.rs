@@ -6,7 +6,7 @@
 use crate::common::cli_refused as refused;
 use crate::common::kuvend_cli as kuvend;
 use crate::common::remote::filled;
-use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
+use crate::common::{Backend, TestInstance, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::model::InvitationState;
 use kuvend::service::{coalitions, invitations};
@@ -255,9 +255,9 @@ async fn mobilizon_and_smithereen_shapes(backend: Backend) {
         })
     })
     .await;
-    // The Member URL is fetchable, as Mobilizon does.
-    let member: Value = client()
-        .get(&alice_invite.ap_id)
+    // The Member URL is fetchable, as Mobilizon does (signed: authorized
+    // fetch is on).
+    let member: Value = crate::common::signed_get(&lead, &alice_invite.ap_id)
         .send()
         .await
         .unwrap()

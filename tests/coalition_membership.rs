@@ -4,7 +4,7 @@
 
 use crate::common::kuvend_cli as kuvend;
 use crate::common::remote::filled;
-use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
+use crate::common::{Backend, TestInstance, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::model::CoalitionRole;
 use kuvend::service::{
@@ -62,10 +62,9 @@ async fn wait_role(
     .await;
 }
 
-async fn document(url: &str) -> Value {
-    client()
-        .get(url)
-        .header("Accept", "application/activity+json")
+/// A document fetched as `signer` (authorized fetch is on).
+async fn document(signer: &kuvend::storage::models::ActorRow, url: &str) -> Value {
+    crate::common::signed_get(signer, url)
         .send()
         .await
         .unwrap()
@@ -87,8 +86,14 @@ async fn three_instances_agree_on_join_requests(backend: Backend) {
     let sea = gamma.create_org("sea", false).await;
 
     // Manual approval makes the coalition `moderated`; otherwise invite-only.
-    assert_eq!(document(&climate.ap_id).await["openness"], "moderated");
-    assert_eq!(document(&closed.ap_id).await["openness"], "invite_only");
+    assert_eq!(
+        document(&lead, &climate.ap_id).await["openness"],
+        "moderated"
+    );
+    assert_eq!(
+        document(&lead, &closed.ap_id).await["openness"],
+        "invite_only"
+    );
 
     // B and C ask; both requests wait on A and on their own instances.
     for (instance, org) in [(&beta, "bee"), (&gamma, "sea")] {
@@ -159,7 +164,7 @@ async fn three_instances_agree_on_join_requests(backend: Backend) {
     );
 
     // The coalition's members collection lists B, not C.
-    let members = document(&format!("{}/members", climate.ap_id)).await;
+    let members = document(&lead, &format!("{}/members", climate.ap_id)).await;
     let items = members["orderedItems"].to_string();
     assert!(
         items.contains(&bee.ap_id) && !items.contains(&sea.ap_id),
@@ -220,7 +225,7 @@ async fn three_instances_agree_on_roles_leaving_and_removal(backend: Backend) {
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
     let beta = TestInstance::start("beta.test", backend, dir.path()).await;
     let gamma = TestInstance::start("gamma.test", backend, dir.path()).await;
-    alpha.create_org("lead", false).await;
+    let lead = alpha.create_org("lead", false).await;
     let climate = alpha.create_coalition("climate", "lead", true).await;
     let bee = beta.create_org("bee", false).await;
     let sea = gamma.create_org("sea", false).await;
@@ -257,7 +262,7 @@ async fn three_instances_agree_on_roles_leaving_and_removal(backend: Backend) {
         Some(CoalitionRole::Admin),
     )
     .await;
-    let moderators = document(&format!("{}/moderators", climate.ap_id)).await;
+    let moderators = document(&lead, &format!("{}/moderators", climate.ap_id)).await;
     assert!(
         moderators["orderedItems"].to_string().contains(&bee.ap_id),
         "{moderators}"
@@ -269,9 +274,9 @@ async fn three_instances_agree_on_roles_leaving_and_removal(backend: Backend) {
         .unwrap();
     assert_eq!(role_on(&beta, &climate.ap_id, &bee.ap_id).await, None);
     wait_role(&alpha, &climate.ap_id, &bee.ap_id, None).await;
-    let members = document(&format!("{}/members", climate.ap_id)).await;
+    let members = document(&lead, &format!("{}/members", climate.ap_id)).await;
     assert!(!members["orderedItems"].to_string().contains(&bee.ap_id));
-    let moderators = document(&format!("{}/moderators", climate.ap_id)).await;
+    let moderators = document(&lead, &format!("{}/moderators", climate.ap_id)).await;
     assert!(!moderators["orderedItems"].to_string().contains(&bee.ap_id));
 
     // C is invited and accepts, then A removes it: a member nowhere.
@@ -380,11 +385,11 @@ async fn requests_and_invitations_do_not_cross(backend: Backend) {
     let accepted = invitations::answer(&alpha.data(), "ngo", "climate", true)
         .await
         .unwrap();
-    assert_eq!(document(&accepted.ap_id).await["role"], "member");
+    assert_eq!(document(&ngo, &accepted.ap_id).await["role"], "member");
     membership::remove(&alpha.data(), "climate", "ngo", "lead")
         .await
         .unwrap();
-    assert_eq!(document(&accepted.ap_id).await["role"], "rejected");
+    assert_eq!(document(&ngo, &accepted.ap_id).await["role"], "rejected");
     assert_eq!(role_on(&alpha, &climate.ap_id, &ngo.ap_id).await, None);
 }
 

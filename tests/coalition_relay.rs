@@ -273,17 +273,21 @@ async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
     assert!(activity_announce(&unknown, "Create", &create_id).is_some());
 
     // The relay ids answer the Announces as sent (research pitfall 3).
-    let (status, fetched) = fetch_json(masto[0]["id"].as_str().unwrap()).await;
+    let (status, fetched) = fetch_json(&stage.alpha, masto[0]["id"].as_str().unwrap()).await;
     assert_eq!(status, 200, "{fetched}");
     assert_eq!(fetched["type"], "Announce");
     assert_eq!(fetched["object"], note_id.as_str());
     assert_eq!(fetched["actor"], stage.climate.ap_id.as_str());
     let activity_shape = lemmy[0]["id"].as_str().unwrap().to_string();
-    let (status, fetched) = fetch_json(&activity_shape).await;
+    let (status, fetched) = fetch_json(&stage.alpha, &activity_shape).await;
     assert_eq!(status, 200, "{fetched}");
     assert_eq!(fetched["object"], create);
     // Another coalition's path, or a relay number never used: 404.
-    let (status, _) = fetch_json(&activity_shape.replace("/relays/", "/relays/9")).await;
+    let (status, _) = fetch_json(
+        &stage.alpha,
+        &activity_shape.replace("/relays/", "/relays/9"),
+    )
+    .await;
     assert_eq!(status, 404);
 
     // The local follower sees it once, as the coalition's boost, and the
@@ -398,7 +402,7 @@ async fn member_post_reaches_each_follower_in_its_shape(backend: Backend) {
     // no longer answer.
     assert!(stage.home_entries_of(&note_id).await.is_empty());
     for id in [boost_id, activity_shape.as_str()] {
-        let (status, body) = fetch_json(id).await;
+        let (status, body) = fetch_json(&stage.alpha, id).await;
         assert_eq!(status, 404, "{id}: {body}");
     }
 }
@@ -641,10 +645,10 @@ on_both_databases!(
 );
 
 /// GET as ActivityPub, unsigned.
-async fn fetch_json(url: &str) -> (u16, Value) {
-    let response = crate::common::client()
-        .get(url)
-        .header("Accept", "application/activity+json")
+/// A GET signed by `instance`'s instance actor (authorized fetch is on).
+async fn fetch_json(instance: &TestInstance, url: &str) -> (u16, Value) {
+    let signer = instance.instance_actor_row().await;
+    let response = crate::common::signed_get(&signer, url)
         .send()
         .await
         .unwrap();
@@ -653,8 +657,9 @@ async fn fetch_json(url: &str) -> (u16, Value) {
 }
 
 /// Research pitfall 3: our `Create` ids dereference (Mastodon and Lemmy
-/// fetch them), with the object's visibility: public and unlisted to
-/// anyone, a followers-only one not to an unsigned fetch, a deleted one 410.
+/// fetch them), with the object's visibility: public and unlisted to any
+/// signed fetch, a followers-only one not to a server it is not addressed
+/// to, a deleted one 410.
 async fn create_ids_dereference_with_the_objects_visibility(backend: Backend) {
     let dir = temp_dir();
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
@@ -679,7 +684,7 @@ async fn create_ids_dereference_with_the_objects_visibility(backend: Backend) {
         }
     };
     let public = post("Open letter", kuvend::model::Visibility::Public).await;
-    let (status, create) = fetch_json(&format!("{}/activity", public.ap_id)).await;
+    let (status, create) = fetch_json(&alpha, &format!("{}/activity", public.ap_id)).await;
     assert_eq!(status, 200, "{create}");
     assert_eq!(create["type"], "Create");
     assert_eq!(create["id"], format!("{}/activity", public.ap_id));
@@ -691,14 +696,14 @@ async fn create_ids_dereference_with_the_objects_visibility(backend: Backend) {
     assert_eq!(create["object"]["content"], sent["object"]["content"]);
 
     let private = post("Staff only", kuvend::model::Visibility::Followers).await;
-    let (status, body) = fetch_json(&format!("{}/activity", private.ap_id)).await;
+    let (status, body) = fetch_json(&alpha, &format!("{}/activity", private.ap_id)).await;
     assert_eq!(status, 404, "{body}");
     assert!(body.get("object").is_none());
 
     kuvend::service::posts::delete_post(alpha.ctx(), &public.ap_id)
         .await
         .unwrap();
-    let (status, _) = fetch_json(&format!("{}/activity", public.ap_id)).await;
+    let (status, _) = fetch_json(&alpha, &format!("{}/activity", public.ap_id)).await;
     assert_eq!(status, 410);
 }
 

@@ -313,10 +313,11 @@ async fn members_only_thread_reaches_members_and_nobody_else(backend: Backend) {
         );
     }
 
-    // The ActivityPub document: members only.
+    // The ActivityPub document: members only (unsigned: authorized fetch
+    // refuses it before visibility is asked).
     assert_eq!(
         status_of_get(&copy.ap_id, "application/activity+json").await,
-        404
+        401
     );
     for signer in [&outsider] {
         let status = signed_get(signer, &copy.ap_id)

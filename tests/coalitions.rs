@@ -192,10 +192,10 @@ async fn cli_scenario(backend: Backend) {
 
 on_both_databases!(cli_scenario, coalition_cli_sqlite, coalition_cli_postgres);
 
-async fn get_json(url: &str) -> Value {
-    let response = client()
-        .get(url)
-        .header("accept", "application/activity+json")
+/// A GET signed by `instance`'s instance actor (authorized fetch is on).
+async fn get_json(instance: &TestInstance, url: &str) -> Value {
+    let signer = instance.instance_actor_row().await;
+    let response = crate::common::signed_get(&signer, url)
         .send()
         .await
         .unwrap();
@@ -250,10 +250,13 @@ async fn federation_scenario(backend: Backend) {
     let id = format!("{base}/users/climate");
 
     // WebFinger finds it like an organisation.
-    let finger = get_json(&format!(
-        "{base}/.well-known/webfinger?resource=acct:climate@{}",
-        alpha.domain
-    ))
+    let finger = get_json(
+        &alpha,
+        &format!(
+            "{base}/.well-known/webfinger?resource=acct:climate@{}",
+            alpha.domain
+        ),
+    )
     .await;
     assert_eq!(finger["subject"], format!("acct:climate@{}", alpha.domain));
     assert!(
@@ -266,7 +269,7 @@ async fn federation_scenario(backend: Backend) {
     );
 
     // The actor document: a Group with its collections.
-    let doc = get_json(&id).await;
+    let doc = get_json(&alpha, &id).await;
     assert_eq!(doc["type"], "Group");
     assert_eq!(doc["preferredUsername"], "climate");
     assert_eq!(doc["name"], "Climate coalition");
@@ -287,25 +290,24 @@ async fn federation_scenario(backend: Backend) {
         assert!(context.contains(term), "context lacks {term}: {context}");
     }
     // An organisation's document has none of it.
-    let org = get_json(&lead.ap_id).await;
+    let org = get_json(&alpha, &lead.ap_id).await;
     assert_eq!(org["type"], "Organization");
     assert!(org.get("members").is_none() && org.get("openness").is_none());
 
     // Public member list: every member, and the admins as moderators.
-    let members = get_json(&format!("{id}/members")).await;
+    let members = get_json(&alpha, &format!("{id}/members")).await;
     assert_eq!(members["type"], "OrderedCollection");
     assert_eq!(members["totalItems"], 2);
     assert_eq!(
         members["orderedItems"],
         serde_json::json!([lead.ap_id, partner.ap_id])
     );
-    let moderators = get_json(&format!("{id}/moderators")).await;
+    let moderators = get_json(&alpha, &format!("{id}/moderators")).await;
     assert_eq!(moderators["totalItems"], 1);
     assert_eq!(moderators["orderedItems"], serde_json::json!([lead.ap_id]));
     // An organisation has no members collection.
-    let response = client()
-        .get(format!("{}/members", lead.ap_id))
-        .header("accept", "application/activity+json")
+    let reader = alpha.instance_actor_row().await;
+    let response = crate::common::signed_get(&reader, &format!("{}/members", lead.ap_id))
         .send()
         .await
         .unwrap();
@@ -381,13 +383,13 @@ async fn federation_scenario(backend: Backend) {
             .is_some_and(|a| a.display_name == "Climate alliance" && a.manually_approves_followers)
     })
     .await;
-    let members = get_json(&format!("{id}/members")).await;
+    let members = get_json(&alpha, &format!("{id}/members")).await;
     assert_eq!(members["totalItems"], 2);
     assert!(members.get("orderedItems").is_none(), "{members}");
-    let moderators = get_json(&format!("{id}/moderators")).await;
+    let moderators = get_json(&alpha, &format!("{id}/moderators")).await;
     assert_eq!(moderators["totalItems"], 1);
     assert!(moderators.get("orderedItems").is_none(), "{moderators}");
-    let doc = get_json(&id).await;
+    let doc = get_json(&alpha, &id).await;
     assert_eq!(doc["memberCount"], 2);
     assert_eq!(doc["manuallyApprovesFollowers"], true);
     let page = get_text(&format!("{base}/@climate")).await;

@@ -6,14 +6,16 @@ use crate::common::{Backend, TestInstance, available, client, temp_dir};
 use serde_json::Value;
 
 /// Fetches `path` and returns its JSON with the instance's domain (which has a
-/// random port) replaced by `kuvend.test`.
+/// random port) replaced by `kuvend.test`. ActivityPub documents are asked
+/// for signed (by the instance actor), as authorized fetch wants.
 async fn fetch(instance: &TestInstance, path: &str, accept: &str) -> (String, Value) {
-    let response = client()
-        .get(format!("{}{path}", instance.base_url()))
-        .header("accept", accept)
-        .send()
-        .await
-        .unwrap();
+    let url = format!("{}{path}", instance.base_url());
+    let request = if accept == AP {
+        crate::common::signed_get(&instance.instance_actor_row().await, &url)
+    } else {
+        client().get(url).header("accept", accept)
+    };
+    let response = request.send().await.unwrap();
     assert!(
         response.status().is_success(),
         "{path}: {}",

@@ -233,8 +233,17 @@ async fn event_page_is_html_with_zone_offset_map_and_online_link_and_json_for_ac
         );
         assert!(!csp.contains("unsafe-eval"), "{csp}");
 
-        // The same URL for ActivityPub: the Event document.
-        let (status, headers, body) = get(&url, Some(AP)).await;
+        // The same URL for ActivityPub: the Event document (to a signed
+        // GET: authorized fetch is on; unsigned it is 401).
+        let (status, _, _) = get(&url, Some(AP)).await;
+        assert_eq!(status, 401, "{backend:?}");
+        let reader = alpha.instance_actor_row().await;
+        let response = crate::common::signed_get(&reader, &url)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        let body = response.text().await.unwrap();
         assert_eq!(status, 200, "{backend:?}");
         assert!(
             headers["content-type"]

@@ -489,10 +489,10 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
         Some("MOVEMENTS_POLITICS")
     );
 
-    // The id serves the Event by content negotiation.
-    let document: Value = client()
-        .get(&ap_id)
-        .header("accept", AP)
+    // The id serves the Event by content negotiation, to a signed GET (here
+    // beta's instance actor's: authorized fetch is on).
+    let reader = beta.instance_actor_row().await;
+    let document: Value = crate::common::signed_get(&reader, &ap_id)
         .send()
         .await
         .unwrap()
@@ -502,15 +502,16 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
     assert_eq!(document["type"], "Event");
     assert_eq!(document["location"]["address"]["type"], "PostalAddress");
     // The outbox lists its Create with the event's fields, as sent.
-    let outbox: Value = client()
-        .get(format!("{}/users/ngo/outbox?page=true", alpha.base_url()))
-        .header("accept", AP)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outbox: Value = crate::common::signed_get(
+        &reader,
+        &format!("{}/users/ngo/outbox?page=true", alpha.base_url()),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let listed = outbox["orderedItems"]
         .as_array()
         .unwrap()
@@ -647,7 +648,8 @@ async fn events_scenario(alpha_db: Backend, beta_db: Backend, snapshot: bool) {
         .send()
         .await
         .unwrap();
-    assert_eq!(anonymous.status().as_u16(), 404);
+    // Unsigned: authorized fetch answers before visibility is asked.
+    assert_eq!(anonymous.status().as_u16(), 401);
     eventually("beta stores the followers-only event", WAIT, || async {
         beta.post(&private.post.ap_id)
             .await

@@ -1,7 +1,7 @@
 //! Follows between two real instances over HTTP: one on SQLite, one on
 //! PostgreSQL (both orders), and an all-SQLite pair that needs no server.
 
-use crate::common::{Backend, TestInstance, available, client, eventually, temp_dir};
+use crate::common::{Backend, TestInstance, available, eventually, temp_dir};
 use kuvend::service::follows;
 use std::time::Duration;
 
@@ -42,18 +42,18 @@ async fn follow_scenario(alpha_db: Backend, beta_db: Backend) {
     })
     .await;
     // The followers collection lists the follower.
-    let page: serde_json::Value = client()
-        .get(format!(
-            "{}/users/beta_ngo/followers?page=1",
-            beta.base_url()
-        ))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // Signed by alpha's instance actor: authorized fetch is on.
+    let reader = alpha.instance_actor_row().await;
+    let page: serde_json::Value = crate::common::signed_get(
+        &reader,
+        &format!("{}/users/beta_ngo/followers?page=1", beta.base_url()),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     assert_eq!(page["totalItems"], 1);
     assert_eq!(page["orderedItems"][0], alpha_ngo.ap_id.as_str());
 

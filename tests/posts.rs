@@ -82,9 +82,9 @@ async fn posts_scenario(alpha_db: Backend, beta_db: Backend) {
     )
     .await
     .unwrap();
-    let document: serde_json::Value = client()
-        .get(&unlisted.ap_id)
-        .header("accept", "application/activity+json")
+    // Signed as beta's instance actor: authorized fetch is on.
+    let reader = beta.instance_actor_row().await;
+    let document: serde_json::Value = signed_get(&reader, &unlisted.ap_id)
         .send()
         .await
         .unwrap()
@@ -137,8 +137,8 @@ async fn posts_scenario(alpha_db: Backend, beta_db: Backend) {
         .unwrap();
     assert_eq!(
         anonymous.status().as_u16(),
-        404,
-        "unsigned fetch of a followers-only post"
+        401,
+        "unsigned fetch of a followers-only post (authorized fetch)"
     );
     let stranger = signed_get(&g2, &private.ap_id).send().await.unwrap();
     assert_eq!(
@@ -277,12 +277,8 @@ async fn posts_scenario(alpha_db: Backend, beta_db: Backend) {
                 .is_some_and(|p| p.deleted_at.is_some())
     })
     .await;
-    let gone = client()
-        .get(&public.ap_id)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap();
+    let reader = beta.instance_actor_row().await;
+    let gone = signed_get(&reader, &public.ap_id).send().await.unwrap();
     assert_eq!(gone.status().as_u16(), 410);
     let tombstone: serde_json::Value = gone.json().await.unwrap();
     assert_eq!(tombstone["type"], "Tombstone");

@@ -318,15 +318,15 @@ async fn boost_rows_stay_off_pages_and_outboxes(backend: Backend) {
         .await
         .unwrap();
     assert!(!page.contains("Only the member wrote this"), "{page}");
-    let outbox: Value = crate::common::client()
-        .get(stage.org.outbox_url.clone().unwrap())
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reader = stage.kuvend.instance_actor_row().await;
+    let outbox: Value =
+        crate::common::signed_get(&reader, stage.org.outbox_url.as_deref().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     assert_eq!(outbox["totalItems"], 0, "{outbox}");
     let (_, public) = stage
         .api

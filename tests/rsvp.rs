@@ -6,7 +6,7 @@
 //! `Reject` that came back to the stand-in's inbox (it must embed the Join
 //! with the participant's own id, and go to the participant alone).
 
-use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
+use crate::common::{Backend, TestInstance, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::{
     model::Visibility,
@@ -19,8 +19,6 @@ use kuvend::{
 };
 use serde_json::Value;
 use std::time::Duration;
-
-const AP: &str = "application/activity+json";
 
 /// An instance with an organisation `ngo` and a stand-in server.
 struct Stage {
@@ -105,10 +103,11 @@ impl Stage {
     }
 
     /// The event as another server fetches it.
+    /// The event's document, signed by the instance's instance actor
+    /// (authorized fetch is on).
     async fn document(&self, event: &str) -> Value {
-        client()
-            .get(event)
-            .header("Accept", AP)
+        let reader = self.kuvend.instance_actor_row().await;
+        crate::common::signed_get(&reader, event)
             .send()
             .await
             .unwrap()

@@ -5,7 +5,7 @@
 //! Mobilizon way; and an answer from anyone but the organiser changes
 //! nothing.
 
-use crate::common::{Api, Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
+use crate::common::{Api, Backend, TestInstance, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::{
     model::ParticipantState,
@@ -405,10 +405,10 @@ async fn shown(api: &Api, instance: &TestInstance, event: &str) -> (i64, Value) 
 }
 
 /// The participantCount of the event's own document on its instance.
-async fn origin_count(event: &str) -> i64 {
-    let doc: Value = client()
-        .get(event)
-        .header("Accept", "application/activity+json")
+/// Signed by `origin`'s instance actor (authorized fetch is on).
+async fn origin_count(origin: &TestInstance, event: &str) -> i64 {
+    let reader = origin.instance_actor_row().await;
+    let doc: Value = crate::common::signed_get(&reader, event)
         .send()
         .await
         .unwrap()
@@ -462,7 +462,7 @@ async fn three_instances_agree_on_a_free_event(backend: Backend) {
     let gamma_api = Api::login(&gamma.base_url(), "staff@sea.example", PASSWORD).await;
 
     let free = event(&alpha, &host, "free", Some(1)).await;
-    assert_eq!(origin_count(&free).await, 0);
+    assert_eq!(origin_count(&alpha, &free).await, 0);
 
     // Beta joins through Rebased's API, naming the event by its URL (not
     // stored on beta yet: fetched, with alpha's count then, 0).
@@ -473,7 +473,7 @@ async fn three_instances_agree_on_a_free_event(backend: Backend) {
     assert_eq!(status, 200, "{joined}");
     assert_eq!(joined["pleroma"]["event"]["join_state"], "pending");
     wait_state("beta accepted", &beta, &b, &free, Some(Going)).await;
-    assert_eq!(origin_count(&free).await, 1);
+    assert_eq!(origin_count(&alpha, &free).await, 1);
     wait_count("beta shows alpha's count", &beta_api, &beta, &free, 1).await;
     assert_eq!(shown(&beta_api, &beta, &free).await.1, json!("going"));
 
@@ -499,7 +499,7 @@ async fn three_instances_agree_on_a_free_event(backend: Backend) {
         shown(&gamma_api, &gamma, &free).await,
         (1, json!("pending"))
     );
-    assert_eq!(origin_count(&free).await, 1);
+    assert_eq!(origin_count(&alpha, &free).await, 1);
     assert_eq!(shown(&beta_api, &beta, &free).await.0, 1);
 
     // Beta leaves through kuvend's API: gamma gets the place and learns it.
@@ -513,7 +513,7 @@ async fn three_instances_agree_on_a_free_event(backend: Backend) {
     assert_eq!(status, 200, "{left}");
     assert_eq!(left["join_state"], Value::Null);
     wait_state("gamma promoted", &gamma, &c, &free, Some(Going)).await;
-    assert_eq!(origin_count(&free).await, 1);
+    assert_eq!(origin_count(&alpha, &free).await, 1);
     wait_count("gamma shows alpha's count", &gamma_api, &gamma, &free, 1).await;
     let (_, entity) = gamma_api
         .get(&format!("/api/v1/kuvend/events/{gamma_post}"))

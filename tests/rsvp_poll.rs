@@ -4,7 +4,7 @@
 //! (tests/fixtures/rsvp/mastodon_reply.json, mastodon_vote.json) and
 //! records what the organisation sends back.
 
-use crate::common::{Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
+use crate::common::{Backend, TestInstance, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::{
     service::{
@@ -16,8 +16,6 @@ use kuvend::{
 };
 use serde_json::Value;
 use std::time::Duration;
-
-const AP: &str = "application/activity+json";
 
 struct Stage {
     _dir: tempfile::TempDir,
@@ -125,8 +123,14 @@ impl Stage {
             .map(|p| p.state)
     }
 
+    /// A document signed by the instance's instance actor (authorized fetch
+    /// is on): a reader no poll is addressed to.
     async fn document(&self, url: &str) -> reqwest::Response {
-        client().get(url).header("Accept", AP).send().await.unwrap()
+        let reader = self.kuvend.instance_actor_row().await;
+        crate::common::signed_get(&reader, url)
+            .send()
+            .await
+            .unwrap()
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod authorized_fetch;
 mod calendars;
 mod campaign_fixes;
 mod cli;
@@ -56,4 +57,3 @@ mod security_headers;
 mod ssrf;
 mod visibility;
 mod xss;
-mod authorized_fetch;

@@ -299,10 +299,10 @@ async fn get_text(url: &str) -> String {
     response.text().await.unwrap()
 }
 
-async fn get_activity_json(url: &str) -> Value {
-    let response = client()
-        .get(url)
-        .header("accept", "application/activity+json")
+/// Signed by `reader`'s instance actor (authorized fetch is on).
+async fn get_activity_json(reader: &TestInstance, url: &str) -> Value {
+    let signer = reader.instance_actor_row().await;
+    let response = crate::common::signed_get(&signer, url)
         .send()
         .await
         .unwrap();
@@ -366,7 +366,7 @@ async fn xss_scenario(backend: Backend) {
 
     // The remote actor's document, as a hostile server would send it: first
     // each hostile URL as url, icon and header, then the full corpus.
-    let mut document = get_activity_json(&sender.ap_id).await;
+    let mut document = get_activity_json(&alpha, &sender.ap_id).await;
     for bad in URLS {
         document["url"] = json!(bad);
         document["icon"] = json!({"type": "Image", "url": bad});
@@ -664,7 +664,7 @@ async fn xss_scenario(backend: Backend) {
         "/users/ngo/outbox?page=true".to_string(),
         format!("/users/ngo/statuses/{local_id}"),
     ] {
-        let document = get_activity_json(&format!("{}{path}", alpha.base_url())).await;
+        let document = get_activity_json(&alpha, &format!("{}{path}", alpha.base_url())).await;
         assert_json_inert(&path, &document);
     }
 }

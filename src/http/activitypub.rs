@@ -223,7 +223,15 @@ pub async fn followers(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    collection(data, username, CollectionKind::Followers, q.page, uri, headers).await
+    collection(
+        data,
+        username,
+        CollectionKind::Followers,
+        q.page,
+        uri,
+        headers,
+    )
+    .await
 }
 
 pub async fn following(
@@ -233,7 +241,15 @@ pub async fn following(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    collection(data, username, CollectionKind::Following, q.page, uri, headers).await
+    collection(
+        data,
+        username,
+        CollectionKind::Following,
+        q.page,
+        uri,
+        headers,
+    )
+    .await
 }
 
 /// A coalition's members: their ids when the list is public, or to a

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod acting;
 pub mod auth;
+pub mod authorized_fetch;
 pub mod boosts;
 pub mod campaigns;
 pub mod client;
@@ -34,7 +35,6 @@ pub mod software;
 pub mod text;
 pub mod threads;
 pub mod visibility;
-pub mod authorized_fetch;
 
 use crate::{federation::FederationError, storage::StorageError};
 

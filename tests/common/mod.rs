@@ -218,6 +218,15 @@ impl TestInstance {
         .actor
     }
 
+    /// This instance's instance actor, to sign GETs of its own documents
+    /// with (authorized fetch is on by default): a reader that sees what any
+    /// server may see, and nothing addressed to someone.
+    pub async fn instance_actor_row(&self) -> ActorRow {
+        self.actor(&format!("{}/actor", self.base_url()))
+            .await
+            .expect("instance actor")
+    }
+
     pub async fn actor(&self, ap_id: &str) -> Option<ActorRow> {
         let mut conn = self.ctx().db.conn().await.expect("conn");
         conn.q().actor_by_ap_id(ap_id).await.expect("query")
