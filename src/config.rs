@@ -93,6 +93,18 @@ pub struct FederationSettings {
     pub software_cache_hours: u64,
     /// Minutes an instance that gave no usable NodeInfo is left alone before it is asked again.
     pub software_unknown_cache_minutes: u64,
+    /// Whom we federate with: everyone not suspended, or the allow-list only.
+    pub mode: FederationMode,
+    /// Seconds the in-memory domain policy is trusted before it is re-read.
+    pub policy_refresh_secs: u64,
+}
+
+/// `federation.mode`: open federation, or allow-listed domains only (issue 15).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FederationMode {
+    Open,
+    Allowlist,
 }
 
 /// Bounds on what clients and other servers may ask of the instance

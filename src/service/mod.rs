@@ -12,6 +12,7 @@ pub mod client;
 pub mod coalition_feed;
 pub mod coalitions;
 pub mod deliveries;
+pub mod domain_policy;
 pub mod direct;
 pub mod documents;
 pub mod events;
