@@ -214,10 +214,7 @@ impl DomainPolicy {
             mode,
             own_domain: own_domain.to_string(),
             refresh: Duration::from_secs(refresh_secs),
-            current: RwLock::new((
-                None,
-                Arc::new(Snapshot::new(mode, own_domain, [], [])),
-            )),
+            current: RwLock::new((None, Arc::new(Snapshot::new(mode, own_domain, [], [])))),
             reloading: tokio::sync::Mutex::new(()),
         }
     }

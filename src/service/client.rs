@@ -417,7 +417,11 @@ pub async fn public_timeline(
 /// policy (issue 15): from a silenced domain only when the viewer follows
 /// the sender; to an organisation that takes followers from the allow-list
 /// only, only from allow-listed domains. Filtered as listed (stored is fine).
-async fn notified_by_policy(ctx: &Kuvend, viewer: &ActorRow, from: &ActorRow) -> ServiceResult<bool> {
+async fn notified_by_policy(
+    ctx: &Kuvend,
+    viewer: &ActorRow,
+    from: &ActorRow,
+) -> ServiceResult<bool> {
     let policy = ctx.policy().await;
     let mut conn = ctx.db.conn().await?;
     let mut q = conn.q();

@@ -135,11 +135,12 @@ pub async fn public_blocks(ctx: &Kuvend) -> ServiceResult<Vec<PublicBlock>> {
                 Severity::Silence => "silence",
                 Severity::Noop => return None,
             };
-            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, row.domain.as_bytes())
-                .as_ref()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let digest =
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, row.domain.as_bytes())
+                    .as_ref()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
             Some(PublicBlock {
                 domain: row.domain,
                 digest,

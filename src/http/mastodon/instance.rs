@@ -4,11 +4,11 @@
 //! placeholder images of accounts without one.
 
 use super::entities::{
-    AccountsConfiguration, ApiVersions, CustomEmoji, DomainBlock, InstanceConfiguration, InstanceV1,
-    InstanceV1Stats, InstanceV1Urls, InstanceV2, InstanceV2Contact, InstanceV2Registrations,
-    InstanceV2Thumbnail, InstanceV2Usage, InstanceV2Users, MediaAttachmentsConfiguration,
-    PollsConfiguration, Preferences, StatusesConfiguration, TranslationConfiguration,
-    UrlsConfiguration, version_string,
+    AccountsConfiguration, ApiVersions, CustomEmoji, DomainBlock, InstanceConfiguration,
+    InstanceV1, InstanceV1Stats, InstanceV1Urls, InstanceV2, InstanceV2Contact,
+    InstanceV2Registrations, InstanceV2Thumbnail, InstanceV2Usage, InstanceV2Users,
+    MediaAttachmentsConfiguration, PollsConfiguration, Preferences, StatusesConfiguration,
+    TranslationConfiguration, UrlsConfiguration, version_string,
 };
 use super::{Auth, service};
 use crate::config::Registrations;
