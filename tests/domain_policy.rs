@@ -144,14 +144,6 @@ async fn suspended_domain_refused_every_way(backend: Backend) {
         )
         .await;
     assert_eq!(status, 202);
-    let (status, _) = evil
-        .send(
-            &troll,
-            &parks.inbox_url,
-            &note(&evil, &troll, "1", "before", None, None),
-        )
-        .await;
-    assert_eq!(status, 202);
     eventually("Accept delivered", Duration::from_secs(20), || async {
         evil.received().iter().any(|a| a["type"] == "Accept")
     })
@@ -160,10 +152,19 @@ async fn suspended_domain_refused_every_way(backend: Backend) {
         kuvend.follow_state(&troll, &parks.ap_id).await.as_deref(),
         Some("accepted")
     );
-    assert!(kuvend.post(&evil.url("/notes/1")).await.is_some());
     let mine = posts::create_post(&kuvend.data(), "parks", public_post("for followers"))
         .await
         .unwrap();
+    // A reply to our post is stored (a post nobody follows would not be).
+    let (status, _) = evil
+        .send(
+            &troll,
+            &parks.inbox_url,
+            &note(&evil, &troll, "1", "before", Some(&mine.ap_id), None),
+        )
+        .await;
+    assert_eq!(status, 202);
+    assert!(kuvend.post(&evil.url("/notes/1")).await.is_some());
     eventually(
         "our post delivered to it",
         Duration::from_secs(20),
@@ -335,7 +336,7 @@ async fn silenced_domain_absent_from_public_timelines_and_pages(backend: Backend
             .send(
                 actor,
                 &parks.inbox_url,
-                &note(remote, actor, "1", text, None, Some("water")),
+                &note(remote, actor, "1", text, Some(&mine.ap_id), Some("water")),
             )
             .await;
         assert_eq!(status, 202, "{body}");
