@@ -11,6 +11,7 @@ use crate::{
         participation, posts,
     },
 };
+use crate::{context::Kuvend, federation::domain_policy::Severity, service::domain_policy};
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
 
@@ -72,6 +73,61 @@ pub enum Admin {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Instance domain blocks (a domain covers its subdomains).
+    #[command(subcommand)]
+    DomainBlock(DomainBlockCommand),
+    /// The allow-list, for `federation.mode = "allowlist"` and organisations
+    /// that take followers from it.
+    #[command(subcommand)]
+    DomainAllow(DomainAllowCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainBlockCommand {
+    /// Block a domain and its subdomains (replaces an existing block).
+    Add {
+        domain: String,
+        /// suspend: nothing in or out, its follows and content removed;
+        /// silence: out of public timelines and pages; noop: only --reject-media.
+        #[arg(long, value_enum, default_value_t = BlockSeverity::Suspend)]
+        severity: BlockSeverity,
+        /// Do not show its actors' avatars and headers.
+        #[arg(long)]
+        reject_media: bool,
+        /// Why (shown on /api/v1/instance/domain_blocks unless --private).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Keep the reason for the operators.
+        #[arg(long)]
+        private: bool,
+    },
+    /// Lift a block.
+    Remove { domain: String },
+    /// Every block.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BlockSeverity {
+    Suspend,
+    Silence,
+    Noop,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainAllowCommand {
+    /// Allow a domain and its subdomains.
+    Add { domain: String },
+    /// Take a domain off the list.
+    Remove { domain: String },
+    /// The list.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FollowersFromArg {
+    Anyone,
+    Allowlist,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +150,14 @@ pub enum OrgCommand {
     List,
     /// Show one organisation.
     Show { username: String },
+    /// Change an organisation's settings.
+    Update {
+        username: String,
+        /// Who may follow it (and reply visibly on its pages): anyone, or
+        /// only actors on allow-listed domains.
+        #[arg(long, value_enum)]
+        followers_from: Option<FollowersFromArg>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -1134,6 +1198,23 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             println!("{}", post.url.unwrap_or(post.ap_id));
         }
         Admin::Event(command) => run_event(prepared, command).await?,
+        Admin::DomainBlock(command) => run_domain_block(ctx, command).await?,
+        Admin::DomainAllow(command) => run_domain_allow(ctx, command).await?,
+        Admin::Org(OrgCommand::Update {
+            username,
+            followers_from,
+        }) => {
+            if let Some(value) = followers_from {
+                let value = match value {
+                    FollowersFromArg::Anyone => domain_policy::FollowersFrom::Anyone,
+                    FollowersFromArg::Allowlist => domain_policy::FollowersFrom::Allowlist,
+                };
+                domain_policy::set_followers_from(ctx, &username, value).await?;
+                println!("@{username}: followers from {}", value.as_str());
+            } else {
+                return Err(CliError::Usage("nothing to update".into()));
+            }
+        }
         Admin::Deliveries { failed, limit } => {
             let state = failed.then_some(DeliveryState::Failed);
             let listing = service::deliveries::list(ctx, state, limit).await?;
@@ -1151,6 +1232,85 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                         .unwrap_or_else(|| "-".into()),
                     d.last_error.unwrap_or_default()
                 );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_domain_block(ctx: &Kuvend, command: DomainBlockCommand) -> Result<(), CliError> {
+    match command {
+        DomainBlockCommand::Add {
+            domain,
+            severity,
+            reject_media,
+            reason,
+            private,
+        } => {
+            let severity = match severity {
+                BlockSeverity::Suspend => Severity::Suspend,
+                BlockSeverity::Silence => Severity::Silence,
+                BlockSeverity::Noop => Severity::Noop,
+            };
+            let added = domain_policy::block(
+                ctx,
+                domain_policy::BlockRequest {
+                    domain: &domain,
+                    severity,
+                    reject_media,
+                    reason: reason.as_deref(),
+                    private,
+                },
+            )
+            .await?;
+            println!(
+                "blocked {} ({}{}); {} remote actors removed",
+                added.domain,
+                severity.as_str(),
+                if reject_media { ", media rejected" } else { "" },
+                added.actors_removed
+            );
+        }
+        DomainBlockCommand::Remove { domain } => {
+            let domain = domain_policy::unblock(ctx, &domain).await?;
+            println!("unblocked {domain}");
+        }
+        DomainBlockCommand::List => {
+            for b in domain_policy::blocks(ctx).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    b.domain,
+                    b.severity,
+                    if b.reject_media { "reject-media" } else { "-" },
+                    match (&b.public_comment, &b.private_comment) {
+                        (Some(public), _) => format!("public: {public}"),
+                        (None, Some(private)) => format!("private: {private}"),
+                        (None, None) => String::new(),
+                    }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_domain_allow(ctx: &Kuvend, command: DomainAllowCommand) -> Result<(), CliError> {
+    match command {
+        DomainAllowCommand::Add { domain } => {
+            let (domain, added) = domain_policy::allow(ctx, &domain).await?;
+            if added {
+                println!("allowed {domain}");
+            } else {
+                println!("{domain} was already allowed");
+            }
+        }
+        DomainAllowCommand::Remove { domain } => {
+            let domain = domain_policy::disallow(ctx, &domain).await?;
+            println!("removed {domain} from the allow-list");
+        }
+        DomainAllowCommand::List => {
+            for domain in domain_policy::allows(ctx).await? {
+                println!("{domain}");
             }
         }
     }

@@ -97,6 +97,18 @@ pub struct FederationSettings {
     /// collections) need a signed GET; actors, the instance actor,
     /// WebFinger, NodeInfo, pages and feeds are served unsigned either way.
     pub authorized_fetch: bool,
+    /// Whom we federate with: everyone not suspended, or the allow-list only.
+    pub mode: FederationMode,
+    /// Seconds the in-memory domain policy is trusted before it is re-read.
+    pub policy_refresh_secs: u64,
+}
+
+/// `federation.mode`: open federation, or allow-listed domains only (issue 15).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FederationMode {
+    Open,
+    Allowlist,
 }
 
 /// Bounds on what clients and other servers may ask of the instance

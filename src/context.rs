@@ -6,6 +6,7 @@
 use crate::{
     config::Settings,
     federation::{
+        domain_policy::DomainPolicy,
         fetch::Fetcher,
         keys::{KeyCache, RefetchGate},
         urls::Urls,
@@ -39,6 +40,8 @@ pub struct KuvendInner {
     pub delivery_wakeup: Notify,
     /// Caps and rates for password checks and registrations.
     pub client_limits: ClientLimits,
+    /// Domain blocks and allows, held in memory (issue 15).
+    pub domain_policy: DomainPolicy,
 }
 
 impl std::ops::Deref for Kuvend {
@@ -53,6 +56,11 @@ impl Kuvend {
         let urls = Urls::new(settings.base_url());
         let fetcher = Fetcher::new(&settings);
         let client_limits = ClientLimits::new(&settings.limits);
+        let domain_policy = DomainPolicy::new(
+            settings.federation.mode,
+            &settings.instance.domain,
+            settings.federation.policy_refresh_secs,
+        );
         Kuvend {
             inner: Arc::new(KuvendInner {
                 settings,
@@ -64,7 +72,15 @@ impl Kuvend {
                 fetcher,
                 delivery_wakeup: Notify::new(),
                 client_limits,
+                domain_policy,
             }),
         }
+    }
+}
+
+impl Kuvend {
+    /// The domain policy now ([`DomainPolicy::snapshot`]).
+    pub async fn policy(&self) -> Arc<crate::federation::domain_policy::Snapshot> {
+        self.domain_policy.snapshot(&self.db).await
     }
 }

@@ -25,6 +25,7 @@ mod coalitions;
 mod coalitions_api;
 mod crash_recovery;
 mod documents;
+mod domain_policy;
 mod event_pages;
 mod events;
 mod events_api;

@@ -109,7 +109,12 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
             let mut conn = ctx.db.conn().await?;
             conn.q().instance_unavailable(&domain).await?
         };
-        let outcome = if unavailable {
+        // Not sent to a host we do not federate with (suspended, or not
+        // allow-listed): given up with the reason, no request made.
+        let refused = ctx.policy().await.refusal(&domain);
+        let outcome = if let Some(reason) = refused {
+            Outcome::Final(None, reason.to_string())
+        } else if unavailable {
             Outcome::Final(None, "instance unavailable".into())
         } else {
             attempt(ctx, &claimed).await

@@ -498,11 +498,24 @@ fn check_url(ctx: &Kuvend, url: &Url) -> Result<(), FetchError> {
     Ok(())
 }
 
+/// Refuses, without a request, a URL on a host we do not federate with
+/// (suspended, or not allow-listed in allow-list mode; issue 15).
+async fn check_policy(ctx: &Kuvend, url: &Url) -> Result<(), FetchError> {
+    match ctx.policy().await.refusal(&super::actors::authority(url)) {
+        Some(reason) => Err(FetchError::Refused {
+            url: url.to_string(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// A signed GET of `url`, following at most one redirect (checked like the
 /// first URL), answered with a 2xx within [`MAX_DOCUMENT_BYTES`].
 async fn get(ctx: &Kuvend, url: &Url, accept: &str, budget: Budget) -> Result<Raw, FetchError> {
     let fetcher = &ctx.fetcher;
     check_url(ctx, url)?;
+    check_policy(ctx, url).await?;
     fetcher.recent_failure(url).await?;
     if budget == Budget::PerHost {
         let host = host_of(url);
@@ -526,6 +539,7 @@ async fn get(ctx: &Kuvend, url: &Url, accept: &str, budget: Budget) -> Result<Ra
         Answer::Redirect(target) => target,
     };
     check_url(ctx, &target)?;
+    check_policy(ctx, &target).await?;
     fetcher.recent_failure(&target).await?;
     match request(ctx, &target, accept).await {
         Ok(Answer::Document(raw)) => Ok(raw),

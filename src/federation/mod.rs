@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod client;
+pub mod domain_policy;
 pub mod events;
 pub mod fetch;
 pub mod keys;

@@ -101,7 +101,12 @@ async fn counts(q: &mut Q<'_>, actor: &ActorRow) -> ServiceResult<Counts> {
         .unwrap_or_default())
 }
 
-pub async fn account_data(ctx: &Kuvend, actor: ActorRow) -> ServiceResult<AccountData> {
+pub async fn account_data(ctx: &Kuvend, mut actor: ActorRow) -> ServiceResult<AccountData> {
+    // A domain whose media is rejected (issue 15): its avatar is not
+    // shown (the placeholder is, as for an actor without one).
+    if !actor.local && ctx.policy().await.rejects_media(&actor.domain) {
+        actor.icon_url = None;
+    }
     let mut conn = ctx.db.conn().await?;
     let counts = counts(&mut conn.q(), &actor).await?;
     Ok(AccountData { actor, counts })
@@ -404,7 +409,51 @@ pub async fn public_timeline(
             .public_timeline(local, tag.map(str::to_lowercase).as_deref(), page)
             .await?
     };
+    let posts = without_silenced(ctx, posts).await;
     statuses(ctx, posts, viewer).await
+}
+
+/// Whether a notification from a remote actor is shown under the domain
+/// policy (issue 15): from a silenced domain only when the viewer follows
+/// the sender; to an organisation that takes followers from the allow-list
+/// only, only from allow-listed domains. Filtered as listed (stored is fine).
+async fn notified_by_policy(
+    ctx: &Kuvend,
+    viewer: &ActorRow,
+    from: &ActorRow,
+) -> ServiceResult<bool> {
+    let policy = ctx.policy().await;
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    if policy.silenced(&from.domain) {
+        let follows = q
+            .follow_between(viewer.id, from.id)
+            .await?
+            .is_some_and(|f| f.state == "accepted");
+        if !follows {
+            return Ok(false);
+        }
+    }
+    if q.followers_from(viewer.id).await?.as_deref() == Some("allowlist")
+        && !policy.allowed(&from.domain)
+    {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Public listings leave out posts from silenced domains (issue 15). A
+/// post's id is on its author's host (checked when it was received), so
+/// the id says where it is from. Filtered after the page is read, so such a
+/// page may be shorter than asked; its paging links still move on.
+pub(crate) async fn without_silenced(ctx: &Kuvend, mut posts: Vec<PostRow>) -> Vec<PostRow> {
+    let policy = ctx.policy().await;
+    posts.retain(|post| {
+        url::Url::parse(&post.ap_id)
+            .map(|url| !policy.silenced(&crate::federation::actors::authority(&url)))
+            .unwrap_or(true)
+    });
+    posts
 }
 
 /// An account's posts, as `viewer` may see them, and its boosts unless
@@ -448,6 +497,9 @@ pub async fn notifications(
             let mut conn = ctx.db.conn().await?;
             conn.q().actor_by_id(row.from_actor_id).await?
         };
+        if !from.local && !notified_by_policy(ctx, viewer, &from).await? {
+            continue;
+        }
         let status = match row.post_id {
             Some(id) => status(ctx, &id.to_string(), Some(viewer)).await.ok(),
             None => None,

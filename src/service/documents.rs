@@ -304,11 +304,16 @@ pub async fn tagged(
     tag: &str,
     max_id: Option<i64>,
 ) -> ServiceResult<Vec<(PostRow, ActorRow)>> {
-    let mut conn = ctx.db.conn().await?;
-    Ok(conn
-        .q()
-        .public_posts_with_tag(&tag.to_lowercase(), max_id, PAGE_SIZE)
-        .await?)
+    let mut posts = {
+        let mut conn = ctx.db.conn().await?;
+        conn.q()
+            .public_posts_with_tag(&tag.to_lowercase(), max_id, PAGE_SIZE)
+            .await?
+    };
+    // Silenced domains stay off the instance's public pages (issue 15).
+    let policy = ctx.policy().await;
+    posts.retain(|(_, author)| !policy.silenced(&author.domain));
+    Ok(posts)
 }
 
 /// The `Create` of a local post at its id (`<post>/activity`; research

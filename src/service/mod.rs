@@ -15,6 +15,7 @@ pub mod coalitions;
 pub mod deliveries;
 pub mod direct;
 pub mod documents;
+pub mod domain_policy;
 pub mod events;
 pub mod feeds;
 pub mod follows;

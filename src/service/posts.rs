@@ -1389,12 +1389,24 @@ pub fn note_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<NoteJson> {
 /// The public replies to a post, oldest first.
 pub async fn public_replies(ctx: &Kuvend, post_id: i64) -> ServiceResult<Vec<(PostRow, ActorRow)>> {
     let mut conn = ctx.db.conn().await?;
-    Ok(conn
-        .q()
-        .replies(post_id)
+    let mut q = conn.q();
+    // Left off the page (issue 15): replies from silenced domains, and,
+    // under an organisation that takes followers from the allow-list only,
+    // replies from domains not on it.
+    let author = q.post_by_id(post_id).await?.map(|p| p.author_id);
+    let allowlist_only = match author {
+        Some(author) => q.followers_from(author).await?.as_deref() == Some("allowlist"),
+        None => false,
+    };
+    let policy = ctx.policy().await;
+    Ok(q.replies(post_id)
         .await?
         .into_iter()
-        .filter(|(p, _)| p.is_public())
+        .filter(|(p, a)| {
+            p.is_public()
+                && !policy.silenced(&a.domain)
+                && (a.local || !allowlist_only || policy.allowed(&a.domain))
+        })
         .collect())
 }
 

@@ -16,6 +16,7 @@ pub mod campaigns;
 pub mod coalition_feed;
 pub mod coalitions;
 pub mod deliveries;
+pub mod domain_policy;
 pub mod events;
 pub mod feeds;
 pub mod follows;

@@ -436,7 +436,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     coalition_threads,
     coalition_relays,
     coalition_campaigns,
-    group_posts
+    group_posts,
+    domain_blocks,
+    domain_allows,
+    org_follow_policies
 );
 
 diesel::table! {
@@ -453,3 +456,30 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    domain_blocks (domain) {
+        domain -> Text,
+        severity -> Text,
+        reject_media -> Bool,
+        public_comment -> Nullable<Text>,
+        private_comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    domain_allows (domain) {
+        domain -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    org_follow_policies (actor_id) {
+        actor_id -> BigInt,
+        followers_from -> Text,
+    }
+}
+
+diesel::joinable!(org_follow_policies -> actors (actor_id));

@@ -4,11 +4,11 @@
 //! placeholder images of accounts without one.
 
 use super::entities::{
-    AccountsConfiguration, ApiVersions, CustomEmoji, InstanceConfiguration, InstanceV1,
-    InstanceV1Stats, InstanceV1Urls, InstanceV2, InstanceV2Contact, InstanceV2Registrations,
-    InstanceV2Thumbnail, InstanceV2Usage, InstanceV2Users, MediaAttachmentsConfiguration,
-    PollsConfiguration, Preferences, StatusesConfiguration, TranslationConfiguration,
-    UrlsConfiguration, version_string,
+    AccountsConfiguration, ApiVersions, CustomEmoji, DomainBlock, InstanceConfiguration,
+    InstanceV1, InstanceV1Stats, InstanceV1Urls, InstanceV2, InstanceV2Contact,
+    InstanceV2Registrations, InstanceV2Thumbnail, InstanceV2Usage, InstanceV2Users,
+    MediaAttachmentsConfiguration, PollsConfiguration, Preferences, StatusesConfiguration,
+    TranslationConfiguration, UrlsConfiguration, version_string,
 };
 use super::{Auth, service};
 use crate::config::Registrations;
@@ -29,6 +29,7 @@ pub(super) fn routes() -> Router {
         .route("/api/v1/instance/", get(instance_v1))
         .route("/api/v2/instance", get(instance_v2))
         .route("/api/v2/instance/", get(instance_v2))
+        .route("/api/v1/instance/domain_blocks", get(domain_blocks))
         .route("/api/v1/custom_emojis", get(custom_emojis))
         .route("/api/v1/filters", get(empty_list))
         .route("/api/v2/filters", get(empty_list))
@@ -142,6 +143,23 @@ fn configuration() -> InstanceConfiguration {
         urls: UrlsConfiguration { streaming: None },
         translation: TranslationConfiguration { enabled: false },
     }
+}
+
+/// The instance's suspensions and silences, public like Mastodon's
+/// (`show_domain_blocks = all`), with public reasons only.
+async fn domain_blocks(data: FedData) -> ApiResult<Json<Vec<DomainBlock>>> {
+    let blocks = crate::service::domain_policy::public_blocks(&data).await?;
+    Ok(Json(
+        blocks
+            .into_iter()
+            .map(|b| DomainBlock {
+                domain: b.domain,
+                digest: b.digest,
+                severity: b.severity,
+                comment: b.comment,
+            })
+            .collect(),
+    ))
 }
 
 async fn custom_emojis() -> Json<Vec<CustomEmoji>> {

@@ -27,6 +27,14 @@ pub(super) async fn apply(
                 follow.object
             ))
         })?;
+    // An organisation that takes followers from the allow-list only
+    // (`kuvend admin org update --followers-from allowlist`) refuses others.
+    if !crate::service::domain_policy::may_follow(ctx, q, followee.id, &follower.domain).await? {
+        return Err(ServiceError::Forbidden(format!(
+            "{} accepts followers from allow-listed domains only",
+            followee.ap_id
+        )));
+    }
     receive_follow(ctx, q, follower, &followee, follow.id.as_str()).await?;
     // A follow of a coalition by an actor it invited also accepts the
     // invitation: that is what software without invitations can do. Where

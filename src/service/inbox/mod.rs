@@ -464,9 +464,14 @@ pub async fn receive(
         request.headers,
         Some(request.body),
     )?;
+    // The domain policy, before the body is parsed and before any fetch on
+    // the sender's behalf: first the key's host, then the actor's.
+    let policy = data.policy().await;
+    refuse_by_policy(&policy, signature.key_id.as_str())?;
     let raw = std::str::from_utf8(request.body)
         .map_err(|_| ServiceError::BadRequest("the body is not UTF-8".into()))?;
     let activity = parse_incoming(raw)?;
+    refuse_by_policy(&policy, activity.actor.as_str())?;
     // Before any lookup or fetch on its behalf.
     crate::service::posts::check_recipients(&data.settings.limits, &[&activity.to, &activity.cc])?;
 
@@ -791,6 +796,24 @@ fn check_signed_request(
     Ok((signature, signing_string))
 }
 
+/// 403 when `url` (a key id or an actor) is on a host we do not federate
+/// with (issue 15); a URL that does not parse is left to the checks after.
+fn refuse_by_policy(
+    policy: &crate::federation::domain_policy::Snapshot,
+    url: &str,
+) -> ServiceResult<()> {
+    let Ok(url) = Url::parse(url) else {
+        return Ok(());
+    };
+    match policy.refusal(&authority(&url)) {
+        Some(reason) => Err(ServiceError::Forbidden(format!(
+            "{}: {reason}",
+            authority(&url)
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Authenticates a signed GET (authorized fetch): returns the signing actor,
 /// or None for an unsigned request. A signature that does not verify is an
 /// error, not an anonymous request.
@@ -804,6 +827,8 @@ pub async fn authenticate_fetch(
     }
     let (signature, signing_string) =
         check_signed_request(data, "GET", path_and_query, headers, None)?;
+    let policy = data.policy().await;
+    refuse_by_policy(&policy, signature.key_id.as_str())?;
     let known = {
         let mut conn = data.db.conn().await?;
         conn.q().actor_by_key_id(&signature.key_id).await?
@@ -823,6 +848,7 @@ pub async fn authenticate_fetch(
     };
     let owner =
         Url::parse(&owner).map_err(|_| ServiceError::Unauthorized("bad key owner".into()))?;
+    refuse_by_policy(&policy, owner.as_str())?;
     let sender = verify_sender(data, sender, &signature, &signing_string, &owner).await?;
     Ok(Some(match sender {
         Sender::Known(row) => row,

@@ -231,3 +231,18 @@ pub struct InstanceV2 {
     /// API versions.
     pub api_versions: ApiVersions,
 }
+
+/// One of the instance's domain blocks, as `GET /api/v1/instance/domain_blocks`
+/// shows it (Mastodon's `DomainBlock` entity).
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainBlock {
+    /// The blocked domain (covers its subdomains).
+    pub domain: String,
+    /// SHA-256 of the domain, lower-case hex.
+    pub digest: String,
+    /// `silence` or `suspend`.
+    pub severity: &'static str,
+    /// The public reason; absent when there is none or it is private.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}

@@ -18,6 +18,7 @@ pub use coalition::{
     GroupOwner, GroupRelationship, Invitation, JoinDecision, JoinRequest, JoinState, group_role,
 };
 pub use event::{Event, EventLocation, PleromaEvent, PleromaEventLocation, StatusPleroma};
+pub use instance::DomainBlock;
 pub use instance::{
     AccountsConfiguration, ApiVersions, InstanceConfiguration, InstanceV1, InstanceV1Stats,
     InstanceV1Urls, InstanceV2, InstanceV2Contact, InstanceV2Registrations, InstanceV2Thumbnail,

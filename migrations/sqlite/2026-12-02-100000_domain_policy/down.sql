@@ -1,0 +1,3 @@
+DROP TABLE org_follow_policies;
+DROP TABLE domain_allows;
+DROP TABLE domain_blocks;

@@ -1,0 +1,223 @@
+//! The instance's domain policy as the admin changes it (issue 15): domain
+//! blocks (`suspend`, `silence`, `noop`, with `reject_media`), the
+//! allow-list, and who may follow an organisation. The checks themselves
+//! are answered by [`crate::federation::domain_policy`] from the snapshot
+//! held on the context.
+
+use super::{ServiceError, ServiceResult};
+use crate::{
+    context::Kuvend,
+    federation::domain_policy::{Severity, covers, normalize_domain},
+    storage::domain_policy::{DomainBlockRow, NewDomainBlock},
+    transaction,
+};
+
+/// A block as the admin asks for it.
+pub struct BlockRequest<'a> {
+    /// As typed; normalised here.
+    pub domain: &'a str,
+    pub severity: Severity,
+    pub reject_media: bool,
+    pub reason: Option<&'a str>,
+    /// The reason is for the operators only.
+    pub private: bool,
+}
+
+/// What a block did.
+pub struct BlockAdded {
+    pub domain: String,
+    /// Remote actors removed with their follows and content (suspend only).
+    pub actors_removed: usize,
+}
+
+/// The longest reason kept.
+const MAX_REASON_CHARS: usize = 1000;
+
+/// A domain typed by the admin, normalised, or a one-line refusal; our own
+/// domain (or a parent of it) is refused.
+fn admin_domain(ctx: &Kuvend, domain: &str) -> ServiceResult<String> {
+    let normalised = normalize_domain(domain)
+        .map_err(|why| ServiceError::Unprocessable(format!("{domain:?}: {why}")))?;
+    if covers(&normalised, &ctx.settings.instance.domain) {
+        return Err(ServiceError::Unprocessable(format!(
+            "{normalised} is this instance's own domain"
+        )));
+    }
+    Ok(normalised)
+}
+
+/// Adds (or replaces) a domain block. A suspension also removes, in the
+/// same transaction, every remote actor of the domain and its subdomains we
+/// hold, and with them (by cascade) their follows both ways, their posts,
+/// boosts, reactions, RSVPs and memberships: Mastodon's suspend does the
+/// same; unblocking does not bring them back (they are fetched anew).
+pub async fn block(ctx: &Kuvend, request: BlockRequest<'_>) -> ServiceResult<BlockAdded> {
+    let domain = admin_domain(ctx, request.domain)?;
+    let reason: Option<String> = request
+        .reason
+        .map(|r| r.trim().chars().take(MAX_REASON_CHARS).collect::<String>())
+        .filter(|r| !r.is_empty());
+    let (public_comment, private_comment) = if request.private {
+        (None, reason.as_deref())
+    } else {
+        (reason.as_deref(), None)
+    };
+    let suspend = request.severity == Severity::Suspend;
+    let actors_removed = transaction!(ctx.db, ServiceError, |q| {
+        q.upsert_domain_block(&NewDomainBlock {
+            domain: &domain,
+            severity: request.severity.as_str(),
+            reject_media: request.reject_media,
+            public_comment,
+            private_comment,
+        })
+        .await?;
+        if !suspend {
+            return Ok(0);
+        }
+        let covered: Vec<String> = q
+            .remote_actor_domains()
+            .await?
+            .into_iter()
+            .filter(|host| covers(&domain, host))
+            .collect();
+        let ids = q.remote_actor_ids_on(&covered).await?;
+        for id in &ids {
+            q.delete_actor(*id).await?;
+        }
+        Ok(ids.len())
+    })?;
+    ctx.domain_policy.invalidate();
+    Ok(BlockAdded {
+        domain,
+        actors_removed,
+    })
+}
+
+/// Removes a domain block.
+pub async fn unblock(ctx: &Kuvend, domain: &str) -> ServiceResult<String> {
+    let domain = normalize_domain(domain)
+        .map_err(|why| ServiceError::Unprocessable(format!("{domain:?}: {why}")))?;
+    let mut conn = ctx.db.conn().await?;
+    if !conn.q().delete_domain_block(&domain).await? {
+        return Err(ServiceError::NotFound(format!("{domain} is not blocked")));
+    }
+    ctx.domain_policy.invalidate();
+    Ok(domain)
+}
+
+/// Every domain block.
+pub async fn blocks(ctx: &Kuvend) -> ServiceResult<Vec<DomainBlockRow>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().domain_blocks().await?)
+}
+
+/// A block as Mastodon's `GET /api/v1/instance/domain_blocks` shows it.
+pub struct PublicBlock {
+    pub domain: String,
+    /// SHA-256 of the domain, lower-case hex.
+    pub digest: String,
+    /// `silence` or `suspend`.
+    pub severity: &'static str,
+    /// Only a public reason.
+    pub comment: Option<String>,
+}
+
+/// The blocks the public may see: suspensions and silences (a `noop` is no
+/// block), with public reasons only.
+pub async fn public_blocks(ctx: &Kuvend) -> ServiceResult<Vec<PublicBlock>> {
+    Ok(blocks(ctx)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let severity = match Severity::parse(&row.severity)? {
+                Severity::Suspend => "suspend",
+                Severity::Silence => "silence",
+                Severity::Noop => return None,
+            };
+            let digest =
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, row.domain.as_bytes())
+                    .as_ref()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+            Some(PublicBlock {
+                domain: row.domain,
+                digest,
+                severity,
+                comment: row.public_comment,
+            })
+        })
+        .collect())
+}
+
+/// Adds a domain to the allow-list; false if it was there.
+pub async fn allow(ctx: &Kuvend, domain: &str) -> ServiceResult<(String, bool)> {
+    let domain = admin_domain(ctx, domain)?;
+    let mut conn = ctx.db.conn().await?;
+    let added = conn.q().insert_domain_allow(&domain).await?;
+    ctx.domain_policy.invalidate();
+    Ok((domain, added))
+}
+
+/// Removes a domain from the allow-list.
+pub async fn disallow(ctx: &Kuvend, domain: &str) -> ServiceResult<String> {
+    let domain = normalize_domain(domain)
+        .map_err(|why| ServiceError::Unprocessable(format!("{domain:?}: {why}")))?;
+    let mut conn = ctx.db.conn().await?;
+    if !conn.q().delete_domain_allow(&domain).await? {
+        return Err(ServiceError::NotFound(format!(
+            "{domain} is not on the allow-list"
+        )));
+    }
+    ctx.domain_policy.invalidate();
+    Ok(domain)
+}
+
+/// The allow-list.
+pub async fn allows(ctx: &Kuvend) -> ServiceResult<Vec<String>> {
+    let mut conn = ctx.db.conn().await?;
+    Ok(conn.q().domain_allows().await?)
+}
+
+/// Who may follow an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowersFrom {
+    Anyone,
+    Allowlist,
+}
+
+impl FollowersFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowersFrom::Anyone => "anyone",
+            FollowersFrom::Allowlist => "allowlist",
+        }
+    }
+}
+
+/// Sets who may follow an organisation (`kuvend admin org update`).
+pub async fn set_followers_from(
+    ctx: &Kuvend,
+    org: &str,
+    value: FollowersFrom,
+) -> ServiceResult<()> {
+    let org = super::orgs::organization(ctx, org).await?;
+    let mut conn = ctx.db.conn().await?;
+    conn.q().set_followers_from(org.id, value.as_str()).await?;
+    Ok(())
+}
+
+/// Whether `follower_host` may follow (or reply visibly to) the local actor
+/// `org_id`: always, unless the org restricts followers to the allow-list.
+pub(crate) async fn may_follow(
+    ctx: &Kuvend,
+    q: &mut crate::storage::Q<'_>,
+    org_id: i64,
+    follower_host: &str,
+) -> ServiceResult<bool> {
+    if q.followers_from(org_id).await?.as_deref() != Some("allowlist") {
+        return Ok(true);
+    }
+    Ok(ctx.policy().await.allowed(follower_host))
+}
