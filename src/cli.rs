@@ -14,6 +14,8 @@ use crate::{
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
 
+mod moderation;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kuvend",
@@ -72,6 +74,14 @@ pub enum Admin {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Reports from our accounts and other instances; show or resolve one.
+    Reports(moderation::ReportsArgs),
+    /// Other instances: software, last success, failures, queued deliveries;
+    /// `clear <host>` gives one another chance.
+    Instances(moderation::InstancesArgs),
+    /// Delete delivered and given-up deliveries and received activity ids
+    /// older than [maintenance]'s ages.
+    Prune,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1153,6 +1163,9 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                 );
             }
         }
+        Admin::Reports(args) => moderation::run_reports(ctx, args).await?,
+        Admin::Instances(args) => moderation::run_instances(ctx, args).await?,
+        Admin::Prune => moderation::run_prune(ctx).await?,
     }
     Ok(())
 }

@@ -34,6 +34,8 @@ pub mod software;
 pub mod text;
 pub mod threads;
 pub mod visibility;
+pub mod reports;
+pub mod maintenance;
 
 use crate::{federation::FederationError, storage::StorageError};
 

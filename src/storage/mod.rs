@@ -27,6 +27,7 @@ pub mod relays;
 pub mod schema;
 pub mod threads;
 pub mod views;
+pub mod reports;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel::{Connection, ConnectionError, SqliteConnection};

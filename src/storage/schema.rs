@@ -198,6 +198,8 @@ diesel::table! {
         software -> Nullable<Text>,
         software_version -> Nullable<Text>,
         software_checked_at -> Nullable<Timestamp>,
+        /// When a delivery last succeeded (to within ten minutes).
+        last_success_at -> Nullable<Timestamp>,
     }
 }
 
@@ -270,6 +272,8 @@ diesel::table! {
         post_id -> Nullable<BigInt>,
         dismissed -> Bool,
         created_at -> Timestamp,
+        /// For `admin.report`: the report.
+        report_id -> Nullable<BigInt>,
     }
 }
 
@@ -436,7 +440,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     coalition_threads,
     coalition_relays,
     coalition_campaigns,
-    group_posts
+    group_posts,
+    reports
 );
 
 diesel::table! {
@@ -451,5 +456,22 @@ diesel::table! {
         coalition_id -> BigInt,
         tag -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        reporter_actor_id -> BigInt,
+        reporter_user_id -> Nullable<BigInt>,
+        target_actor_id -> BigInt,
+        status_ids -> Text,
+        category -> Text,
+        comment -> Text,
+        forwarded -> Bool,
+        flag_ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_note -> Nullable<Text>,
     }
 }
