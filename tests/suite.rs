@@ -56,3 +56,5 @@ mod security_headers;
 mod ssrf;
 mod visibility;
 mod xss;
+mod reports;
+mod instance_health;

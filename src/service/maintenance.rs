@@ -11,6 +11,7 @@ use crate::{
     },
     transaction,
 };
+use chrono::NaiveDateTime;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -35,12 +36,28 @@ pub async fn clear_instance(ctx: &Kuvend, host: &str) -> ServiceResult<usize> {
 }
 
 /// Deletes finished deliveries and received activity ids older than the
-/// configured ages, batch by batch, each batch its own transaction.
+/// configured ages (an age of 0 keeps them).
 pub async fn prune(ctx: &Kuvend) -> ServiceResult<Pruned> {
     let settings = &ctx.settings.maintenance;
+    let before = |days: u32| (days > 0).then(|| now() - chrono::Duration::days(i64::from(days)));
+    prune_before(
+        ctx,
+        before(settings.prune_delivered_days),
+        before(settings.prune_received_days),
+    )
+    .await
+}
+
+/// Deletes finished deliveries last changed before `deliveries`, and
+/// received activity ids recorded before `received` (`None`: none),
+/// batch by batch, each batch its own transaction.
+pub async fn prune_before(
+    ctx: &Kuvend,
+    deliveries: Option<NaiveDateTime>,
+    received: Option<NaiveDateTime>,
+) -> ServiceResult<Pruned> {
     let mut pruned = Pruned::default();
-    if settings.prune_delivered_days > 0 {
-        let before = now() - chrono::Duration::days(i64::from(settings.prune_delivered_days));
+    if let Some(before) = deliveries {
         loop {
             let n = transaction!(ctx.db, |q| q
                 .prune_finished_deliveries(before, PRUNE_BATCH)
@@ -51,8 +68,7 @@ pub async fn prune(ctx: &Kuvend) -> ServiceResult<Pruned> {
             }
         }
     }
-    if settings.prune_received_days > 0 {
-        let before = now() - chrono::Duration::days(i64::from(settings.prune_received_days));
+    if let Some(before) = received {
         loop {
             let n = transaction!(ctx.db, |q| q
                 .prune_received_activities(before, PRUNE_BATCH)
