@@ -39,14 +39,18 @@ async fn instances_list_and_clear(backend: Backend) {
     kuvend::service::follows::follow(&alpha.data(), "ngo", &friend)
         .await
         .unwrap();
-    eventually("the first attempt fails", Duration::from_secs(20), || async {
-        let mut conn = alpha.ctx().db.conn().await.unwrap();
-        conn.q()
-            .instance(&domain)
-            .await
-            .unwrap()
-            .is_some_and(|i| i.failing_since.is_some())
-    })
+    eventually(
+        "the first attempt fails",
+        Duration::from_secs(20),
+        || async {
+            let mut conn = alpha.ctx().db.conn().await.unwrap();
+            conn.q()
+                .instance(&domain)
+                .await
+                .unwrap()
+                .is_some_and(|i| i.failing_since.is_some())
+        },
+    )
     .await;
     let attempts = dead.received().len();
     // Days of failures, compressed: the instance becomes unavailable, and
@@ -76,7 +80,10 @@ async fn instances_list_and_clear(backend: Backend) {
     assert!(line.contains("\tunavailable\t"), "{line}");
     assert!(line.contains("queued 1"), "{line}");
     assert!(line.contains("last success -"), "{line}");
-    assert!(line_of(&unavailable, "healthy.test").is_none(), "{unavailable}");
+    assert!(
+        line_of(&unavailable, "healthy.test").is_none(),
+        "{unavailable}"
+    );
     let all = cli_out(&alpha.db_url, &["admin", "instances"]);
     let healthy = line_of(&all, "healthy.test").unwrap_or_else(|| panic!("{all}"));
     assert!(healthy.contains("mastodon 4.3.0"), "{healthy}");
@@ -86,10 +93,15 @@ async fn instances_list_and_clear(backend: Backend) {
     // It is back: cleared, its delivery is tried at once, not in an hour.
     *dead.served.post_status.lock().unwrap() = None;
     let cleared = cli_out(&alpha.db_url, &["admin", "instances", "clear", &domain]);
-    assert!(cleared.contains("1 queued deliveries are due now"), "{cleared}");
-    eventually("the Follow is tried again", Duration::from_secs(5), || async {
-        dead.received().len() > attempts && alpha.pending_deliveries().await == 0
-    })
+    assert!(
+        cleared.contains("1 queued deliveries are due now"),
+        "{cleared}"
+    );
+    eventually(
+        "the Follow is tried again",
+        Duration::from_secs(5),
+        || async { dead.received().len() > attempts && alpha.pending_deliveries().await == 0 },
+    )
     .await;
     let after = cli_out(&alpha.db_url, &["admin", "instances"]);
     let line = line_of(&after, &domain).unwrap();
@@ -155,8 +167,14 @@ async fn prune_removes_only_old_finished_rows(backend: Backend) {
                     match state {
                         "delivered" => q.mark_delivered(delivery.delivery.id, 202).await?,
                         "failed" => {
-                            q.record_failed_attempt(delivery.delivery.id, Some(410), "gone", now(), true)
-                                .await?
+                            q.record_failed_attempt(
+                                delivery.delivery.id,
+                                Some(410),
+                                "gone",
+                                now(),
+                                true,
+                            )
+                            .await?
                         }
                         _ => {}
                     }
@@ -201,7 +219,10 @@ async fn prune_removes_only_old_finished_rows(backend: Backend) {
         .collect();
     // The old pending delivery stays; every new row stays.
     assert!(left.contains(&old[2]), "{left:?}");
-    assert!(!left.contains(&old[0]) && !left.contains(&old[1]), "{left:?}");
+    assert!(
+        !left.contains(&old[0]) && !left.contains(&old[1]),
+        "{left:?}"
+    );
     for id in &new {
         assert!(left.contains(id), "{left:?}");
     }

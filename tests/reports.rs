@@ -202,9 +202,15 @@ async fn incoming_flag_listed(backend: Backend) {
     let listed = cli_out(&alpha.db_url, &["admin", "reports", "--unresolved"]);
     assert_eq!(listed.lines().count(), 1, "{listed}");
     let id = listed.split('\t').next().unwrap().to_string();
-    assert!(listed.contains(&format!("against @ngo@{}", alpha.domain)), "{listed}");
+    assert!(
+        listed.contains(&format!("against @ngo@{}", alpha.domain)),
+        "{listed}"
+    );
     assert!(listed.contains(&format!("@{}", masto.domain())), "{listed}");
-    assert!(listed.contains("1 statuses"), "the foreign post is ignored: {listed}");
+    assert!(
+        listed.contains("1 statuses"),
+        "the foreign post is ignored: {listed}"
+    );
 
     let shown = cli_out(&alpha.db_url, &["admin", "reports", "show", &id]);
     for expected in [
@@ -245,7 +251,14 @@ async fn incoming_flag_listed(backend: Backend) {
 
     let resolved = cli_out(
         &alpha.db_url,
-        &["admin", "reports", "resolve", &id, "--note", "Spoke to them"],
+        &[
+            "admin",
+            "reports",
+            "resolve",
+            &id,
+            "--note",
+            "Spoke to them",
+        ],
     );
     assert!(resolved.contains("resolved"), "{resolved}");
     assert_eq!(
@@ -255,7 +268,11 @@ async fn incoming_flag_listed(backend: Backend) {
     let shown = cli_out(&alpha.db_url, &["admin", "reports", "show", &id]);
     assert!(shown.contains("state: resolved"), "{shown}");
     assert!(shown.contains("note: Spoke to them"), "{shown}");
-    cli_refused(&alpha.db_url, &["admin", "reports", "resolve", "999"], "no report 999");
+    cli_refused(
+        &alpha.db_url,
+        &["admin", "reports", "resolve", "999"],
+        "no report 999",
+    );
 }
 
 on_both_databases!(
@@ -297,15 +314,24 @@ async fn report_refuses_foreign_statuses(backend: Backend) {
             "not a status of the reported account",
         ),
         (
-            report(json!([theirs.id.to_string()]), json!({"comment": "x".repeat(1001)})),
+            report(
+                json!([theirs.id.to_string()]),
+                json!({"comment": "x".repeat(1001)}),
+            ),
             "longer than 1000",
         ),
         (
-            report(json!([theirs.id.to_string()]), json!({"category": "boring"})),
+            report(
+                json!([theirs.id.to_string()]),
+                json!({"category": "boring"}),
+            ),
             "is not one of",
         ),
         (
-            report(json!((0..51).map(|n| n.to_string()).collect::<Vec<_>>()), json!({})),
+            report(
+                json!((0..51).map(|n| n.to_string()).collect::<Vec<_>>()),
+                json!({}),
+            ),
             "at most 50",
         ),
     ];

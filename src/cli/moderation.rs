@@ -91,7 +91,11 @@ pub async fn run_reports(ctx: &Kuvend, args: ReportsArgs) -> Result<(), CliError
             println!("report {}", r.id);
             println!("filed: {}", when(Some(r.created_at)));
             let by = match r.flag_ap_id.as_deref() {
-                Some(flag) => format!("{} ({}) by Flag {flag}", handle(&view.reporter), view.reporter.ap_id),
+                Some(flag) => format!(
+                    "{} ({}) by Flag {flag}",
+                    handle(&view.reporter),
+                    view.reporter.ap_id
+                ),
                 None => format!("{} ({})", handle(&view.reporter), view.reporter.ap_id),
             };
             println!("reporter: {by}");

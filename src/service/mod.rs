@@ -21,6 +21,7 @@ pub mod inbox;
 pub mod instance;
 pub mod invitations;
 pub mod joining;
+pub mod maintenance;
 pub mod membership;
 pub mod orgs;
 pub mod outbox;
@@ -30,12 +31,11 @@ pub mod polls;
 pub mod posts;
 pub mod relay;
 pub mod reminders;
+pub mod reports;
 pub mod software;
 pub mod text;
 pub mod threads;
 pub mod visibility;
-pub mod reports;
-pub mod maintenance;
 
 use crate::{federation::FederationError, storage::StorageError};
 

@@ -12,8 +12,9 @@ use crate::{
     context::Kuvend,
     federation::{outgoing, protocol::flag::FlagReceived},
     storage::{
-        Q, now,
+        Q,
         models::{ActorRow, PostRow},
+        now,
         reports::{NewReport, ReportRow},
     },
     transaction,
@@ -82,7 +83,11 @@ pub async fn file(
         return Err(unprocessable("rule_ids: this server has no rules"));
     }
     let category = request.category.as_deref().unwrap_or("other").trim();
-    let category = if category.is_empty() { "other" } else { category };
+    let category = if category.is_empty() {
+        "other"
+    } else {
+        category
+    };
     if !CATEGORIES.contains(&category) {
         return Err(unprocessable(format!(
             "category {category:?} is not one of spam, legal, violation, other"
@@ -200,7 +205,11 @@ pub async fn received_flag(
     let ours = format!("{}/", ctx.settings.base_url());
     let mut target: Option<ActorRow> = None;
     let mut posts: Vec<PostRow> = Vec::new();
-    for object in flag.objects.iter().filter(|o| o.as_str().starts_with(&ours)) {
+    for object in flag
+        .objects
+        .iter()
+        .filter(|o| o.as_str().starts_with(&ours))
+    {
         if let Some(actor) = q.actor_by_ap_id(object.as_str()).await? {
             if actor.local && target.is_none() {
                 target = Some(actor);

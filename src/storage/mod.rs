@@ -24,10 +24,10 @@ pub mod models;
 pub mod polls;
 pub mod posts;
 pub mod relays;
+pub mod reports;
 pub mod schema;
 pub mod threads;
 pub mod views;
-pub mod reports;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel::{Connection, ConnectionError, SqliteConnection};

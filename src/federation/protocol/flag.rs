@@ -50,11 +50,7 @@ impl FlagReceived {
             _ => None,
         };
         let objects = match object {
-            Value::Array(items) => items
-                .iter()
-                .take(MAX_FLAG_OBJECTS)
-                .filter_map(id)
-                .collect(),
+            Value::Array(items) => items.iter().take(MAX_FLAG_OBJECTS).filter_map(id).collect(),
             other => id(other).into_iter().collect(),
         };
         FlagReceived {
