@@ -112,6 +112,12 @@ pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningS
         prepared.ctx.clone(),
         shutdown.subscribe(),
     ));
+    // Pruning of finished deliveries and old received ids (issue 15 item 7);
+    // it stops with the others.
+    tokio::spawn(crate::service::maintenance::prune_periodically(
+        prepared.ctx.clone(),
+        shutdown.subscribe(),
+    ));
     let app = crate::http::router(prepared.federation.clone());
     let limits = &prepared.ctx.settings.limits;
     let timeouts = crate::http::server::Timeouts {

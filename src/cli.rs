@@ -15,6 +15,8 @@ use crate::{context::Kuvend, federation::domain_policy::Severity, service::domai
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
 
+mod moderation;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kuvend",
@@ -80,6 +82,14 @@ pub enum Admin {
     /// that take followers from it.
     #[command(subcommand)]
     DomainAllow(DomainAllowCommand),
+    /// Reports from our accounts and other instances; show or resolve one.
+    Reports(moderation::ReportsArgs),
+    /// Other instances: software, last success, failures, queued deliveries;
+    /// `clear <host>` gives one another chance.
+    Instances(moderation::InstancesArgs),
+    /// Delete delivered and given-up deliveries and received activity ids
+    /// older than [maintenance]'s ages.
+    Prune,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1234,6 +1244,9 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                 );
             }
         }
+        Admin::Reports(args) => moderation::run_reports(ctx, args).await?,
+        Admin::Instances(args) => moderation::run_instances(ctx, args).await?,
+        Admin::Prune => moderation::run_prune(ctx).await?,
     }
     Ok(())
 }

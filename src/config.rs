@@ -19,6 +19,19 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub events: EventSettings,
     pub coalitions: CoalitionSettings,
+    pub maintenance: MaintenanceSettings,
+}
+
+/// Pruning of the queue and the dedupe table (issue 15 item 7).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceSettings {
+    /// Days a delivered or given-up delivery row is kept (0: never pruned).
+    pub prune_delivered_days: u32,
+    /// Days a received activity's id is kept for deduplication (0: never pruned).
+    pub prune_received_days: u32,
+    /// Minutes between the server's background prunes (0: none; the CLI still prunes).
+    pub prune_interval_minutes: u64,
 }
 
 /// Coalitions (issue 13).

@@ -124,7 +124,8 @@ async fn deliver(ctx: &Kuvend, claimed: ClaimedDelivery) {
         transaction!(ctx.db, |q| match &outcome {
             Outcome::Delivered(status) => {
                 tracing::debug!(inbox = %delivery.inbox_url, status, "delivered");
-                q.record_instance_alive(&domain).await?;
+                // Also records the instance's last success (issue 15 item 7).
+                q.record_delivered_to(&domain).await?;
                 q.mark_delivered(delivery.id, i32::from(*status)).await?;
                 if claimed.activity_kind == "Invite" {
                     q.record_invite_outcome(&claimed.activity_ap_id, Ok(()))

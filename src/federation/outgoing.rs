@@ -525,3 +525,28 @@ pub fn update_member(
     };
     Outgoing::new(id, "Update", &activity)
 }
+
+/// `Flag` of `target` (and `posts`, by id) from our instance actor, with
+/// the reporter's comment: Mastodon's shape, which names no reporter.
+pub fn flag(
+    urls: &Urls,
+    instance_actor: &ActorRow,
+    target: &ActorRow,
+    posts: &[String],
+    comment: &str,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let mut object = vec![url(&target.ap_id)?];
+    for post in posts {
+        object.push(url(post)?);
+    }
+    let activity = super::protocol::flag::FlagJson {
+        id: id.clone(),
+        kind: "Flag".into(),
+        actor: url(&instance_actor.ap_id)?,
+        content: comment.to_string(),
+        object,
+        to: vec![url(&target.ap_id)?],
+    };
+    Outgoing::new(id, "Flag", &activity)
+}

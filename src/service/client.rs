@@ -68,6 +68,8 @@ pub struct NotificationData {
     /// For a participation or a request: the message that came with it, as
     /// it is now (staff only ever see their own events' notifications).
     pub participation_message: Option<String>,
+    /// For `admin.report`: the report, and its target as an account.
+    pub report: Option<(super::reports::ReportView, AccountData)>,
 }
 
 /// Whether a notification is about someone taking part in an event.
@@ -517,10 +519,19 @@ pub async fn notifications(
         } else {
             None
         };
+        let report = match row.report_id {
+            Some(id) => {
+                let view = super::reports::show(ctx, id).await?;
+                let target = account_data(ctx, view.target.clone()).await?;
+                Some((view, target))
+            }
+            None => None,
+        };
         out.push(NotificationData {
             from: account_data(ctx, from).await?,
             status,
             participation_message,
+            report,
             row,
         });
     }

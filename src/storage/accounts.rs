@@ -77,6 +77,8 @@ pub struct NotificationRow {
     pub post_id: Option<i64>,
     pub dismissed: bool,
     pub created_at: NaiveDateTime,
+    /// For `admin.report`: the report.
+    pub report_id: Option<i64>,
 }
 
 /// Applies a page request to a boxed posts query and loads it: newest first,

@@ -20,6 +20,8 @@ pub struct InstanceRow {
     pub software_version: Option<String>,
     /// When NodeInfo was last asked; `None` if never.
     pub software_checked_at: Option<NaiveDateTime>,
+    /// When a delivery last succeeded, to within ten minutes; `None` if never.
+    pub last_success_at: Option<NaiveDateTime>,
 }
 
 impl Q<'_> {

@@ -25,6 +25,7 @@ pub mod models;
 pub mod polls;
 pub mod posts;
 pub mod relays;
+pub mod reports;
 pub mod schema;
 pub mod threads;
 pub mod views;

@@ -198,6 +198,8 @@ diesel::table! {
         software -> Nullable<Text>,
         software_version -> Nullable<Text>,
         software_checked_at -> Nullable<Timestamp>,
+        /// When a delivery last succeeded (to within ten minutes).
+        last_success_at -> Nullable<Timestamp>,
     }
 }
 
@@ -270,6 +272,8 @@ diesel::table! {
         post_id -> Nullable<BigInt>,
         dismissed -> Bool,
         created_at -> Timestamp,
+        /// For `admin.report`: the report.
+        report_id -> Nullable<BigInt>,
     }
 }
 
@@ -439,7 +443,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_posts,
     domain_blocks,
     domain_allows,
-    org_follow_policies
+    org_follow_policies,
+    reports
 );
 
 diesel::table! {
@@ -483,3 +488,20 @@ diesel::table! {
 }
 
 diesel::joinable!(org_follow_policies -> actors (actor_id));
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        reporter_actor_id -> BigInt,
+        reporter_user_id -> Nullable<BigInt>,
+        target_actor_id -> BigInt,
+        status_ids -> Text,
+        category -> Text,
+        comment -> Text,
+        forwarded -> Bool,
+        flag_ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_note -> Nullable<Text>,
+    }
+}

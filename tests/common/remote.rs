@@ -32,10 +32,23 @@ pub struct Served {
     /// What every POST is answered with instead of 202, when set (an inbox
     /// that keeps failing).
     pub post_status: Arc<Mutex<Option<StatusCode>>>,
+    /// Every POST's path and headers, in order (to check who signed it).
+    pub posts: Arc<Mutex<Vec<(String, HeaderMap)>>>,
 }
 
-async fn serve(State(served): State<Served>, method: Method, uri: Uri, body: String) -> Response {
+async fn serve(
+    State(served): State<Served>,
+    method: Method,
+    uri: Uri,
+    request_headers: HeaderMap,
+    body: String,
+) -> Response {
     if method == Method::POST {
+        served
+            .posts
+            .lock()
+            .unwrap()
+            .push((uri.path().to_string(), request_headers));
         if let Ok(activity) = serde_json::from_str(&body) {
             served.received.lock().unwrap().push(activity);
         }

@@ -211,6 +211,8 @@ pub enum InboxActivity {
     Remove(MembershipChange),
     /// `Update{Member}`: Mobilizon's role change.
     UpdateMember(MemberJson),
+    /// `Flag`: a report from another instance.
+    Flag(super::flag::FlagReceived),
     /// A verb kuvend does not act on (yet).
     Unsupported(String),
 }
@@ -357,6 +359,10 @@ impl IncomingActivity {
                     .filter(|m| !m.trim().is_empty())
                     .map(str::to_string),
             }),
+            "Flag" => InboxActivity::Flag(super::flag::FlagReceived::from_parts(
+                &self.object,
+                &self.content,
+            )),
             other => InboxActivity::Unsupported(other.to_string()),
         })
     }

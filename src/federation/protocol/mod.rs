@@ -5,6 +5,7 @@ pub mod activities;
 pub mod actor;
 pub mod collections;
 pub mod event;
+pub mod flag;
 pub mod nodeinfo;
 pub mod note;
 pub mod question;

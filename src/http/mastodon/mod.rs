@@ -20,6 +20,7 @@ mod notifications;
 mod oauth;
 mod participants;
 mod pleroma_events;
+mod reports;
 mod search;
 mod statuses;
 mod timelines;
@@ -61,6 +62,7 @@ pub fn router() -> Router {
         .merge(coalitions::routes())
         .merge(campaigns::routes())
         .merge(groups::routes())
+        .merge(reports::routes())
 }
 
 /// The bearer token's session, required.

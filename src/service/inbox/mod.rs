@@ -14,6 +14,7 @@ mod announce;
 mod answer;
 mod create;
 mod delete;
+mod flag;
 mod follow;
 mod join;
 mod leave;
@@ -115,6 +116,8 @@ enum Ready {
         coalition: Option<Url>,
         role: Option<crate::model::CoalitionRole>,
     },
+    /// A report from another instance.
+    Flag(crate::federation::protocol::flag::FlagReceived),
     Unsupported(String),
     /// Nothing to do, for this reason.
     Ignored(&'static str),
@@ -174,6 +177,7 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
                 None => Ready::Ignored("Update{Member} with a role that is not a membership"),
             }
         }
+        InboxActivity::Flag(flag) => Ready::Flag(flag),
         InboxActivity::Unsupported(kind) => Ready::Unsupported(kind),
     })
 }
@@ -346,6 +350,7 @@ async fn apply(
                 Some(why) => InboxOutcome::Ignored(why.into()),
             },
         ),
+        Ready::Flag(flag) => flag::apply(ctx, q, actor, id, flag).await,
         Ready::Unsupported(kind) => Ok(InboxOutcome::Ignored(format!("{kind} is not handled yet"))),
         Ready::Ignored(why) => Ok(InboxOutcome::Ignored(why.to_string())),
     }

@@ -8,6 +8,7 @@ mod event;
 mod instance;
 mod notification;
 mod oauth;
+mod report;
 mod status;
 
 pub use account::{
@@ -27,6 +28,7 @@ pub use instance::{
 };
 pub use notification::{Marker, Markers, Notification};
 pub use oauth::{Application, AuthorizationServerMetadata, OAuthError, Token};
+pub use report::Report;
 pub use status::{
     Context, Status, StatusApplication, StatusEdit, StatusMention, StatusSource, StatusTag,
     WrittenBy,

@@ -25,6 +25,9 @@ pub struct Notification {
     /// message the participant sent with their RSVP, as Rebased gives it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub participation_message: Option<String>,
+    /// For `admin.report`: the report about the viewer's organisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::Report>,
 }
 
 impl Notification {
@@ -37,6 +40,10 @@ impl Notification {
             account: Account::new(data, &notification.from),
             status: notification.status.as_ref().map(|s| Status::new(data, s)),
             participation_message: notification.participation_message.clone(),
+            report: notification
+                .report
+                .as_ref()
+                .map(|(view, target)| super::Report::new(data, view, target)),
         }
     }
 }
