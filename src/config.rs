@@ -93,6 +93,9 @@ pub struct FederationSettings {
     pub software_cache_hours: u64,
     /// Minutes an instance that gave no usable NodeInfo is left alone before it is asked again.
     pub software_unknown_cache_minutes: u64,
+    /// Send `Block` (and `Undo{Block}`) when an organisation blocks an actor.
+    #[serde(default)]
+    pub send_blocks: bool,
 }
 
 /// Bounds on what clients and other servers may ask of the instance

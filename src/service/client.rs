@@ -331,11 +331,18 @@ pub async fn context(
     ancestors.reverse();
     let mut descendants = Vec::new();
     let mut frontier = vec![post.id];
+    // The thread is its root author's: replies by actors that author blocks
+    // (by name or domain) are left out, with whatever answers them.
+    let root_author = ancestors.first().map_or(post.author_id, |p| p.author_id);
+    let hidden = super::blocks::Hidden::of(&mut q, root_author).await?;
     while let Some(id) = frontier.pop() {
         if descendants.len() >= 200 {
             break;
         }
-        for (reply, _) in q.replies(id).await? {
+        for (reply, author) in q.replies(id).await? {
+            if hidden.hides(&author) {
+                continue;
+            }
             frontier.push(reply.id);
             descendants.push(reply);
         }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod acting;
 pub mod auth;
+pub mod blocks;
 pub mod boosts;
 pub mod campaigns;
 pub mod client;

@@ -1362,6 +1362,13 @@ pub async fn local_post_for(
     if author.username_key != username.to_lowercase() {
         return Err(not_found());
     }
+    if let Some(viewer) = viewer {
+        // A signed fetch by an actor the author blocks (by name or by
+        // domain): refused outright, whatever the post's visibility.
+        if super::blocks::blocks(&mut q, author.id, viewer).await? {
+            return Err(super::blocks::refused_fetch());
+        }
+    }
     if !super::visibility::may_see(&mut q, &post, viewer).await? {
         return Err(not_found());
     }
@@ -1388,14 +1395,33 @@ pub fn note_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<NoteJson> {
 
 /// The public replies to a post, oldest first.
 pub async fn public_replies(ctx: &Kuvend, post_id: i64) -> ServiceResult<Vec<(PostRow, ActorRow)>> {
-    let mut conn = ctx.db.conn().await?;
-    Ok(conn
-        .q()
-        .replies(post_id)
+    Ok(replies_shown(ctx, post_id)
         .await?
+        .0
         .into_iter()
         .filter(|(p, _)| p.is_public())
         .collect())
+}
+
+/// A post's direct replies, less those by actors the post's author blocks
+/// (by name or domain: stored, never shown), and how many were left out,
+/// for the reply count shown beside it.
+pub async fn replies_shown(
+    ctx: &Kuvend,
+    post_id: i64,
+) -> ServiceResult<(Vec<(PostRow, ActorRow)>, i64)> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let Some(post) = q.post_by_id(post_id).await? else {
+        return Ok((Vec::new(), 0));
+    };
+    let hidden = super::blocks::Hidden::of(&mut q, post.author_id).await?;
+    let (hidden_replies, shown): (Vec<_>, Vec<_>) = q
+        .replies(post_id)
+        .await?
+        .into_iter()
+        .partition(|(_, author)| hidden.hides(author));
+    Ok((shown, hidden_replies.len() as i64))
 }
 
 /// An organisation's outbox page: `Create` of its public and unlisted posts

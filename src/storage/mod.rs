@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod blocks;
 pub mod actors;
 pub mod boosts;
 #[cfg(feature = "bench")]

@@ -436,7 +436,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     coalition_threads,
     coalition_relays,
     coalition_campaigns,
-    group_posts
+    group_posts,
+    account_blocks
 );
 
 diesel::table! {
@@ -450,6 +451,22 @@ diesel::table! {
     coalition_campaigns (coalition_id, tag) {
         coalition_id -> BigInt,
         tag -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// What a local account blocks or mutes (see the migration).
+    account_blocks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        kind -> Text,
+        target_actor_id -> Nullable<BigInt>,
+        subdomain_pattern -> Nullable<Text>,
+        target -> Text,
+        notifications -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        activity_ap_id -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }
