@@ -83,7 +83,10 @@ pub async fn outbox(
     data: FedData,
     Path(username): Path<String>,
     Query(q): Query<OutboxQuery>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
+    refuse_blocked(&data, &username, &uri, &headers).await?;
     let document = documents::outbox(&data, &username, q.page.is_some(), q.max_id).await?;
     Ok(activity_json(&WithContext::new(
         activity_context(),
@@ -198,7 +201,10 @@ pub async fn followers(
     data: FedData,
     Path(username): Path<String>,
     Query(q): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
+    refuse_blocked(&data, &username, &uri, &headers).await?;
     collection(data, username, CollectionKind::Followers, q.page).await
 }
 
@@ -206,7 +212,10 @@ pub async fn following(
     data: FedData,
     Path(username): Path<String>,
     Query(q): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
+    refuse_blocked(&data, &username, &uri, &headers).await?;
     collection(data, username, CollectionKind::Following, q.page).await
 }
 
@@ -378,4 +387,18 @@ fn stopped_arriving(error: &(dyn std::error::Error + 'static)) -> bool {
         cause = error.source();
     }
     false
+}
+
+/// A signed fetch of an account's collections or outbox by an actor the
+/// account blocks is refused (403); unsigned fetches are left as they are.
+async fn refuse_blocked(
+    data: &FedData,
+    username: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> ApiResult<()> {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let viewer = inbox::authenticate_fetch(data, path_and_query, headers).await?;
+    crate::service::blocks::check_fetch(data, username, viewer.as_ref()).await?;
+    Ok(())
 }

@@ -24,11 +24,15 @@ use crate::{
     model::Role,
     storage::{
         Q,
-        blocks::{BLOCK, BlockRow, DOMAIN_BLOCK, MUTE, NewBlock, domain_covers},
+        blocks::{NewBlock, domain_covers},
         models::ActorRow,
     },
     transaction,
 };
+
+/// The kinds of block and mute, and their rows, as the HTTP layer and the
+/// command line read them.
+pub use crate::storage::blocks::{BLOCK, BlockRow, DOMAIN_BLOCK, MUTE};
 
 /// Longest host name (RFC 1035).
 const DOMAIN_MAX: usize = 253;

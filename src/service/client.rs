@@ -59,6 +59,8 @@ pub struct RelationshipData {
     pub requested: bool,
     pub followed_by: bool,
     pub requested_by: bool,
+    /// What the viewer blocks or mutes of it (service::blocks).
+    pub decided: super::blocks::Decided,
 }
 
 pub struct NotificationData {
@@ -367,7 +369,12 @@ pub async fn relationships(
         let Ok(id) = id.parse::<i64>() else { continue };
         let outgoing = q.follow_between(viewer.id, id).await?;
         let incoming = q.follow_between(id, viewer.id).await?;
+        let decided = match q.actor_by_id(id).await {
+            Ok(actor) => super::blocks::decided(&mut q, viewer.id, &actor).await?,
+            Err(_) => super::blocks::Decided::default(),
+        };
         out.push(RelationshipData {
+            decided,
             id,
             following: outgoing
                 .as_ref()

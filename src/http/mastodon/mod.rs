@@ -7,6 +7,7 @@
 //! is here: the extractors, paging and the error helper.
 
 mod accounts;
+mod blocks;
 mod campaigns;
 mod coalitions;
 pub mod entities;
@@ -61,6 +62,7 @@ pub fn router() -> Router {
         .merge(coalitions::routes())
         .merge(campaigns::routes())
         .merge(groups::routes())
+        .merge(blocks::routes())
 }
 
 /// The bearer token's session, required.
