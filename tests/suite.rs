@@ -56,3 +56,4 @@ mod security_headers;
 mod ssrf;
 mod visibility;
 mod xss;
+mod org_blocks;

@@ -44,6 +44,11 @@ impl BlockRow {
 /// Whether `domain` is `blocked` or one of its subdomains.
 pub fn domain_covers(blocked: &str, domain: &str) -> bool {
     let domain = domain.to_ascii_lowercase();
+    // An actor's domain may carry a port (`host:8080`): the host decides.
+    let domain = match domain.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.to_string(),
+        _ => domain,
+    };
     domain == blocked
         || domain
             .strip_suffix(blocked)
@@ -87,11 +92,20 @@ macro_rules! domain_blocked_actor_ids {
                                 .eq($crate::storage::blocks::DOMAIN_BLOCK),
                         )
                         .and(
+                            // The host, its subdomains, each with a port.
                             $crate::storage::schema::actors::domain
                                 .eq($crate::storage::schema::account_blocks::target)
                                 .or($crate::storage::schema::actors::domain.like(
+                                    $crate::storage::schema::account_blocks::target.concat(":%"),
+                                ))
+                                .or($crate::storage::schema::actors::domain.like(
                                     $crate::storage::schema::account_blocks::subdomain_pattern
                                         .assume_not_null(),
+                                ))
+                                .or($crate::storage::schema::actors::domain.like(
+                                    $crate::storage::schema::account_blocks::subdomain_pattern
+                                        .assume_not_null()
+                                        .concat(":%"),
                                 )),
                         ),
                 ),
@@ -241,8 +255,13 @@ impl Q<'_> {
                         .filter(actors::local.eq(false))
                         .filter(
                             actors::domain
-                                .eq(domain)
-                                .or(actors::domain.like(pattern.unwrap_or_default())),
+                                .eq(&domain)
+                                .or(actors::domain.like(format!("{domain}:%")))
+                                .or(actors::domain.like(pattern.clone().unwrap_or_default()))
+                                .or(actors::domain.like(format!(
+                                    "{}:%",
+                                    pattern.unwrap_or_default()
+                                ))),
                         )
                         .select(ActorRow::as_select())
                         .load::<ActorRow>(c)

@@ -24,13 +24,14 @@ use tokio::net::TcpListener;
 
 /// Test host names, all resolved to 127.0.0.1 by the instances: three for
 /// kuvend instances, the others for stand-ins of other software.
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 7] = [
     "alpha.test",
     "beta.test",
     "gamma.test",
     "mobilizon.test",
     "gancio.test",
     "events.test",
+    "sub.events.test",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
