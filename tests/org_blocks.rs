@@ -34,7 +34,10 @@ async fn stage(backend: Backend, send_blocks: bool) -> Stage {
     })
     .await;
     let ngo = alpha.create_org("ngo", false).await;
-    for (email, role) in [("owner@ngo.example", "owner"), ("editor@ngo.example", "editor")] {
+    for (email, role) in [
+        ("owner@ngo.example", "owner"),
+        ("editor@ngo.example", "editor"),
+    ] {
         kuvend::service::auth::create_user(alpha.ctx(), email, PASSWORD, Some(("ngo", role)))
             .await
             .unwrap();
@@ -127,7 +130,12 @@ impl Stage {
     }
 
     async fn account_id(&self, ap_id: &str) -> String {
-        self.alpha.actor(ap_id).await.expect("known actor").id.to_string()
+        self.alpha
+            .actor(ap_id)
+            .await
+            .expect("known actor")
+            .id
+            .to_string()
     }
 }
 
@@ -146,25 +154,34 @@ async fn hides_replies_and_notifications(backend: Backend) {
     let s = stage(backend, false).await;
     assert_eq!(s.follow(&s.masto, &s.troll, 1).await, 202);
     eventually("the troll follows", WAIT, || async {
-        s.alpha.follow_state(&s.troll, &s.ngo.ap_id).await.as_deref() == Some("accepted")
+        s.alpha
+            .follow_state(&s.troll, &s.ngo.ap_id)
+            .await
+            .as_deref()
+            == Some("accepted")
     })
     .await;
     let post = s.post("Our statement on the budget").await;
-    s.reply(&s.masto, &s.troll, 1, &post.ap_id, "TROLL-BEFORE").await;
-    s.reply(&s.masto, &s.friend, 2, &post.ap_id, "FRIEND-REPLY").await;
+    s.reply(&s.masto, &s.troll, 1, &post.ap_id, "TROLL-BEFORE")
+        .await;
+    s.reply(&s.masto, &s.friend, 2, &post.ap_id, "FRIEND-REPLY")
+        .await;
     let owner = s.owner().await;
     let troll_id = s.account_id(&s.troll).await;
     let page = s.page(post.id).await;
     assert!(page.contains("TROLL-BEFORE") && page.contains("FRIEND-REPLY"));
     assert!(notified_by(&owner).await.contains(&troll_id));
 
-    blocks::block(&s.alpha.data(), "ngo", &s.troll).await.unwrap();
+    blocks::block(&s.alpha.data(), "ngo", &s.troll)
+        .await
+        .unwrap();
     assert_eq!(
         s.alpha.follow_state(&s.troll, &s.ngo.ap_id).await,
         None,
         "the blocked actor's follow is removed"
     );
-    s.reply(&s.masto, &s.troll, 3, &post.ap_id, "TROLL-AFTER").await;
+    s.reply(&s.masto, &s.troll, 3, &post.ap_id, "TROLL-AFTER")
+        .await;
     let page = s.page(post.id).await;
     assert!(page.contains("FRIEND-REPLY"), "others' replies stay");
     assert!(
@@ -179,7 +196,10 @@ async fn hides_replies_and_notifications(backend: Backend) {
         .get(&format!("/api/v1/statuses/{}/context", post.id))
         .await;
     let text = context.to_string();
-    assert!(text.contains("FRIEND-REPLY") && !text.contains("TROLL-"), "{text}");
+    assert!(
+        text.contains("FRIEND-REPLY") && !text.contains("TROLL-"),
+        "{text}"
+    );
 }
 on_both_databases!(
     hides_replies_and_notifications,
@@ -190,7 +210,9 @@ on_both_databases!(
 async fn refuses_follow_and_fetch(backend: Backend) {
     let s = stage(backend, false).await;
     let post = s.post("Members only in spirit").await;
-    blocks::block(&s.alpha.data(), "ngo", &s.troll).await.unwrap();
+    blocks::block(&s.alpha.data(), "ngo", &s.troll)
+        .await
+        .unwrap();
     assert_eq!(s.follow(&s.masto, &s.troll, 7).await, 202);
     eventually("the follow is answered with Reject", WAIT, || async {
         s.masto
@@ -212,7 +234,11 @@ async fn refuses_follow_and_fetch(backend: Backend) {
     assert_eq!(s.masto.signed_get(&s.friend, &outbox).await.0, 200);
     assert_eq!(s.follow(&s.masto, &s.friend, 8).await, 202);
     eventually("another actor's follow is accepted", WAIT, || async {
-        s.alpha.follow_state(&s.friend, &s.ngo.ap_id).await.as_deref() == Some("accepted")
+        s.alpha
+            .follow_state(&s.friend, &s.ngo.ap_id)
+            .await
+            .as_deref()
+            == Some("accepted")
     })
     .await;
 }
@@ -230,11 +256,17 @@ async fn domain_block_covers_subdomains(backend: Backend) {
     let outsider = other.actor("/users/outsider", "Person", None);
     assert_eq!(s.follow(&sub, &neighbour, 1).await, 202);
     eventually("the subdomain's actor follows", WAIT, || async {
-        s.alpha.follow_state(&neighbour, &s.ngo.ap_id).await.as_deref() == Some("accepted")
+        s.alpha
+            .follow_state(&neighbour, &s.ngo.ap_id)
+            .await
+            .as_deref()
+            == Some("accepted")
     })
     .await;
     let post = s.post("Open letter").await;
-    blocks::block(&s.alpha.data(), "ngo", "events.test").await.unwrap();
+    blocks::block(&s.alpha.data(), "ngo", "events.test")
+        .await
+        .unwrap();
     assert_eq!(
         s.alpha.follow_state(&neighbour, &s.ngo.ap_id).await,
         None,
@@ -250,8 +282,14 @@ async fn domain_block_covers_subdomains(backend: Backend) {
     .await;
     assert_eq!(s.alpha.follow_state(&neighbour, &s.ngo.ap_id).await, None);
     // A domain that merely ends the same way is not covered.
-    assert!(!kuvend::storage::blocks::domain_covers("events.test", "otherevents.test"));
-    assert!(kuvend::storage::blocks::domain_covers("events.test", "a.sub.events.test:8080"));
+    assert!(!kuvend::storage::blocks::domain_covers(
+        "events.test",
+        "otherevents.test"
+    ));
+    assert!(kuvend::storage::blocks::domain_covers(
+        "events.test",
+        "a.sub.events.test:8080"
+    ));
 }
 on_both_databases!(
     domain_block_covers_subdomains,
@@ -265,7 +303,10 @@ async fn block_mute_endpoints(backend: Backend) {
     assert_eq!(s.follow(&s.masto, &s.troll, 1).await, 202);
     assert_eq!(s.follow(&s.masto, &s.friend, 2).await, 202);
     eventually("both follow", WAIT, || async {
-        s.alpha.follow_state(&s.friend, &s.ngo.ap_id).await.is_some()
+        s.alpha
+            .follow_state(&s.friend, &s.ngo.ap_id)
+            .await
+            .is_some()
             && s.alpha.follow_state(&s.troll, &s.ngo.ap_id).await.is_some()
     })
     .await;
@@ -280,7 +321,12 @@ async fn block_mute_endpoints(backend: Backend) {
     assert_eq!(rel["blocking"], true);
     assert_eq!(rel["followed_by"], false, "the block removed its follow");
     let (_, list) = owner.get("/api/v1/blocks").await;
-    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [troll_id.as_str()]);
 
     let (status, rel) = owner
@@ -297,7 +343,10 @@ async fn block_mute_endpoints(backend: Backend) {
     assert_eq!(list[0]["id"], friend_id.as_str(), "{list}");
 
     let (status, body) = owner
-        .post("/api/v1/domain_blocks", json!({"domain": "Sub.Events.Test"}))
+        .post(
+            "/api/v1/domain_blocks",
+            json!({"domain": "Sub.Events.Test"}),
+        )
         .await;
     assert_eq!((status, body), (200, json!({})));
     let (_, domains) = owner.get("/api/v1/domain_blocks").await;
@@ -363,7 +412,9 @@ fn blocks_sent(remote: &Remote) -> Vec<Value> {
 async fn send_blocks(backend: Backend) {
     // Off (the default): nothing tells the blocked party.
     let quiet = stage(backend, false).await;
-    blocks::block(&quiet.alpha.data(), "ngo", &quiet.troll).await.unwrap();
+    blocks::block(&quiet.alpha.data(), "ngo", &quiet.troll)
+        .await
+        .unwrap();
     eventually("deliveries settle", WAIT, || async {
         quiet.alpha.pending_deliveries().await == 0
     })
@@ -372,14 +423,18 @@ async fn send_blocks(backend: Backend) {
 
     // On: Block, then Undo{Block} on unblock.
     let loud = stage(backend, true).await;
-    blocks::block(&loud.alpha.data(), "ngo", &loud.troll).await.unwrap();
+    blocks::block(&loud.alpha.data(), "ngo", &loud.troll)
+        .await
+        .unwrap();
     eventually("the Block arrives", WAIT, || async {
         blocks_sent(&loud.masto)
             .iter()
             .any(|a| a["type"] == "Block" && a["object"] == loud.troll.as_str())
     })
     .await;
-    blocks::unblock(&loud.alpha.data(), "ngo", &loud.troll).await.unwrap();
+    blocks::unblock(&loud.alpha.data(), "ngo", &loud.troll)
+        .await
+        .unwrap();
     eventually("the Undo{Block} arrives", WAIT, || async {
         blocks_sent(&loud.masto).iter().any(|a| a["type"] == "Undo")
     })
@@ -394,13 +449,33 @@ on_both_databases!(
 async fn cli(backend: Backend) {
     let s = stage(backend, false).await;
     let db = s.alpha.db_url.clone();
-    cli_refused(&db, &["admin", "block", "nosuch", "events.test"], "no account");
-    cli_refused(&db, &["admin", "block", "ngo", "not a domain!"], "neither a handle");
+    cli_refused(
+        &db,
+        &["admin", "block", "nosuch", "events.test"],
+        "no account",
+    );
+    cli_refused(
+        &db,
+        &["admin", "block", "ngo", "not a domain!"],
+        "neither a handle",
+    );
     cli_refused(&db, &["admin", "block", "ngo", "cso.example"], "own domain");
-    cli_refused(&db, &["admin", "block", "ngo", "ngo@cso.example"], "on this instance");
-    cli_refused(&db, &["admin", "unblock", "ngo", "gancio.test"], "does not block");
+    cli_refused(
+        &db,
+        &["admin", "block", "ngo", "ngo@cso.example"],
+        "on this instance",
+    );
+    cli_refused(
+        &db,
+        &["admin", "unblock", "ngo", "gancio.test"],
+        "does not block",
+    );
     let out = kuvend_cli(&db, &["admin", "block", "ngo", "Gancio.Test"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = kuvend_cli(&db, &["admin", "blocks", "ngo"]);
     let listed = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(listed.contains("domain_block\tgancio.test"), "{listed}");

@@ -43,7 +43,8 @@ fn outgoing_error(error: crate::federation::FederationError) -> ServiceError {
 
 /// What an owner blocks: one actor, or a domain and its subdomains.
 pub enum Target {
-    Actor(ActorRow),
+    /// Boxed: an actor row is large beside a domain's name.
+    Actor(Box<ActorRow>),
     Domain(String),
 }
 
@@ -105,7 +106,7 @@ pub async fn parse_target(data: &FedData, text: &str) -> ServiceResult<Target> {
             actor.handle()
         )));
     }
-    Ok(Target::Actor(actor))
+    Ok(Target::Actor(Box::new(actor)))
 }
 
 /// Whether `account` blocks `actor`, by name or by domain.
@@ -336,8 +337,7 @@ pub async fn mute_as(
         ));
     }
     let expires_at = (duration_secs > 0).then(|| {
-        crate::storage::now()
-            + chrono::Duration::seconds(duration_secs.min(i64::from(i32::MAX)))
+        crate::storage::now() + chrono::Duration::seconds(duration_secs.min(i64::from(i32::MAX)))
     });
     let mut conn = ctx.db.conn().await?;
     conn.q()
@@ -358,35 +358,29 @@ pub async fn mute_as(
 pub async fn unmute_as(ctx: &Kuvend, acting: &Acting, actor: &ActorRow) -> ServiceResult<()> {
     let account = acting.require(Role::Owner)?.clone();
     let mut conn = ctx.db.conn().await?;
-    conn.q().delete_block(account.id, MUTE, &actor.ap_id).await?;
+    conn.q()
+        .delete_block(account.id, MUTE, &actor.ap_id)
+        .await?;
     Ok(())
 }
 
 /// Blocks by actor and block from Mastodon's API: an actor block by id.
-pub async fn block_actor_as(
-    ctx: &Kuvend,
-    acting: &Acting,
-    actor: ActorRow,
-) -> ServiceResult<()> {
+pub async fn block_actor_as(ctx: &Kuvend, acting: &Acting, actor: ActorRow) -> ServiceResult<()> {
     let account = acting.require(Role::Owner)?.clone();
     if actor.local {
         return Err(ServiceError::Unprocessable(
             "only remote accounts can be blocked".into(),
         ));
     }
-    block_target(ctx, &account, Target::Actor(actor)).await?;
+    block_target(ctx, &account, Target::Actor(Box::new(actor))).await?;
     Ok(())
 }
 
-pub async fn unblock_actor_as(
-    ctx: &Kuvend,
-    acting: &Acting,
-    actor: ActorRow,
-) -> ServiceResult<()> {
+pub async fn unblock_actor_as(ctx: &Kuvend, acting: &Acting, actor: ActorRow) -> ServiceResult<()> {
     let account = acting.require(Role::Owner)?.clone();
     // Mastodon answers an unblock of someone not blocked with the
     // relationship as it is, not an error.
-    match unblock_target(ctx, &account, Target::Actor(actor)).await {
+    match unblock_target(ctx, &account, Target::Actor(Box::new(actor))).await {
         Ok(_) | Err(ServiceError::NotFound(_)) => Ok(()),
         Err(other) => Err(other),
     }

@@ -61,11 +61,13 @@ impl Outbox {
                     // Never to an actor the sender blocks (by name or by
                     // domain), mentioned or replied to (issue 15).
                     let blocked = super::blocks::Hidden::of(q, sender.id).await?;
-                    inboxes.extend(actors.iter().filter(|a| !a.local && !blocked.hides(a)).map(|a| {
-                        a.shared_inbox_url
-                            .clone()
-                            .unwrap_or_else(|| a.inbox_url.clone())
-                    }))
+                    inboxes.extend(actors.iter().filter(|a| !a.local && !blocked.hides(a)).map(
+                        |a| {
+                            a.shared_inbox_url
+                                .clone()
+                                .unwrap_or_else(|| a.inbox_url.clone())
+                        },
+                    ))
                 }
                 Audience::InboxOf(actor) if !actor.local => inboxes.push(actor.inbox_url.clone()),
                 Audience::InboxOf(_) => {}

@@ -432,12 +432,14 @@ impl Q<'_> {
                 .filter(notifications::dismissed.eq(false))
                 // Nothing from whom the recipient blocks (by name or domain)
                 // or mutes with its notifications (issue 15).
-                .filter(notifications::from_actor_id.ne_all(
-                    super::blocks::hidden_actor_ids!(recipient_id, &blocked),
-                ))
-                .filter(notifications::from_actor_id.ne_all(
-                    super::blocks::domain_blocked_actor_ids!(recipient_id),
-                ))
+                .filter(
+                    notifications::from_actor_id
+                        .ne_all(super::blocks::hidden_actor_ids!(recipient_id, &blocked)),
+                )
+                .filter(
+                    notifications::from_actor_id
+                        .ne_all(super::blocks::domain_blocked_actor_ids!(recipient_id)),
+                )
                 .filter(
                     notifications::from_actor_id.ne_all(
                         super::blocks::hidden_actor_ids!(

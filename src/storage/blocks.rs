@@ -69,10 +69,7 @@ macro_rules! hidden_actor_ids {
                         .gt($crate::storage::now())),
             )
             .filter($crate::storage::schema::account_blocks::target_actor_id.is_not_null())
-            .select(
-                $crate::storage::schema::account_blocks::target_actor_id
-                    .assume_not_null(),
-            )
+            .select($crate::storage::schema::account_blocks::target_actor_id.assume_not_null())
     };
 }
 pub(crate) use hidden_actor_ids;
@@ -212,16 +209,18 @@ impl Q<'_> {
         account_id: i64,
         actor: &ActorRow,
     ) -> StorageResult<Vec<BlockRow>> {
-        let rows = on_q!(self, |c| Ok::<Vec<BlockRow>, super::StorageError>(account_blocks::table
-            .filter(account_blocks::account_id.eq(account_id))
-            .filter(
-                account_blocks::target_actor_id
-                    .eq(actor.id)
-                    .or(account_blocks::kind.eq(DOMAIN_BLOCK)),
-            )
-            .select(BlockRow::as_select())
-            .load(c)
-            .await?))?;
+        let rows = on_q!(self, |c| Ok::<Vec<BlockRow>, super::StorageError>(
+            account_blocks::table
+                .filter(account_blocks::account_id.eq(account_id))
+                .filter(
+                    account_blocks::target_actor_id
+                        .eq(actor.id)
+                        .or(account_blocks::kind.eq(DOMAIN_BLOCK)),
+                )
+                .select(BlockRow::as_select())
+                .load(c)
+                .await?
+        ))?;
         Ok(rows
             .into_iter()
             .filter(|r| match r.kind.as_str() {
@@ -258,10 +257,8 @@ impl Q<'_> {
                                 .eq(&domain)
                                 .or(actors::domain.like(format!("{domain}:%")))
                                 .or(actors::domain.like(pattern.clone().unwrap_or_default()))
-                                .or(actors::domain.like(format!(
-                                    "{}:%",
-                                    pattern.unwrap_or_default()
-                                ))),
+                                .or(actors::domain
+                                    .like(format!("{}:%", pattern.unwrap_or_default()))),
                         )
                         .select(ActorRow::as_select())
                         .load::<ActorRow>(c)

@@ -8,8 +8,8 @@
 
 pub mod accounts;
 pub mod activities;
-pub mod blocks;
 pub mod actors;
+pub mod blocks;
 pub mod boosts;
 #[cfg(feature = "bench")]
 pub mod bulk;

@@ -17,11 +17,7 @@ pub(super) async fn apply(
     actor: &ActorRow,
     object: &Url,
 ) -> ServiceResult<InboxOutcome> {
-    let Some(blocked) = q
-        .actor_by_ap_id(object.as_str())
-        .await?
-        .filter(|a| a.local)
-    else {
+    let Some(blocked) = q.actor_by_ap_id(object.as_str()).await?.filter(|a| a.local) else {
         return Ok(InboxOutcome::Ignored(
             "Block of an actor not on this instance".into(),
         ));
