@@ -90,6 +90,13 @@ pub enum Admin {
     /// Delete delivered and given-up deliveries and received activity ids
     /// older than [maintenance]'s ages.
     Prune,
+    /// An organisation blocks a remote actor (handle user@host or actor URL)
+    /// or a whole domain with its subdomains (a bare host name).
+    Block { org: String, target: String },
+    /// Lift an organisation's block of an actor or a domain.
+    Unblock { org: String, target: String },
+    /// An organisation's blocks and mutes.
+    Blocks { org: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -1247,6 +1254,24 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         Admin::Reports(args) => moderation::run_reports(ctx, args).await?,
         Admin::Instances(args) => moderation::run_instances(ctx, args).await?,
         Admin::Prune => moderation::run_prune(ctx).await?,
+        Admin::Block { org, target } => {
+            let blocked = service::blocks::block(&prepared.data(), &org, &target).await?;
+            println!("{org} blocks {}", blocked.describe());
+        }
+        Admin::Unblock { org, target } => {
+            let lifted = service::blocks::unblock(&prepared.data(), &org, &target).await?;
+            println!("{org} no longer blocks {}", lifted.describe());
+        }
+        Admin::Blocks { org } => {
+            for (row, actor) in service::blocks::list_for(ctx, &org).await? {
+                let target = actor.map_or(row.target.clone(), |a| a.handle());
+                let until = row
+                    .expires_at
+                    .map(|at| format!("\tuntil {at}"))
+                    .unwrap_or_default();
+                println!("{}\t{target}{until}", row.kind);
+            }
+        }
     }
     Ok(())
 }

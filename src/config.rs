@@ -114,6 +114,9 @@ pub struct FederationSettings {
     pub mode: FederationMode,
     /// Seconds the in-memory domain policy is trusted before it is re-read.
     pub policy_refresh_secs: u64,
+    /// Send `Block` (and `Undo{Block}`) when an organisation blocks an actor.
+    #[serde(default)]
+    pub send_blocks: bool,
 }
 
 /// `federation.mode`: open federation, or allow-listed domains only (issue 15).

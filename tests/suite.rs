@@ -42,6 +42,7 @@ mod limits;
 mod local;
 mod nodeinfo_software;
 mod oauth_forms;
+mod org_blocks;
 mod posts;
 mod relay_receive;
 mod remote_events;

@@ -550,3 +550,33 @@ pub fn flag(
     };
     Outgoing::new(id, "Flag", &activity)
 }
+
+/// `Block` of `blocked` by an organisation (sent only when
+/// `federation.send_blocks` is on: it tells the blocked party), shaped as
+/// Mastodon's: `object` is the blocked actor's id.
+pub fn block(
+    urls: &Urls,
+    blocker: &ActorRow,
+    blocked: &ActorRow,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let block: BareActivityJson = bare("Block", id.as_str(), blocker, &blocked.ap_id)?;
+    Outgoing::new(id, "Block", &block)
+}
+
+/// `Undo{Block}`, embedding the `Block` by the id it was sent with.
+pub fn undo_block(
+    urls: &Urls,
+    blocker: &ActorRow,
+    blocked: &ActorRow,
+    block_ap_id: &str,
+) -> Result<Outgoing, FederationError> {
+    let id = urls.new_activity();
+    let activity = ResponseJson {
+        id: id.clone(),
+        kind: "Undo".into(),
+        actor: url(&blocker.ap_id)?,
+        object: bare("Block", block_ap_id, blocker, &blocked.ap_id)?,
+    };
+    Outgoing::new(id, "Undo", &activity)
+}

@@ -78,7 +78,7 @@ async fn collection(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    viewer(&data, &uri, &headers).await?;
+    refuse_blocked(&data, &username, &uri, &headers).await?;
     Ok(
         match documents::collection(&data, &username, kind, page).await? {
             CollectionDocument::Collection(c) => {
@@ -102,7 +102,7 @@ pub async fn outbox(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    viewer(&data, &uri, &headers).await?;
+    refuse_blocked(&data, &username, &uri, &headers).await?;
     let document = documents::outbox(&data, &username, q.page.is_some(), q.max_id).await?;
     Ok(activity_json(&WithContext::new(
         activity_context(),
@@ -424,4 +424,17 @@ fn stopped_arriving(error: &(dyn std::error::Error + 'static)) -> bool {
         cause = error.source();
     }
     false
+}
+
+/// A signed fetch of an account's collections or outbox by an actor the
+/// account blocks is refused (403); unsigned fetches are left as they are.
+async fn refuse_blocked(
+    data: &FedData,
+    username: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> ApiResult<()> {
+    let viewer = viewer(data, uri, headers).await?;
+    crate::service::blocks::check_fetch(data, username, viewer.as_ref()).await?;
+    Ok(())
 }

@@ -175,17 +175,21 @@ pub async fn post(
         return event_page(&data, view).await;
     }
     let domain = &data.settings.instance.domain;
-    let replies: Vec<_> = posts::public_replies(&data, view.post.id)
-        .await?
+    let (shown, hidden) = posts::replies_shown(&data, view.post.id).await?;
+    let replies: Vec<_> = shown
         .iter()
+        .filter(|(p, _)| p.is_public())
         .map(|(p, a)| post_card(p, a, domain))
         .collect();
+    // Replies by blocked actors are neither shown nor counted.
+    let mut post = view.post.clone();
+    post.replies_count = (post.replies_count - hidden).max(0);
     Ok(render(
         "post.html",
         context! {
             instance => instance_json(&data),
             source_url => data.settings.instance.source_url,
-            post => post_card(&view.post, &view.author, domain),
+            post => post_card(&post, &view.author, domain),
             replies => replies,
         },
     )?

@@ -59,6 +59,8 @@ pub struct RelationshipData {
     pub requested: bool,
     pub followed_by: bool,
     pub requested_by: bool,
+    /// What the viewer blocks or mutes of it (service::blocks).
+    pub decided: super::blocks::Decided,
 }
 
 pub struct NotificationData {
@@ -338,11 +340,18 @@ pub async fn context(
     ancestors.reverse();
     let mut descendants = Vec::new();
     let mut frontier = vec![post.id];
+    // The thread is its root author's: replies by actors that author blocks
+    // (by name or domain) are left out, with whatever answers them.
+    let root_author = ancestors.first().map_or(post.author_id, |p| p.author_id);
+    let hidden = super::blocks::Hidden::of(&mut q, root_author).await?;
     while let Some(id) = frontier.pop() {
         if descendants.len() >= 200 {
             break;
         }
-        for (reply, _) in q.replies(id).await? {
+        for (reply, author) in q.replies(id).await? {
+            if hidden.hides(&author) {
+                continue;
+            }
             frontier.push(reply.id);
             descendants.push(reply);
         }
@@ -367,7 +376,12 @@ pub async fn relationships(
         let Ok(id) = id.parse::<i64>() else { continue };
         let outgoing = q.follow_between(viewer.id, id).await?;
         let incoming = q.follow_between(id, viewer.id).await?;
+        let decided = match q.actor_by_id(id).await {
+            Ok(actor) => super::blocks::decided(&mut q, viewer.id, &actor).await?,
+            Err(_) => super::blocks::Decided::default(),
+        };
         out.push(RelationshipData {
+            decided,
             id,
             following: outgoing
                 .as_ref()

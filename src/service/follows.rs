@@ -288,6 +288,23 @@ pub(crate) async fn receive_follow(
     followee: &ActorRow,
     follow_ap_id: &str,
 ) -> ServiceResult<()> {
+    if super::blocks::blocks(q, followee.id, follower).await? {
+        // Blocked: refused with a Reject, so the follower's server does not
+        // keep showing a pending request (docs/security.md). Nothing is
+        // recorded and nobody notified.
+        let reject = outgoing::answer_follow(
+            &ctx.urls,
+            FollowAnswer::Reject,
+            followee,
+            follower,
+            follow_ap_id,
+        )
+        .map_err(outgoing)?;
+        Outbox::default()
+            .queue(q, followee, &reject, &[Audience::InboxOf(follower)])
+            .await?;
+        return Ok(());
+    }
     let existing = q.follow_between(follower.id, followee.id).await?;
     let already_accepted = existing.is_some_and(|f| f.state() == FollowState::Accepted);
     if followee.manually_approves_followers && !already_accepted {

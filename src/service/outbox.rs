@@ -58,11 +58,16 @@ impl Outbox {
                     inboxes.extend(q.follower_inboxes(actor.id).await?);
                 }
                 Audience::Actors(actors) => {
-                    inboxes.extend(actors.iter().filter(|a| !a.local).map(|a| {
-                        a.shared_inbox_url
-                            .clone()
-                            .unwrap_or_else(|| a.inbox_url.clone())
-                    }))
+                    // Never to an actor the sender blocks (by name or by
+                    // domain), mentioned or replied to (issue 15).
+                    let blocked = super::blocks::Hidden::of(q, sender.id).await?;
+                    inboxes.extend(actors.iter().filter(|a| !a.local && !blocked.hides(a)).map(
+                        |a| {
+                            a.shared_inbox_url
+                                .clone()
+                                .unwrap_or_else(|| a.inbox_url.clone())
+                        },
+                    ))
                 }
                 Audience::InboxOf(actor) if !actor.local => inboxes.push(actor.inbox_url.clone()),
                 Audience::InboxOf(_) => {}

@@ -1362,6 +1362,13 @@ pub async fn local_post_for(
     if author.username_key != username.to_lowercase() {
         return Err(not_found());
     }
+    if let Some(viewer) = viewer {
+        // A signed fetch by an actor the author blocks (by name or by
+        // domain): refused outright, whatever the post's visibility.
+        if super::blocks::blocks(&mut q, author.id, viewer).await? {
+            return Err(super::blocks::refused_fetch());
+        }
+    }
     if !super::visibility::may_see(&mut q, &post, viewer).await? {
         return Err(not_found());
     }
@@ -1386,28 +1393,40 @@ pub fn note_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<NoteJson> {
     )?)
 }
 
-/// The public replies to a post, oldest first.
+/// The public replies to a post, oldest first, as shown on its page.
 pub async fn public_replies(ctx: &Kuvend, post_id: i64) -> ServiceResult<Vec<(PostRow, ActorRow)>> {
+    Ok(replies_shown(ctx, post_id)
+        .await?
+        .0
+        .into_iter()
+        .filter(|(p, _)| p.is_public())
+        .collect())
+}
+
+/// A post's direct replies less those left off its page, and how many were
+/// left off, for the reply count shown beside it. Left off (issue 15): replies
+/// by actors the post's author blocks (by name or domain), from silenced
+/// domains, and, under an organisation that takes followers from the
+/// allow-list only, from domains not on it. They are stored, never shown.
+pub async fn replies_shown(
+    ctx: &Kuvend,
+    post_id: i64,
+) -> ServiceResult<(Vec<(PostRow, ActorRow)>, i64)> {
     let mut conn = ctx.db.conn().await?;
     let mut q = conn.q();
-    // Left off the page (issue 15): replies from silenced domains, and,
-    // under an organisation that takes followers from the allow-list only,
-    // replies from domains not on it.
-    let author = q.post_by_id(post_id).await?.map(|p| p.author_id);
-    let allowlist_only = match author {
-        Some(author) => q.followers_from(author).await?.as_deref() == Some("allowlist"),
-        None => false,
+    let Some(post) = q.post_by_id(post_id).await? else {
+        return Ok((Vec::new(), 0));
     };
+    let hidden = super::blocks::Hidden::of(&mut q, post.author_id).await?;
+    let allowlist_only = q.followers_from(post.author_id).await?.as_deref() == Some("allowlist");
     let policy = ctx.policy().await;
-    Ok(q.replies(post_id)
-        .await?
-        .into_iter()
-        .filter(|(p, a)| {
-            p.is_public()
-                && !policy.silenced(&a.domain)
-                && (a.local || !allowlist_only || policy.allowed(&a.domain))
-        })
-        .collect())
+    let (hidden_replies, shown): (Vec<_>, Vec<_>) =
+        q.replies(post_id).await?.into_iter().partition(|(_, author)| {
+            hidden.hides(author)
+                || policy.silenced(&author.domain)
+                || (!author.local && allowlist_only && !policy.allowed(&author.domain))
+        });
+    Ok((shown, hidden_replies.len() as i64))
 }
 
 /// An organisation's outbox page: `Create` of its public and unlisted posts

@@ -428,9 +428,29 @@ impl Q<'_> {
         page: Page,
     ) -> StorageResult<Vec<NotificationRow>> {
         on_q!(self, |c| {
+            let blocked = [super::blocks::BLOCK.to_string()];
             let mut query = notifications::table
                 .filter(notifications::recipient_id.eq(recipient_id))
                 .filter(notifications::dismissed.eq(false))
+                // Nothing from whom the recipient blocks (by name or domain)
+                // or mutes with its notifications (issue 15).
+                .filter(
+                    notifications::from_actor_id
+                        .ne_all(super::blocks::hidden_actor_ids!(recipient_id, &blocked)),
+                )
+                .filter(
+                    notifications::from_actor_id
+                        .ne_all(super::blocks::domain_blocked_actor_ids!(recipient_id)),
+                )
+                .filter(
+                    notifications::from_actor_id.ne_all(
+                        super::blocks::hidden_actor_ids!(
+                            recipient_id,
+                            [super::blocks::MUTE.to_string()]
+                        )
+                        .filter(super::schema::account_blocks::notifications.eq(true)),
+                    ),
+                )
                 .into_boxed();
             if let Some(max) = page.max_id {
                 query = query.filter(notifications::id.lt(max));
@@ -484,10 +504,19 @@ impl Q<'_> {
         page: Page,
     ) -> StorageResult<Vec<PostRow>> {
         on_q!(self, |c| {
+            let hidden = [
+                super::blocks::BLOCK.to_string(),
+                super::blocks::MUTE.to_string(),
+            ];
             let query = home_feed::table
                 .inner_join(posts::table)
                 .filter(home_feed::owner_id.eq(actor_id))
                 .filter(posts::deleted_at.is_null())
+                // Not the posts of whom the owner blocks or mutes (issue 15).
+                .filter(
+                    posts::author_id.ne_all(super::blocks::hidden_actor_ids!(actor_id, &hidden)),
+                )
+                .filter(posts::author_id.ne_all(super::blocks::domain_blocked_actor_ids!(actor_id)))
                 .into_boxed();
             Ok(load_page!(query, page, c, home_feed::post_id))
         })

@@ -444,7 +444,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     domain_blocks,
     domain_allows,
     org_follow_policies,
-    reports
+    reports,
+    account_blocks
 );
 
 diesel::table! {
@@ -503,5 +504,21 @@ diesel::table! {
         created_at -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
         resolved_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// What a local account blocks or mutes (see the migration).
+    account_blocks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        kind -> Text,
+        target_actor_id -> Nullable<BigInt>,
+        subdomain_pattern -> Nullable<Text>,
+        target -> Text,
+        notifications -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        activity_ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }

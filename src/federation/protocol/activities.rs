@@ -213,6 +213,8 @@ pub enum InboxActivity {
     UpdateMember(MemberJson),
     /// `Flag`: a report from another instance.
     Flag(super::flag::FlagReceived),
+    /// `Block` of one of our actors (by id): follows both ways are removed.
+    Block(Url),
     /// A verb kuvend does not act on (yet).
     Unsupported(String),
 }
@@ -339,6 +341,7 @@ impl IncomingActivity {
             ))),
             "Delete" => InboxActivity::Delete(object_id()?),
             "Like" => InboxActivity::Like(object_id()?),
+            "Block" => InboxActivity::Block(object_id()?),
             "Announce" => {
                 let event = match self.object_type() {
                     Some("Event") => Some(Box::new(PostObject::from_value(&self.object)?))

@@ -7,6 +7,7 @@
 //! is here: the extractors, paging and the error helper.
 
 mod accounts;
+mod blocks;
 mod campaigns;
 mod coalitions;
 pub mod entities;
@@ -63,6 +64,7 @@ pub fn router() -> Router {
         .merge(campaigns::routes())
         .merge(groups::routes())
         .merge(reports::routes())
+        .merge(blocks::routes())
 }
 
 /// The bearer token's session, required.

@@ -12,6 +12,7 @@
 
 mod announce;
 mod answer;
+mod block;
 mod create;
 mod delete;
 mod flag;
@@ -98,6 +99,8 @@ enum Ready {
     Update(update::Ready),
     Delete(Url),
     Like(Url),
+    /// A remote actor blocks one of ours (the id of ours).
+    Block(Url),
     Announce(Url),
     /// A followed remote group's relay of a member's post, an edit or a
     /// delete of one (issue 14 item 2), checked and fetched from the origin.
@@ -151,6 +154,7 @@ async fn prepare(data: &FedData, activity: &IncomingActivity) -> ServiceResult<R
         )?),
         InboxActivity::Delete(object) => Ready::Delete(object),
         InboxActivity::Like(object) => Ready::Like(object),
+        InboxActivity::Block(object) => Ready::Block(object),
         InboxActivity::Announce(object, own_event) => {
             announce::prepare(data, activity, object, own_event).await?
         }
@@ -305,6 +309,7 @@ async fn apply(
         // anyone make the coalition write to all its followers (Friendica
         // does not redistribute them either by default).
         Ready::Like(object) => like::apply(q, actor, id, object).await,
+        Ready::Block(object) => block::apply(q, actor, object).await,
         Ready::Announce(object) => announce::apply(q, actor, id, object).await,
         Ready::Relay(relay) => announce::apply_relay(q, actor, id, relay).await,
         Ready::Invite {

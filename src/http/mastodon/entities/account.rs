@@ -210,8 +210,8 @@ pub struct Relationship {
 }
 
 impl From<&RelationshipData> for Relationship {
-    /// kuvend has no blocks, mutes, notes or endorsements yet, and boosts
-    /// always show for a followed account.
+    /// kuvend has no notes or endorsements yet, nobody is told they are
+    /// blocked (`blocked_by`), and boosts always show for a followed account.
     fn from(r: &RelationshipData) -> Relationship {
         Relationship {
             id: r.id.to_string(),
@@ -220,13 +220,13 @@ impl From<&RelationshipData> for Relationship {
             notifying: false,
             languages: None,
             followed_by: r.followed_by,
-            blocking: false,
+            blocking: r.decided.blocking,
             blocked_by: false,
-            muting: false,
-            muting_notifications: false,
+            muting: r.decided.muting,
+            muting_notifications: r.decided.muting_notifications,
             requested: r.requested,
             requested_by: r.requested_by,
-            domain_blocking: false,
+            domain_blocking: r.decided.domain_blocking,
             endorsed: false,
             note: String::new(),
         }
