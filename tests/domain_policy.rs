@@ -543,8 +543,21 @@ async fn followers_from_allowlist(backend: Backend) {
             &follow(&stranger_host, &stranger, "1", &parks.ap_id),
         )
         .await;
-    assert_eq!(status, 403, "{body}");
+    // Refused with a Reject, so the stranger's server shows no pending
+    // request forever.
+    assert_eq!(status, 202, "{body}");
     assert_eq!(kuvend.follow_state(&stranger, &parks.ap_id).await, None);
+    eventually(
+        "the stranger's Follow rejected",
+        Duration::from_secs(10),
+        || async {
+            stranger_host
+                .received()
+                .iter()
+                .any(|a| a["type"] == "Reject" && a["actor"] == parks.ap_id.as_str())
+        },
+    )
+    .await;
     let (status, _) = friend_host
         .send(
             &friend,

@@ -198,6 +198,18 @@ async fn incoming_flag_listed(backend: Backend) {
     });
     let (status, _) = masto.send(&instance_actor, &shared_inbox, &stranger).await;
     assert_eq!(status, 202);
+    // A Flag from a person's account, not the server's instance actor, is
+    // no report: anyone could write into the organisation's notifications.
+    let person = masto.actor("/users/troll", "Person", None);
+    let from_person = filled(
+        masto.fixture("mastodon/flag.json", "mastodon.example"),
+        &[("TARGET", &ngo.ap_id), ("POST", &post.ap_id)],
+    );
+    let mut from_person = from_person;
+    from_person["id"] = json!(masto.url("/flags/3"));
+    from_person["actor"] = json!(person);
+    let (status, _) = masto.send(&person, &shared_inbox, &from_person).await;
+    assert_eq!(status, 202);
 
     let listed = cli_out(&alpha.db_url, &["admin", "reports", "--unresolved"]);
     assert_eq!(listed.lines().count(), 1, "{listed}");

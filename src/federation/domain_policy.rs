@@ -64,8 +64,8 @@ pub fn normalize_domain(input: &str) -> Result<String, &'static str> {
     {
         return Err("not a domain name (give only the host, like example.org)");
     }
-    // The port, if given, is split off by hand: the URL parser drops a
-    // scheme's default port, and "example.org:80" must stay as given.
+    // The port, if given, is split off by hand (the URL parser would read
+    // it for the scheme it is given).
     let (name, port) = match text.rsplit_once(':') {
         Some((name, port)) => {
             let port: u16 = port.parse().map_err(|_| "the port is not a number")?;
@@ -82,9 +82,11 @@ pub fn normalize_domain(input: &str) -> Result<String, &'static str> {
     if host.is_empty() || host.split('.').any(|label| label.is_empty()) {
         return Err("not a valid domain name");
     }
+    // Actors' hosts are compared without a scheme's default port (URLs
+    // drop it), so an entry keeping `:443` or `:80` would cover nothing.
     Ok(match port {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
+        Some(port) if port != 443 && port != 80 => format!("{host}:{port}"),
+        _ => host,
     })
 }
 
@@ -118,6 +120,15 @@ pub fn covers(entry: &str, host: &str) -> bool {
     covering_keys(host).iter().any(|key| key == entry)
 }
 
+/// How severe a block is, to combine the entries covering one host.
+fn severity_rank(severity: Severity) -> u8 {
+    match severity {
+        Severity::Noop => 0,
+        Severity::Silence => 1,
+        Severity::Suspend => 2,
+    }
+}
+
 /// One block as the policy uses it.
 #[derive(Debug, Clone, Copy)]
 pub struct Block {
@@ -149,12 +160,22 @@ impl Snapshot {
         }
     }
 
-    /// The block covering `host` (an authority: `host[:port]`), the most
-    /// specific one first.
+    /// What the entries covering `host` (an authority: `host[:port]`) add up
+    /// to: the most severe of them, media rejected if any rejects it. A
+    /// milder entry on a subdomain never lifts a parent's suspension (an
+    /// imported list's `noop` for `cdn.evil.org` must not reopen it).
     pub fn block(&self, host: &str) -> Option<Block> {
         covering_keys(host)
             .iter()
-            .find_map(|key| self.blocks.get(key).copied())
+            .filter_map(|key| self.blocks.get(key).copied())
+            .reduce(|a, b| Block {
+                severity: if severity_rank(b.severity) > severity_rank(a.severity) {
+                    b.severity
+                } else {
+                    a.severity
+                },
+                reject_media: a.reject_media || b.reject_media,
+            })
     }
 
     /// Whether `host` is on the allow-list (itself or a parent domain).
@@ -190,6 +211,13 @@ impl Snapshot {
     pub fn silenced(&self, host: &str) -> bool {
         self.block(host)
             .is_some_and(|b| b.severity == Severity::Silence)
+    }
+
+    /// Whether `host`'s posts may appear in public listings and pages: not
+    /// silenced, and federated with (what a suspension or the allow-list
+    /// refuses now stays hidden even if it was stored before).
+    pub fn shown_publicly(&self, host: &str) -> bool {
+        !self.silenced(host) && self.federates(host)
     }
 
     /// Whether `host`'s avatars, headers and attachments are not shown.
@@ -301,7 +329,8 @@ mod tests {
             normalize_domain("bücher.example").unwrap(),
             "xn--bcher-kva.example"
         );
-        assert_eq!(normalize_domain("a.test:80").unwrap(), "a.test:80");
+        assert_eq!(normalize_domain("a.test:80").unwrap(), "a.test");
+        assert_eq!(normalize_domain("a.test:443").unwrap(), "a.test");
         for bad in [
             "",
             "https://example.org/",
@@ -331,6 +360,23 @@ mod tests {
         assert!(!s.federates("a.b.example.org:8443"));
         assert!(s.federates("badexample.org"));
         assert!(s.federates("example.org.evil"));
+        // A milder entry on a subdomain does not reopen it.
+        let noop = Block {
+            severity: Severity::Noop,
+            reject_media: true,
+        };
+        let s = Snapshot::new(
+            FederationMode::Open,
+            "us.example",
+            [
+                ("example.org".to_string(), suspend),
+                ("cdn.example.org".to_string(), noop),
+            ],
+            [],
+        );
+        assert!(!s.federates("cdn.example.org"));
+        assert!(s.rejects_media("cdn.example.org"));
+        assert!(!s.rejects_media("example.org"));
         let ported = Snapshot::new(
             FederationMode::Allowlist,
             "us.example",

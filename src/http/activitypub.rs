@@ -57,17 +57,19 @@ pub struct PageQuery {
     page: Option<i64>,
 }
 
-/// The signer of a GET of one of our documents, through authorized fetch's
-/// one check (`service::authorized_fetch`): with it on, an unsigned GET is
-/// 401; a signature that does not verify is 401 and a refused signer 403
-/// either way.
+/// Who asks for one of `username`'s documents: the signer of a signed GET,
+/// or None. Unsigned is refused with authorized fetch on (401), a signer
+/// the instance does not federate with or `username` blocks with 403.
 async fn viewer(
     data: &FedData,
+    username: &str,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
 ) -> ApiResult<Option<ActorRow>> {
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    Ok(authorized_fetch::fetch_viewer(data, path_and_query, headers).await?)
+    let viewer = authorized_fetch::fetch_viewer(data, path_and_query, headers).await?;
+    crate::service::blocks::check_fetch(data, username, viewer.as_ref()).await?;
+    Ok(viewer)
 }
 
 async fn collection(
@@ -78,7 +80,7 @@ async fn collection(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    refuse_blocked(&data, &username, &uri, &headers).await?;
+    viewer(&data, &username, &uri, &headers).await?;
     Ok(
         match documents::collection(&data, &username, kind, page).await? {
             CollectionDocument::Collection(c) => {
@@ -102,7 +104,7 @@ pub async fn outbox(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    refuse_blocked(&data, &username, &uri, &headers).await?;
+    viewer(&data, &username, &uri, &headers).await?;
     let document = documents::outbox(&data, &username, q.page.is_some(), q.max_id).await?;
     Ok(activity_json(&WithContext::new(
         activity_context(),
@@ -124,7 +126,7 @@ pub async fn post(
     if !wants_activity_json(&headers) {
         return Ok(Redirect::to(&format!("/@{username}/{id}")).into_response());
     }
-    let viewer = viewer(&data, &uri, &headers).await?;
+    let viewer = viewer(&data, &username, &uri, &headers).await?;
     let view = posts::local_post_for(&data, &username, id, viewer.as_ref()).await?;
     if view.post.deleted_at.is_some() {
         let tombstone =
@@ -165,7 +167,7 @@ pub async fn post_activity(
     if !wants_activity_json(&headers) {
         return Ok(Redirect::to(&format!("/@{username}/{id}")).into_response());
     }
-    let viewer = viewer(&data, &uri, &headers).await?;
+    let viewer = viewer(&data, &username, &uri, &headers).await?;
     let view = posts::local_post_for(&data, &username, id, viewer.as_ref()).await?;
     if view.post.deleted_at.is_some() {
         return Err(ApiError::new(StatusCode::GONE, "the post was deleted"));
@@ -189,7 +191,7 @@ pub async fn relay(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    viewer(&data, &uri, &headers).await?;
+    viewer(&data, &username, &uri, &headers).await?;
     let url = format!("{}/relays/{id}/{shape}", data.urls.actor(&username));
     let url =
         url::Url::parse(&url).map_err(|_| ServiceError::NotFound("Record not found".into()))?;
@@ -205,7 +207,7 @@ pub async fn participants(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let viewer = viewer(&data, &uri, &headers).await?;
+    let viewer = viewer(&data, &username, &uri, &headers).await?;
     let (id, total) =
         crate::service::events::participants_count(&data, &username, id, viewer.as_ref()).await?;
     Ok(activity_json(&json!({
@@ -270,7 +272,7 @@ async fn member_collection(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let viewer = viewer(&data, &uri, &headers).await?;
+    let viewer = viewer(&data, &username, &uri, &headers).await?;
     let document = coalitions::collection_for(&data, &username, which, viewer.as_ref()).await?;
     Ok(activity_json(&WithContext::new(
         activity_context(),
@@ -288,7 +290,7 @@ pub async fn member(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let viewer = viewer(&data, &uri, &headers).await?;
+    let viewer = viewer(&data, &username, &uri, &headers).await?;
     let id = data.urls.member(&username, &uuid);
     let document = crate::service::invitations::member_document(&data, &id).await?;
     if !coalitions::may_fetch_member(&data, &document, viewer.as_ref()).await? {
@@ -317,7 +319,7 @@ pub async fn featured(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    viewer(&data, &uri, &headers).await?;
+    viewer(&data, &username, &uri, &headers).await?;
     let actor = documents::local_actor(&data, &username).await?;
     Ok(activity_json(&json!({
         "@context": activity_context(),
@@ -424,17 +426,4 @@ fn stopped_arriving(error: &(dyn std::error::Error + 'static)) -> bool {
         cause = error.source();
     }
     false
-}
-
-/// A signed fetch of an account's collections or outbox by an actor the
-/// account blocks is refused (403); unsigned fetches are left as they are.
-async fn refuse_blocked(
-    data: &FedData,
-    username: &str,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
-) -> ApiResult<()> {
-    let viewer = viewer(data, uri, headers).await?;
-    crate::service::blocks::check_fetch(data, username, viewer.as_ref()).await?;
-    Ok(())
 }

@@ -61,22 +61,21 @@ impl Target {
 /// dots and hyphens, at least one dot, not ours. Anything else (a path, a
 /// port, a scheme, spaces) is refused rather than guessed at.
 pub fn parse_domain(ctx: &Kuvend, text: &str) -> ServiceResult<String> {
-    let domain = text.trim().trim_end_matches('.').to_ascii_lowercase();
-    let valid = !domain.is_empty()
-        && domain.len() <= DOMAIN_MAX
-        && domain.contains('.')
-        && domain
-            .split('.')
-            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
-        && domain
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    if !valid {
-        return Err(ServiceError::Unprocessable(format!(
-            "{:?} is neither a handle like user@host, an actor URL nor a domain",
-            text.trim()
-        )));
-    }
+    // The instance's own domain parser (IDNA, case, trailing dot); an
+    // organisation's block covers a host whatever its port.
+    let domain = crate::federation::domain_policy::normalize_domain(text)
+        .ok()
+        .filter(|d| d.len() <= DOMAIN_MAX && d.contains('.'))
+        .map(|d| match d.rsplit_once(':') {
+            Some((host, _)) => host.to_string(),
+            None => d,
+        })
+        .ok_or_else(|| {
+            ServiceError::Unprocessable(format!(
+                "{:?} is neither a handle like user@host, an actor URL nor a domain",
+                text.trim()
+            ))
+        })?;
     if domain_covers(&domain, &ctx.settings.instance.domain.to_ascii_lowercase()) {
         return Err(ServiceError::Unprocessable(format!(
             "{domain} is this instance's own domain"

@@ -343,13 +343,13 @@ pub async fn context(
     // The thread is its root author's: replies by actors that author blocks
     // (by name or domain) are left out, with whatever answers them.
     let root_author = ancestors.first().map_or(post.author_id, |p| p.author_id);
-    let hidden = super::blocks::Hidden::of(&mut q, root_author).await?;
+    let left_out = super::posts::RepliesLeftOut::of(ctx, &mut q, root_author).await?;
     while let Some(id) = frontier.pop() {
         if descendants.len() >= 200 {
             break;
         }
         for (reply, author) in q.replies(id).await? {
-            if hidden.hides(&author) {
+            if left_out.hides(&author) {
                 continue;
             }
             frontier.push(reply.id);
@@ -439,6 +439,9 @@ async fn notified_by_policy(
     from: &ActorRow,
 ) -> ServiceResult<bool> {
     let policy = ctx.policy().await;
+    if !from.local && !policy.federates(&from.domain) {
+        return Ok(false);
+    }
     let mut conn = ctx.db.conn().await?;
     let mut q = conn.q();
     if policy.silenced(&from.domain) {
@@ -458,7 +461,8 @@ async fn notified_by_policy(
     Ok(true)
 }
 
-/// Public listings leave out posts from silenced domains (issue 15). A
+/// Public listings leave out posts from silenced domains, and from domains
+/// no longer federated with (issue 15). A
 /// post's id is on its author's host (checked when it was received), so
 /// the id says where it is from. Filtered after the page is read, so such a
 /// page may be shorter than asked; its paging links still move on.
@@ -466,7 +470,7 @@ pub(crate) async fn without_silenced(ctx: &Kuvend, mut posts: Vec<PostRow>) -> V
     let policy = ctx.policy().await;
     posts.retain(|post| {
         url::Url::parse(&post.ap_id)
-            .map(|url| !policy.silenced(&crate::federation::actors::authority(&url)))
+            .map(|url| policy.shown_publicly(&crate::federation::actors::authority(&url)))
             .unwrap_or(true)
     });
     posts

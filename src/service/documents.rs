@@ -310,9 +310,10 @@ pub async fn tagged(
             .public_posts_with_tag(&tag.to_lowercase(), max_id, PAGE_SIZE)
             .await?
     };
-    // Silenced domains stay off the instance's public pages (issue 15).
+    // Silenced (and no longer federated) domains stay off the instance's
+    // public pages (issue 15).
     let policy = ctx.policy().await;
-    posts.retain(|(_, author)| !policy.silenced(&author.domain));
+    posts.retain(|(_, author)| author.local || policy.shown_publicly(&author.domain));
     Ok(posts)
 }
 

@@ -276,6 +276,30 @@ pub async fn reject_as(ctx: &Kuvend, acting: &Acting, actor: &str) -> ServiceRes
     Ok(follower)
 }
 
+/// Refuses a follow with a `Reject`, so the follower's server does not keep
+/// showing a pending request (docs/security.md). Nothing is recorded and
+/// nobody notified.
+pub(crate) async fn reject_follow(
+    ctx: &Kuvend,
+    q: &mut Q<'_>,
+    follower: &ActorRow,
+    followee: &ActorRow,
+    follow_ap_id: &str,
+) -> ServiceResult<()> {
+    let reject = outgoing::answer_follow(
+        &ctx.urls,
+        FollowAnswer::Reject,
+        followee,
+        follower,
+        follow_ap_id,
+    )
+    .map_err(outgoing)?;
+    Outbox::default()
+        .queue(q, followee, &reject, &[Audience::InboxOf(follower)])
+        .await?;
+    Ok(())
+}
+
 /// Answers a `Follow` of a local actor, from another instance (in the
 /// inbox's transaction) or from this one (in the follower's): accepted at
 /// once, with an `Accept` queued, or left pending for approval. A local
@@ -289,21 +313,7 @@ pub(crate) async fn receive_follow(
     follow_ap_id: &str,
 ) -> ServiceResult<()> {
     if super::blocks::blocks(q, followee.id, follower).await? {
-        // Blocked: refused with a Reject, so the follower's server does not
-        // keep showing a pending request (docs/security.md). Nothing is
-        // recorded and nobody notified.
-        let reject = outgoing::answer_follow(
-            &ctx.urls,
-            FollowAnswer::Reject,
-            followee,
-            follower,
-            follow_ap_id,
-        )
-        .map_err(outgoing)?;
-        Outbox::default()
-            .queue(q, followee, &reject, &[Audience::InboxOf(follower)])
-            .await?;
-        return Ok(());
+        return reject_follow(ctx, q, follower, followee, follow_ap_id).await;
     }
     let existing = q.follow_between(follower.id, followee.id).await?;
     let already_accepted = existing.is_some_and(|f| f.state() == FollowState::Accepted);

@@ -360,6 +360,12 @@ pub async fn record_acceptance(
     urls: &crate::federation::urls::Urls,
     invitation: &InvitationRow,
 ) -> ServiceResult<bool> {
+    // An invitee the coalition has since blocked cannot accept (issue 15),
+    // by whichever path (Accept, Follow, Join, poll vote) it tries.
+    let invitee = q.actor_by_id(invitation.invitee_id).await?;
+    if super::blocks::blocks(q, invitation.coalition_id, &invitee).await? {
+        return Ok(false);
+    }
     if !q
         .close_invitation(invitation.id, InvitationState::Accepted, "")
         .await?

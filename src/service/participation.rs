@@ -157,6 +157,11 @@ pub(crate) async fn receive(
     target: &LocalEvent,
     rsvp: Rsvp<'_>,
 ) -> ServiceResult<bool> {
+    // An actor the organiser blocks takes no place and gets no answer
+    // (issue 15): nothing is stored.
+    if super::blocks::blocks(q, target.organiser.id, participant).await? {
+        return Ok(false);
+    }
     let mut outbox = Outbox::default();
     let message = clean_message(rsvp.message);
     if let Some(reason) = closed_reason(&target.event) {

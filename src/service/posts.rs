@@ -1404,10 +1404,7 @@ pub async fn public_replies(ctx: &Kuvend, post_id: i64) -> ServiceResult<Vec<(Po
 }
 
 /// A post's direct replies less those left off its page, and how many were
-/// left off, for the reply count shown beside it. Left off (issue 15): replies
-/// by actors the post's author blocks (by name or domain), from silenced
-/// domains, and, under an organisation that takes followers from the
-/// allow-list only, from domains not on it. They are stored, never shown.
+/// left off, for the reply count shown beside it.
 pub async fn replies_shown(
     ctx: &Kuvend,
     post_id: i64,
@@ -1417,16 +1414,41 @@ pub async fn replies_shown(
     let Some(post) = q.post_by_id(post_id).await? else {
         return Ok((Vec::new(), 0));
     };
-    let hidden = super::blocks::Hidden::of(&mut q, post.author_id).await?;
-    let allowlist_only = q.followers_from(post.author_id).await?.as_deref() == Some("allowlist");
-    let policy = ctx.policy().await;
-    let (hidden_replies, shown): (Vec<_>, Vec<_>) =
-        q.replies(post_id).await?.into_iter().partition(|(_, author)| {
-            hidden.hides(author)
-                || policy.silenced(&author.domain)
-                || (!author.local && allowlist_only && !policy.allowed(&author.domain))
-        });
+    let left_out = RepliesLeftOut::of(ctx, &mut q, post.author_id).await?;
+    let (hidden_replies, shown): (Vec<_>, Vec<_>) = q
+        .replies(post_id)
+        .await?
+        .into_iter()
+        .partition(|(_, author)| left_out.hides(author));
     Ok((shown, hidden_replies.len() as i64))
+}
+
+/// Which replies a thread's author does not get under its posts, on its
+/// pages and in the client API's context alike (issue 15): by actors the
+/// author blocks (by name or domain), from silenced domains or domains no
+/// longer federated with, and, when the author takes followers from the
+/// allow-list only, from domains not on it. They are stored, never shown.
+pub(crate) struct RepliesLeftOut {
+    blocked: super::blocks::Hidden,
+    allowlist_only: bool,
+    policy: std::sync::Arc<crate::federation::domain_policy::Snapshot>,
+}
+
+impl RepliesLeftOut {
+    pub(crate) async fn of(ctx: &Kuvend, q: &mut Q<'_>, author_id: i64) -> ServiceResult<Self> {
+        Ok(RepliesLeftOut {
+            blocked: super::blocks::Hidden::of(q, author_id).await?,
+            allowlist_only: q.followers_from(author_id).await?.as_deref() == Some("allowlist"),
+            policy: ctx.policy().await,
+        })
+    }
+
+    pub(crate) fn hides(&self, author: &ActorRow) -> bool {
+        !author.local
+            && (self.blocked.hides(author)
+                || !self.policy.shown_publicly(&author.domain)
+                || (self.allowlist_only && !self.policy.allowed(&author.domain)))
+    }
 }
 
 /// An organisation's outbox page: `Create` of its public and unlisted posts

@@ -202,6 +202,13 @@ pub async fn received_flag(
     flag_id: &Url,
     flag: &FlagReceived,
 ) -> ServiceResult<Option<&'static str>> {
+    // Servers report from their instance actor (an `Application` or a
+    // `Service`: Mastodon, GoToSocial); a Flag from a person's account is
+    // not a report of that server's and would let any account write into
+    // an organisation's notifications.
+    if !matches!(sender.ap_type.as_str(), "Application" | "Service") {
+        return Ok(Some("Flag not sent by an instance actor"));
+    }
     let ours = format!("{}/", ctx.settings.base_url());
     let mut target: Option<ActorRow> = None;
     let mut posts: Vec<PostRow> = Vec::new();

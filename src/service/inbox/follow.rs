@@ -5,7 +5,10 @@ use crate::{
     context::Kuvend,
     federation::protocol::activities::FollowJson,
     model::ActorKind,
-    service::{ServiceError, ServiceResult, follows::receive_follow},
+    service::{
+        ServiceError, ServiceResult,
+        follows::{receive_follow, reject_follow},
+    },
     storage::{Q, models::ActorRow},
 };
 
@@ -27,12 +30,18 @@ pub(super) async fn apply(
                 follow.object
             ))
         })?;
-    // An organisation that takes followers from the allow-list only
-    // (`kuvend admin org update --followers-from allowlist`) refuses others.
-    if !crate::service::domain_policy::may_follow(ctx, q, followee.id, &follower.domain).await? {
-        return Err(ServiceError::Forbidden(format!(
-            "{} accepts followers from allow-listed domains only",
-            followee.ap_id
+    // Refused with a `Reject` (so the follower's server shows no request
+    // pending for ever): an actor the followee blocks, and, under an
+    // organisation that takes followers from the allow-list only (`kuvend
+    // admin org update --followers-from allowlist`), one from elsewhere. A
+    // refused follow accepts no invitation either.
+    if crate::service::blocks::blocks(q, followee.id, follower).await?
+        || !crate::service::domain_policy::may_follow(ctx, q, followee.id, &follower.domain).await?
+    {
+        reject_follow(ctx, q, follower, &followee, follow.id.as_str()).await?;
+        return Ok(InboxOutcome::Ignored(format!(
+            "{} does not take followers from {}",
+            followee.ap_id, follower.ap_id
         )));
     }
     receive_follow(ctx, q, follower, &followee, follow.id.as_str()).await?;

@@ -65,6 +65,13 @@ async fn coalition_join(
     coalition: &ActorRow,
     message: Option<&str>,
 ) -> ServiceResult<InboxOutcome> {
+    // An actor the coalition blocks can neither accept nor ask (issue 15).
+    if crate::service::blocks::blocks(q, coalition.id, actor).await? {
+        return Ok(InboxOutcome::Ignored(format!(
+            "{} is blocked by {}",
+            actor.ap_id, coalition.ap_id
+        )));
+    }
     if !crate::service::invitations::joined_by_invitee(q, &ctx.urls, actor, coalition).await? {
         // Not invited: a join request (item 4).
         return Ok(

@@ -622,6 +622,15 @@ async fn apply_queued(
     queued: &QueuedActivity,
 ) -> ServiceResult<InboxOutcome> {
     let activity = &queued.envelope.activity;
+    // Asked again at write time: a suspension or allow-list change that came
+    // while this request waited on fetches must not let it in after the
+    // purge (issue 15). The policy is held in memory: no query.
+    if !ctx.policy().await.federates(&authority(&activity.actor)) {
+        return Err(ServiceError::Forbidden(format!(
+            "{}: this instance does not federate with it",
+            authority(&activity.actor)
+        )));
+    }
     let actor = queued.sender.stored(q).await?;
     if !q
         .record_received_activity(activity.id.as_str(), &activity.kind, actor.id)
