@@ -5,13 +5,16 @@
 //! it reaches into several layers, and no layer reaches into it.
 
 use crate::federation::{
+    actors::remote_actor_row,
     nodeinfo,
-    notes::clean_remote_note,
     protocol::activities::{InboxActivity, NoteOrId, UpdatedObject},
     signatures::{self, rfc9421},
 };
 use http::{HeaderMap, HeaderName, HeaderValue};
-use std::time::{Duration, SystemTime};
+use std::{
+    sync::OnceLock,
+    time::{Duration, SystemTime},
+};
 
 /// The clock the signature targets check against: a fixed moment, so that a
 /// `created` or `Date` in the corpus stays within the allowed skew and the
@@ -22,9 +25,20 @@ fn now() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(NOW_UNIX_SECS)
 }
 
+/// The default limits (config/default.toml), as a server without a
+/// `[limits]` section has them.
+fn limits() -> Option<&'static crate::config::LimitSettings> {
+    static SETTINGS: OnceLock<Option<crate::config::Settings>> = OnceLock::new();
+    SETTINGS
+        .get_or_init(|| crate::config::Settings::load(None).ok())
+        .as_ref()
+        .map(|settings| &settings.limits)
+}
+
 /// An inbox body: [`crate::service::inbox`]'s `parse_incoming`, then the
-/// typed activity (`IncomingActivity::parse`), then, for a post, the
-/// cleaning every remote note goes through before it is stored.
+/// typed activity (`IncomingActivity::parse`), then what the inbox makes of
+/// it before the network or the database: a post bounded and cleaned (and
+/// an event's fields read), an updated actor read into a row.
 pub fn incoming_activity(data: &[u8]) {
     let Ok(raw) = std::str::from_utf8(data) else {
         return;
@@ -32,13 +46,20 @@ pub fn incoming_activity(data: &[u8]) {
     let Ok(activity) = crate::service::inbox::parse_incoming(raw) else {
         return;
     };
-    let post = match activity.parse() {
-        Ok(InboxActivity::Create(NoteOrId::Note(post))) => post,
-        Ok(InboxActivity::Update(UpdatedObject::Note(post))) => post,
-        Ok(InboxActivity::Announce(_, Some(post))) => post,
-        _ => return,
+    let Some(limits) = limits() else {
+        return;
     };
-    let _ = clean_remote_note(post.note);
+    match activity.parse() {
+        Ok(InboxActivity::Create(NoteOrId::Note(post)))
+        | Ok(InboxActivity::Update(UpdatedObject::Note(post)))
+        | Ok(InboxActivity::Announce(_, Some(post))) => {
+            let _ = crate::service::posts::clean_post(limits, *post);
+        }
+        Ok(InboxActivity::Update(UpdatedObject::Actor(actor))) => {
+            let _ = remote_actor_row(&actor, &activity.actor);
+        }
+        _ => {}
+    }
 }
 
 /// A request as the signature targets read it: the first line is the path
@@ -158,4 +179,37 @@ fn no_script(html: &str) {
         !lower.contains("href=\"javascript:"),
         "a javascript: link came out: {html}"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every fuzz target's committed seeds go through its entry point (so
+    /// that the harness keeps compiling and its checks hold on real input);
+    /// the inputs that once crashed a target are unit tests where the bug was.
+    #[test]
+    fn the_seeds_run_through_every_target() {
+        let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+        type Target = fn(&[u8]);
+        let targets: [(&str, Target); 5] = [
+            ("draft_cavage_signature", super::draft_cavage_signature),
+            ("rfc9421_signature", super::rfc9421_signature),
+            ("webfinger", super::webfinger),
+            ("nodeinfo", super::nodeinfo),
+            ("text", super::text),
+        ];
+        for (name, target) in targets {
+            let mut count = 0;
+            for entry in std::fs::read_dir(seeds.join(name)).unwrap() {
+                target(&std::fs::read(entry.unwrap().path()).unwrap());
+                count += 1;
+            }
+            assert!(count > 0, "no seeds for {name}");
+        }
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mastodon");
+        for entry in std::fs::read_dir(fixtures).unwrap() {
+            super::incoming_activity(&std::fs::read(entry.unwrap().path()).unwrap());
+        }
+    }
 }

@@ -384,7 +384,9 @@ fn actor_link(jrd: Jrd) -> Option<Url> {
 /// targets (`kuvend::fuzzing`): the actor link, if the document has one.
 #[doc(hidden)]
 pub fn webfinger_document(body: &[u8]) -> Option<Url> {
-    serde_json::from_slice::<Jrd>(body).ok().and_then(actor_link)
+    serde_json::from_slice::<Jrd>(body)
+        .ok()
+        .and_then(actor_link)
 }
 
 /// A WebFinger document (RFC 7033), as far as we read it.
