@@ -16,3 +16,6 @@ pub mod model;
 pub mod sanitize;
 pub mod service;
 pub mod storage;
+// The fuzz targets' entry points (fuzz/); not an API.
+#[doc(hidden)]
+pub mod fuzzing;

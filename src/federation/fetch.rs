@@ -360,8 +360,15 @@ async fn webfinger_link(ctx: &Kuvend, url: &Url) -> Result<Url, FetchError> {
         });
     }
     let jrd: Fetched<Jrd> = parse(raw)?;
-    jrd.object
-        .links
+    actor_link(jrd.object).ok_or_else(|| FetchError::Parse {
+        url: jrd.url.to_string(),
+        reason: "no ActivityPub link (rel \"self\") in the WebFinger document".into(),
+    })
+}
+
+/// The actor's URL in a WebFinger document: its ActivityPub `self` link.
+fn actor_link(jrd: Jrd) -> Option<Url> {
+    jrd.links
         .into_iter()
         .find(|link| {
             link.rel.as_deref() == Some("self")
@@ -371,10 +378,15 @@ async fn webfinger_link(ctx: &Kuvend, url: &Url) -> Result<Url, FetchError> {
                 })
         })
         .and_then(|link| link.href)
-        .ok_or_else(|| FetchError::Parse {
-            url: jrd.url.to_string(),
-            reason: "no ActivityPub link (rel \"self\") in the WebFinger document".into(),
-        })
+}
+
+/// A WebFinger response body read as [`webfinger`] reads it, for the fuzz
+/// targets (`kuvend::fuzzing`): the actor link, if the document has one.
+#[doc(hidden)]
+pub fn webfinger_document(body: &[u8]) -> Option<Url> {
+    serde_json::from_slice::<Jrd>(body)
+        .ok()
+        .and_then(actor_link)
 }
 
 /// A WebFinger document (RFC 7033), as far as we read it.

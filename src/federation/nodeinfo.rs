@@ -120,11 +120,16 @@ pub async fn software_of(ctx: &Kuvend, domain: &str) -> Result<Software, FetchEr
             "the NodeInfo document is on another host",
         ));
     }
-    let software = document.object.software;
-    let name = clean_name(&software.name).ok_or_else(|| FetchError::Parse {
+    read_software(document.object.software).ok_or_else(|| FetchError::Parse {
         url: document.url.to_string(),
         reason: "software.name is not a plain name".into(),
-    })?;
+    })
+}
+
+/// What a NodeInfo document's `software` says, cleaned; `None` when its
+/// name is not a plain name.
+fn read_software(software: SoftwareJson) -> Option<Software> {
+    let name = clean_name(&software.name)?;
     let version = software
         .version
         .as_ref()
@@ -134,7 +139,25 @@ pub async fn software_of(ctx: &Kuvend, domain: &str) -> Result<Software, FetchEr
             _ => None,
         })
         .and_then(|v| clean_version(&v));
-    Ok(Software { name, version })
+    Some(Software { name, version })
+}
+
+/// A discovery document and a NodeInfo document read as [`software_of`]
+/// reads them, for the fuzz targets (`kuvend::fuzzing`): the chosen link
+/// (for an instance at `origin`) and the software.
+#[doc(hidden)]
+pub fn nodeinfo_documents(
+    discovery: &[u8],
+    document: &[u8],
+    origin: &Url,
+) -> (Option<Url>, Option<Software>) {
+    let link = serde_json::from_slice::<Links>(discovery)
+        .ok()
+        .and_then(|links| best_link(&links, origin));
+    let software = serde_json::from_slice::<NodeInfo>(document)
+        .ok()
+        .and_then(|n| read_software(n.software));
+    (link, software)
 }
 
 /// The link to the highest NodeInfo 2.x schema among those on the

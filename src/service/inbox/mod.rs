@@ -216,7 +216,7 @@ async fn prepare_invite(
 /// same body twice, and so does a role changed back and forth, and the
 /// second would be dropped as a repeat. What they do is idempotent, so a
 /// redelivery applied twice changes nothing.
-fn parse_incoming(raw: &str) -> ServiceResult<IncomingActivity> {
+pub(crate) fn parse_incoming(raw: &str) -> ServiceResult<IncomingActivity> {
     // Almost every activity parses as it is, in one pass: the detour
     // through a `Value` below is only for Mobilizon's odd ones (an id-less
     // `Leave`/`Remove` fails this parse; an `Update{Member}` parses).

@@ -1,0 +1,215 @@
+//! Entry points for the fuzz targets in `fuzz/` (see docs/security.md,
+//! "Fuzzing"): each takes arbitrary bytes and runs them through what kuvend
+//! parses hostile input with, exactly as the server does. Not an API: hidden
+//! from the docs, and nothing in the server calls it. Wiring, like lib.rs:
+//! it reaches into several layers, and no layer reaches into it.
+
+use crate::federation::{
+    actors::remote_actor_row,
+    nodeinfo,
+    protocol::activities::{InboxActivity, NoteOrId, UpdatedObject},
+    signatures::{self, rfc9421},
+};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use std::{
+    sync::OnceLock,
+    time::{Duration, SystemTime},
+};
+
+/// The clock the signature targets check against: a fixed moment, so that a
+/// `created` or `Date` in the corpus stays within the allowed skew and the
+/// fuzzer gets past the time checks into what follows them.
+pub const NOW_UNIX_SECS: u64 = 1_750_000_000;
+
+fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(NOW_UNIX_SECS)
+}
+
+/// The default limits (config/default.toml), as a server without a
+/// `[limits]` section has them.
+fn limits() -> Option<&'static crate::config::LimitSettings> {
+    static SETTINGS: OnceLock<Option<crate::config::Settings>> = OnceLock::new();
+    SETTINGS
+        .get_or_init(|| crate::config::Settings::load(None).ok())
+        .as_ref()
+        .map(|settings| &settings.limits)
+}
+
+/// An inbox body: [`crate::service::inbox`]'s `parse_incoming`, then the
+/// typed activity (`IncomingActivity::parse`), then what the inbox makes of
+/// it before the network or the database: a post bounded and cleaned (and
+/// an event's fields read), an updated actor read into a row.
+pub fn incoming_activity(data: &[u8]) {
+    let Ok(raw) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(activity) = crate::service::inbox::parse_incoming(raw) else {
+        return;
+    };
+    let Some(limits) = limits() else {
+        return;
+    };
+    match activity.parse() {
+        Ok(InboxActivity::Create(NoteOrId::Note(post)))
+        | Ok(InboxActivity::Update(UpdatedObject::Note(post)))
+        | Ok(InboxActivity::Announce(_, Some(post))) => {
+            let _ = crate::service::posts::clean_post(limits, *post);
+        }
+        Ok(InboxActivity::Update(UpdatedObject::Actor(actor))) => {
+            let _ = remote_actor_row(&actor, &activity.actor);
+        }
+        _ => {}
+    }
+}
+
+/// A request as the signature targets read it: the first line is the path
+/// and query, then `name: value` header lines up to an empty line, then the
+/// body (none when there is no empty line). Lines that are not valid
+/// headers are skipped, as hyper would have refused them.
+fn request(data: &[u8]) -> (String, HeaderMap, Option<&[u8]>) {
+    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(at) => (&data[..at], Some(&data[at + 2..])),
+        None => (data, None),
+    };
+    let mut lines = head.split(|b| *b == b'\n');
+    let path = String::from_utf8_lossy(lines.next().unwrap_or_default()).into_owned();
+    let mut headers = HeaderMap::new();
+    for line in lines {
+        let Some(colon) = line.iter().position(|b| *b == b':') else {
+            continue;
+        };
+        let name = HeaderName::from_bytes(&line[..colon]);
+        let value = HeaderValue::from_bytes(line[colon + 1..].trim_ascii());
+        if let (Ok(name), Ok(value)) = (name, value) {
+            headers.append(name, value);
+        }
+    }
+    (path, headers, body)
+}
+
+/// A draft-cavage `Signature` header: parsed, then checked against the
+/// request (coverage, time, `Digest`) up to the signing string.
+pub fn draft_cavage_signature(data: &[u8]) {
+    let (path, headers, body) = request(data);
+    let Ok(signature) = signatures::parse_signature_header(&headers) else {
+        return;
+    };
+    let _ = signature.key_owner();
+    let method = if body.is_some() { "POST" } else { "GET" };
+    let _ = signatures::check_request(&signature, method, &path, &headers, body, now());
+}
+
+/// RFC 9421 `Signature-Input` and `Signature` (and `Content-Digest`):
+/// parsed and checked up to the signature base.
+pub fn rfc9421_signature(data: &[u8]) {
+    let (path, headers, body) = request(data);
+    let request = rfc9421::SignedRequest {
+        method: if body.is_some() { "POST" } else { "GET" },
+        path_and_query: &path,
+        headers: &headers,
+        body,
+        scheme: "https",
+    };
+    if let Ok((signature, _base)) = rfc9421::check_request(&request, now()) {
+        let _ = signature.key_owner();
+    }
+}
+
+/// A WebFinger response body, read for the actor's link.
+pub fn webfinger(data: &[u8]) {
+    if let Some(url) = crate::federation::fetch::webfinger_document(data) {
+        let _ = crate::sanitize::http_url(&url);
+    }
+}
+
+/// One body read both as a NodeInfo discovery document (its links) and as
+/// a NodeInfo document (its software), for an instance at
+/// `https://remote.example`. A discovery link must stay on that origin.
+pub fn nodeinfo(data: &[u8]) {
+    let Ok(origin) = url::Url::parse("https://remote.example/.well-known/nodeinfo") else {
+        return;
+    };
+    let (link, software) = nodeinfo::nodeinfo_documents(data, data, &origin);
+    if let Some(link) = link {
+        assert!(
+            crate::federation::fetch::same_origin(&link, &origin),
+            "a NodeInfo link off the instance's origin was chosen: {link}"
+        );
+    }
+    if let Some(software) = software {
+        assert!(software.name.len() <= nodeinfo::MAX_NAME_CHARS);
+        assert!(
+            software
+                .version
+                .is_none_or(|v| v.chars().count() <= nodeinfo::MAX_VERSION_CHARS)
+        );
+    }
+}
+
+/// Text as people type it (rendered to HTML with links, hashtags and
+/// mentions) and HTML from other servers (the allow-list sanitiser, the
+/// plain-text stripper, and the small field checks). Nothing they put out
+/// may hold a `<script` or a `javascript:` link.
+pub fn text(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (_tags, mentions) = crate::service::text::scan(text);
+    let targets: Vec<_> = mentions
+        .into_iter()
+        .map(|mention| crate::service::text::MentionTarget {
+            href: format!("https://remote.example/@{}", mention.username),
+            mention,
+        })
+        .collect();
+    let rendered = crate::service::text::render(text, &targets, |tag| {
+        format!("https://kuvend.example/tags/{tag}")
+    });
+    no_script(&rendered);
+    no_script(&crate::sanitize::html(text));
+    let _ = crate::sanitize::plain(text);
+    let _ = crate::sanitize::hashtag(text);
+    let _ = crate::sanitize::language_tag(text);
+}
+
+fn no_script(html: &str) {
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "a script tag came out: {html}");
+    assert!(
+        !lower.contains("href=\"javascript:"),
+        "a javascript: link came out: {html}"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every fuzz target's committed seeds go through its entry point (so
+    /// that the harness keeps compiling and its checks hold on real input);
+    /// the inputs that once crashed a target are unit tests where the bug was.
+    #[test]
+    fn the_seeds_run_through_every_target() {
+        let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+        type Target = fn(&[u8]);
+        let targets: [(&str, Target); 5] = [
+            ("draft_cavage_signature", super::draft_cavage_signature),
+            ("rfc9421_signature", super::rfc9421_signature),
+            ("webfinger", super::webfinger),
+            ("nodeinfo", super::nodeinfo),
+            ("text", super::text),
+        ];
+        for (name, target) in targets {
+            let mut count = 0;
+            for entry in std::fs::read_dir(seeds.join(name)).unwrap() {
+                target(&std::fs::read(entry.unwrap().path()).unwrap());
+                count += 1;
+            }
+            assert!(count > 0, "no seeds for {name}");
+        }
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mastodon");
+        for entry in std::fs::read_dir(fixtures).unwrap() {
+            super::incoming_activity(&std::fs::read(entry.unwrap().path()).unwrap());
+        }
+    }
+}
