@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod activities;
 pub mod actors;
 pub mod blocks;
+pub mod blocklists;
 pub mod boosts;
 #[cfg(feature = "bench")]
 pub mod bulk;
