@@ -2,9 +2,7 @@
 //! format served by a stand-in remote (`Remote::put_raw`) or read from a
 //! file, applied as blocks or suggestions, and retracted, only its own.
 
-use crate::common::{
-    Backend, TestInstance, cli_refused, kuvend_cli, remote::Remote, temp_dir,
-};
+use crate::common::{Backend, TestInstance, cli_refused, kuvend_cli, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::federation::domain_policy::Severity;
 use kuvend::service::{
@@ -31,7 +29,7 @@ fn csv(rows: &[&str]) -> String {
 async fn subscribed_list_applies_then_retracts_only_its_own(backend: Backend) {
     let dir = temp_dir();
     let mut kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
-    let lists = Remote::start("lists.test").await;
+    let lists = Remote::start("gancio.test").await;
     // Blocked by hand before the list arrives.
     domain_policy::block(
         kuvend.ctx(),
@@ -61,7 +59,11 @@ async fn subscribed_list_applies_then_retracts_only_its_own(backend: Backend) {
         .await
         .expect("subscribe");
     assert_eq!((done.added, done.kept_manual), (2, 1));
-    assert_eq!((done.obfuscated, done.invalid), (1, 1), "obfuscated and own domain skipped");
+    assert_eq!(
+        (done.obfuscated, done.invalid),
+        (1, 1),
+        "obfuscated and own domain skipped"
+    );
     let id = done.id;
     assert_eq!(
         blocks(&kuvend).await,
@@ -85,7 +87,9 @@ async fn subscribed_list_applies_then_retracts_only_its_own(backend: Backend) {
         "text/csv",
         csv(&["spam.example,silence,false,false,spam,false"]),
     );
-    let done = blocklists::refresh(kuvend.ctx(), id).await.expect("refresh");
+    let done = blocklists::refresh(kuvend.ctx(), id)
+        .await
+        .expect("refresh");
     assert_eq!((done.updated, done.removed), (1, 1));
     assert_eq!(
         blocks(&kuvend).await,
@@ -99,7 +103,12 @@ async fn subscribed_list_applies_then_retracts_only_its_own(backend: Backend) {
     assert!(policy.silenced("manual.example"));
 
     // Unsubscribing removes what is left of its blocks, not the admin's.
-    assert_eq!(blocklists::unsubscribe(kuvend.ctx(), id, false).await.unwrap(), 1);
+    assert_eq!(
+        blocklists::unsubscribe(kuvend.ctx(), id, false)
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         blocks(&kuvend).await,
         vec![("manual.example".into(), "silence".into(), None)]
@@ -116,14 +125,21 @@ on_both_databases!(
 async fn review_mode_suggests(backend: Backend) {
     let dir = temp_dir();
     let mut kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
-    let lists = Remote::start("lists.test").await;
+    let lists = Remote::start("gancio.test").await;
     // A list without a header: one domain a line, each a suspension.
-    lists.put_raw("/plain.txt", "text/plain", "spam.example\nloud.example\nmore.example\n".into());
+    lists.put_raw(
+        "/plain.txt",
+        "text/plain",
+        "spam.example\nloud.example\nmore.example\n".into(),
+    );
     let done = blocklists::subscribe(kuvend.ctx(), &lists.url("/plain.txt"), Mode::Review)
         .await
         .expect("subscribe");
     assert_eq!((done.added, done.suggested), (0, 3));
-    assert!(blocks(&kuvend).await.is_empty(), "review mode blocks nothing");
+    assert!(
+        blocks(&kuvend).await.is_empty(),
+        "review mode blocks nothing"
+    );
     let pending = |kuvend: &TestInstance| {
         let ctx = kuvend.ctx().clone();
         async move {
@@ -145,10 +161,14 @@ async fn review_mode_suggests(backend: Backend) {
     );
 
     assert_eq!(
-        blocklists::accept(kuvend.ctx(), Some("SPAM.example.")).await.unwrap(),
+        blocklists::accept(kuvend.ctx(), Some("SPAM.example."))
+            .await
+            .unwrap(),
         vec!["spam.example".to_string()]
     );
-    blocklists::dismiss(kuvend.ctx(), "loud.example").await.unwrap();
+    blocklists::dismiss(kuvend.ctx(), "loud.example")
+        .await
+        .unwrap();
     assert_eq!(
         pending(&kuvend).await,
         vec![("more.example".to_string(), "suspend".to_string())]
@@ -167,7 +187,10 @@ async fn review_mode_suggests(backend: Backend) {
     let again = blocklists::refresh(kuvend.ctx(), done.id).await.unwrap();
     assert_eq!((again.removed, again.unsuggested), (1, 1));
     assert!(blocks(&kuvend).await.is_empty());
-    assert!(pending(&kuvend).await.is_empty(), "loud.example stays dismissed");
+    assert!(
+        pending(&kuvend).await.is_empty(),
+        "loud.example stays dismissed"
+    );
     kuvend.stop().await;
 }
 
@@ -180,8 +203,12 @@ on_both_databases!(
 async fn bad_list_changes_nothing(backend: Backend) {
     let dir = temp_dir();
     let mut kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
-    let lists = Remote::start("lists.test").await;
-    lists.put_raw("/list.csv", "text/csv", csv(&["spam.example,suspend,false,false,,false"]));
+    let lists = Remote::start("gancio.test").await;
+    lists.put_raw(
+        "/list.csv",
+        "text/csv",
+        csv(&["spam.example,suspend,false,false,,false"]),
+    );
     let done = blocklists::subscribe(kuvend.ctx(), &lists.url("/list.csv"), Mode::Auto)
         .await
         .unwrap();
@@ -193,11 +220,18 @@ async fn bad_list_changes_nothing(backend: Backend) {
         .map(|i| format!("d{i}.example\n"))
         .collect();
     lists.put_raw("/list.csv", "text/csv", huge);
-    let err = blocklists::refresh(kuvend.ctx(), done.id).await.unwrap_err();
+    let err = blocklists::refresh(kuvend.ctx(), done.id)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("more than"), "{err}");
     assert_eq!(blocks(&kuvend).await, before);
     let row = &blocklists::subscriptions(kuvend.ctx()).await.unwrap()[0];
-    assert!(row.last_error.as_deref().unwrap_or_default().contains("more than"));
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("more than")
+    );
     assert_eq!(row.entries, 1);
 
     // A list that cannot be fetched: nothing subscribed.
@@ -215,7 +249,10 @@ async fn bad_list_changes_nothing(backend: Backend) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not an address"), "{err}");
-    assert_eq!(blocklists::subscriptions(kuvend.ctx()).await.unwrap().len(), 1);
+    assert_eq!(
+        blocklists::subscriptions(kuvend.ctx()).await.unwrap().len(),
+        1
+    );
     assert_eq!(blocks(&kuvend).await, before);
     kuvend.stop().await;
 }
@@ -253,13 +290,19 @@ async fn file_list(backend: Backend) {
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     let said = run(&["admin", "blocklist", "subscribe", path]);
-    assert!(said.contains("1 blocked") && said.contains("1 obfuscated"), "{said}");
+    assert!(
+        said.contains("1 blocked") && said.contains("1 obfuscated"),
+        "{said}"
+    );
     assert_eq!(
         blocks(&kuvend).await,
         vec![("spam.example".into(), "suspend".into(), Some(1))]
     );
     let listed = run(&["admin", "blocklist", "list"]);
-    assert!(listed.contains(path) && listed.contains("auto") && listed.contains("1 entries"), "{listed}");
+    assert!(
+        listed.contains(path) && listed.contains("auto") && listed.contains("1 entries"),
+        "{listed}"
+    );
 
     // The file goes away: the refresh fails, says so, and keeps the blocks.
     std::fs::remove_file(&file).unwrap();
@@ -274,7 +317,11 @@ async fn file_list(backend: Backend) {
         blocks(&kuvend).await,
         vec![("spam.example".into(), "suspend".into(), None)]
     );
-    cli_refused(&db_url, &["admin", "blocklist", "subscribe", path], "list.csv");
+    cli_refused(
+        &db_url,
+        &["admin", "blocklist", "subscribe", path],
+        "list.csv",
+    );
     kuvend.stop().await;
 }
 

@@ -9,6 +9,7 @@
 mod common;
 
 mod authorized_fetch;
+mod blocklists;
 mod calendars;
 mod campaign_fixes;
 mod cli;
@@ -61,4 +62,3 @@ mod security_headers;
 mod ssrf;
 mod visibility;
 mod xss;
-mod blocklists;

@@ -584,12 +584,7 @@ enum Answer {
 }
 
 /// One signed request, and its answer read within bounds.
-async fn request(
-    ctx: &Kuvend,
-    url: &Url,
-    accept: &str,
-    max: usize,
-) -> Result<Answer, FetchError> {
+async fn request(ctx: &Kuvend, url: &Url, accept: &str, max: usize) -> Result<Answer, FetchError> {
     let signer = ctx
         .fetcher
         .signer
@@ -641,10 +636,7 @@ async fn request(
         url: url.to_string(),
         limit: max,
     };
-    if response
-        .content_length()
-        .is_some_and(|n| n > max as u64)
-    {
+    if response.content_length().is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
     let content_type = response

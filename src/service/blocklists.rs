@@ -91,8 +91,11 @@ pub fn parse_list(ctx: &Kuvend, text: &str) -> ServiceResult<Parsed> {
     let mut columns: Option<HashMap<String, usize>> = None;
     let mut parsed = Parsed::default();
     let mut seen = HashSet::new();
+    let mut rows = 0;
     for (index, record) in reader.records().enumerate() {
-        if index > MAX_LIST_ROWS {
+        rows += 1;
+        // The header row does not count.
+        if rows > MAX_LIST_ROWS + usize::from(columns.is_some()) {
             return Err(ServiceError::Unprocessable(format!(
                 "the list has more than {MAX_LIST_ROWS} rows"
             )));
@@ -145,8 +148,8 @@ pub fn parse_list(ctx: &Kuvend, text: &str) -> ServiceResult<Parsed> {
             },
         };
         let reject_media = field("reject_media").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let public_comment = field("public_comment")
-            .map(|c| c.chars().take(MAX_COMMENT_CHARS).collect::<String>());
+        let public_comment =
+            field("public_comment").map(|c| c.chars().take(MAX_COMMENT_CHARS).collect::<String>());
         if seen.insert(domain.clone()) {
             parsed.entries.push(Entry {
                 domain,
@@ -238,7 +241,9 @@ pub async fn refresh(ctx: &Kuvend, id: i64) -> ServiceResult<Refreshed> {
         Err(error) => {
             let mut conn = ctx.db.conn().await?;
             let text: String = error.to_string().chars().take(500).collect();
-            conn.q().record_blocklist_read(id, None, Some(&text)).await?;
+            conn.q()
+                .record_blocklist_read(id, None, Some(&text))
+                .await?;
             Err(error)
         }
     }

@@ -41,17 +41,23 @@ pub struct SuggestionRow {
 
 impl Q<'_> {
     /// Adds a subscription.
-    pub async fn insert_blocklist(&mut self, url: &str, mode: &str) -> StorageResult<SubscriptionRow> {
+    pub async fn insert_blocklist(
+        &mut self,
+        url: &str,
+        mode: &str,
+    ) -> StorageResult<SubscriptionRow> {
         let now = now();
-        on_q!(self, |c| Ok(diesel::insert_into(blocklist_subscriptions::table)
-            .values((
-                blocklist_subscriptions::url.eq(url),
-                blocklist_subscriptions::mode.eq(mode),
-                blocklist_subscriptions::created_at.eq(now),
-            ))
-            .returning(SubscriptionRow::as_returning())
-            .get_result(c)
-            .await?))
+        on_q!(self, |c| Ok(diesel::insert_into(
+            blocklist_subscriptions::table
+        )
+        .values((
+            blocklist_subscriptions::url.eq(url),
+            blocklist_subscriptions::mode.eq(mode),
+            blocklist_subscriptions::created_at.eq(now),
+        ))
+        .returning(SubscriptionRow::as_returning())
+        .get_result(c)
+        .await?))
     }
 
     /// Every subscription, oldest first.

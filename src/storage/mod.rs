@@ -9,8 +9,8 @@
 pub mod accounts;
 pub mod activities;
 pub mod actors;
-pub mod blocks;
 pub mod blocklists;
+pub mod blocks;
 pub mod boosts;
 #[cfg(feature = "bench")]
 pub mod bulk;
