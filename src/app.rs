@@ -118,6 +118,11 @@ pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningS
         prepared.ctx.clone(),
         shutdown.subscribe(),
     ));
+    // Re-reading subscribed block lists (issue 15 item 3).
+    tokio::spawn(crate::service::blocklists::refresh_periodically(
+        prepared.ctx.clone(),
+        shutdown.subscribe(),
+    ));
     let app = crate::http::router(prepared.federation.clone());
     let limits = &prepared.ctx.settings.limits;
     let timeouts = crate::http::server::Timeouts {

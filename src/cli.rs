@@ -15,6 +15,7 @@ use crate::{context::Kuvend, federation::domain_policy::Severity, service::domai
 use clap::{Args, Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
 
+mod blocklist;
 mod moderation;
 
 #[derive(Debug, Parser)]
@@ -97,6 +98,9 @@ pub enum Admin {
     Unblock { org: String, target: String },
     /// An organisation's blocks and mutes.
     Blocks { org: String },
+    /// Subscribed block lists (CSV, Mastodon's export format).
+    #[command(subcommand)]
+    Blocklist(blocklist::BlocklistCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -1254,6 +1258,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         Admin::Reports(args) => moderation::run_reports(ctx, args).await?,
         Admin::Instances(args) => moderation::run_instances(ctx, args).await?,
         Admin::Prune => moderation::run_prune(ctx).await?,
+        Admin::Blocklist(command) => blocklist::run(ctx, command).await?,
         Admin::Block { org, target } => {
             let blocked = service::blocks::block(&prepared.data(), &org, &target).await?;
             println!("{org} blocks {}", blocked.describe());

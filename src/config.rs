@@ -32,6 +32,8 @@ pub struct MaintenanceSettings {
     pub prune_received_days: u32,
     /// Minutes between the server's background prunes (0: none; the CLI still prunes).
     pub prune_interval_minutes: u64,
+    /// Hours between the server's re-reads of subscribed block lists (0: none).
+    pub blocklist_refresh_hours: u64,
 }
 
 /// Coalitions (issue 13).

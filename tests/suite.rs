@@ -9,6 +9,7 @@
 mod common;
 
 mod authorized_fetch;
+mod blocklists;
 mod calendars;
 mod campaign_fixes;
 mod cli;

@@ -79,8 +79,8 @@ pub enum FetchError {
         content_type: String,
         expected: &'static str,
     },
-    #[error("{url} is larger than {MAX_DOCUMENT_BYTES} bytes")]
-    TooLarge { url: String },
+    #[error("{url} is larger than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
     #[error("{url} is not a valid document: {reason}")]
     Parse { url: String, reason: String },
     #[error("{url} served a document whose id is {id}")]
@@ -299,6 +299,18 @@ pub async fn fetch_json<T: DeserializeOwned>(
         });
     }
     parse(raw)
+}
+
+/// Fetches a text document (a CSV block list) of at most `max` bytes,
+/// through the same checks as every fetch (http(s) only, a host name, the
+/// client's address check, the domain policy, at most one redirect). Not
+/// counted per host: only the admin names these URLs.
+pub async fn fetch_text(ctx: &Kuvend, url: &Url, max: usize) -> Result<String, FetchError> {
+    let raw = get_within(ctx, url, "text/csv, text/plain", Budget::Unlimited, max).await?;
+    String::from_utf8(raw.body).map_err(|_| FetchError::Parse {
+        url: raw.url.to_string(),
+        reason: "not UTF-8 text".into(),
+    })
 }
 
 /// Finds the actor URL for a handle (`user@host`) with WebFinger, asking
@@ -525,6 +537,18 @@ async fn check_policy(ctx: &Kuvend, url: &Url) -> Result<(), FetchError> {
 /// A signed GET of `url`, following at most one redirect (checked like the
 /// first URL), answered with a 2xx within [`MAX_DOCUMENT_BYTES`].
 async fn get(ctx: &Kuvend, url: &Url, accept: &str, budget: Budget) -> Result<Raw, FetchError> {
+    get_within(ctx, url, accept, budget, MAX_DOCUMENT_BYTES).await
+}
+
+/// [`get`] with another bound on the body (block lists are larger than
+/// documents).
+async fn get_within(
+    ctx: &Kuvend,
+    url: &Url,
+    accept: &str,
+    budget: Budget,
+    max: usize,
+) -> Result<Raw, FetchError> {
     let fetcher = &ctx.fetcher;
     check_url(ctx, url)?;
     check_policy(ctx, url).await?;
@@ -539,7 +563,7 @@ async fn get(ctx: &Kuvend, url: &Url, accept: &str, budget: Budget) -> Result<Ra
         .await
         .map_err(|_| FetchError::Busy)?
         .map_err(|_| FetchError::Busy)?;
-    let first = match request(ctx, url, accept).await {
+    let first = match request(ctx, url, accept, max).await {
         Ok(answer) => answer,
         Err(error) => {
             fetcher.remember(url, &error).await;
@@ -553,7 +577,7 @@ async fn get(ctx: &Kuvend, url: &Url, accept: &str, budget: Budget) -> Result<Ra
     check_url(ctx, &target)?;
     check_policy(ctx, &target).await?;
     fetcher.recent_failure(&target).await?;
-    match request(ctx, &target, accept).await {
+    match request(ctx, &target, accept, max).await {
         Ok(Answer::Document(raw)) => Ok(raw),
         Ok(Answer::Redirect(_)) => Err(FetchError::Refused {
             url: target.to_string(),
@@ -572,7 +596,7 @@ enum Answer {
 }
 
 /// One signed request, and its answer read within bounds.
-async fn request(ctx: &Kuvend, url: &Url, accept: &str) -> Result<Answer, FetchError> {
+async fn request(ctx: &Kuvend, url: &Url, accept: &str, max: usize) -> Result<Answer, FetchError> {
     let signer = ctx
         .fetcher
         .signer
@@ -622,11 +646,9 @@ async fn request(ctx: &Kuvend, url: &Url, accept: &str) -> Result<Answer, FetchE
     }
     let too_large = || FetchError::TooLarge {
         url: url.to_string(),
+        limit: max,
     };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64)
-    {
+    if response.content_length().is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
     let content_type = response
@@ -638,7 +660,7 @@ async fn request(ctx: &Kuvend, url: &Url, accept: &str) -> Result<Answer, FetchE
     // cannot make us hold more than the bound.
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(network)? {
-        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+        if body.len() + chunk.len() > max {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);

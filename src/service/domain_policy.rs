@@ -35,7 +35,7 @@ const MAX_REASON_CHARS: usize = 1000;
 
 /// A domain typed by the admin, normalised, or a one-line refusal; our own
 /// domain (or a parent of it) is refused.
-fn admin_domain(ctx: &Kuvend, domain: &str) -> ServiceResult<String> {
+pub(crate) fn admin_domain(ctx: &Kuvend, domain: &str) -> ServiceResult<String> {
     let normalised = normalize_domain(domain)
         .map_err(|why| ServiceError::Unprocessable(format!("{domain:?}: {why}")))?;
     if covers(&normalised, &ctx.settings.instance.domain) {
@@ -62,36 +62,57 @@ pub async fn block(ctx: &Kuvend, request: BlockRequest<'_>) -> ServiceResult<Blo
     } else {
         (reason.as_deref(), None)
     };
-    let suspend = request.severity == Severity::Suspend;
     let actors_removed = transaction!(ctx.db, ServiceError, |q| {
-        q.upsert_domain_block(&NewDomainBlock {
-            domain: &domain,
-            severity: request.severity.as_str(),
-            reject_media: request.reject_media,
-            public_comment,
-            private_comment,
-        })
-        .await?;
-        if !suspend {
-            return Ok(0);
-        }
-        let covered: Vec<String> = q
-            .remote_actor_domains()
-            .await?
-            .into_iter()
-            .filter(|host| covers(&domain, host))
-            .collect();
-        let ids = q.remote_actor_ids_on(&covered).await?;
-        for id in &ids {
-            q.delete_actor(*id).await?;
-        }
-        Ok(ids.len())
+        let hosts = q.remote_actor_domains().await?;
+        apply_block(
+            &mut q,
+            &hosts,
+            &NewDomainBlock {
+                domain: &domain,
+                severity: request.severity.as_str(),
+                reject_media: request.reject_media,
+                public_comment,
+                private_comment,
+                source: None,
+            },
+        )
+        .await
     })?;
     ctx.domain_policy.invalidate();
     Ok(BlockAdded {
         domain,
         actors_removed,
     })
+}
+
+/// Writes a block (the admin's or a subscribed list's: one code path) in
+/// the caller's transaction; a suspension also removes the remote actors
+/// of the domain and its subdomains among `known_hosts` (the domains of the
+/// remote actors we hold, loaded once by the caller). The caller
+/// invalidates the policy snapshot after the commit. Returns the actors
+/// removed.
+pub(crate) async fn apply_block(
+    q: &mut crate::storage::Q<'_>,
+    known_hosts: &[String],
+    block: &NewDomainBlock<'_>,
+) -> ServiceResult<usize> {
+    q.upsert_domain_block(block).await?;
+    if Severity::parse(block.severity) != Some(Severity::Suspend) {
+        return Ok(0);
+    }
+    let covered: Vec<String> = known_hosts
+        .iter()
+        .filter(|host| covers(block.domain, host))
+        .cloned()
+        .collect();
+    if covered.is_empty() {
+        return Ok(0);
+    }
+    let ids = q.remote_actor_ids_on(&covered).await?;
+    for id in &ids {
+        q.delete_actor(*id).await?;
+    }
+    Ok(ids.len())
 }
 
 /// Removes a domain block.

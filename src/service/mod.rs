@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod acting;
 pub mod auth;
 pub mod authorized_fetch;
+pub mod blocklists;
 pub mod blocks;
 pub mod boosts;
 pub mod campaigns;

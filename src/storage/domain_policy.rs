@@ -21,6 +21,8 @@ pub struct DomainBlockRow {
     pub public_comment: Option<String>,
     pub private_comment: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The subscribed block list that added it; `None`: added by hand.
+    pub source: Option<i64>,
 }
 
 /// A block to write.
@@ -30,6 +32,8 @@ pub struct NewDomainBlock<'a> {
     pub reject_media: bool,
     pub public_comment: Option<&'a str>,
     pub private_comment: Option<&'a str>,
+    /// The subscribed block list adding it; `None`: the admin.
+    pub source: Option<i64>,
 }
 
 impl Q<'_> {
@@ -54,6 +58,7 @@ impl Q<'_> {
                     domain_blocks::public_comment.eq(block.public_comment),
                     domain_blocks::private_comment.eq(block.private_comment),
                     domain_blocks::created_at.eq(now),
+                    domain_blocks::source.eq(block.source),
                 ))
                 .on_conflict(domain_blocks::domain)
                 .do_update()
@@ -62,6 +67,7 @@ impl Q<'_> {
                     domain_blocks::reject_media.eq(block.reject_media),
                     domain_blocks::public_comment.eq(block.public_comment),
                     domain_blocks::private_comment.eq(block.private_comment),
+                    domain_blocks::source.eq(block.source),
                 ))
                 .execute(c)
                 .await?;

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod actors;
+pub mod blocklists;
 pub mod blocks;
 pub mod boosts;
 #[cfg(feature = "bench")]

@@ -445,7 +445,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     domain_allows,
     org_follow_policies,
     reports,
-    account_blocks
+    account_blocks,
+    blocklist_subscriptions,
+    blocklist_suggestions
 );
 
 diesel::table! {
@@ -471,6 +473,7 @@ diesel::table! {
         public_comment -> Nullable<Text>,
         private_comment -> Nullable<Text>,
         created_at -> Timestamp,
+        source -> Nullable<BigInt>,
     }
 }
 
@@ -520,5 +523,28 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         activity_ap_id -> Nullable<Text>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blocklist_subscriptions (id) {
+        id -> BigInt,
+        url -> Text,
+        mode -> Text,
+        last_read_at -> Nullable<Timestamp>,
+        entries -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blocklist_suggestions (subscription_id, domain) {
+        subscription_id -> BigInt,
+        domain -> Text,
+        severity -> Text,
+        reject_media -> Bool,
+        public_comment -> Nullable<Text>,
+        dismissed -> Bool,
     }
 }
