@@ -61,3 +61,4 @@ mod security_headers;
 mod ssrf;
 mod visibility;
 mod xss;
+mod suspension;

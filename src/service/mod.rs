@@ -39,6 +39,7 @@ pub mod software;
 pub mod text;
 pub mod threads;
 pub mod visibility;
+pub mod suspension;
 
 use crate::{federation::FederationError, storage::StorageError};
 

@@ -30,6 +30,7 @@ pub mod reports;
 pub mod schema;
 pub mod threads;
 pub mod views;
+pub mod suspension;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel::{Connection, ConnectionError, SqliteConnection};
