@@ -1290,7 +1290,10 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         }
         Admin::Suspended => {
             for actor in service::suspension::list(&prepared.data()).await? {
-                let at = actor.suspended_at.map(|t| t.to_string()).unwrap_or_default();
+                let at = actor
+                    .suspended_at
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
                 println!("{}\t{}\t{at}", actor.handle(), actor.ap_id);
             }
         }

@@ -59,6 +59,6 @@ mod rsvp_staff;
 mod scale_out;
 mod security_headers;
 mod ssrf;
+mod suspension;
 mod visibility;
 mod xss;
-mod suspension;

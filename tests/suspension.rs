@@ -37,7 +37,14 @@ fn note(remote: &Remote, actor: &str, n: &str, text: &str, in_reply_to: Option<&
 }
 
 async fn get_text(url: String) -> String {
-    client().get(url).send().await.unwrap().text().await.unwrap()
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Every public path that shows posts: the public and tag timelines, the
@@ -80,15 +87,26 @@ async fn suspended_remote_account_gone_from_every_path(backend: Backend) {
     let mut remote = Remote::start("events.test").await;
     let troll = remote.actor("/u/troll", "Person", None);
     for (n, text, parent) in [
-        ("1", "trollpost", None),
+        ("1", "trollpost", Some(mine.ap_id.as_str())),
         ("2", "trollreply", Some(mine.ap_id.as_str())),
     ] {
         let (status, body) = remote
-            .send(&troll, &parks.inbox_url, &note(&remote, &troll, n, text, parent))
+            .send(
+                &troll,
+                &parks.inbox_url,
+                &note(&remote, &troll, n, text, parent),
+            )
             .await;
         assert_eq!(status, 202, "{body}");
     }
-    let handle = "troll@events.test";
+    // The remote listens on a port, which is part of its handle.
+    let host = url::Url::parse(&troll).unwrap();
+    let handle = format!(
+        "troll@{}:{}",
+        host.host_str().unwrap(),
+        host.port().unwrap()
+    );
+    let handle = handle.as_str();
     let before = every_path(&kuvend, mine.id, handle).await;
     for word in ["trollpost", "trollreply", "\"username\":\"troll\""] {
         assert!(before.contains(word), "{word} missing before: {before}");
@@ -99,7 +117,10 @@ async fn suspended_remote_account_gone_from_every_path(backend: Backend) {
     let during = every_path(&kuvend, mine.id, handle).await;
     assert!(during.contains("our call"), "{during}");
     for word in ["trollpost", "trollreply", "\"username\":\"troll\""] {
-        assert!(!during.contains(word), "{word} shown while suspended: {during}");
+        assert!(
+            !during.contains(word),
+            "{word} shown while suspended: {during}"
+        );
     }
     // Its activities are refused.
     let (status, body) = remote
@@ -124,7 +145,10 @@ async fn suspended_remote_account_gone_from_every_path(backend: Backend) {
     assert!(out.status.success(), "{out:?}");
     let after = every_path(&kuvend, mine.id, handle).await;
     for word in ["trollpost", "trollreply", "\"username\":\"troll\""] {
-        assert!(after.contains(word), "{word} missing after unsuspend: {after}");
+        assert!(
+            after.contains(word),
+            "{word} missing after unsuspend: {after}"
+        );
     }
 }
 

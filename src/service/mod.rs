@@ -36,10 +36,10 @@ pub mod relay;
 pub mod reminders;
 pub mod reports;
 pub mod software;
+pub mod suspension;
 pub mod text;
 pub mod threads;
 pub mod visibility;
-pub mod suspension;
 
 use crate::{federation::FederationError, storage::StorageError};
 

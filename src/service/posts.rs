@@ -1420,8 +1420,11 @@ pub async fn replies_shown(
     let hidden = super::blocks::Hidden::of(&mut q, post.author_id).await?;
     let allowlist_only = q.followers_from(post.author_id).await?.as_deref() == Some("allowlist");
     let policy = ctx.policy().await;
-    let (hidden_replies, shown): (Vec<_>, Vec<_>) =
-        q.replies(post_id).await?.into_iter().partition(|(_, author)| {
+    let (hidden_replies, shown): (Vec<_>, Vec<_>) = q
+        .replies(post_id)
+        .await?
+        .into_iter()
+        .partition(|(_, author)| {
             hidden.hides(author)
                 || policy.silenced(&author.domain)
                 || (!author.local && allowlist_only && !policy.allowed(&author.domain))

@@ -28,9 +28,9 @@ pub mod posts;
 pub mod relays;
 pub mod reports;
 pub mod schema;
+pub mod suspension;
 pub mod threads;
 pub mod views;
-pub mod suspension;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel::{Connection, ConnectionError, SqliteConnection};

@@ -20,7 +20,11 @@ pub(crate) use suspended_actor_ids;
 
 impl Q<'_> {
     /// Suspends (`true`) or unsuspends an actor; returns the row as stored.
-    pub async fn set_suspended(&mut self, actor_id: i64, suspended: bool) -> StorageResult<ActorRow> {
+    pub async fn set_suspended(
+        &mut self,
+        actor_id: i64,
+        suspended: bool,
+    ) -> StorageResult<ActorRow> {
         let at = suspended.then(now);
         on_q!(self, |c| Ok(diesel::update(actors::table.find(actor_id))
             .set(actors::suspended_at.eq(at))
