@@ -101,6 +101,14 @@ pub enum Admin {
     /// Subscribed block lists (CSV, Mastodon's export format).
     #[command(subcommand)]
     Blocklist(blocklist::BlocklistCommand),
+    /// Suspend an account (local username, handle user@host or actor URL):
+    /// its content is hidden everywhere, nothing is delivered to or from it,
+    /// a local one's logins are refused. Nothing is deleted.
+    Suspend { account: String },
+    /// Lift a suspension: everything kept is back.
+    Unsuspend { account: String },
+    /// Suspended accounts.
+    Suspended,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1275,6 +1283,23 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                     .map(|at| format!("\tuntil {at}"))
                     .unwrap_or_default();
                 println!("{}\t{target}{until}", row.kind);
+            }
+        }
+        Admin::Suspend { account } => {
+            let actor = service::suspension::set(&prepared.data(), &account, true).await?;
+            println!("suspended {}", actor.handle());
+        }
+        Admin::Unsuspend { account } => {
+            let actor = service::suspension::set(&prepared.data(), &account, false).await?;
+            println!("unsuspended {}", actor.handle());
+        }
+        Admin::Suspended => {
+            for actor in service::suspension::list(&prepared.data()).await? {
+                let at = actor
+                    .suspended_at
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
+                println!("{}\t{}\t{at}", actor.handle(), actor.ap_id);
             }
         }
     }

@@ -193,6 +193,7 @@ fn mastodon_create_note_is_read_and_sanitised() {
         fetched_at: None,
         created_at: chrono::Utc::now().naive_utc(),
         updated_at: chrono::Utc::now().naive_utc(),
+        suspended_at: None,
     };
     let note = clean_remote_note(note).unwrap();
     let row = remote_post_row(&note, &author, None).unwrap();

@@ -60,5 +60,6 @@ mod rsvp_staff;
 mod scale_out;
 mod security_headers;
 mod ssrf;
+mod suspension;
 mod visibility;
 mod xss;

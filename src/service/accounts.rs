@@ -36,7 +36,8 @@ pub async fn find_account(
     resolve: bool,
 ) -> ServiceResult<Option<ActorRow>> {
     if let Some(found) = known_account(data, query).await? {
-        return Ok(Some(found));
+        // A suspended account is not found (issue 15).
+        return Ok(found.suspended_at.is_none().then_some(found));
     }
     let remote = is_url(query) || query.trim_start_matches('@').contains('@');
     if !(resolve && remote) {

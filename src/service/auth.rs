@@ -582,12 +582,18 @@ pub async fn exchange(ctx: &Kuvend, request: TokenRequest) -> ServiceResult<(Str
             let scopes = normalize_scopes(request.scope.as_deref())?;
             scopes_within(&app, &scopes)?;
             // Without a consent page to choose on, the first account the user may act as.
-            let actor = acting_choices(ctx, &user)
-                .await?
+            let choices = acting_choices(ctx, &user).await?;
+            let any = !choices.is_empty();
+            // A suspended account is never acted as (issue 15).
+            let actor = choices
                 .into_iter()
-                .next()
+                .find(|(actor, _)| actor.suspended_at.is_none())
                 .ok_or_else(|| {
-                    ServiceError::Forbidden("this login has no account to act as".into())
+                    ServiceError::Forbidden(if any {
+                        SUSPENDED.into()
+                    } else {
+                        "this login has no account to act as".into()
+                    })
                 })?;
             (Some(user.id), Some(actor.0.id), scopes)
         }
@@ -692,6 +698,9 @@ impl Session {
 }
 
 /// Resolves a bearer token; revoked and unknown tokens are 401.
+/// Mastodon's answer to a suspended account's login (403).
+const SUSPENDED: &str = "Your login is currently suspended";
+
 pub async fn session(ctx: &Kuvend, token: &str) -> ServiceResult<Session> {
     let invalid = || ServiceError::Unauthorized("The access token is invalid".into());
     let mut conn = ctx.db.conn().await?;
@@ -716,6 +725,11 @@ pub async fn session(ctx: &Kuvend, token: &str) -> ServiceResult<Session> {
         return Err(ServiceError::Forbidden(
             "Your login is currently pending approval".into(),
         ));
+    }
+    // Checked at every request, so that a suspension takes effect at once,
+    // whatever tokens were issued before it (issue 15).
+    if actor.as_ref().is_some_and(|a| a.suspended_at.is_some()) {
+        return Err(ServiceError::Forbidden(SUSPENDED.into()));
     }
     // Checked at every request, so that taking someone off the staff (or a
     // changed role) takes effect at once, whatever tokens they hold.

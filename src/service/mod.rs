@@ -37,6 +37,7 @@ pub mod relay;
 pub mod reminders;
 pub mod reports;
 pub mod software;
+pub mod suspension;
 pub mod text;
 pub mod threads;
 pub mod visibility;

@@ -22,6 +22,10 @@ pub async fn may_see(
     post: &PostRow,
     viewer: Option<&ActorRow>,
 ) -> ServiceResult<bool> {
+    // A suspended account's posts are seen by nobody (issue 15).
+    if q.is_suspended(post.author_id).await? {
+        return Ok(false);
+    }
     if post.is_public() {
         return Ok(true);
     }

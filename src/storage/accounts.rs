@@ -512,6 +512,8 @@ impl Q<'_> {
                 .inner_join(posts::table)
                 .filter(home_feed::owner_id.eq(actor_id))
                 .filter(posts::deleted_at.is_null())
+                // Not the posts of suspended accounts (issue 15).
+                .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
                 // Not the posts of whom the owner blocks or mutes (issue 15).
                 .filter(
                     posts::author_id.ne_all(super::blocks::hidden_actor_ids!(actor_id, &hidden)),
@@ -533,6 +535,8 @@ impl Q<'_> {
             let mut query = posts::table
                 .filter(posts::visibility.eq(crate::model::Visibility::Public.as_str()))
                 .filter(posts::deleted_at.is_null())
+                // Not the posts of suspended accounts (issue 15).
+                .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
                 // Boosts are not content: Mastodon's public timelines leave them out.
                 .filter(posts::reblog_of_id.is_null())
                 .into_boxed();
@@ -673,6 +677,8 @@ impl Q<'_> {
         on_q!(self, |c| Ok(actors::table
             .filter(actors::username_key.like(&pattern))
             .filter(actors::kind.ne("application"))
+            // Suspended accounts are not found (issue 15).
+            .filter(actors::suspended_at.is_null())
             .order((actors::local.desc(), actors::username_key.asc()))
             .limit(limit)
             .select(ActorRow::as_select())

@@ -39,6 +39,8 @@ impl Q<'_> {
                     ),
                 )
                 .filter(posts::deleted_at.is_null())
+                // Not the posts of suspended accounts (issue 15).
+                .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
                 .filter(posts::visibility.eq_any(SHOWN))
                 .filter(posts::reblog_of_id.is_null())
                 .into_boxed();
@@ -64,6 +66,8 @@ impl Q<'_> {
                 .filter(posts::deleted_at.is_null())
                 .filter(posts::visibility.eq_any(SHOWN))
                 .filter(posts::reblog_of_id.is_null())
+                // Not the posts of suspended accounts (issue 15).
+                .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
                 .into_boxed();
             let addressed: Vec<PostRow> = load_page!(query, page, c, group_posts::post_id);
             let boosts = diesel::alias!(posts as boosts);
@@ -71,6 +75,8 @@ impl Q<'_> {
                 .filter(posts::deleted_at.is_null())
                 .filter(posts::visibility.eq_any(SHOWN))
                 .filter(posts::reblog_of_id.is_null())
+                // Not the posts of suspended accounts (issue 15).
+                .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
                 .filter(
                     posts::id.nullable().eq_any(
                         boosts

@@ -44,14 +44,37 @@ impl Q<'_> {
     ) -> StorageResult<Vec<ClaimedDelivery>> {
         let now = now();
         let until = now + lease;
-        let claimable = deliveries::state
-            .eq(DeliveryState::Pending.as_str())
-            .and(deliveries::next_attempt_at.le(now))
-            .and(
-                deliveries::locked_until
-                    .is_null()
-                    .or(deliveries::locked_until.lt(now)),
-            );
+        let claimable = || {
+            deliveries::state
+                .eq(DeliveryState::Pending.as_str())
+                .and(deliveries::next_attempt_at.le(now))
+                .and(
+                    deliveries::locked_until
+                        .is_null()
+                        .or(deliveries::locked_until.lt(now)),
+                )
+                // Suspension (issue 15): a suspended local account's activities
+                // wait, unsent, until it is unsuspended; nothing goes to a
+                // suspended remote actor's own inbox (a shared inbox serves its
+                // neighbours too: what it carries for it is refused there).
+                .and(
+                    deliveries::activity_id.ne_all(
+                        activities::table
+                            .filter(
+                                activities::actor_id
+                                    .eq_any(super::suspension::suspended_actor_ids!()),
+                            )
+                            .select(activities::id),
+                    ),
+                )
+                .and(
+                    deliveries::inbox_url.ne_all(
+                        super::schema::actors::table
+                            .filter(super::schema::actors::suspended_at.is_not_null())
+                            .select(super::schema::actors::inbox_url),
+                    ),
+                )
+        };
         let rows: Vec<DeliveryRow> = match self {
             Q::Postgres(c) => {
                 // SKIP LOCKED lets several processes claim side by side without
@@ -59,7 +82,7 @@ impl Q<'_> {
                 // re-checked on the current row version, so a row two claimers
                 // both picked is leased only once.
                 let ids: Vec<i64> = deliveries::table
-                    .filter(claimable)
+                    .filter(claimable())
                     .order(deliveries::next_attempt_at.asc())
                     .limit(limit)
                     .select(deliveries::id)
@@ -73,7 +96,7 @@ impl Q<'_> {
                 diesel::update(
                     deliveries::table
                         .filter(deliveries::id.eq_any(&ids))
-                        .filter(claimable),
+                        .filter(claimable()),
                 )
                 .set(deliveries::locked_until.eq(Some(until)))
                 .returning(DeliveryRow::as_returning())
@@ -84,7 +107,7 @@ impl Q<'_> {
                 // SQLite has one writer at a time, so select-then-update inside the
                 // caller's transaction is already exclusive.
                 let ids: Vec<i64> = deliveries::table
-                    .filter(claimable)
+                    .filter(claimable())
                     .order(deliveries::next_attempt_at.asc())
                     .limit(limit)
                     .select(deliveries::id)
@@ -96,7 +119,7 @@ impl Q<'_> {
                 diesel::update(
                     deliveries::table
                         .filter(deliveries::id.eq_any(&ids))
-                        .filter(claimable),
+                        .filter(claimable()),
                 )
                 .set(deliveries::locked_until.eq(Some(until)))
                 .returning(DeliveryRow::as_returning())

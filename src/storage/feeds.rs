@@ -75,6 +75,8 @@ impl Q<'_> {
             .filter(posts::author_id.eq(followee_id))
             .filter(posts::visibility.eq_any(visible))
             .filter(posts::deleted_at.is_null())
+            // Not the posts of suspended accounts (issue 15).
+            .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
             // Its own posts only: a boost backfilled could show a post a
             // second time (a boost enters a feed only where the original is not).
             .filter(posts::reblog_of_id.is_null())

@@ -29,6 +29,7 @@ pub mod posts;
 pub mod relays;
 pub mod reports;
 pub mod schema;
+pub mod suspension;
 pub mod threads;
 pub mod views;
 

@@ -35,6 +35,8 @@ pub struct ActorRow {
     pub fetched_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When an admin suspended the account (issue 15); None when not suspended.
+    pub suspended_at: Option<NaiveDateTime>,
 }
 
 impl ActorRow {

@@ -170,6 +170,8 @@ impl Q<'_> {
             let mut query = posts::table
                 .filter(posts::author_id.eq(author_id))
                 .filter(posts::deleted_at.is_null())
+                // Not the posts of suspended accounts (issue 15).
+                .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
                 .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
                 .into_boxed();
             if !with_boosts {
@@ -204,6 +206,8 @@ impl Q<'_> {
             .filter(posts::author_id.eq(author_id))
             .filter(posts::visibility.eq_any(&visibilities))
             .filter(posts::deleted_at.is_null())
+            // Not the posts of suspended accounts (issue 15).
+            .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
             // What the outbox lists: its own posts, not its boosts.
             .filter(posts::reblog_of_id.is_null())
             .count()
@@ -227,6 +231,8 @@ impl Q<'_> {
             .inner_join(actors::table)
             .filter(posts::in_reply_to_id.eq(post_id))
             .filter(posts::deleted_at.is_null())
+            // Not the posts of suspended accounts (issue 15).
+            .filter(actors::suspended_at.is_null())
             .order(posts::id.asc())
             .select((PostRow::as_select(), ActorRow::as_select()))
             .load(c)
@@ -277,6 +283,8 @@ impl Q<'_> {
             .filter(posts::visibility.eq(Visibility::Public.as_str()))
             .filter(posts::reblog_of_id.is_null())
             .filter(posts::deleted_at.is_null())
+            // Not the posts of suspended accounts (issue 15).
+            .filter(actors::suspended_at.is_null())
             .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
             .order(posts::id.desc())
             .limit(limit)
@@ -444,6 +452,8 @@ impl Q<'_> {
             .filter(follows::followee_id.eq(followee_id))
             .filter(follows::state.eq(crate::model::FollowState::Accepted.as_str()))
             .filter(actors::local.eq(false))
+            // Nothing is addressed to suspended followers (issue 15).
+            .filter(actors::suspended_at.is_null())
             .select((actors::inbox_url, actors::shared_inbox_url))
             .load(c)
             .await?);

@@ -28,6 +28,7 @@ diesel::table! {
         fetched_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        suspended_at -> Nullable<Timestamp>,
     }
 }
 

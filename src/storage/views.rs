@@ -35,6 +35,8 @@ impl Q<'_> {
         on_q!(self, |c| Ok(follows::table
             .filter(follows::followee_id.eq_any(ids))
             .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            // Suspended accounts do not count (issue 15).
+            .filter(follows::follower_id.ne_all(super::suspension::suspended_actor_ids!()))
             .group_by(follows::followee_id)
             .select((follows::followee_id, count_star()))
             .load(c)
@@ -46,6 +48,8 @@ impl Q<'_> {
         on_q!(self, |c| Ok(follows::table
             .filter(follows::follower_id.eq_any(ids))
             .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            // Suspended accounts do not count (issue 15).
+            .filter(follows::followee_id.ne_all(super::suspension::suspended_actor_ids!()))
             .group_by(follows::follower_id)
             .select((follows::follower_id, count_star()))
             .load(c)
@@ -64,6 +68,8 @@ impl Q<'_> {
             .filter(posts::author_id.eq_any(author_ids))
             .filter(posts::visibility.eq_any(&visibilities))
             .filter(posts::deleted_at.is_null())
+            // Not the posts of suspended accounts (issue 15).
+            .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
             .group_by(posts::author_id)
             .select((
                 posts::author_id,

@@ -197,6 +197,8 @@ struct LookupQuery {
 async fn lookup(data: FedData, Query(q): Query<LookupQuery>) -> ApiResult<Json<Account>> {
     let actor = accounts::known_account(&data, &q.acct)
         .await?
+        // A suspended account is not found (issue 15).
+        .filter(|a| a.suspended_at.is_none())
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Record not found"))?;
     let account = client::account_data(&data, actor).await?;
     Ok(Json(Account::new(&data, &account)))

@@ -502,6 +502,10 @@ pub async fn receive(
         let mut conn = data.db.conn().await?;
         conn.q().actor_by_ap_id(activity.actor.as_str()).await?
     };
+    // A suspended actor's activities are refused, all of them (issue 15).
+    if let Some(actor) = known.as_ref().filter(|a| a.suspended_at.is_some()) {
+        return Err(crate::service::suspension::refused(actor));
+    }
     // Servers send Delete for accounts they removed, signed with a key we can no
     // longer fetch; for an actor we never knew there is nothing to delete.
     if known.is_none()

@@ -1,0 +1,67 @@
+//! Account suspension (issue 15): `kuvend admin suspend|unsuspend`. A
+//! suspended actor, local or remote, keeps its rows; every listing leaves it
+//! out in the query ([`crate::storage::suspension`]), single posts answer
+//! "not found" through [`super::visibility::may_see`], the inbox refuses its
+//! activities, deliveries to and from it are not sent, and a local one's
+//! logins are refused. Unsuspending clears the mark and everything is back.
+
+use super::{ServiceError, ServiceResult, accounts::known_account, follows::resolve_remote_actor};
+use crate::{
+    federation::FedData,
+    model::ActorKind,
+    storage::{Q, models::ActorRow},
+};
+
+/// Finds the account: a local username, a handle (`user@host`) or an actor
+/// URL; a remote one we do not hold yet is asked of its server and stored,
+/// so that it is refused from its first activity. The instance actor is
+/// never an account.
+async fn account(data: &FedData, text: &str) -> ServiceResult<ActorRow> {
+    let trimmed = text.trim();
+    if let Some(actor) = known_account(data, trimmed).await? {
+        return Ok(actor);
+    }
+    let remote = trimmed.starts_with("https://")
+        || trimmed.starts_with("http://")
+        || trimmed.trim_start_matches('@').contains('@');
+    if !remote {
+        return Err(ServiceError::NotFound(format!(
+            "no account {trimmed:?} on this instance"
+        )));
+    }
+    let actor = resolve_remote_actor(data, trimmed).await?;
+    if actor.kind() == ActorKind::Application {
+        return Err(ServiceError::Unprocessable(format!(
+            "{trimmed} is an instance actor, not an account"
+        )));
+    }
+    Ok(actor)
+}
+
+/// Suspends (or with `suspended` false, unsuspends) an account; returns it
+/// as stored. Suspending twice keeps the first date.
+pub async fn set(data: &FedData, text: &str, suspended: bool) -> ServiceResult<ActorRow> {
+    let actor = account(data, text).await?;
+    if actor.suspended_at.is_some() == suspended {
+        return Ok(actor);
+    }
+    let mut conn = data.db.conn().await?;
+    Ok(conn.q().set_suspended(actor.id, suspended).await?)
+}
+
+/// Every suspended account.
+pub async fn list(data: &FedData) -> ServiceResult<Vec<ActorRow>> {
+    let mut conn = data.db.conn().await?;
+    Ok(conn.q().suspended_actors().await?)
+}
+
+/// Whether the actor with this id is suspended.
+pub async fn is_suspended(q: &mut Q<'_>, actor_id: i64) -> ServiceResult<bool> {
+    Ok(q.is_suspended(actor_id).await?)
+}
+
+/// The refusal of a suspended account's request (Mastodon answers 403 with
+/// "Your login is currently disabled" for its own users).
+pub fn refused(actor: &ActorRow) -> ServiceError {
+    ServiceError::Forbidden(format!("the account {} is suspended", actor.handle()))
+}
