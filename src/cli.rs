@@ -570,6 +570,10 @@ pub enum UserCommand {
         /// owner or editor.
         #[arg(long, default_value = "editor", requires = "org")]
         role: String,
+        /// One of the instance's operators: its organisations are told of
+        /// reports.
+        #[arg(long)]
+        instance_admin: bool,
     },
     /// Add a login to an organisation's staff (or change the role).
     AddToOrg {
@@ -597,6 +601,14 @@ pub enum UserCommand {
     },
     /// List logins and the organisations they work for.
     List,
+    /// Make a login one of the instance's operators: the organisations it
+    /// works for get the `admin.report` notifications (never the reported
+    /// one). With --revoke, no longer.
+    InstanceAdmin {
+        email: String,
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -1128,6 +1140,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             password,
             org,
             role,
+            instance_admin,
         }) => {
             let password = match (password_file, password) {
                 (Some(file), _) => read_password_file(&file)?,
@@ -1140,6 +1153,9 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
             };
             let org = org.as_deref().map(|o| (o, role.as_str()));
             let user = service::auth::create_user(ctx, &email, &password, org).await?;
+            if instance_admin {
+                service::auth::set_instance_admin(ctx, &user.email, true).await?;
+            }
             println!("created login {}", user.email);
         }
         Admin::User(UserCommand::AddToOrg { email, org, role }) => {
@@ -1169,6 +1185,14 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         Admin::User(UserCommand::Approve { email }) => {
             service::auth::approve_user(ctx, &email).await?;
             println!("approved {email}");
+        }
+        Admin::User(UserCommand::InstanceAdmin { email, revoke }) => {
+            service::auth::set_instance_admin(ctx, &email, !revoke).await?;
+            if revoke {
+                println!("{email} is no longer an instance admin");
+            } else {
+                println!("{email} is an instance admin: its organisations are told of reports");
+            }
         }
         Admin::User(UserCommand::List) => {
             for (user, memberships) in service::auth::list_users(ctx).await? {

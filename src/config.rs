@@ -119,6 +119,23 @@ pub struct FederationSettings {
     /// Send `Block` (and `Undo{Block}`) when an organisation blocks an actor.
     #[serde(default)]
     pub send_blocks: bool,
+    /// Who may read `GET /api/v1/instance/domain_blocks` (Mastodon's
+    /// `show_domain_blocks`).
+    #[serde(default)]
+    pub show_domain_blocks: ShowDomainBlocks,
+}
+
+/// `federation.show_domain_blocks`: Mastodon's `show_domain_blocks`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ShowDomainBlocks {
+    /// Nobody: the endpoint answers 404.
+    Disabled,
+    /// Logged-in users (a token with a login).
+    Users,
+    /// Everyone.
+    #[default]
+    All,
 }
 
 /// `federation.mode`: open federation, or allow-listed domains only (issue 15).

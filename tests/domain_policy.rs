@@ -653,10 +653,116 @@ async fn domain_policy_cli_refusals(backend: Backend) {
         listed.contains("xn--bcher-kva.example\tsilence\treject-media\tprivate: spam"),
         "{listed}"
     );
+
+    // An entry that a covering parent already outdoes would change nothing
+    // (the most severe entry wins): refused, naming the parent.
+    let ok = |args: &[&str]| {
+        let out = kuvend_cli(&db_url, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let block = |domain: &'static str, severity: &'static str| {
+        ["admin", "domain-block", "add", domain, "--severity", severity]
+    };
+    ok(&block("evil.example", "suspend"));
+    for (domain, severity) in [
+        ("a.evil.example", "silence"),
+        ("a.evil.example", "noop"),
+        ("b.a.evil.example", "suspend"),
+    ] {
+        cli_refused(
+            &db_url,
+            &block(domain, severity),
+            "already covered by the block of evil.example (suspend)",
+        );
+    }
+    ok(&block("loud.example", "silence"));
+    cli_refused(
+        &db_url,
+        &block("a.loud.example", "silence"),
+        "already covered by the block of loud.example (silence)",
+    );
+    // More than the parent does: kept.
+    ok(&block("b.loud.example", "suspend"));
+    ok(&[
+        "admin",
+        "domain-block",
+        "add",
+        "c.loud.example",
+        "--severity",
+        "silence",
+        "--reject-media",
+    ]);
+    // The same domain is a replacement, not a child.
+    ok(&block("loud.example", "noop"));
+    let out = kuvend_cli(&db_url, &["admin", "domain-block", "list"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(!listed.contains("a.evil.example"), "{listed}");
+    assert!(listed.contains("b.loud.example\tsuspend"), "{listed}");
+    assert!(listed.contains("c.loud.example\tsilence\treject-media"), "{listed}");
 }
 
 on_both_databases!(
     domain_policy_cli_refusals,
     domain_policy_cli_refusals_sqlite,
     domain_policy_cli_refusals_postgres
+);
+
+/// `federation.show_domain_blocks`: `users` shows the list only with a
+/// logged-in user's token, `disabled` to nobody (404, as Mastodon).
+async fn show_domain_blocks_setting(backend: Backend) {
+    use kuvend::config::ShowDomainBlocks;
+    let dir = temp_dir();
+    for (name, setting) in [
+        ("users.test", ShowDomainBlocks::Users),
+        ("hidden.test", ShowDomainBlocks::Disabled),
+    ] {
+        let db_url = new_database(backend, dir.path(), name).await;
+        let kuvend = TestInstance::start_configured(name, &db_url, 0, |s| {
+            s.federation.show_domain_blocks = setting;
+        })
+        .await;
+        suspend(&kuvend, "evil.example").await;
+        kuvend.create_org("ngo", false).await;
+        kuvend::service::auth::create_user(
+            kuvend.ctx(),
+            "owner@ngo.example",
+            "correct horse battery",
+            Some(("ngo", "owner")),
+        )
+        .await
+        .unwrap();
+        let api = crate::common::Api::login(
+            &kuvend.base_url(),
+            "owner@ngo.example",
+            "correct horse battery",
+        )
+        .await;
+        let path = "/api/v1/instance/domain_blocks";
+        let anonymous = client()
+            .get(format!("{}{path}", kuvend.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status().as_u16(), 404, "{name}");
+        let body: Value = anonymous.json().await.unwrap();
+        assert!(body["error"].is_string(), "{body}");
+        let (status, listed) = api.get(path).await;
+        if setting == ShowDomainBlocks::Users {
+            assert_eq!(status, 200, "{listed}");
+            assert_eq!(listed[0]["domain"], "evil.example");
+        } else {
+            assert_eq!(status, 404, "{listed}");
+        }
+    }
+}
+
+on_both_databases!(
+    show_domain_blocks_setting,
+    show_domain_blocks_setting_sqlite,
+    show_domain_blocks_setting_postgres
 );

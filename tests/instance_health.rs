@@ -250,3 +250,56 @@ on_both_databases!(
     prune_removes_only_old_finished_rows_sqlite,
     prune_removes_only_old_finished_rows_postgres
 );
+
+/// `kuvend admin instances --blocked`: only the known instances a domain
+/// block (here or on a parent domain) covers, each with the severity.
+async fn instances_blocked_listed_with_severity(backend: Backend) {
+    let dir = temp_dir();
+    let db_url = new_database(backend, dir.path(), "alpha.test").await;
+    let settings = test_settings("alpha.test", &db_url, "127.0.0.1:9".parse().unwrap());
+    let prepared = kuvend::app::prepare(settings).await.unwrap();
+    let ctx = &prepared.ctx;
+    transaction!(ctx.db, |q| {
+        for domain in ["fine.test", "hushed.test", "sub.gone.test", "other.test"] {
+            q.record_delivered_to(domain).await?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    for args in [
+        ["hushed.test", "silence", "--reject-media"],
+        ["gone.test", "suspend", "--private"],
+        ["other.test", "noop", "--private"],
+    ] {
+        cli_out(
+            &db_url,
+            &[
+                "admin",
+                "domain-block",
+                "add",
+                args[0],
+                "--severity",
+                args[1],
+                args[2],
+            ],
+        );
+    }
+    cli_out(&db_url, &["admin", "domain-block", "remove", "other.test"]);
+    let blocked = cli_out(&db_url, &["admin", "instances", "--blocked"]);
+    assert_eq!(blocked.lines().count(), 2, "{blocked}");
+    let hushed = line_of(&blocked, "hushed.test").unwrap_or_else(|| panic!("{blocked}"));
+    assert!(hushed.ends_with("\tsilence, reject-media"), "{hushed}");
+    let gone = line_of(&blocked, "sub.gone.test").unwrap_or_else(|| panic!("{blocked}"));
+    assert!(gone.ends_with("\tsuspend"), "{gone}");
+    assert!(gone.contains("\tavailable\t"), "{gone}");
+    // Without the filter, every known instance, no severity column.
+    let all = cli_out(&db_url, &["admin", "instances"]);
+    assert_eq!(all.lines().count(), 4, "{all}");
+    assert!(line_of(&all, "fine.test").is_some_and(|l| l.ends_with("queued 0")), "{all}");
+}
+
+on_both_databases!(
+    instances_blocked_listed_with_severity,
+    instances_blocked_listed_with_severity_sqlite,
+    instances_blocked_listed_with_severity_postgres
+);

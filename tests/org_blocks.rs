@@ -489,3 +489,81 @@ on_both_databases!(
     org_block_cli_refusals_sqlite,
     org_block_cli_refusals_postgres
 );
+
+/// `GET /api/v1/accounts/:id/followers` and `/following` come in pages as
+/// Mastodon's do (`limit`, `max_id`, `since_id`, `min_id` by follow id, a
+/// `Link` to the next page), without suspended accounts.
+async fn followers_and_following_paged(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let ngo = alpha.create_org("ngo", false).await;
+    let mut follow_ids = Vec::new();
+    for name in ["f1", "f2", "f3", "f4", "f5", "g1"] {
+        let org = alpha.create_org(name, false).await;
+        let mut conn = alpha.ctx().db.conn().await.unwrap();
+        let (follower, followee) = if name == "g1" {
+            (ngo.id, org.id)
+        } else {
+            (org.id, ngo.id)
+        };
+        let follow = conn
+            .q()
+            .put_follow(
+                follower,
+                followee,
+                kuvend::model::FollowState::Accepted,
+                &format!("{}/follows/{name}", alpha.base_url()),
+            )
+            .await
+            .unwrap();
+        follow_ids.push(follow.id);
+    }
+    kuvend::service::suspension::set(&alpha.data(), "f3", true)
+        .await
+        .unwrap();
+    let base = alpha.base_url();
+    let base = base.as_str();
+    let get = |path: String| async move {
+        let response = client().get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let link = response
+            .headers()
+            .get("link")
+            .map(|v| v.to_str().unwrap().to_string());
+        let names: Vec<String> = response
+            .json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["username"].as_str().unwrap().to_string())
+            .collect();
+        (names, link)
+    };
+    let followers = format!("/api/v1/accounts/{}/followers", ngo.id);
+    let (names, link) = get(format!("{followers}?limit=2")).await;
+    assert_eq!(names, ["f5", "f4"]);
+    let link = link.expect("a Link header");
+    let next = format!("{followers}?max_id={}", follow_ids[3]);
+    assert!(link.contains(&format!("{next}>; rel=\"next\"")), "{link}");
+    // The suspended f3 is left out.
+    let (names, _) = get(format!("{next}&limit=2")).await;
+    assert_eq!(names, ["f2", "f1"]);
+    let (names, link) = get(format!("{followers}?max_id={}", follow_ids[0])).await;
+    assert!(names.is_empty() && link.is_none(), "{names:?} {link:?}");
+    let (names, _) = get(format!("{followers}?since_id={}&limit=2", follow_ids[0])).await;
+    assert_eq!(names, ["f5", "f4"]);
+    let (names, _) = get(format!("{followers}?min_id={}&limit=2", follow_ids[0])).await;
+    assert_eq!(names, ["f4", "f2"]);
+    let (names, _) = get(format!("{followers}?limit=0")).await;
+    assert_eq!(names, ["f5"], "the limit is at least 1");
+    let (names, _) = get(format!("/api/v1/accounts/{}/following", ngo.id)).await;
+    assert_eq!(names, ["g1"]);
+}
+
+on_both_databases!(
+    followers_and_following_paged,
+    followers_and_following_paged_sqlite,
+    followers_and_following_paged_postgres
+);

@@ -13,6 +13,7 @@ use crate::on_both_databases;
 use kuvend::federation::signatures;
 use kuvend::model::Visibility;
 use kuvend::service::posts::{self, NewPost};
+use kuvend::storage::models::ActorRow;
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
 
@@ -36,6 +37,86 @@ async fn login(alpha: &TestInstance, org: &str) -> Api {
         .unwrap();
     Api::login(&alpha.base_url(), &email, PASSWORD).await
 }
+
+/// A login made an instance admin with the CLI, on the staff of a new
+/// organisation `org`, logged in.
+async fn instance_admin(alpha: &TestInstance, org: &str) -> (Api, ActorRow) {
+    let row = alpha.create_org(org, false).await;
+    let email = format!("admin@{org}.example");
+    cli_out(
+        &alpha.db_url,
+        &[
+            "admin",
+            "user",
+            "create",
+            &email,
+            "--password",
+            PASSWORD,
+            "--org",
+            org,
+            "--role",
+            "owner",
+            "--instance-admin",
+        ],
+    );
+    (Api::login(&alpha.base_url(), &email, PASSWORD).await, row)
+}
+
+async fn report_kinds(api: &Api) -> usize {
+    let (status, notifications) = api.get("/api/v1/notifications").await;
+    assert_eq!(status, 200, "{notifications}");
+    notifications
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["type"] == "admin.report")
+        .count()
+}
+
+/// A local report reaches the instance admins' organisations, never the
+/// reported one (even when an instance admin works for it), nor an
+/// organisation whose login is no longer an instance admin.
+async fn report_notifies_instance_admins_not_reported(backend: Backend) {
+    let dir = temp_dir();
+    let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
+    alpha.create_org("whistle", false).await;
+    let reporter = login(&alpha, "whistle").await;
+    let (desk, _) = instance_admin(&alpha, "desk").await;
+    let (target, target_row) = instance_admin(&alpha, "target").await;
+    let (former, _) = instance_admin(&alpha, "former").await;
+    let revoked = cli_out(
+        &alpha.db_url,
+        &["admin", "user", "instance-admin", "admin@former.example", "--revoke"],
+    );
+    assert!(revoked.contains("no longer"), "{revoked}");
+    cli_refused(
+        &alpha.db_url,
+        &["admin", "user", "instance-admin", "nobody@x.example"],
+        "no login nobody@x.example",
+    );
+    let (status, report) = reporter
+        .post(
+            "/api/v1/reports",
+            json!({"account_id": target_row.id.to_string(), "comment": "impersonation"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report_kinds(&desk).await, 1);
+    let (_, notifications) = desk.get("/api/v1/notifications").await;
+    let n = &notifications[0];
+    assert_eq!(n["type"], "admin.report");
+    assert_eq!(n["report"]["id"], report["id"]);
+    assert_eq!(n["report"]["comment"], "impersonation");
+    assert_eq!(report_kinds(&target).await, 0, "the reported account is told");
+    assert_eq!(report_kinds(&former).await, 0, "a revoked admin is told");
+    assert_eq!(report_kinds(&reporter).await, 0);
+}
+
+on_both_databases!(
+    report_notifies_instance_admins_not_reported,
+    report_notifies_instance_admins_not_reported_sqlite,
+    report_notifies_instance_admins_not_reported_postgres
+);
 
 /// A Mastodon-like stand-in whose `troll` has a shared inbox.
 fn troll(masto: &mut Remote) -> String {
@@ -172,6 +253,7 @@ async fn incoming_flag_listed(backend: Backend) {
     let alpha = TestInstance::start("alpha.test", backend, dir.path()).await;
     let ngo = alpha.create_org("ngo", false).await;
     let api = login(&alpha, "ngo").await;
+    let (staff, _) = instance_admin(&alpha, "desk").await;
     let post = posts::create_post(&alpha.data(), "ngo", text("Our statement on the dam"))
         .await
         .unwrap();
@@ -238,8 +320,19 @@ async fn incoming_flag_listed(backend: Backend) {
     }
     assert!(!shown.contains("380591"), "{shown}");
 
-    // The organisation's staff are notified, with the report.
+    // The reported organisation is not told (it would learn who reported
+    // it); the instance's staff are, with the report.
     let (status, notifications) = api.get("/api/v1/notifications").await;
+    assert_eq!(status, 200);
+    assert!(
+        !notifications
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["type"] == "admin.report"),
+        "{notifications}"
+    );
+    let (status, notifications) = staff.get("/api/v1/notifications").await;
     assert_eq!(status, 200);
     let report = notifications
         .as_array()
@@ -306,6 +399,17 @@ async fn report_refuses_foreign_statuses(backend: Backend) {
     let others = posts::create_post(&alpha.data(), "other", text("someone else's words"))
         .await
         .unwrap();
+    // The target's followers-only post, which the reporter does not follow.
+    let hidden = posts::create_post(
+        &alpha.data(),
+        "target",
+        NewPost {
+            visibility: Visibility::Followers,
+            ..text("for our followers only")
+        },
+    )
+    .await
+    .unwrap();
     let report = |status_ids: Value, extra: Value| {
         let mut body = json!({"account_id": target.id.to_string(), "status_ids": status_ids});
         for (k, v) in extra.as_object().unwrap() {
@@ -347,6 +451,19 @@ async fn report_refuses_foreign_statuses(backend: Backend) {
             "at most 50",
         ),
     ];
+    // A post the reporter may not see answers exactly as one that does not
+    // exist: the answer tells nothing of it.
+    let nowhere = hidden.id + 1000;
+    for id in [hidden.id, nowhere] {
+        let (status, answer) = api
+            .post("/api/v1/reports", report(json!([id.to_string()]), json!({})))
+            .await;
+        assert_eq!(status, 422, "{id}: {answer}");
+        assert_eq!(
+            answer,
+            json!({"error": format!("status {id} is not a status of the reported account")})
+        );
+    }
     for (body, says) in refusals {
         let (status, answer) = api.post("/api/v1/reports", body.clone()).await;
         assert_eq!(status, 422, "{body} -> {answer}");

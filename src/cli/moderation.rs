@@ -39,7 +39,10 @@ pub struct InstancesArgs {
     /// federation.delivery_give_up_hours).
     #[arg(long)]
     pub unavailable: bool,
-    // Item 1's `--blocked` filter (domain blocks) belongs here.
+    /// Only instances that a domain block or the allow-list refuses or
+    /// limits, with the block's severity.
+    #[arg(long)]
+    pub blocked: bool,
     #[command(subcommand)]
     pub action: Option<InstancesAction>,
 }
@@ -128,10 +131,25 @@ pub async fn run_reports(ctx: &Kuvend, args: ReportsArgs) -> Result<(), CliError
 pub async fn run_instances(ctx: &Kuvend, args: InstancesArgs) -> Result<(), CliError> {
     match args.action {
         None => {
-            for item in maintenance::instances(ctx, args.unavailable).await? {
+            let listed: Vec<(_, Option<String>)> = if args.blocked {
+                maintenance::blocked_instances(ctx, args.unavailable)
+                    .await?
+                    .into_iter()
+                    .map(|(item, why)| (item, Some(why)))
+                    .collect()
+            } else {
+                maintenance::instances(ctx, args.unavailable)
+                    .await?
+                    .into_iter()
+                    .map(|item| (item, None))
+                    .collect()
+            };
+            for (item, blocked) in listed {
                 let i = &item.instance;
+                // With --blocked, the block's severity closes the line.
+                let blocked = blocked.map(|why| format!("\t{why}")).unwrap_or_default();
                 println!(
-                    "{}\t{} {}\tlast success {}\tfailing since {}\t{}\tqueued {}",
+                    "{}\t{} {}\tlast success {}\tfailing since {}\t{}\tqueued {}{blocked}",
                     i.domain,
                     i.software.as_deref().unwrap_or("unknown"),
                     i.software_version.as_deref().unwrap_or("-"),

@@ -943,6 +943,18 @@ pub async fn approve_user(ctx: &Kuvend, email: &str) -> ServiceResult<()> {
     }
 }
 
+/// Makes a login one of the instance's operators (or not): the
+/// organisations it works for get `admin.report` notifications.
+pub async fn set_instance_admin(ctx: &Kuvend, email: &str, admin: bool) -> ServiceResult<()> {
+    let email = email.trim().to_lowercase();
+    let mut conn = ctx.db.conn().await?;
+    if conn.q().set_instance_admin(&email, admin).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound(format!("no login {email}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

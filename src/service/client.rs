@@ -603,6 +603,19 @@ pub async fn relations(
         .collect())
 }
 
+/// A page of `actor`'s accepted followers (or followees), newest follow
+/// first, each with its follow id (the paging key).
+pub async fn relations_page(
+    ctx: &Kuvend,
+    actor: &ActorRow,
+    followers: bool,
+    page: crate::model::Page,
+) -> ServiceResult<Vec<(i64, ActorRow)>> {
+    let mut conn = ctx.db.conn().await?;
+    let rows = conn.q().relations_page(actor.id, followers, &page).await?;
+    Ok(rows.into_iter().map(|(f, a)| (f.id, a)).collect())
+}
+
 pub async fn markers(
     ctx: &Kuvend,
     user_id: i64,

@@ -63,6 +63,16 @@ pub async fn block(ctx: &Kuvend, request: BlockRequest<'_>) -> ServiceResult<Blo
         (reason.as_deref(), None)
     };
     let actors_removed = transaction!(ctx.db, ServiceError, |q| {
+        let existing = q.domain_blocks().await?;
+        if let Some(parent) = covering_parent(&existing, &domain, request.severity, request.reject_media)
+        {
+            return Err(ServiceError::Unprocessable(format!(
+                "{domain} is already covered by the block of {} ({}{}): this entry would change nothing",
+                parent.domain,
+                parent.severity,
+                if parent.reject_media { ", reject-media" } else { "" },
+            )));
+        }
         let hosts = q.remote_actor_domains().await?;
         apply_block(
             &mut q,
@@ -82,6 +92,34 @@ pub async fn block(ctx: &Kuvend, request: BlockRequest<'_>) -> ServiceResult<Blo
     Ok(BlockAdded {
         domain,
         actors_removed,
+    })
+}
+
+/// The block on a parent domain of `domain` that already does all a new
+/// entry would: the most severe covering entry wins (see
+/// [`crate::federation::domain_policy::Snapshot::block`]), so a milder or
+/// equal entry on a subdomain has no effect, and an admin who adds one
+/// would believe it does something.
+fn covering_parent<'a>(
+    existing: &'a [DomainBlockRow],
+    domain: &str,
+    severity: Severity,
+    reject_media: bool,
+) -> Option<&'a DomainBlockRow> {
+    let rank = |s: Severity| match s {
+        Severity::Noop => 0,
+        Severity::Silence => 1,
+        Severity::Suspend => 2,
+    };
+    existing.iter().find(|parent| {
+        let Some(parent_severity) = Severity::parse(&parent.severity) else {
+            return false;
+        };
+        parent.domain != domain
+            && covers(&parent.domain, domain)
+            && rank(parent_severity) >= rank(severity)
+            // Nothing comes in from a suspended domain, media included.
+            && (parent.reject_media || !reject_media || parent_severity == Severity::Suspend)
     })
 }
 

@@ -25,6 +25,34 @@ pub async fn instances(ctx: &Kuvend, only_unavailable: bool) -> ServiceResult<Ve
     Ok(conn.q().instances_health(only_unavailable).await?)
 }
 
+/// Known instances that a domain block or the allow-list refuses (or
+/// limits), each with what does: the block's severity (`suspend`,
+/// `silence`, `noop`, with `reject-media`) or `not allow-listed`.
+pub async fn blocked_instances(
+    ctx: &Kuvend,
+    only_unavailable: bool,
+) -> ServiceResult<Vec<(InstanceHealth, String)>> {
+    let policy = ctx.policy().await;
+    Ok(instances(ctx, only_unavailable)
+        .await?
+        .into_iter()
+        .filter_map(|item| {
+            let host = item.instance.domain.as_str();
+            let why = match policy.block(host) {
+                Some(block) if block.reject_media => {
+                    format!("{}, reject-media", block.severity.as_str())
+                }
+                Some(block) => block.severity.as_str().to_string(),
+                None => {
+                    policy.refusal(host)?;
+                    "not allow-listed".to_string()
+                }
+            };
+            Some((item, why))
+        })
+        .collect())
+}
+
 /// Marks `host` available and its pending deliveries due now; returns how
 /// many were made due. The worker (which polls) tries them at once.
 pub async fn clear_instance(ctx: &Kuvend, host: &str) -> ServiceResult<usize> {

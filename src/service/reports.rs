@@ -1,8 +1,8 @@
 //! Reports (issue 15 item 5): filed by our accounts through the Mastodon
 //! API (and forwarded as a `Flag` from our instance actor when asked), or
-//! received as another instance's `Flag`. The reported local
-//! organisation's account gets an `admin.report` notification (its staff
-//! see it); the operator lists and resolves reports with the CLI.
+//! received as another instance's `Flag`. The organisations of the
+//! instance admins (never the reported account) get an `admin.report`
+//! notification; the operator lists and resolves reports with the CLI.
 
 use super::{
     ServiceError, ServiceResult,
@@ -116,7 +116,15 @@ pub async fn file(
     let posts = conn.q().posts_by_ids(&post_ids).await?;
     for id in &post_ids {
         let found = posts.iter().find(|p| p.id == *id);
-        if !found.is_some_and(|p| p.author_id == target.id && p.deleted_at.is_none()) {
+        // A post the reporter may not see answers as one that does not
+        // exist: the answer must not tell whose (or whether) it is.
+        let reportable = match found {
+            Some(p) if p.author_id == target.id && p.deleted_at.is_none() => {
+                super::visibility::may_see(&mut conn.q(), p, Some(reporter)).await?
+            }
+            _ => false,
+        };
+        if !reportable {
             return Err(unprocessable(format!(
                 "status {id} is not a status of the reported account"
             )));
@@ -167,12 +175,7 @@ pub async fn file(
                 )
                 .await?;
         }
-        // The reported organisation's staff hear of it from the instance,
-        // not from the reporter: the notification names the instance actor.
-        if target.local {
-            q.notify_report(target.id, instance_actor.id, report.id)
-                .await?;
-        }
+        notify_staff(&mut q, &target, reporter.id, report.id).await?;
         Ok(report)
     })?;
     outbox.committed(ctx);
@@ -189,6 +192,24 @@ pub async fn file(
         target,
         posts,
     })
+}
+
+/// Tells the instance's staff of a report: an `admin.report` notification,
+/// from the reporter, for each organisation an instance admin (`kuvend
+/// admin user instance-admin`) works for, but never for the reported
+/// account itself (it must not learn who reported it, nor read the
+/// comment). Without instance admins the report waits in `kuvend admin
+/// reports`.
+async fn notify_staff(
+    q: &mut Q<'_>,
+    target: &ActorRow,
+    reporter_id: i64,
+    report_id: i64,
+) -> ServiceResult<()> {
+    for recipient in q.report_recipients(target.id).await? {
+        q.notify_report(recipient, reporter_id, report_id).await?;
+    }
+    Ok(())
 }
 
 /// An incoming `Flag`, inside the inbox's transaction: stored as a report
@@ -269,7 +290,7 @@ pub async fn received_flag(
     let Some(report) = q.insert_report(&new).await? else {
         return Ok(Some("Flag stored before"));
     };
-    q.notify_report(target.id, sender.id, report.id).await?;
+    notify_staff(q, &target, sender.id, report.id).await?;
     tracing::info!(
         report = report.id,
         target = %target.ap_id,

@@ -26,6 +26,9 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     /// Set by `kuvend admin user disable`: no login, no token works.
     pub disabled_at: Option<NaiveDateTime>,
+    /// One of the instance's operators: their organisations are told of
+    /// reports (`admin.report`).
+    pub instance_admin: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -180,4 +180,46 @@ impl Q<'_> {
             .get_result(c)
             .await?))
     }
+    /// A page of an actor's accepted followers (`followers`) or accepted
+    /// followees, newest follow first, paged by follow id as Mastodon
+    /// pages `/api/v1/accounts/:id/followers`; suspended actors left out.
+    pub async fn relations_page(
+        &mut self,
+        actor_id: i64,
+        followers: bool,
+        page: &crate::model::Page,
+    ) -> StorageResult<Vec<(FollowRow, ActorRow)>> {
+        // The two directions join on different columns, so two query types.
+        macro_rules! load {
+            ($c:expr, $other:expr, $own:expr) => {{
+                let mut query = follows::table
+                    .inner_join(actors::table.on(actors::id.eq($other)))
+                    .filter($own.eq(actor_id))
+                    .filter(follows::state.eq(FollowState::Accepted.as_str()))
+                    .filter(actors::suspended_at.is_null())
+                    .select((FollowRow::as_select(), ActorRow::as_select()))
+                    .limit(page.limit)
+                    .into_boxed();
+                if let Some(max) = page.max_id {
+                    query = query.filter(follows::id.lt(max));
+                }
+                if let Some(since) = page.since_id.or(page.min_id) {
+                    query = query.filter(follows::id.gt(since));
+                }
+                if page.min_id.is_some() {
+                    let mut rows: Vec<(FollowRow, ActorRow)> =
+                        query.order(follows::id.asc()).load($c).await?;
+                    rows.reverse();
+                    rows
+                } else {
+                    query.order(follows::id.desc()).load($c).await?
+                }
+            }};
+        }
+        on_q!(self, |c| Ok(if followers {
+            load!(c, follows::follower_id, follows::followee_id)
+        } else {
+            load!(c, follows::followee_id, follows::follower_id)
+        }))
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{
     Q, StorageResult, now, on_q,
-    schema::{activities, deliveries, instances, notifications, reports},
+    schema::{activities, actors, deliveries, instances, memberships, notifications, reports, users},
 };
 use crate::model::DeliveryState;
 use chrono::NaiveDateTime;
@@ -128,6 +128,36 @@ impl Q<'_> {
             == 1))
     }
 
+    /// Marks a login as one of the instance's operators (or not); false if
+    /// there is no such login.
+    pub async fn set_instance_admin(&mut self, email: &str, admin: bool) -> StorageResult<bool> {
+        on_q!(self, |c| Ok(diesel::update(
+            users::table.filter(users::email.eq(email))
+        )
+        .set(users::instance_admin.eq(admin))
+        .execute(c)
+        .await?
+            == 1))
+    }
+
+    /// The organisations whose staff includes an enabled instance admin,
+    /// except `except` (the reported account), and none that is suspended:
+    /// the recipients of `admin.report`.
+    pub async fn report_recipients(&mut self, except: i64) -> StorageResult<Vec<i64>> {
+        on_q!(self, |c| Ok(memberships::table
+            .inner_join(users::table.on(users::id.eq(memberships::user_id)))
+            .inner_join(actors::table.on(actors::id.eq(memberships::actor_id)))
+            .filter(users::instance_admin.eq(true))
+            .filter(users::disabled_at.is_null())
+            .filter(actors::suspended_at.is_null())
+            .filter(memberships::actor_id.ne(except))
+            .select(memberships::actor_id)
+            .distinct()
+            .order(memberships::actor_id.asc())
+            .load(c)
+            .await?))
+    }
+
     /// An `admin.report` notification for `recipient`, from the reporter.
     pub async fn notify_report(
         &mut self,
@@ -202,7 +232,6 @@ impl Q<'_> {
     }
 
     /// Known instances by domain, each with its pending deliveries.
-    // A place for item 1's `--blocked` filter: another parameter here.
     pub async fn instances_health(
         &mut self,
         only_unavailable: bool,

@@ -213,6 +213,7 @@ diesel::table! {
         approved -> Bool,
         created_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
+        instance_admin -> Bool,
     }
 }
 

@@ -257,18 +257,38 @@ async fn statuses(
     Ok(paged_statuses(&data, &uri, &statuses))
 }
 
-async fn followers(data: FedData, Path(id): Path<String>) -> ApiResult<Json<Vec<Account>>> {
-    relations(&data, &id, true).await
+async fn followers(
+    data: FedData,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Response> {
+    relations(&data, &id, true, &q, &uri).await
 }
 
-async fn following(data: FedData, Path(id): Path<String>) -> ApiResult<Json<Vec<Account>>> {
-    relations(&data, &id, false).await
+async fn following(
+    data: FedData,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Response> {
+    relations(&data, &id, false, &q, &uri).await
 }
 
-async fn relations(data: &FedData, id: &str, followers: bool) -> ApiResult<Json<Vec<Account>>> {
+/// A page of an account's followers or followees, as Mastodon pages them:
+/// 40 by default, at most 80, by follow id, with a `Link` header.
+async fn relations(
+    data: &FedData,
+    id: &str,
+    followers: bool,
+    q: &PageQuery,
+    uri: &axum::http::Uri,
+) -> ApiResult<Response> {
     let account = client::account_by_id(data, id).await?;
-    let actors = client::relations(data, &account.actor, followers).await?;
-    Ok(Json(account_list(data, actors).await?))
+    let rows = client::relations_page(data, &account.actor, followers, q.page(40, 80)).await?;
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let actors = rows.into_iter().map(|(_, actor)| actor).collect();
+    Ok(super::paged(uri, &account_list(data, actors).await?, &ids))
 }
 
 /// Following an account already followed (or asked) is not an error, as on

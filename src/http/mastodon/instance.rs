@@ -10,14 +10,14 @@ use super::entities::{
     MediaAttachmentsConfiguration, PollsConfiguration, Preferences, StatusesConfiguration,
     TranslationConfiguration, UrlsConfiguration, version_string,
 };
-use super::{Auth, service};
-use crate::config::Registrations;
+use super::{Auth, MaybeAuth, service};
+use crate::config::{Registrations, ShowDomainBlocks};
 use crate::federation::FedData;
-use crate::http::error::ApiResult;
+use crate::http::error::{ApiError, ApiResult};
 use crate::service::{documents, posts};
 use axum::{
     Json, Router,
-    http::header,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -145,9 +145,20 @@ fn configuration() -> InstanceConfiguration {
     }
 }
 
-/// The instance's suspensions and silences, public like Mastodon's
-/// (`show_domain_blocks = all`), with public reasons only.
-async fn domain_blocks(data: FedData) -> ApiResult<Json<Vec<DomainBlock>>> {
+/// The instance's suspensions and silences, with public reasons only, to
+/// whom `federation.show_domain_blocks` allows (as Mastodon: 404 to others).
+async fn domain_blocks(
+    data: FedData,
+    MaybeAuth(session): MaybeAuth,
+) -> ApiResult<Json<Vec<DomainBlock>>> {
+    let shown = match data.settings.federation.show_domain_blocks {
+        ShowDomainBlocks::All => true,
+        ShowDomainBlocks::Users => session.as_ref().is_some_and(|s| s.user.is_some()),
+        ShowDomainBlocks::Disabled => false,
+    };
+    if !shown {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "Record not found"));
+    }
     let blocks = crate::service::domain_policy::public_blocks(&data).await?;
     Ok(Json(
         blocks
