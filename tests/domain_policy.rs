@@ -718,8 +718,8 @@ async fn show_domain_blocks_setting(backend: Backend) {
     use kuvend::config::ShowDomainBlocks;
     let dir = temp_dir();
     for (name, setting) in [
-        ("users.test", ShowDomainBlocks::Users),
-        ("hidden.test", ShowDomainBlocks::Disabled),
+        ("alpha.test", ShowDomainBlocks::Users),
+        ("beta.test", ShowDomainBlocks::Disabled),
     ] {
         let db_url = new_database(backend, dir.path(), name).await;
         let kuvend = TestInstance::start_configured(name, &db_url, 0, |s| {
