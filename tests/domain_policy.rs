@@ -666,7 +666,14 @@ async fn domain_policy_cli_refusals(backend: Backend) {
         );
     };
     let block = |domain: &'static str, severity: &'static str| {
-        ["admin", "domain-block", "add", domain, "--severity", severity]
+        [
+            "admin",
+            "domain-block",
+            "add",
+            domain,
+            "--severity",
+            severity,
+        ]
     };
     ok(&block("evil.example", "suspend"));
     for (domain, severity) in [
@@ -703,7 +710,10 @@ async fn domain_policy_cli_refusals(backend: Backend) {
     let listed = String::from_utf8_lossy(&out.stdout);
     assert!(!listed.contains("a.evil.example"), "{listed}");
     assert!(listed.contains("b.loud.example\tsuspend"), "{listed}");
-    assert!(listed.contains("c.loud.example\tsilence\treject-media"), "{listed}");
+    assert!(
+        listed.contains("c.loud.example\tsilence\treject-media"),
+        "{listed}"
+    );
 }
 
 on_both_databases!(

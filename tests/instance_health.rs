@@ -295,7 +295,10 @@ async fn instances_blocked_listed_with_severity(backend: Backend) {
     // Without the filter, every known instance, no severity column.
     let all = cli_out(&db_url, &["admin", "instances"]);
     assert_eq!(all.lines().count(), 4, "{all}");
-    assert!(line_of(&all, "fine.test").is_some_and(|l| l.ends_with("queued 0")), "{all}");
+    assert!(
+        line_of(&all, "fine.test").is_some_and(|l| l.ends_with("queued 0")),
+        "{all}"
+    );
 }
 
 on_both_databases!(

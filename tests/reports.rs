@@ -86,7 +86,13 @@ async fn report_notifies_instance_admins_not_reported(backend: Backend) {
     let (former, _) = instance_admin(&alpha, "former").await;
     let revoked = cli_out(
         &alpha.db_url,
-        &["admin", "user", "instance-admin", "admin@former.example", "--revoke"],
+        &[
+            "admin",
+            "user",
+            "instance-admin",
+            "admin@former.example",
+            "--revoke",
+        ],
     );
     assert!(revoked.contains("no longer"), "{revoked}");
     cli_refused(
@@ -107,7 +113,11 @@ async fn report_notifies_instance_admins_not_reported(backend: Backend) {
     assert_eq!(n["type"], "admin.report");
     assert_eq!(n["report"]["id"], report["id"]);
     assert_eq!(n["report"]["comment"], "impersonation");
-    assert_eq!(report_kinds(&target).await, 0, "the reported account is told");
+    assert_eq!(
+        report_kinds(&target).await,
+        0,
+        "the reported account is told"
+    );
     assert_eq!(report_kinds(&former).await, 0, "a revoked admin is told");
     assert_eq!(report_kinds(&reporter).await, 0);
 }
@@ -456,7 +466,10 @@ async fn report_refuses_foreign_statuses(backend: Backend) {
     let nowhere = hidden.id + 1000;
     for id in [hidden.id, nowhere] {
         let (status, answer) = api
-            .post("/api/v1/reports", report(json!([id.to_string()]), json!({})))
+            .post(
+                "/api/v1/reports",
+                report(json!([id.to_string()]), json!({})),
+            )
             .await;
         assert_eq!(status, 422, "{id}: {answer}");
         assert_eq!(

@@ -64,13 +64,18 @@ pub async fn block(ctx: &Kuvend, request: BlockRequest<'_>) -> ServiceResult<Blo
     };
     let actors_removed = transaction!(ctx.db, ServiceError, |q| {
         let existing = q.domain_blocks().await?;
-        if let Some(parent) = covering_parent(&existing, &domain, request.severity, request.reject_media)
+        if let Some(parent) =
+            covering_parent(&existing, &domain, request.severity, request.reject_media)
         {
             return Err(ServiceError::Unprocessable(format!(
                 "{domain} is already covered by the block of {} ({}{}): this entry would change nothing",
                 parent.domain,
                 parent.severity,
-                if parent.reject_media { ", reject-media" } else { "" },
+                if parent.reject_media {
+                    ", reject-media"
+                } else {
+                    ""
+                },
             )));
         }
         let hosts = q.remote_actor_domains().await?;

@@ -3,7 +3,9 @@
 
 use super::{
     Q, StorageResult, now, on_q,
-    schema::{activities, actors, deliveries, instances, memberships, notifications, reports, users},
+    schema::{
+        activities, actors, deliveries, instances, memberships, notifications, reports, users,
+    },
 };
 use crate::model::DeliveryState;
 use chrono::NaiveDateTime;
