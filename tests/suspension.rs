@@ -314,9 +314,13 @@ async fn suspended_local_account_hidden_and_login_refused(backend: Backend) {
     // posts and event are not found (or gone).
     let (status, body) = get_as(&actor_url, "application/activity+json").await;
     assert_eq!(status, 410, "{body}");
+    // (Signed: authorized fetch is on, and unsigned would be 401 anyway.)
+    let mut remote = Remote::start("events.test").await;
+    let signer = remote.actor("/u/reader", "Person", None);
     for url in [post_url.clone(), event.post.ap_id.clone()] {
-        let (status, body) = get_as(&url, "application/activity+json").await;
+        let (status, body) = remote.signed_get(&signer, &url).await;
         assert!(status == 404 || status == 410, "{url}: {status} {body}");
+        let body = body.to_string();
         assert!(!body.contains("parkspost") && !body.contains("Parksevent"));
     }
     // Its staff cannot act as it: the token it had is refused, and a new
@@ -346,8 +350,12 @@ async fn suspended_local_account_hidden_and_login_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 403);
+    // The token endpoint answers in OAuth's shape.
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"], "Your login is currently disabled", "{body}");
+    assert_eq!(
+        body["error_description"], "Your login is currently disabled",
+        "{body}"
+    );
 
     let out = kuvend_cli(&kuvend.db_url, &["admin", "unsuspend", "parks"]);
     assert!(out.status.success(), "{out:?}");
