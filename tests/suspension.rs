@@ -1,13 +1,18 @@
 //! Account suspension (issue 15 item 6): `kuvend admin suspend|unsuspend`
-//! hides a remote account's content from every path, refuses its
-//! activities, and unsuspending restores it.
+//! hides an account's content from every path, refuses its activities and
+//! (a local one's) logins, and unsuspending restores it; deleting a remote
+//! actor drops what it counted.
 
-use crate::common::{Backend, TestInstance, client, kuvend_cli, remote::Remote, temp_dir};
+use crate::common::{
+    Api, Backend, TestInstance, client, eventually, kuvend_cli, remote::Remote, temp_dir,
+};
 use crate::on_both_databases;
 use kuvend::model::Visibility;
 use kuvend::service::posts::{self, NewPost};
 use serde_json::{Value, json};
+use std::time::Duration;
 
+const WAIT: Duration = Duration::from_secs(20);
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// A public `Create{Note}` with the hashtag #water, optionally a reply.
@@ -156,4 +161,349 @@ on_both_databases!(
     suspended_remote_account_gone_from_every_path,
     suspended_remote_account_gone_from_every_path_sqlite,
     suspended_remote_account_gone_from_every_path_postgres
+);
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A status code and body of an unsigned GET (`accept` as given).
+async fn get_as(url: &str, accept: &str) -> (u16, String) {
+    let response = client()
+        .get(url)
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// Every place a local organisation's post and event show to others: the
+/// public timeline, the profile page, the account's statuses, search by
+/// handle and by URL, the RSS feed and both calendars; concatenated, with
+/// the status of each.
+async fn local_paths(
+    kuvend: &TestInstance,
+    reader: &Api,
+    account_id: &str,
+    post_url: &str,
+) -> String {
+    let base = kuvend.base_url();
+    let mut all = String::new();
+    for url in [
+        format!("{base}/api/v1/timelines/public?limit=40"),
+        format!("{base}/@parks"),
+        format!("{base}/api/v1/accounts/{account_id}/statuses"),
+        format!("{base}/@parks.rss"),
+        format!("{base}/@parks/events.ics"),
+        format!("{base}/events.ics"),
+        format!("{base}/events"),
+    ] {
+        let (status, body) = get_as(&url, "*/*").await;
+        all.push_str(&format!("{url} {status}\n{body}\n"));
+    }
+    for query in ["parks@alpha.test", post_url] {
+        let (status, body) = reader
+            .get(&format!(
+                "/api/v2/search?resolve=true&q={}",
+                urlencoding(query)
+            ))
+            .await;
+        all.push_str(&format!("search {query} {status}\n{body}\n"));
+    }
+    all
+}
+
+fn urlencoding(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+async fn suspended_local_account_hidden_and_login_refused(backend: Backend) {
+    let dir = temp_dir();
+    let kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let parks = kuvend.create_org("parks", false).await;
+    kuvend.create_org("readers", false).await;
+    for (email, org) in [
+        ("owner@parks.example", "parks"),
+        ("reader@readers.example", "readers"),
+    ] {
+        kuvend::service::auth::create_user(kuvend.ctx(), email, PASSWORD, Some((org, "owner")))
+            .await
+            .unwrap();
+    }
+    let post = posts::create_post(
+        &kuvend.data(),
+        "parks",
+        NewPost {
+            text: "parkspost about trees".into(),
+            visibility: Visibility::Public,
+            in_reply_to: None,
+            spoiler: None,
+            language: Some("en".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let event = kuvend::service::events::create_event(
+        &kuvend.data(),
+        &kuvend::service::acting::Acting::admin(parks.clone()),
+        kuvend::service::events::EventInput {
+            name: Some("Parksevent cleanup".into()),
+            start: Some("2031-05-10T10:00".into()),
+            timezone: Some("Europe/Tirane".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let base = kuvend.base_url();
+    let owner = Api::login(&base, "owner@parks.example", PASSWORD).await;
+    let reader = Api::login(&base, "reader@readers.example", PASSWORD).await;
+    let account_id = parks.id.to_string();
+    let post_url = post.ap_id.clone();
+
+    let before = local_paths(&kuvend, &reader, &account_id, &post_url).await;
+    // The timeline, page, statuses, search and RSS show the post; the
+    // calendars, the event page and the page the event.
+    assert!(before.matches("parkspost").count() >= 5, "{before}");
+    assert!(before.matches("Parksevent").count() >= 4, "{before}");
+    assert!(before.contains("\"username\":\"parks\""), "{before}");
+    let (_, account_before) = reader.get(&format!("/api/v1/accounts/{account_id}")).await;
+    assert!(
+        account_before.get("suspended").is_none(),
+        "{account_before}"
+    );
+    assert!(
+        account_before["statuses_count"].as_i64() >= Some(1),
+        "{account_before}"
+    );
+    let actor_url = format!("{base}/users/parks");
+    let (status, _) = get_as(&actor_url, "application/activity+json").await;
+    assert_eq!(status, 200);
+
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "suspend", "parks"]);
+    assert!(out.status.success(), "{out:?}");
+    let during = local_paths(&kuvend, &reader, &account_id, &post_url).await;
+    for word in ["parkspost", "Parksevent", "\"username\":\"parks\""] {
+        assert!(
+            !during.contains(word),
+            "{word} shown while suspended: {during}"
+        );
+    }
+    // The account itself is shown as Mastodon shows a suspended one: who
+    // it is, marked suspended, with nothing of its own and no counts.
+    let (status, account) = reader.get(&format!("/api/v1/accounts/{account_id}")).await;
+    assert_eq!(status, 200, "{account}");
+    assert_eq!(account["suspended"], true, "{account}");
+    assert_eq!(account["username"], "parks", "{account}");
+    for (key, empty) in [
+        ("display_name", json!("")),
+        ("note", json!("")),
+        ("statuses_count", json!(0)),
+        ("followers_count", json!(0)),
+    ] {
+        assert_eq!(account[key], empty, "{key}: {account}");
+    }
+    assert!(
+        account["avatar"]
+            .as_str()
+            .unwrap()
+            .ends_with("/avatars/original/missing.png"),
+        "{account}"
+    );
+    // Mastodon serves a suspended local actor as gone; so do we, and its
+    // posts and event are not found (or gone).
+    let (status, body) = get_as(&actor_url, "application/activity+json").await;
+    assert_eq!(status, 410, "{body}");
+    // (Signed: authorized fetch is on, and unsigned would be 401 anyway.)
+    let mut remote = Remote::start("events.test").await;
+    let signer = remote.actor("/u/reader", "Person", None);
+    for url in [post_url.clone(), event.post.ap_id.clone()] {
+        let (status, body) = remote.signed_get(&signer, &url).await;
+        assert!(status == 404 || status == 410, "{url}: {status} {body}");
+        let body = body.to_string();
+        assert!(!body.contains("parkspost") && !body.contains("Parksevent"));
+    }
+    // Its staff cannot act as it: the token it had is refused, and a new
+    // password grant too, both with Mastodon's words.
+    let (status, body) = owner.get("/api/v1/accounts/verify_credentials").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "Your login is currently disabled", "{body}");
+    let (status, body) = owner
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "posted while suspended"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (client_id, client_secret) = crate::common::register_app(&base, "read write follow").await;
+    let response = client()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "owner@parks.example"),
+            ("password", PASSWORD),
+            ("client_id", &client_id),
+            ("client_secret", &client_secret),
+            ("scope", "read"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    // The token endpoint answers in OAuth's shape.
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["error_description"], "Your login is currently disabled",
+        "{body}"
+    );
+
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "unsuspend", "parks"]);
+    assert!(out.status.success(), "{out:?}");
+    let after = local_paths(&kuvend, &reader, &account_id, &post_url).await;
+    assert_eq!(
+        after.matches("parkspost").count(),
+        before.matches("parkspost").count(),
+        "{after}"
+    );
+    assert_eq!(
+        after.matches("Parksevent").count(),
+        before.matches("Parksevent").count(),
+        "{after}"
+    );
+    let (status, _) = get_as(&actor_url, "application/activity+json").await;
+    assert_eq!(status, 200);
+    let (status, body) = owner.get("/api/v1/accounts/verify_credentials").await;
+    assert_eq!(status, 200, "{body}");
+    let (_, account) = reader.get(&format!("/api/v1/accounts/{account_id}")).await;
+    assert!(account.get("suspended").is_none(), "{account}");
+    assert_eq!(account["display_name"], account_before["display_name"]);
+    assert_eq!(account["statuses_count"], account_before["statuses_count"]);
+}
+
+on_both_databases!(
+    suspended_local_account_hidden_and_login_refused,
+    suspended_local_account_hidden_and_login_refused_sqlite,
+    suspended_local_account_hidden_and_login_refused_postgres
+);
+
+/// An activity of `kind` by `actor` on `object`, with an id under the remote.
+fn activity(remote: &Remote, actor: &str, kind: &str, n: &str, object: Value) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": remote.url(&format!("/activities/{kind}-{n}")),
+        "type": kind,
+        "actor": actor,
+        "to": [PUBLIC],
+        "cc": [],
+        "object": object,
+    })
+}
+
+/// The counts the Mastodon API shows on a status and on an account.
+async fn api_counts(kuvend: &TestInstance, post_id: i64, account_id: i64) -> (Value, Value) {
+    let base = kuvend.base_url();
+    let status: Value = client()
+        .get(format!("{base}/api/v1/statuses/{post_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let account: Value = client()
+        .get(format!("{base}/api/v1/accounts/{account_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        json!([
+            status["replies_count"],
+            status["reblogs_count"],
+            status["favourites_count"]
+        ]),
+        account["followers_count"].clone(),
+    )
+}
+
+async fn remote_actor_delete_drops_counts(backend: Backend) {
+    let dir = temp_dir();
+    let kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let parks = kuvend.create_org("parks", false).await;
+    let mine = posts::create_post(
+        &kuvend.data(),
+        "parks",
+        NewPost {
+            text: "our call #water".into(),
+            visibility: Visibility::Public,
+            in_reply_to: None,
+            spoiler: None,
+            language: Some("en".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let event = kuvend::service::events::create_event(
+        &kuvend.data(),
+        &kuvend::service::acting::Acting::admin(parks.clone()),
+        kuvend::service::events::EventInput {
+            name: Some("Cleanup".into()),
+            start: Some("2031-05-10T10:00".into()),
+            timezone: Some("Europe/Tirane".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let event_id = event.post.ap_id.clone();
+    let going = || async { kuvend.event(&event_id).await.unwrap().participant_count };
+    let mut remote = Remote::start("events.test").await;
+    let troll = remote.actor("/u/troll", "Person", None);
+    let activities = [
+        note(&remote, &troll, "1", "a reply", Some(mine.ap_id.as_str())),
+        activity(&remote, &troll, "Announce", "1", json!(mine.ap_id)),
+        activity(&remote, &troll, "Like", "1", json!(mine.ap_id)),
+        activity(&remote, &troll, "Follow", "1", json!(parks.ap_id)),
+        activity(&remote, &troll, "Join", "1", json!(event_id)),
+    ];
+    for activity in &activities {
+        let (status, body) = remote.send(&troll, &parks.inbox_url, activity).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    eventually(
+        "the reply, boost, like and follow counted",
+        WAIT,
+        || async { api_counts(&kuvend, mine.id, parks.id).await == (json!([1, 1, 1]), json!(1)) },
+    )
+    .await;
+    eventually("the RSVP counted", WAIT, || async { going().await == 1 }).await;
+
+    // A suspended participant is not counted, and is again once unsuspended.
+    let handle = format!("troll@{}", url::Url::parse(&troll).unwrap().authority());
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "suspend", &handle]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(going().await, 0);
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "unsuspend", &handle]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(going().await, 1);
+
+    let delete = activity(&remote, &troll, "Delete", "self", json!(troll));
+    let (status, body) = remote.send(&troll, &parks.inbox_url, &delete).await;
+    assert_eq!(status, 202, "{body}");
+    eventually("the actor gone", WAIT, || async {
+        kuvend.actor(&troll).await.is_none()
+    })
+    .await;
+    let (post_counts, followers) = api_counts(&kuvend, mine.id, parks.id).await;
+    assert_eq!(post_counts, json!([0, 0, 0]), "replies, boosts, favourites");
+    assert_eq!(followers, json!(0));
+    assert_eq!(going().await, 0, "participants");
+}
+
+on_both_databases!(
+    remote_actor_delete_drops_counts,
+    remote_actor_delete_drops_counts_sqlite,
+    remote_actor_delete_drops_counts_postgres
 );

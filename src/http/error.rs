@@ -49,6 +49,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::Remote(_) => StatusCode::BAD_GATEWAY,
             ServiceError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::Gone(_) => StatusCode::GONE,
             ServiceError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -699,7 +699,7 @@ impl Session {
 
 /// Resolves a bearer token; revoked and unknown tokens are 401.
 /// Mastodon's answer to a suspended account's login (403).
-const SUSPENDED: &str = "Your login is currently suspended";
+const SUSPENDED: &str = "Your login is currently disabled";
 
 pub async fn session(ctx: &Kuvend, token: &str) -> ServiceResult<Session> {
     let invalid = || ServiceError::Unauthorized("The access token is invalid".into());

@@ -111,6 +111,13 @@ pub async fn account_data(ctx: &Kuvend, mut actor: ActorRow) -> ServiceResult<Ac
     if !actor.local && ctx.policy().await.rejects_media(&actor.domain) {
         actor.icon_url = None;
     }
+    // A suspended account counts nothing (issue 15), as on Mastodon.
+    if actor.suspended_at.is_some() {
+        return Ok(AccountData {
+            actor,
+            counts: Counts::default(),
+        });
+    }
     let mut conn = ctx.db.conn().await?;
     let counts = counts(&mut conn.q(), &actor).await?;
     Ok(AccountData { actor, counts })

@@ -22,13 +22,23 @@ use url::Url;
 pub const PAGE_SIZE: i64 = 40;
 
 /// A local actor that can be looked up by user name (not the instance actor).
+/// A suspended one is gone (410, as Mastodon answers for its actor
+/// document), and with it its page, feeds, calendar and collections
+/// (issue 15); unsuspending brings them back.
 pub async fn local_actor(ctx: &Kuvend, username: &str) -> ServiceResult<ActorRow> {
     let mut conn = ctx.db.conn().await?;
-    conn.q()
+    let actor = conn
+        .q()
         .local_actor_by_username(username)
         .await?
         .filter(|a| a.kind() != ActorKind::Application)
-        .ok_or_else(|| ServiceError::NotFound(format!("no actor {username:?} on this instance")))
+        .ok_or_else(|| ServiceError::NotFound(format!("no actor {username:?} on this instance")))?;
+    if actor.suspended_at.is_some() {
+        return Err(ServiceError::Gone(format!(
+            "the account {username} is suspended"
+        )));
+    }
+    Ok(actor)
 }
 
 pub async fn actor_document(ctx: &Kuvend, username: &str) -> ServiceResult<ActorJson> {

@@ -73,6 +73,9 @@ pub enum ServiceError {
     TooManyRequests(String, crate::limits::RetryAfter),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// Was here and is no more (410): a suspended local account (issue 15).
+    #[error("{0}")]
+    Gone(String),
 }
 
 impl From<StorageError> for ServiceError {

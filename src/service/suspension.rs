@@ -45,8 +45,15 @@ pub async fn set(data: &FedData, text: &str, suspended: bool) -> ServiceResult<A
     if actor.suspended_at.is_some() == suspended {
         return Ok(actor);
     }
-    let mut conn = data.db.conn().await?;
-    Ok(conn.q().set_suspended(actor.id, suspended).await?)
+    // The participant counts of the events it answered leave it out (or
+    // count it again), in the same transaction as the mark.
+    Ok(crate::transaction!(data.db, |q| {
+        let row = q.set_suspended(actor.id, suspended).await?;
+        for event in q.events_participated(actor.id).await? {
+            q.recount_participants(event).await?;
+        }
+        Ok(row)
+    })?)
 }
 
 /// Every suspended account.

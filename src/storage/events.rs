@@ -98,6 +98,8 @@ impl Q<'_> {
             .inner_join(posts::table.inner_join(actors::table))
             .filter(posts::local.eq(true))
             .filter(posts::deleted_at.is_null())
+            // Not the events of suspended accounts (issue 15).
+            .filter(actors::suspended_at.is_null())
             .filter(posts::visibility.eq(Visibility::Public.as_str()))
             .filter(not_ended!(now))
             .order((events::starts_at.asc(), events::post_id.asc()))
@@ -148,6 +150,8 @@ impl Q<'_> {
                 .inner_join(posts::table)
                 .filter(posts::author_id.eq(author_id))
                 .filter(posts::deleted_at.is_null())
+                // Not the events of suspended accounts (issue 15).
+                .filter(posts::author_id.ne_all(super::suspension::suspended_actor_ids!()))
                 .select((PostRow::as_select(), EventRow::as_select()))
                 .limit(limit)
                 .into_boxed();
@@ -281,12 +285,15 @@ impl Q<'_> {
     }
 
     /// Sets `events.participant_count` to the number of `going` rows and
-    /// returns it.
+    /// returns it. A suspended participant is not counted (issue 15):
+    /// suspending and unsuspending recount its events
+    /// ([`Q::events_participated`]).
     pub async fn recount_participants(&mut self, event_post_id: i64) -> StorageResult<i64> {
         on_q!(self, |c| {
             let going: i64 = participants::table
                 .filter(participants::event_post_id.eq(event_post_id))
                 .filter(participants::state.eq(ParticipantState::Going.as_str()))
+                .filter(participants::actor_id.ne_all(super::suspension::suspended_actor_ids!()))
                 .count()
                 .get_result(c)
                 .await?;
@@ -332,6 +339,8 @@ impl Q<'_> {
             let mut query = participants::table
                 .inner_join(actors::table)
                 .filter(participants::event_post_id.eq(event_post_id))
+                // Not suspended accounts' answers (issue 15).
+                .filter(actors::suspended_at.is_null())
                 .into_boxed();
             if let Some(state) = state {
                 query = query.filter(participants::state.eq(state.as_str()));
@@ -507,5 +516,17 @@ impl Q<'_> {
             };
             Ok(rows)
         })
+    }
+}
+
+/// Suspension (issue 15): the events whose counts a suspension changes.
+impl Q<'_> {
+    /// The events `actor_id` has answered (any state), to recount.
+    pub async fn events_participated(&mut self, actor_id: i64) -> StorageResult<Vec<i64>> {
+        on_q!(self, |c| Ok(participants::table
+            .filter(participants::actor_id.eq(actor_id))
+            .select(participants::event_post_id)
+            .load(c)
+            .await?))
     }
 }

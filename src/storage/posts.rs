@@ -323,7 +323,9 @@ impl Q<'_> {
         Ok(found > 0)
     }
 
-    /// Deletes everything an actor posted (an account deletion).
+    /// Deletes everything an actor posted (an account deletion), and what
+    /// its rows counted on others' posts and events, in the caller's
+    /// transaction.
     pub async fn delete_actor(&mut self, actor_id: i64) -> StorageResult<()> {
         // Its likes and boosts go with it (by cascade): the posts they were
         // on count them no more.
@@ -337,12 +339,35 @@ impl Q<'_> {
                 self.bump_reaction_count(kind, post_id, -1).await?;
             }
         }
-        on_q!(self, |c| {
-            diesel::delete(actors::table.find(actor_id))
+        // Its replies go too (by cascade): each was counted on its parent
+        // when stored (`insert_post`, `adopt_replies`), so each parent
+        // counts them no more (issue 15).
+        let parents: Vec<i64> = on_q!(self, |c| posts::table
+            .filter(posts::author_id.eq(actor_id))
+            .filter(posts::in_reply_to_id.is_not_null())
+            .select(posts::in_reply_to_id.assume_not_null())
+            .load(c)
+            .await?);
+        let mut replies: std::collections::BTreeMap<i64, i64> = Default::default();
+        for parent in parents {
+            *replies.entry(parent).or_default() += 1;
+        }
+        for (parent, n) in replies {
+            on_q!(self, |c| diesel::update(posts::table.find(parent))
+                .set(posts::replies_count.eq(posts::replies_count - n))
                 .execute(c)
-                .await?;
-            Ok(())
-        })
+                .await?);
+        }
+        // Its answers to events go too: their participant counts are
+        // recounted without them.
+        let events = self.events_participated(actor_id).await?;
+        on_q!(self, |c| diesel::delete(actors::table.find(actor_id))
+            .execute(c)
+            .await?);
+        for event in events {
+            self.recount_participants(event).await?;
+        }
+        Ok(())
     }
 
     /// Records a reaction; false if it was there already (same activity, or the

@@ -89,6 +89,10 @@ pub struct Account {
     pub noindex: Option<bool>,
     /// Displayed roles: none, kuvend's roles are within organisations.
     pub roles: Vec<Value>,
+    /// `true` when an admin suspended the account (issue 15); absent
+    /// otherwise, as on Mastodon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
 }
 
 impl Account {
@@ -109,7 +113,16 @@ impl Account {
             .clone()
             .unwrap_or_else(|| format!("{base}/avatars/original/missing.png"));
         let header = format!("{base}/headers/original/missing.png");
-        Account {
+        // A suspended account shows only who it is, as on Mastodon: no
+        // name, bio or avatar of its own, nothing locked or discoverable
+        // (its counts are 0, `client::account_data`).
+        let suspended = row.suspended_at.is_some();
+        let avatar = if suspended {
+            format!("{base}/avatars/original/missing.png")
+        } else {
+            avatar
+        };
+        let mut account = Account {
             id: row.id.to_string(),
             username: row.username.clone(),
             acct: if local {
@@ -143,7 +156,18 @@ impl Account {
             hide_collections: None,
             noindex: local.then_some(!row.discoverable),
             roles: Vec::new(),
+            suspended: None,
+        };
+        if suspended {
+            account.display_name = String::new();
+            account.note = String::new();
+            account.locked = false;
+            account.bot = false;
+            account.discoverable = false;
+            account.indexable = false;
+            account.suspended = Some(true);
         }
+        account
     }
 }
 
