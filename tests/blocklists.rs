@@ -326,3 +326,69 @@ async fn file_list(backend: Backend) {
 }
 
 on_both_databases!(file_list, file_list_sqlite, file_list_postgres);
+
+/// A list of the largest size read (100,000 rows) is applied, and half of
+/// it retracted, in batches; an admin's own block among them stays. The
+/// times are printed for the record (run with `--nocapture`), not asserted.
+async fn large_list_in_batches(backend: Backend) {
+    let dir = temp_dir();
+    let kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
+    domain_policy::block(
+        kuvend.ctx(),
+        BlockRequest {
+            domain: "d7.example",
+            severity: Severity::Silence,
+            reject_media: false,
+            reason: Some("ours"),
+            private: false,
+        },
+    )
+    .await
+    .unwrap();
+    let file = dir.path().join("big.csv");
+    let rows = |n: usize| {
+        let mut text = HEADER.to_string();
+        for i in 0..n {
+            text.push_str(&format!("d{i}.example,suspend,false,false,x,false\n"));
+        }
+        text
+    };
+    std::fs::write(&file, rows(blocklists::MAX_LIST_ROWS)).unwrap();
+    let path = file.to_str().unwrap();
+    let started = std::time::Instant::now();
+    let done = blocklists::subscribe(kuvend.ctx(), path, Mode::Auto)
+        .await
+        .expect("subscribe");
+    eprintln!(
+        "{backend:?}: 100,000 rows applied in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(done.added, blocklists::MAX_LIST_ROWS - 1);
+    assert_eq!(done.kept_manual, 1);
+    let all = blocks(&kuvend).await;
+    assert_eq!(all.len(), blocklists::MAX_LIST_ROWS);
+    assert!(all.contains(&("d7.example".into(), "silence".into(), None)));
+    assert!(all.contains(&("d99999.example".into(), "suspend".into(), Some(done.id))));
+
+    std::fs::write(&file, rows(blocklists::MAX_LIST_ROWS / 2)).unwrap();
+    let started = std::time::Instant::now();
+    let again = blocklists::refresh(kuvend.ctx(), done.id)
+        .await
+        .expect("refresh");
+    eprintln!(
+        "{backend:?}: 50,000 rows retracted in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(again.removed, blocklists::MAX_LIST_ROWS / 2);
+    assert_eq!(again.added, 0);
+    let all = blocks(&kuvend).await;
+    assert_eq!(all.len(), blocklists::MAX_LIST_ROWS / 2);
+    assert!(all.contains(&("d7.example".into(), "silence".into(), None)));
+    assert!(!all.iter().any(|b| b.0 == "d99999.example"));
+}
+
+on_both_databases!(
+    large_list_in_batches,
+    large_list_in_batches_sqlite,
+    large_list_in_batches_postgres
+);

@@ -120,6 +120,14 @@ pub fn covers(entry: &str, host: &str) -> bool {
     covering_keys(host).iter().any(|key| key == entry)
 }
 
+/// Whether any of `entries` (normalised) covers `host` (an authority):
+/// one set lookup per parent domain, for matching many entries at once.
+pub fn covered_by_any(entries: &HashSet<&str>, host: &str) -> bool {
+    covering_keys(host)
+        .iter()
+        .any(|key| entries.contains(key.as_str()))
+}
+
 /// How severe a block is, to combine the entries covering one host.
 fn severity_rank(severity: Severity) -> u8 {
     match severity {
@@ -143,6 +151,21 @@ pub struct Snapshot {
     own_domain: String,
     blocks: HashMap<String, Block>,
     allows: HashSet<String>,
+    /// The remote actors' domains already matched against this snapshot,
+    /// for [`Snapshot::author_domains`].
+    known: std::sync::Mutex<KnownDomains>,
+}
+
+/// Remote actors' domains matched against one snapshot: shown publicly or
+/// not, and the highest actor id read. A new snapshot (every
+/// `policy_refresh_secs`) starts empty and reads every domain again, which
+/// also picks up an actor whose id was handed out before `after_id` but
+/// committed after it was read (PostgreSQL's sequences do not wait).
+#[derive(Debug, Default)]
+struct KnownDomains {
+    after_id: i64,
+    shown: std::collections::BTreeSet<String>,
+    hidden: std::collections::BTreeSet<String>,
 }
 
 impl Snapshot {
@@ -157,6 +180,46 @@ impl Snapshot {
             own_domain: own_domain.to_ascii_lowercase(),
             blocks: blocks.into_iter().collect(),
             allows: allows.into_iter().collect(),
+            known: Default::default(),
+        }
+    }
+
+    /// The highest remote actor id whose domain [`Snapshot::author_domains`]
+    /// has matched; ask storage only for domains of actors above it.
+    pub fn known_after(&self) -> i64 {
+        self.known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .after_id
+    }
+
+    /// Which remote authors public listings leave out, as exact domains:
+    /// each domain we hold (those read so far plus `fresh`, from
+    /// `remote_actor_domains_after(known_after())`) matched with
+    /// [`Snapshot::shown_publicly`], so SQL compares with `IN` and covers
+    /// subdomains and ports exactly as this policy does. The shorter list
+    /// is given (in allow-list mode, usually the shown one).
+    pub fn author_domains(
+        &self,
+        fresh: Vec<(String, i64)>,
+    ) -> crate::storage::domain_policy::AuthorDomains {
+        use crate::storage::domain_policy::AuthorDomains;
+        let mut known = self
+            .known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (domain, id) in fresh {
+            known.after_id = known.after_id.max(id);
+            if self.shown_publicly(&domain) {
+                known.shown.insert(domain);
+            } else {
+                known.hidden.insert(domain);
+            }
+        }
+        if known.shown.len() < known.hidden.len() {
+            AuthorDomains::ShowOnly(known.shown.iter().cloned().collect())
+        } else {
+            AuthorDomains::Hide(known.hidden.iter().cloned().collect())
         }
     }
 

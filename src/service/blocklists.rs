@@ -281,6 +281,11 @@ async fn apply(ctx: &Kuvend, row: &SubscriptionRow, parsed: Parsed) -> ServiceRe
             .collect();
         let listed: HashSet<&str> = entries.iter().map(|e| e.domain.as_str()).collect();
         let mut blocked_now = HashSet::new();
+        // Sorted into batches first, then written a batch per statement
+        // (one round trip per row took about 90 s for 100,000 rows on
+        // PostgreSQL).
+        let mut writes = Vec::new();
+        let mut suggestions = Vec::new();
         for entry in &entries {
             let block = NewDomainBlock {
                 domain: &entry.domain,
@@ -297,8 +302,7 @@ async fn apply(ctx: &Kuvend, row: &SubscriptionRow, parsed: Parsed) -> ServiceRe
                         || existing.reject_media != block.reject_media
                         || existing.public_comment.as_deref() != block.public_comment
                     {
-                        done.actors_removed +=
-                            domain_policy::apply_block(&mut q, &hosts, &block).await?;
+                        writes.push(block);
                         done.updated += 1;
                     }
                 }
@@ -307,43 +311,53 @@ async fn apply(ctx: &Kuvend, row: &SubscriptionRow, parsed: Parsed) -> ServiceRe
                     done.kept_manual += 1;
                 }
                 None if review => {
-                    q.upsert_blocklist_suggestion(&SuggestionRow {
+                    suggestions.push(SuggestionRow {
                         subscription_id: id,
                         domain: entry.domain.clone(),
                         severity: block.severity.to_string(),
                         reject_media: entry.reject_media,
                         public_comment: entry.public_comment.clone(),
                         dismissed: false,
-                    })
-                    .await?;
+                    });
                     done.suggested += 1;
                 }
                 None => {
-                    done.actors_removed +=
-                        domain_policy::apply_block(&mut q, &hosts, &block).await?;
+                    writes.push(block);
                     blocked_now.insert(entry.domain.as_str());
                     done.added += 1;
                 }
             }
         }
+        done.actors_removed += domain_policy::apply_blocks(&mut q, &hosts, &writes).await?;
+        for chunk in suggestions.chunks(domain_policy::BATCH_ROWS) {
+            q.upsert_blocklist_suggestions(chunk).await?;
+        }
         // What the list dropped: only its own blocks are undone.
-        for existing in blocks.values() {
-            if existing.source == Some(id) && !listed.contains(existing.domain.as_str()) {
-                q.delete_domain_block(&existing.domain).await?;
-                done.removed += 1;
-            }
+        let retracted: Vec<String> = blocks
+            .values()
+            .filter(|b| b.source == Some(id) && !listed.contains(b.domain.as_str()))
+            .map(|b| b.domain.clone())
+            .collect();
+        for chunk in retracted.chunks(domain_policy::BATCH_ROWS) {
+            q.delete_domain_blocks(chunk).await?;
         }
+        done.removed = retracted.len();
         // Suggestions the list dropped, or that are blocked by now.
-        for suggestion in q.blocklist_suggestions().await? {
-            if suggestion.subscription_id == id
-                && (!listed.contains(suggestion.domain.as_str())
-                    || blocked_now.contains(suggestion.domain.as_str()))
-            {
-                q.delete_blocklist_suggestion(id, &suggestion.domain)
-                    .await?;
-                done.unsuggested += 1;
-            }
+        let dropped: Vec<String> = q
+            .blocklist_suggestions()
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.subscription_id == id
+                    && (!listed.contains(s.domain.as_str())
+                        || blocked_now.contains(s.domain.as_str()))
+            })
+            .map(|s| s.domain)
+            .collect();
+        for chunk in dropped.chunks(domain_policy::BATCH_ROWS) {
+            q.delete_blocklist_suggestions(id, chunk).await?;
         }
+        done.unsuggested = dropped.len();
         q.record_blocklist_read(id, Some(entries.len() as i64), None)
             .await?;
         Ok(done)

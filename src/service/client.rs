@@ -428,11 +428,13 @@ pub async fn public_timeline(
 ) -> ServiceResult<Vec<StatusData>> {
     let posts = {
         let mut conn = ctx.db.conn().await?;
-        conn.q()
-            .public_timeline(local, tag.map(str::to_lowercase).as_deref(), page)
+        let mut q = conn.q();
+        // Silenced and no longer federated domains are left out in the
+        // query, before its limit (issue 15).
+        let authors = super::domain_policy::public_authors(ctx, &mut q).await?;
+        q.public_timeline(local, tag.map(str::to_lowercase).as_deref(), &authors, page)
             .await?
     };
-    let posts = without_silenced(ctx, posts).await;
     statuses(ctx, posts, viewer).await
 }
 
@@ -466,21 +468,6 @@ async fn notified_by_policy(
         return Ok(false);
     }
     Ok(true)
-}
-
-/// Public listings leave out posts from silenced domains, and from domains
-/// no longer federated with (issue 15). A
-/// post's id is on its author's host (checked when it was received), so
-/// the id says where it is from. Filtered after the page is read, so such a
-/// page may be shorter than asked; its paging links still move on.
-pub(crate) async fn without_silenced(ctx: &Kuvend, mut posts: Vec<PostRow>) -> Vec<PostRow> {
-    let policy = ctx.policy().await;
-    posts.retain(|post| {
-        url::Url::parse(&post.ap_id)
-            .map(|url| policy.shown_publicly(&crate::federation::actors::authority(&url)))
-            .unwrap_or(true)
-    });
-    posts
 }
 
 /// An account's posts, as `viewer` may see them, and its boosts unless

@@ -314,17 +314,15 @@ pub async fn tagged(
     tag: &str,
     max_id: Option<i64>,
 ) -> ServiceResult<Vec<(PostRow, ActorRow)>> {
-    let mut posts = {
-        let mut conn = ctx.db.conn().await?;
-        conn.q()
-            .public_posts_with_tag(&tag.to_lowercase(), max_id, PAGE_SIZE)
-            .await?
-    };
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
     // Silenced (and no longer federated) domains stay off the instance's
-    // public pages (issue 15).
-    let policy = ctx.policy().await;
-    posts.retain(|(_, author)| author.local || policy.shown_publicly(&author.domain));
-    Ok(posts)
+    // public pages (issue 15), left out in the query so a page is full.
+    let authors = super::domain_policy::public_authors(ctx, &mut q).await?;
+    Ok(
+        q.public_posts_with_tag(&tag.to_lowercase(), &authors, max_id, PAGE_SIZE)
+            .await?,
+    )
 }
 
 /// The `Create` of a local post at its id (`<post>/activity`; research

@@ -527,11 +527,13 @@ impl Q<'_> {
         })
     }
 
-    /// Public posts, local or remote or both, newest first.
+    /// Public posts, local or remote or both, newest first, less those by
+    /// remote authors the domain policy keeps out of public listings.
     pub async fn public_timeline(
         &mut self,
         local: Option<bool>,
         tag: Option<&str>,
+        authors: &super::domain_policy::AuthorDomains,
         page: Page,
     ) -> StorageResult<Vec<PostRow>> {
         on_q!(self, |c| {
@@ -546,6 +548,7 @@ impl Q<'_> {
             if let Some(local) = local {
                 query = query.filter(posts::local.eq(local));
             }
+            query = super::domain_policy::filter_author_domains!(query, authors);
             if let Some(tag) = tag {
                 query = query.filter(
                     posts::id.eq_any(

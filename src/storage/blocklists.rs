@@ -188,6 +188,72 @@ impl Q<'_> {
         })
     }
 
+    /// [`Q::upsert_blocklist_suggestion`] for many rows: one multi-row
+    /// statement on PostgreSQL, one cached statement per row on SQLite
+    /// (see `upsert_domain_blocks`). Callers keep a call to a few hundred.
+    pub async fn upsert_blocklist_suggestions(
+        &mut self,
+        rows: &[SuggestionRow],
+    ) -> StorageResult<()> {
+        use diesel::upsert::excluded;
+        match self {
+            Q::Postgres(c) => {
+                let values: Vec<_> = rows
+                    .iter()
+                    .map(|row| {
+                        (
+                            blocklist_suggestions::subscription_id.eq(row.subscription_id),
+                            blocklist_suggestions::domain.eq(&row.domain),
+                            blocklist_suggestions::severity.eq(&row.severity),
+                            blocklist_suggestions::reject_media.eq(row.reject_media),
+                            blocklist_suggestions::public_comment.eq(&row.public_comment),
+                            blocklist_suggestions::dismissed.eq(false),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(blocklist_suggestions::table)
+                    .values(values)
+                    .on_conflict((
+                        blocklist_suggestions::subscription_id,
+                        blocklist_suggestions::domain,
+                    ))
+                    .do_update()
+                    .set((
+                        blocklist_suggestions::severity
+                            .eq(excluded(blocklist_suggestions::severity)),
+                        blocklist_suggestions::reject_media
+                            .eq(excluded(blocklist_suggestions::reject_media)),
+                        blocklist_suggestions::public_comment
+                            .eq(excluded(blocklist_suggestions::public_comment)),
+                    ))
+                    .execute(*c)
+                    .await?;
+                Ok(())
+            }
+            Q::Sqlite(_) => {
+                for row in rows {
+                    self.upsert_blocklist_suggestion(row).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes these suggestions of one list (one statement).
+    pub async fn delete_blocklist_suggestions(
+        &mut self,
+        subscription_id: i64,
+        domains: &[String],
+    ) -> StorageResult<usize> {
+        on_q!(self, |c| Ok(diesel::delete(
+            blocklist_suggestions::table
+                .filter(blocklist_suggestions::subscription_id.eq(subscription_id))
+                .filter(blocklist_suggestions::domain.eq_any(domains))
+        )
+        .execute(c)
+        .await?))
+    }
+
     /// Removes one suggestion.
     pub async fn delete_blocklist_suggestion(
         &mut self,

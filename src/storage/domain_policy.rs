@@ -75,6 +75,66 @@ impl Q<'_> {
         })
     }
 
+    /// Adds or replaces many blocks: one multi-row statement on
+    /// PostgreSQL (round trips are what an import waits for there); on
+    /// SQLite, which diesel-async cannot batch, one cached statement per
+    /// row in the caller's transaction (as `bulk.rs`). Callers keep a call
+    /// to a few hundred rows.
+    pub async fn upsert_domain_blocks(
+        &mut self,
+        blocks: &[NewDomainBlock<'_>],
+    ) -> StorageResult<()> {
+        use diesel::upsert::excluded;
+        let now = now();
+        match self {
+            Q::Postgres(c) => {
+                let rows: Vec<_> = blocks
+                    .iter()
+                    .map(|block| {
+                        (
+                            domain_blocks::domain.eq(block.domain),
+                            domain_blocks::severity.eq(block.severity),
+                            domain_blocks::reject_media.eq(block.reject_media),
+                            domain_blocks::public_comment.eq(block.public_comment),
+                            domain_blocks::private_comment.eq(block.private_comment),
+                            domain_blocks::created_at.eq(now),
+                            domain_blocks::source.eq(block.source),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(domain_blocks::table)
+                    .values(rows)
+                    .on_conflict(domain_blocks::domain)
+                    .do_update()
+                    .set((
+                        domain_blocks::severity.eq(excluded(domain_blocks::severity)),
+                        domain_blocks::reject_media.eq(excluded(domain_blocks::reject_media)),
+                        domain_blocks::public_comment.eq(excluded(domain_blocks::public_comment)),
+                        domain_blocks::private_comment.eq(excluded(domain_blocks::private_comment)),
+                        domain_blocks::source.eq(excluded(domain_blocks::source)),
+                    ))
+                    .execute(*c)
+                    .await?;
+                Ok(())
+            }
+            Q::Sqlite(_) => {
+                for block in blocks {
+                    self.upsert_domain_block(block).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes these blocks (one statement); how many were there.
+    pub async fn delete_domain_blocks(&mut self, domains: &[String]) -> StorageResult<usize> {
+        on_q!(self, |c| Ok(diesel::delete(
+            domain_blocks::table.filter(domain_blocks::domain.eq_any(domains))
+        )
+        .execute(c)
+        .await?))
+    }
+
     /// Removes a block; false if there was none.
     pub async fn delete_domain_block(&mut self, domain: &str) -> StorageResult<bool> {
         let n = on_q!(self, |c| diesel::delete(
@@ -164,5 +224,72 @@ impl Q<'_> {
                 .await?;
             Ok(())
         })
+    }
+}
+
+/// Which remote authors' posts a public listing leaves out (issue 15), as
+/// exact `actors.domain` values. The caller has matched each domain we hold
+/// against the policy (`federation::domain_policy::Snapshot`, subdomains
+/// and ports as it covers them), so the query compares with `IN` only, on
+/// the `actors_domain` index, before its limit: a page comes back full.
+/// Local posts are never left out.
+#[derive(Debug, Clone)]
+pub enum AuthorDomains {
+    /// Posts by remote actors on these domains are left out.
+    Hide(Vec<String>),
+    /// Only local posts and posts by remote actors on these domains are
+    /// listed (the shorter list, e.g. in allow-list mode).
+    ShowOnly(Vec<String>),
+}
+
+/// Filters a boxed query over `posts` to the posts whose author
+/// `AuthorDomains` lets through, with a subselect on `actors`.
+macro_rules! filter_author_domains {
+    ($query:expr, $domains:expr) => {{
+        use $crate::storage::schema::{actors as a, posts as p};
+        match $domains {
+            $crate::storage::domain_policy::AuthorDomains::Hide(domains) if domains.is_empty() => {
+                $query
+            }
+            $crate::storage::domain_policy::AuthorDomains::Hide(domains) => $query.filter(
+                p::author_id.ne_all(
+                    a::table
+                        .filter(a::local.eq(false))
+                        .filter(a::domain.eq_any(domains.clone()))
+                        .select(a::id),
+                ),
+            ),
+            $crate::storage::domain_policy::AuthorDomains::ShowOnly(domains) => $query.filter(
+                p::author_id.eq_any(
+                    a::table
+                        .filter(a::local.eq(true).or(a::domain.eq_any(domains.clone())))
+                        .select(a::id),
+                ),
+            ),
+        }
+    }};
+}
+pub(crate) use filter_author_domains;
+
+impl Q<'_> {
+    /// The distinct domains of remote actors with an id above `after_id`,
+    /// each with its highest actor id (to ask only for newer ones next).
+    pub async fn remote_actor_domains_after(
+        &mut self,
+        after_id: i64,
+    ) -> StorageResult<Vec<(String, i64)>> {
+        let rows: Vec<(String, Option<i64>)> = on_q!(self, |c| StorageResult::Ok(
+            actors::table
+                .filter(actors::local.eq(false))
+                .filter(actors::id.gt(after_id))
+                .group_by(actors::domain)
+                .select((actors::domain, diesel::dsl::max(actors::id)))
+                .load(c)
+                .await?
+        ))?;
+        Ok(rows
+            .into_iter()
+            .map(|(domain, id)| (domain, id.unwrap_or(after_id)))
+            .collect())
     }
 }

@@ -273,24 +273,49 @@ impl Q<'_> {
     pub async fn public_posts_with_tag(
         &mut self,
         tag: &str,
+        authors: &super::domain_policy::AuthorDomains,
         max_id: Option<i64>,
         limit: i64,
     ) -> StorageResult<Vec<(PostRow, ActorRow)>> {
-        on_q!(self, |c| Ok(posts::table
-            .inner_join(post_tags::table)
-            .inner_join(actors::table)
-            .filter(post_tags::tag.eq(tag))
-            .filter(posts::visibility.eq(Visibility::Public.as_str()))
-            .filter(posts::reblog_of_id.is_null())
-            .filter(posts::deleted_at.is_null())
-            // Not the posts of suspended accounts (issue 15).
-            .filter(actors::suspended_at.is_null())
-            .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
-            .order(posts::id.desc())
-            .limit(limit)
-            .select((PostRow::as_select(), ActorRow::as_select()))
-            .load(c)
-            .await?))
+        use super::domain_policy::AuthorDomains;
+        on_q!(self, |c| {
+            let mut query = posts::table
+                .inner_join(post_tags::table)
+                .inner_join(actors::table)
+                .filter(post_tags::tag.eq(tag))
+                .filter(posts::visibility.eq(Visibility::Public.as_str()))
+                .filter(posts::reblog_of_id.is_null())
+                .filter(posts::deleted_at.is_null())
+                // Not the posts of suspended accounts (issue 15).
+                .filter(actors::suspended_at.is_null())
+                .filter(posts::id.lt(max_id.unwrap_or(i64::MAX)))
+                .into_boxed();
+            // Nor of authors the domain policy keeps out of public pages,
+            // matched on the joined author row, before the limit.
+            match authors {
+                AuthorDomains::Hide(domains) if domains.is_empty() => {}
+                AuthorDomains::Hide(domains) => {
+                    query = query.filter(
+                        actors::local
+                            .eq(true)
+                            .or(actors::domain.ne_all(domains.clone())),
+                    )
+                }
+                AuthorDomains::ShowOnly(domains) => {
+                    query = query.filter(
+                        actors::local
+                            .eq(true)
+                            .or(actors::domain.eq_any(domains.clone())),
+                    )
+                }
+            }
+            Ok(query
+                .order(posts::id.desc())
+                .limit(limit)
+                .select((PostRow::as_select(), ActorRow::as_select()))
+                .load(c)
+                .await?)
+        })
     }
 
     pub async fn post_tags(&mut self, post_id: i64) -> StorageResult<Vec<String>> {
