@@ -172,13 +172,20 @@ pub fn text(data: &[u8]) {
     let _ = crate::sanitize::language_tag(text);
 }
 
+/// Checks the tags of sanitised or rendered HTML, not its text: a `<` in
+/// text always comes out escaped, so every literal `<` opens a tag, and
+/// text such as `href="javascript:` between tags is harmless (the first
+/// fuzz run stopped on exactly that, a false alarm of this check).
 fn no_script(html: &str) {
     let lower = html.to_ascii_lowercase();
-    assert!(!lower.contains("<script"), "a script tag came out: {html}");
-    assert!(
-        !lower.contains("href=\"javascript:"),
-        "a javascript: link came out: {html}"
-    );
+    for tag in lower.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap_or_default();
+        assert!(!tag.starts_with("script"), "a script tag came out: {html}");
+        assert!(
+            !tag.contains("javascript:"),
+            "a javascript: link came out: {html}"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -211,5 +218,34 @@ mod tests {
         for entry in std::fs::read_dir(fixtures).unwrap() {
             super::incoming_activity(&std::fs::read(entry.unwrap().path()).unwrap());
         }
+    }
+
+    /// The first fuzz run's find (text target, 2026-12-01): the words
+    /// `href="javascript:` typed as text beside allowed markup. The
+    /// sanitiser keeps them as text, which is harmless; the check once
+    /// took them for a link.
+    #[test]
+    fn javascript_typed_as_text_is_not_a_link() {
+        let input = "Hello @alicxample/@org/1?x=1&y=2, #Klim\u{eb} #Climate_2025.\n\n\
+                     Second <b>paragraph</b> href=\"javascript:and @bob@remo";
+        super::text(input.as_bytes());
+        let cleaned = crate::sanitize::html(input);
+        assert!(cleaned.contains("href=\"javascript:"), "{cleaned}");
+        assert!(!cleaned.contains("<a"), "{cleaned}");
+    }
+
+    /// The check itself still catches a real script tag or link.
+    #[test]
+    fn the_check_catches_scripts_in_tags() {
+        for html in [
+            "<p>x</p><script>alert(1)</script>",
+            "<a href=\"JavaScript:alert(1)\">x</a>",
+        ] {
+            assert!(
+                std::panic::catch_unwind(|| super::no_script(html)).is_err(),
+                "{html}"
+            );
+        }
+        super::no_script("<p>href=\"javascript:x\" &lt;script&gt;</p>");
     }
 }
