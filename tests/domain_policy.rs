@@ -775,6 +775,8 @@ on_both_databases!(
     show_domain_blocks_setting,
     show_domain_blocks_setting_sqlite,
     show_domain_blocks_setting_postgres
+);
+
 /// The ids of the statuses on a page of a client API timeline.
 async fn timeline_texts(url: &str) -> Vec<String> {
     let page: Value = client()
