@@ -5,14 +5,14 @@
 use crate::common::{
     Backend, TestInstance, cli_refused, eventually, kuvend_cli, remote::Remote, temp_dir,
 };
-use serde_json::json;
-use std::time::Duration;
 use crate::on_both_databases;
 use kuvend::federation::domain_policy::Severity;
 use kuvend::service::{
     blocklists::{self, Mode},
     domain_policy::{self, BlockRequest},
 };
+use serde_json::json;
+use std::time::Duration;
 
 const HEADER: &str = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n";
 
@@ -513,7 +513,10 @@ async fn garbage_read_retracts_nothing(backend: Backend) {
     ] {
         lists.put_raw("/list.csv", content_type, body.into());
         let err = blocklists::refresh(kuvend.ctx(), id).await.unwrap_err();
-        assert!(err.to_string().contains(says), "{content_type} {body:?}: {err}");
+        assert!(
+            err.to_string().contains(says),
+            "{content_type} {body:?}: {err}"
+        );
         assert_eq!(blocks(&kuvend).await, before, "{body:?}");
         assert!(last_error(&kuvend, id).await.contains(says));
     }
@@ -636,7 +639,10 @@ async fn review_mode_changed_entry_suggested_again(backend: Backend) {
     assert_eq!(pending, vec![("loud.example".into(), "suspend".into())]);
     // A re-read keeps offering it.
     blocklists::refresh(kuvend.ctx(), id).await.unwrap();
-    assert_eq!(blocklists::suggestions(kuvend.ctx()).await.unwrap().len(), 1);
+    assert_eq!(
+        blocklists::suggestions(kuvend.ctx()).await.unwrap().len(),
+        1
+    );
     assert_eq!(
         blocklists::accept(kuvend.ctx(), Some("loud.example"))
             .await

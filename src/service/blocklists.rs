@@ -86,7 +86,11 @@ const KNOWN_COLUMNS: [&str; 6] = [
 
 /// A header field's name: `#` trimmed, lower-cased.
 fn column_name(field: &str) -> String {
-    field.trim().trim_start_matches('#').trim().to_ascii_lowercase()
+    field
+        .trim()
+        .trim_start_matches('#')
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// A comment from a list, kept for display and the public block list:
@@ -147,9 +151,10 @@ pub fn parse_list(ctx: &Kuvend, text: &str) -> ServiceResult<Parsed> {
         }
         columns
     });
-    let headless = records
-        .iter()
-        .find(|r| r.iter().any(|f| KNOWN_COLUMNS.contains(&column_name(f).as_str())));
+    let headless = records.iter().find(|r| {
+        r.iter()
+            .any(|f| KNOWN_COLUMNS.contains(&column_name(f).as_str()))
+    });
     if let (None, Some(row)) = (header, headless) {
         return Err(ServiceError::Unprocessable(format!(
             "the list's header ({}) has no domain column",
@@ -246,7 +251,11 @@ async fn read_source(ctx: &Kuvend, source: &str) -> ServiceResult<String> {
     // The path is checked before the open (a FIFO without a writer blocks
     // the open) and the opened file again (the path may have changed).
     let not_file = || ServiceError::Unprocessable(format!("{source} is not a regular file"));
-    if !tokio::fs::metadata(source).await.map_err(unreadable)?.is_file() {
+    if !tokio::fs::metadata(source)
+        .await
+        .map_err(unreadable)?
+        .is_file()
+    {
         return Err(not_file());
     }
     let file = tokio::fs::File::open(source).await.map_err(unreadable)?;
@@ -361,7 +370,10 @@ fn check_plausible(row: &SubscriptionRow, parsed: &Parsed) -> ServiceResult<()> 
 #[derive(Clone, Copy)]
 enum Target<'a> {
     /// Written with the first read, in its transaction.
-    New { url: &'a str, mode: Mode },
+    New {
+        url: &'a str,
+        mode: Mode,
+    },
     Existing(i64),
 }
 
