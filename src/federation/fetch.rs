@@ -307,6 +307,16 @@ pub async fn fetch_json<T: DeserializeOwned>(
 /// counted per host: only the admin names these URLs.
 pub async fn fetch_text(ctx: &Kuvend, url: &Url, max: usize) -> Result<String, FetchError> {
     let raw = get_within(ctx, url, "text/csv, text/plain", Budget::Unlimited, max).await?;
+    // An HTML answer is an error page or a login wall, never a list: read
+    // as one it would have no entries and retract every block.
+    let media = media_type(&raw);
+    if media == "text/html" || media == "application/xhtml+xml" {
+        return Err(FetchError::ContentType {
+            url: raw.url.to_string(),
+            content_type: raw.content_type.unwrap_or_default(),
+            expected: "text/csv or text/plain",
+        });
+    }
     String::from_utf8(raw.body).map_err(|_| FetchError::Parse {
         url: raw.url.to_string(),
         reason: "not UTF-8 text".into(),

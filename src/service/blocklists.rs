@@ -21,7 +21,7 @@ use std::{
     collections::{HashMap, HashSet},
     time::Duration,
 };
-use tokio::sync::watch;
+use tokio::{io::AsyncReadExt, sync::watch};
 use url::Url;
 
 /// The largest list read: oliphant's and Garden Fence's lists are well
@@ -72,47 +72,112 @@ pub struct Parsed {
     pub invalid: usize,
 }
 
+/// Column names of Mastodon's export (and FediBlockHole's / The Bad
+/// Space's, which write them without `#`): a row with one of them and no
+/// `domain` is a header the list cannot be read with.
+const KNOWN_COLUMNS: [&str; 6] = [
+    "severity",
+    "reject_media",
+    "reject_reports",
+    "public_comment",
+    "private_comment",
+    "obfuscate",
+];
+
+/// A header field's name: `#` trimmed, lower-cased.
+fn column_name(field: &str) -> String {
+    field
+        .trim()
+        .trim_start_matches('#')
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// A comment from a list, kept for display and the public block list:
+/// control characters (terminal escapes, bidi overrides) dropped, bounded.
+fn clean_comment(text: &str) -> Option<String> {
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_control() && !('\u{202a}'..='\u{202e}').contains(c))
+        .filter(|c| !('\u{2066}'..='\u{2069}').contains(c))
+        .take(MAX_COMMENT_CHARS)
+        .collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
 /// Parses a list. Extra columns (`#reject_reports`, `#obfuscate`) are
-/// ignored; without a header row the first column is the domain and the
-/// entry a suspension. Refused whole (nothing applied) when it is over the
-/// bounds or not CSV at all.
+/// ignored. The header is the first row with a `domain` field (with or
+/// without `#`), comment rows before it skipped; without one the list is
+/// bare, the first column the domain and the entry a suspension. Refused
+/// whole (nothing applied) when it is over the bounds, not CSV at all, or
+/// its header has no domain column.
 pub fn parse_list(ctx: &Kuvend, text: &str) -> ServiceResult<Parsed> {
     if text.len() > MAX_LIST_BYTES {
         return Err(ServiceError::Unprocessable(format!(
             "the list is larger than {MAX_LIST_BYTES} bytes"
         )));
     }
-    let mut reader = csv::ReaderBuilder::new()
+    let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    // Column positions; a list without a header has only the domain.
-    let mut columns: Option<HashMap<String, usize>> = None;
-    let mut parsed = Parsed::default();
-    let mut seen = HashSet::new();
-    let mut rows = 0;
-    for (index, record) in reader.records().enumerate() {
-        rows += 1;
-        // The header row does not count.
-        if rows > MAX_LIST_ROWS + usize::from(columns.is_some()) {
+    // Read whole first (within the bounds) to find the header wherever it
+    // is; the text is at most MAX_LIST_BYTES.
+    let mut records = Vec::new();
+    for record in reader.into_records() {
+        let record = record
+            .map_err(|e| ServiceError::Unprocessable(format!("not a CSV block list: {e}")))?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        // One row more than the bound for a header.
+        if records.len() > MAX_LIST_ROWS {
             return Err(ServiceError::Unprocessable(format!(
                 "the list has more than {MAX_LIST_ROWS} rows"
             )));
         }
-        let record = record
-            .map_err(|e| ServiceError::Unprocessable(format!("not a CSV block list: {e}")))?;
-        let first = record.get(0).unwrap_or_default();
-        if index == 0 && first.starts_with('#') {
-            columns = Some(
-                record
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| (name.trim_start_matches('#').to_ascii_lowercase(), i))
-                    .collect(),
-            );
-            continue;
+        records.push(record);
+    }
+    let header = records
+        .iter()
+        .position(|r| r.iter().any(|f| column_name(f) == "domain"));
+    let columns: Option<HashMap<String, usize>> = header.map(|h| {
+        let mut columns = HashMap::new();
+        for (i, name) in records[h].iter().enumerate() {
+            // The first of a repeated name counts.
+            columns.entry(column_name(name)).or_insert(i);
         }
+        columns
+    });
+    let headless = records.iter().find(|r| {
+        r.iter()
+            .any(|f| KNOWN_COLUMNS.contains(&column_name(f).as_str()))
+    });
+    if let (None, Some(row)) = (header, headless) {
+        return Err(ServiceError::Unprocessable(format!(
+            "the list's header ({}) has no domain column",
+            row.iter().collect::<Vec<_>>().join(",")
+        )));
+    }
+    let data = &records[header.map_or(0, |h| h + 1)..];
+    if data.len() > MAX_LIST_ROWS {
+        return Err(ServiceError::Unprocessable(format!(
+            "the list has more than {MAX_LIST_ROWS} rows"
+        )));
+    }
+    let mut parsed = Parsed {
+        // Rows before the header that are not comments are not entries.
+        invalid: records[..header.unwrap_or(0)]
+            .iter()
+            .filter(|r| !r.get(0).unwrap_or_default().starts_with('#'))
+            .count(),
+        ..Parsed::default()
+    };
+    let mut seen = HashSet::new();
+    for record in data {
+        let first = record.get(0).unwrap_or_default();
         let field = |name: &str| {
             columns
                 .as_ref()
@@ -132,11 +197,16 @@ pub fn parse_list(ctx: &Kuvend, text: &str) -> ServiceResult<Parsed> {
             continue;
         }
         // The same validation as `kuvend admin domain-block add`, own
-        // domain included.
+        // domain included; and at least two labels: a list's `com` would
+        // suspend a whole top-level domain through subdomain coverage.
         let Ok(domain) = domain_policy::admin_domain(ctx, domain) else {
             parsed.invalid += 1;
             continue;
         };
+        if !domain.split(':').next().unwrap_or_default().contains('.') {
+            parsed.invalid += 1;
+            continue;
+        }
         let severity = match field("severity") {
             None => Severity::Suspend,
             Some(text) => match Severity::parse(&text.to_ascii_lowercase()) {
@@ -148,8 +218,7 @@ pub fn parse_list(ctx: &Kuvend, text: &str) -> ServiceResult<Parsed> {
             },
         };
         let reject_media = field("reject_media").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let public_comment =
-            field("public_comment").map(|c| c.chars().take(MAX_COMMENT_CHARS).collect::<String>());
+        let public_comment = field("public_comment").and_then(clean_comment);
         if seen.insert(domain.clone()) {
             parsed.entries.push(Entry {
                 domain,
@@ -178,15 +247,49 @@ async fn read_source(ctx: &Kuvend, source: &str) -> ServiceResult<String> {
             .map_err(|e| ServiceError::Remote(e.to_string()));
     }
     let unreadable = |e: std::io::Error| ServiceError::Unprocessable(format!("{source}: {e}"));
-    let meta = tokio::fs::metadata(source).await.map_err(unreadable)?;
-    if meta.len() > MAX_LIST_BYTES as u64 {
+    // Only a regular file: a FIFO or a device (`/dev/zero`) is not a list.
+    // The path is checked before the open (a FIFO without a writer blocks
+    // the open) and the opened file again (the path may have changed).
+    let not_file = || ServiceError::Unprocessable(format!("{source} is not a regular file"));
+    if !tokio::fs::metadata(source)
+        .await
+        .map_err(unreadable)?
+        .is_file()
+    {
+        return Err(not_file());
+    }
+    let file = tokio::fs::File::open(source).await.map_err(unreadable)?;
+    if !file.metadata().await.map_err(unreadable)?.is_file() {
+        return Err(not_file());
+    }
+    let mut bytes = Vec::new();
+    // Bounded whatever the file claims: it may grow while read.
+    file.take(MAX_LIST_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(unreadable)?;
+    if bytes.len() > MAX_LIST_BYTES {
         return Err(ServiceError::Unprocessable(format!(
             "{source} is larger than {MAX_LIST_BYTES} bytes"
         )));
     }
-    let bytes = tokio::fs::read(source).await.map_err(unreadable)?;
     String::from_utf8(bytes)
         .map_err(|_| ServiceError::Unprocessable(format!("{source} is not UTF-8 text")))
+}
+
+/// The source as stored: a URL as given, a file's path made absolute and
+/// canonical (a relative path would change meaning with the server's
+/// working directory; a symlink is followed once, here).
+async fn canonical_source(source: &str) -> ServiceResult<String> {
+    if source.contains("://") {
+        return Ok(source.to_string());
+    }
+    let path = tokio::fs::canonicalize(source)
+        .await
+        .map_err(|e| ServiceError::Unprocessable(format!("{source}: {e}")))?;
+    path.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| ServiceError::Unprocessable(format!("{source}: not a UTF-8 path")))
 }
 
 /// What a read did.
@@ -207,23 +310,16 @@ pub struct Refreshed {
 }
 
 /// Subscribes to a list and reads it a first time; a list that cannot be
-/// read is not subscribed to.
+/// read (or is refused) is not subscribed to: the subscription is written
+/// in the same transaction as its first read.
 pub async fn subscribe(ctx: &Kuvend, source: &str, mode: Mode) -> ServiceResult<Refreshed> {
-    let source = source.trim();
-    let parsed = parse_list(ctx, &read_source(ctx, source).await?)?;
-    let mut conn = ctx.db.conn().await?;
-    if conn.q().blocklists().await?.iter().any(|s| s.url == source) {
-        return Err(ServiceError::Conflict(format!(
-            "already subscribed to {source}"
-        )));
-    }
-    let row = conn.q().insert_blocklist(source, mode.as_str()).await?;
-    drop(conn);
-    apply(ctx, &row, parsed).await
+    let source = canonical_source(source.trim()).await?;
+    let parsed = parse_list(ctx, &read_source(ctx, &source).await?)?;
+    apply(ctx, Target::New { url: &source, mode }, parsed).await
 }
 
-/// Re-reads one subscription. A failure is recorded on it and changes
-/// nothing else.
+/// Re-reads one subscription. A failure (the list refused too) is
+/// recorded on it and changes nothing else.
 pub async fn refresh(ctx: &Kuvend, id: i64) -> ServiceResult<Refreshed> {
     let mut conn = ctx.db.conn().await?;
     let row = conn
@@ -236,17 +332,49 @@ pub async fn refresh(ctx: &Kuvend, id: i64) -> ServiceResult<Refreshed> {
         Ok(text) => parse_list(ctx, &text),
         Err(e) => Err(e),
     };
-    match parsed {
-        Ok(parsed) => apply(ctx, &row, parsed).await,
-        Err(error) => {
-            let mut conn = ctx.db.conn().await?;
-            let text: String = error.to_string().chars().take(500).collect();
-            conn.q()
-                .record_blocklist_read(id, None, Some(&text))
-                .await?;
-            Err(error)
-        }
+    let result = match parsed {
+        Ok(parsed) => apply(ctx, Target::Existing(id), parsed).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = &result {
+        let mut conn = ctx.db.conn().await?;
+        let text: String = error.to_string().chars().take(500).collect();
+        conn.q()
+            .record_blocklist_read(id, None, Some(&text))
+            .await?;
     }
+    result
+}
+
+/// A read that parsed but does not look like the list: applied, it would
+/// retract most of what the list blocks. A half-written file or an error
+/// page served as text has few valid rows or none.
+fn check_plausible(row: &SubscriptionRow, parsed: &Parsed) -> ServiceResult<()> {
+    if parsed.entries.is_empty() && row.entries > 0 {
+        return Err(ServiceError::Unprocessable(format!(
+            "the list has no entries now (it had {}): not applied; unsubscribe to remove its blocks",
+            row.entries
+        )));
+    }
+    if parsed.invalid > parsed.entries.len() {
+        return Err(ServiceError::Unprocessable(format!(
+            "the list has more invalid rows ({}) than valid ones ({}): not applied",
+            parsed.invalid,
+            parsed.entries.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The subscription a read is applied to.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// Written with the first read, in its transaction.
+    New {
+        url: &'a str,
+        mode: Mode,
+    },
+    Existing(i64),
 }
 
 /// Re-reads every subscription; each result in order.
@@ -260,18 +388,32 @@ pub async fn refresh_all(ctx: &Kuvend) -> ServiceResult<Vec<(String, ServiceResu
 }
 
 /// Applies a list read successfully, in one transaction.
-async fn apply(ctx: &Kuvend, row: &SubscriptionRow, parsed: Parsed) -> ServiceResult<Refreshed> {
-    let id = row.id;
-    let review = row.mode == Mode::Review.as_str();
+async fn apply(ctx: &Kuvend, target: Target<'_>, parsed: Parsed) -> ServiceResult<Refreshed> {
     let mut done = Refreshed {
-        id,
         entries: parsed.entries.len(),
         obfuscated: parsed.obfuscated,
         invalid: parsed.invalid,
         ..Refreshed::default()
     };
-    let entries = parsed.entries;
     let done = transaction!(ctx.db, ServiceError, |q| {
+        let row = match target {
+            Target::New { url, mode } => {
+                if q.blocklists().await?.iter().any(|s| s.url == url) {
+                    return Err(ServiceError::Conflict(format!(
+                        "already subscribed to {url}"
+                    )));
+                }
+                q.insert_blocklist(url, mode.as_str()).await?
+            }
+            Target::Existing(id) => q.blocklist(id).await?.ok_or_else(|| {
+                ServiceError::NotFound(format!("no block list subscription {id}"))
+            })?,
+        };
+        check_plausible(&row, &parsed)?;
+        let id = row.id;
+        done.id = id;
+        let review = row.mode == Mode::Review.as_str();
+        let entries = &parsed.entries;
         let hosts = q.remote_actor_domains().await?;
         let blocks: HashMap<String, _> = q
             .domain_blocks()
@@ -286,7 +428,7 @@ async fn apply(ctx: &Kuvend, row: &SubscriptionRow, parsed: Parsed) -> ServiceRe
         // PostgreSQL).
         let mut writes = Vec::new();
         let mut suggestions = Vec::new();
-        for entry in &entries {
+        for entry in entries {
             let block = NewDomainBlock {
                 domain: &entry.domain,
                 severity: entry.severity.as_str(),
@@ -297,11 +439,26 @@ async fn apply(ctx: &Kuvend, row: &SubscriptionRow, parsed: Parsed) -> ServiceRe
             };
             match blocks.get(&entry.domain) {
                 Some(existing) if existing.source == Some(id) => {
-                    blocked_now.insert(entry.domain.as_str());
-                    if existing.severity != block.severity
+                    let changed = existing.severity != block.severity
                         || existing.reject_media != block.reject_media
-                        || existing.public_comment.as_deref() != block.public_comment
-                    {
+                        || existing.public_comment.as_deref() != block.public_comment;
+                    if changed && review {
+                        // Accepted once is not accepted for whatever the
+                        // list says later: the change waits for the admin,
+                        // the block stays as accepted meanwhile.
+                        suggestions.push(SuggestionRow {
+                            subscription_id: id,
+                            domain: entry.domain.clone(),
+                            severity: block.severity.to_string(),
+                            reject_media: entry.reject_media,
+                            public_comment: entry.public_comment.clone(),
+                            dismissed: false,
+                        });
+                        done.suggested += 1;
+                        continue;
+                    }
+                    blocked_now.insert(entry.domain.as_str());
+                    if changed {
                         writes.push(block);
                         done.updated += 1;
                     }
@@ -426,18 +583,23 @@ pub async fn accept(ctx: &Kuvend, domain: Option<&str>) -> ServiceResult<Vec<Str
                 None => "no pending suggestions".into(),
             }));
         }
-        let blocked: HashSet<String> = q
+        // Blocked by hand or by another list; a block of the suggestion's
+        // own list is a change of it the admin accepts.
+        let blocked: HashMap<String, Option<i64>> = q
             .domain_blocks()
             .await?
             .into_iter()
-            .map(|b| b.domain)
+            .map(|b| (b.domain, b.source))
             .collect();
         let hosts = q.remote_actor_domains().await?;
         let mut accepted = Vec::new();
         for s in &pending {
             q.delete_blocklist_suggestion(s.subscription_id, &s.domain)
                 .await?;
-            if blocked.contains(&s.domain) || accepted.contains(&s.domain) {
+            let other = blocked
+                .get(&s.domain)
+                .is_some_and(|source| *source != Some(s.subscription_id));
+            if other || accepted.contains(&s.domain) {
                 continue;
             }
             domain_policy::apply_block(

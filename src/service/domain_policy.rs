@@ -159,9 +159,13 @@ pub(crate) async fn apply_blocks(
     for chunk in blocks.chunks(BATCH_ROWS) {
         q.upsert_domain_blocks(chunk).await?;
     }
+    // Only the admin's own suspensions purge: a subscribed list's (a third
+    // party's text) would cut our organisations from their followers for
+    // good, and retracting it could not bring them back. The inbox, fetch
+    // and delivery refusals already stop all contact with the domain.
     let suspended: std::collections::HashSet<&str> = blocks
         .iter()
-        .filter(|b| Severity::parse(b.severity) == Some(Severity::Suspend))
+        .filter(|b| b.source.is_none() && Severity::parse(b.severity) == Some(Severity::Suspend))
         .map(|b| b.domain)
         .collect();
     if suspended.is_empty() {
@@ -188,6 +192,20 @@ pub async fn unblock(ctx: &Kuvend, domain: &str) -> ServiceResult<String> {
     let domain = normalize_domain(domain)
         .map_err(|why| ServiceError::Unprocessable(format!("{domain:?}: {why}")))?;
     let mut conn = ctx.db.conn().await?;
+    // A subscribed list's block would come back at the list's next read.
+    if let Some(source) = conn
+        .q()
+        .domain_blocks()
+        .await?
+        .into_iter()
+        .find(|b| b.domain == domain)
+        .and_then(|b| b.source)
+    {
+        return Err(ServiceError::Unprocessable(format!(
+            "{domain} is blocked by block list {source} and would be blocked again at its next read; \
+             to exempt it: kuvend admin domain-block add {domain} --severity noop"
+        )));
+    }
     if !conn.q().delete_domain_block(&domain).await? {
         return Err(ServiceError::NotFound(format!("{domain} is not blocked")));
     }
