@@ -507,3 +507,259 @@ on_both_databases!(
     remote_actor_delete_drops_counts_sqlite,
     remote_actor_delete_drops_counts_postgres
 );
+
+/// A reply's parent's `replies_count`, read from storage.
+async fn replies_count(kuvend: &TestInstance, ap_id: &str) -> i64 {
+    kuvend.post(ap_id).await.unwrap().replies_count
+}
+
+async fn suspended_actor_may_take_back(backend: Backend) {
+    let dir = temp_dir();
+    let kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let parks = kuvend.create_org("parks", false).await;
+    let mine = posts::create_post(
+        &kuvend.data(),
+        "parks",
+        NewPost {
+            text: "our call #water".into(),
+            visibility: Visibility::Public,
+            in_reply_to: None,
+            spoiler: None,
+            language: Some("en".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let mut remote = Remote::start("events.test").await;
+    let troll = remote.actor("/u/troll", "Person", None);
+    let follow = activity(&remote, &troll, "Follow", "1", json!(parks.ap_id));
+    for activity in [
+        note(
+            &remote,
+            &troll,
+            "1",
+            "first reply",
+            Some(mine.ap_id.as_str()),
+        ),
+        note(
+            &remote,
+            &troll,
+            "2",
+            "second reply",
+            Some(mine.ap_id.as_str()),
+        ),
+        follow.clone(),
+    ] {
+        let (status, body) = remote.send(&troll, &parks.inbox_url, &activity).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    eventually("the replies and the follow stored", WAIT, || async {
+        replies_count(&kuvend, &mine.ap_id).await == 2
+            && kuvend.follow_state(&troll, &parks.ap_id).await.as_deref() == Some("accepted")
+    })
+    .await;
+    // A local reply deleted by its author lowers its parent's count.
+    let local_reply = posts::create_post(
+        &kuvend.data(),
+        "parks",
+        NewPost {
+            text: "thanks".into(),
+            visibility: Visibility::Public,
+            in_reply_to: Some(mine.ap_id.clone()),
+            spoiler: None,
+            language: Some("en".into()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(replies_count(&kuvend, &mine.ap_id).await, 3);
+    posts::delete_post(kuvend.ctx(), &local_reply.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(replies_count(&kuvend, &mine.ap_id).await, 2);
+
+    let handle = format!("troll@{}", url::Url::parse(&troll).unwrap().authority());
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "suspend", &handle]);
+    assert!(out.status.success(), "{out:?}");
+    // What takes back or corrects is let through, as Mastodon does; the
+    // rest is still refused.
+    let (status, body) = remote
+        .send(
+            &troll,
+            &parks.inbox_url,
+            &note(&remote, &troll, "3", "again", None),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let delete = activity(
+        &remote,
+        &troll,
+        "Delete",
+        "1",
+        json!({"id": remote.url("/notes/1"), "type": "Tombstone"}),
+    );
+    let undo = activity(&remote, &troll, "Undo", "1", follow);
+    for activity in [&delete, &undo] {
+        let (status, body) = remote.send(&troll, &parks.inbox_url, activity).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    eventually("the reply deleted and the follow undone", WAIT, || async {
+        kuvend
+            .post(&remote.url("/notes/1"))
+            .await
+            .is_none_or(|p| p.deleted_at.is_some())
+            && kuvend.follow_state(&troll, &parks.ap_id).await.is_none()
+    })
+    .await;
+    // The deleted reply is no longer counted on its parent.
+    assert_eq!(replies_count(&kuvend, &mine.ap_id).await, 1);
+    // The deletion holds after unsuspending: it is not back.
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "unsuspend", &handle]);
+    assert!(out.status.success(), "{out:?}");
+    let base = kuvend.base_url();
+    let shown = get_text(format!("{base}/api/v1/statuses/{}/context", mine.id)).await;
+    assert!(!shown.contains("first reply"), "{shown}");
+    assert!(shown.contains("second reply"), "{shown}");
+
+    // The actor's own deletion subtracts only the reply still stored.
+    let gone = activity(&remote, &troll, "Delete", "self", json!(troll));
+    let (status, body) = remote.send(&troll, &parks.inbox_url, &gone).await;
+    assert_eq!(status, 202, "{body}");
+    eventually("the actor gone", WAIT, || async {
+        kuvend.actor(&troll).await.is_none()
+    })
+    .await;
+    assert_eq!(replies_count(&kuvend, &mine.ap_id).await, 0);
+}
+
+on_both_databases!(
+    suspended_actor_may_take_back,
+    suspended_actor_may_take_back_sqlite,
+    suspended_actor_may_take_back_postgres
+);
+
+async fn suspension_gives_up_deliveries_and_hides_relations(backend: Backend) {
+    let dir = temp_dir();
+    let kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
+    let parks = kuvend.create_org("parks", false).await;
+    kuvend.create_org("other", false).await;
+    kuvend::service::auth::create_user(
+        kuvend.ctx(),
+        "owner@parks.example",
+        PASSWORD,
+        Some(("parks", "owner")),
+    )
+    .await
+    .unwrap();
+    let base = kuvend.base_url();
+    let owner = Api::login(&base, "owner@parks.example", PASSWORD).await;
+    let mut remote = Remote::start("events.test").await;
+    let fan = remote.actor("/u/fan", "Person", None);
+    let reader = remote.actor("/u/reader", "Person", None);
+    // Its inbox keeps failing, so what is queued for it stays pending.
+    *remote.served.post_status.lock().unwrap() =
+        Some(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let follow = activity(&remote, &fan, "Follow", "1", json!(parks.ap_id));
+    let (status, body) = remote.send(&fan, &parks.inbox_url, &follow).await;
+    assert_eq!(status, 202, "{body}");
+    eventually("the follow accepted", WAIT, || async {
+        kuvend.follow_state(&fan, &parks.ap_id).await.as_deref() == Some("accepted")
+    })
+    .await;
+    posts::create_post(
+        &kuvend.data(),
+        "parks",
+        NewPost {
+            text: "spam after takeover".into(),
+            visibility: Visibility::Public,
+            in_reply_to: None,
+            spoiler: None,
+            language: Some("en".into()),
+        },
+    )
+    .await
+    .unwrap();
+    // The Accept and the Create wait for the failing inbox.
+    assert_eq!(kuvend.pending_deliveries().await, 2);
+
+    // Suspending parks gives up its queue; unsuspending sends none of it.
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "suspend", "parks"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(kuvend.pending_deliveries().await, 0);
+    // WebFinger answers gone, as the actor document does.
+    let webfinger = format!(
+        "{base}/.well-known/webfinger?resource=acct:parks@{}",
+        kuvend.domain
+    );
+    let (status, body) = get_as(&webfinger, "application/jrd+json").await;
+    assert_eq!(status, 410, "{body}");
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "unsuspend", "parks"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(kuvend.pending_deliveries().await, 0);
+    let (status, _) = get_as(&webfinger, "application/jrd+json").await;
+    assert_eq!(status, 200);
+
+    // What was queued for a remote actor's own inbox is given up when it
+    // is suspended, and nothing new is queued for it.
+    kuvend::service::follows::follow(&kuvend.data(), "other", &fan)
+        .await
+        .unwrap();
+    assert_eq!(kuvend.pending_deliveries().await, 1);
+    let (_, notes) = owner.get("/api/v1/notifications").await;
+    assert!(
+        notes.to_string().contains("\"username\":\"fan\""),
+        "{notes}"
+    );
+    let followers = format!("{base}/users/parks/followers");
+    let (status, collection) = remote.signed_get(&reader, &followers).await;
+    assert_eq!(status, 200, "{collection}");
+    assert_eq!(collection["totalItems"], 1, "{collection}");
+
+    let handle = format!("fan@{}", url::Url::parse(&fan).unwrap().authority());
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "suspend", &handle]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(kuvend.pending_deliveries().await, 0);
+    kuvend::service::follows::unfollow(kuvend.ctx(), "other", &fan)
+        .await
+        .unwrap();
+    assert_eq!(kuvend.pending_deliveries().await, 0, "Undo queued to it");
+    // Its notifications and its place among the followers are not shown.
+    let (_, notes) = owner.get("/api/v1/notifications").await;
+    assert!(
+        !notes.to_string().contains("\"username\":\"fan\""),
+        "{notes}"
+    );
+    let (_, collection) = remote.signed_get(&reader, &followers).await;
+    assert_eq!(collection["totalItems"], 0, "{collection}");
+    let (_, page) = remote
+        .signed_get(&reader, &format!("{followers}?page=1"))
+        .await;
+    assert_eq!(page["orderedItems"], json!([]), "{page}");
+    let profile = get_text(format!("{base}/@parks")).await;
+    assert!(
+        profile.contains("<strong>0</strong> followers"),
+        "{profile}"
+    );
+
+    let out = kuvend_cli(&kuvend.db_url, &["admin", "unsuspend", &handle]);
+    assert!(out.status.success(), "{out:?}");
+    let (_, notes) = owner.get("/api/v1/notifications").await;
+    assert!(
+        notes.to_string().contains("\"username\":\"fan\""),
+        "{notes}"
+    );
+    let (_, collection) = remote.signed_get(&reader, &followers).await;
+    assert_eq!(collection["totalItems"], 1, "{collection}");
+    let (_, page) = remote
+        .signed_get(&reader, &format!("{followers}?page=1"))
+        .await;
+    assert_eq!(page["orderedItems"], json!([fan]), "{page}");
+    let profile = get_text(format!("{base}/@parks")).await;
+    assert!(profile.contains("<strong>1</strong> follower"), "{profile}");
+}
+
+on_both_databases!(
+    suspension_gives_up_deliveries_and_hides_relations,
+    suspension_gives_up_deliveries_and_hides_relations_sqlite,
+    suspension_gives_up_deliveries_and_hides_relations_postgres
+);

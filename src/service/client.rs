@@ -179,9 +179,31 @@ pub async fn statuses(
     };
     let mut conn = ctx.db.conn().await?;
     let mut q = conn.q();
+    let posts: Vec<PostRow> = posts
+        .into_iter()
+        .filter(|p| p.deleted_at.is_none())
+        .collect();
+    if posts.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The authors first, in one query: a suspended one's posts are seen by
+    // nobody (issue 15), checked on the rows rather than by `may_see`'s
+    // query per post.
+    let mut author_ids: Vec<i64> = posts.iter().map(|p| p.author_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+    let authors: HashMap<i64, ActorRow> = q
+        .actors_by_ids(&author_ids)
+        .await?
+        .into_iter()
+        .filter(|a| a.suspended_at.is_none())
+        .map(|a| (a.id, a))
+        .collect();
     let mut visible = Vec::with_capacity(posts.len());
     for post in posts {
-        if post.deleted_at.is_none() && visibility::may_see(&mut q, &post, viewer).await? {
+        if authors.contains_key(&post.author_id)
+            && visibility::may_see_by_unsuspended(&mut q, &post, viewer).await?
+        {
             visible.push(post);
         }
     }
@@ -189,15 +211,7 @@ pub async fn statuses(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = visible.iter().map(|p| p.id).collect();
-    let mut author_ids: Vec<i64> = visible.iter().map(|p| p.author_id).collect();
-    author_ids.sort_unstable();
-    author_ids.dedup();
-    let authors: HashMap<i64, ActorRow> = q
-        .actors_by_ids(&author_ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    author_ids.retain(|id| authors.contains_key(id));
     let counts = counts_of(&mut q, &author_ids).await?;
     let parent_ids: Vec<i64> = visible.iter().filter_map(|p| p.in_reply_to_id).collect();
     let parent_authors: HashMap<i64, i64> = if parent_ids.is_empty() {
@@ -593,6 +607,8 @@ pub async fn relations(
     Ok(rows
         .into_iter()
         .filter(|(f, _)| f.state() == FollowState::Accepted)
+        // Suspended accounts are not listed (issue 15).
+        .filter(|(_, a)| a.suspended_at.is_none())
         .map(|(_, a)| a)
         .collect())
 }

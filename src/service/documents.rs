@@ -107,6 +107,12 @@ pub async fn webfinger(ctx: &Kuvend, resource: &str) -> ServiceResult<WebfingerT
         .local_actor_by_username(&username)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("no actor {username:?} on this instance")))?;
+    // Gone, as its actor document is ([`local_actor`]; issue 15).
+    if actor.suspended_at.is_some() {
+        return Err(ServiceError::Gone(format!(
+            "the account {username} is suspended"
+        )));
+    }
     Ok(WebfingerTarget {
         subject: format!("acct:{}@{domain}", actor.username),
         actor_id: actor.ap_id.clone(),

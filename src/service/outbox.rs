@@ -52,6 +52,14 @@ impl Outbox {
         audience: &[Audience<'_>],
     ) -> StorageResult<()> {
         let mut inboxes = Vec::new();
+        // A suspended sender's activity is recorded but sent to nobody
+        // (issue 15): it must not go out on unsuspend either. Read here, in
+        // the transaction, since the row in hand may predate the suspension.
+        let audience = if q.is_suspended(sender.id).await? {
+            &[]
+        } else {
+            audience
+        };
         for part in audience {
             match part {
                 Audience::FollowersOf(actor) => {
@@ -61,15 +69,22 @@ impl Outbox {
                     // Never to an actor the sender blocks (by name or by
                     // domain), mentioned or replied to (issue 15).
                     let blocked = super::blocks::Hidden::of(q, sender.id).await?;
-                    inboxes.extend(actors.iter().filter(|a| !a.local && !blocked.hides(a)).map(
-                        |a| {
-                            a.shared_inbox_url
-                                .clone()
-                                .unwrap_or_else(|| a.inbox_url.clone())
-                        },
-                    ))
+                    // Nor to a suspended one (issue 15).
+                    inboxes.extend(
+                        actors
+                            .iter()
+                            .filter(|a| !a.local && a.suspended_at.is_none() && !blocked.hides(a))
+                            .map(|a| {
+                                a.shared_inbox_url
+                                    .clone()
+                                    .unwrap_or_else(|| a.inbox_url.clone())
+                            }),
+                    )
                 }
-                Audience::InboxOf(actor) if !actor.local => inboxes.push(actor.inbox_url.clone()),
+                // Nothing to a suspended actor's own inbox (issue 15).
+                Audience::InboxOf(actor) if !actor.local && actor.suspended_at.is_none() => {
+                    inboxes.push(actor.inbox_url.clone())
+                }
                 Audience::InboxOf(_) => {}
                 Audience::Inboxes(list) => inboxes.extend(list.iter().cloned()),
                 Audience::ParticipantsOf(event_post_id) => {
@@ -79,7 +94,7 @@ impl Outbox {
                     inboxes.extend(
                         reached
                             .into_iter()
-                            .filter(|a| !a.local)
+                            .filter(|a| !a.local && a.suspended_at.is_none())
                             .map(|a| a.shared_inbox_url.unwrap_or(a.inbox_url)),
                     )
                 }

@@ -47,14 +47,27 @@ pub async fn set(data: &FedData, text: &str, suspended: bool) -> ServiceResult<A
     }
     // The participant counts of the events it answered leave it out (or
     // count it again), in the same transaction as the mark.
+    // Its queued deliveries, and those to its own inbox (not a shared one,
+    // which serves its neighbours too), are given up in the same
+    // transaction: they must not all go out on unsuspend. New ones are not
+    // queued while it is suspended ([`super::outbox::Outbox::queue`]).
+    let own_inbox = (actor.shared_inbox_url.as_deref() != Some(actor.inbox_url.as_str()))
+        .then_some(actor.inbox_url.as_str());
     Ok(crate::transaction!(data.db, |q| {
         let row = q.set_suspended(actor.id, suspended).await?;
+        if suspended {
+            q.give_up_deliveries_of(actor.id, own_inbox, GIVEN_UP)
+                .await?;
+        }
         for event in q.events_participated(actor.id).await? {
             q.recount_participants(event).await?;
         }
         Ok(row)
     })?)
 }
+
+/// Why a suspended account's deliveries were given up, as the queue shows.
+const GIVEN_UP: &str = "the account is suspended";
 
 /// Every suspended account.
 pub async fn list(data: &FedData) -> ServiceResult<Vec<ActorRow>> {

@@ -454,6 +454,10 @@ impl Q<'_> {
                         .filter(super::schema::account_blocks::notifications.eq(true)),
                     ),
                 )
+                // Nothing from suspended accounts (issue 15).
+                .filter(
+                    notifications::from_actor_id.ne_all(super::suspension::suspended_actor_ids!()),
+                )
                 .into_boxed();
             if let Some(max) = page.max_id {
                 query = query.filter(notifications::id.lt(max));

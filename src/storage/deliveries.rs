@@ -53,10 +53,10 @@ impl Q<'_> {
                         .is_null()
                         .or(deliveries::locked_until.lt(now)),
                 )
-                // Suspension (issue 15): a suspended local account's activities
-                // wait, unsent, until it is unsuspended; nothing goes to a
-                // suspended remote actor's own inbox (a shared inbox serves its
-                // neighbours too: what it carries for it is refused there).
+                // Suspension (issue 15): suspending gives up the account's
+                // queued deliveries and those to its own inbox, and nothing new
+                // is queued for or from it (`service::outbox`); this holds back
+                // only what a request queued as it was being suspended.
                 .and(
                     deliveries::activity_id.ne_all(
                         activities::table
@@ -65,13 +65,6 @@ impl Q<'_> {
                                     .eq_any(super::suspension::suspended_actor_ids!()),
                             )
                             .select(activities::id),
-                    ),
-                )
-                .and(
-                    deliveries::inbox_url.ne_all(
-                        super::schema::actors::table
-                            .filter(super::schema::actors::suspended_at.is_not_null())
-                            .select(super::schema::actors::inbox_url),
                     ),
                 )
         };
@@ -194,18 +187,24 @@ impl Q<'_> {
             DeliveryState::Pending
         };
         on_q!(self, |c| {
-            diesel::update(deliveries::table.find(id))
-                .set((
-                    deliveries::state.eq(state.as_str()),
-                    deliveries::attempts.eq(deliveries::attempts + 1),
-                    deliveries::next_attempt_at.eq(next_attempt_at),
-                    deliveries::locked_until.eq(None::<NaiveDateTime>),
-                    deliveries::last_status.eq(status),
-                    deliveries::last_error.eq(Some(error)),
-                    deliveries::updated_at.eq(now),
-                ))
-                .execute(c)
-                .await?;
+            // Only a pending one: a delivery given up while it was being
+            // sent (its account suspended) stays given up.
+            diesel::update(
+                deliveries::table
+                    .find(id)
+                    .filter(deliveries::state.eq(DeliveryState::Pending.as_str())),
+            )
+            .set((
+                deliveries::state.eq(state.as_str()),
+                deliveries::attempts.eq(deliveries::attempts + 1),
+                deliveries::next_attempt_at.eq(next_attempt_at),
+                deliveries::locked_until.eq(None::<NaiveDateTime>),
+                deliveries::last_status.eq(status),
+                deliveries::last_error.eq(Some(error)),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
             Ok(())
         })
     }

@@ -136,6 +136,8 @@ impl Q<'_> {
             .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
             .filter(follows::followee_id.eq(followee_id))
             .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            // Suspended accounts are not listed (issue 15).
+            .filter(actors::suspended_at.is_null())
             .order(follows::id.desc())
             .offset(offset)
             .limit(limit)
@@ -155,6 +157,8 @@ impl Q<'_> {
             .inner_join(actors::table.on(actors::id.eq(follows::followee_id)))
             .filter(follows::follower_id.eq(follower_id))
             .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            // Suspended accounts are not listed (issue 15).
+            .filter(actors::suspended_at.is_null())
             .order(follows::id.desc())
             .offset(offset)
             .limit(limit)
@@ -167,6 +171,8 @@ impl Q<'_> {
         on_q!(self, |c| Ok(follows::table
             .filter(follows::followee_id.eq(followee_id))
             .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            // Suspended accounts do not count (issue 15).
+            .filter(follows::follower_id.ne_all(super::suspension::suspended_actor_ids!()))
             .count()
             .get_result(c)
             .await?))
@@ -176,6 +182,8 @@ impl Q<'_> {
         on_q!(self, |c| Ok(follows::table
             .filter(follows::follower_id.eq(follower_id))
             .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            // Suspended accounts do not count (issue 15).
+            .filter(follows::followee_id.ne_all(super::suspension::suspended_actor_ids!()))
             .count()
             .get_result(c)
             .await?))

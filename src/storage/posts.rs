@@ -108,21 +108,34 @@ impl Q<'_> {
     }
 
     /// Marks a post deleted and drops its text: its id then answers 410.
-    /// Its boosts go with it.
+    /// Its boosts go with it, and its parent counts it no more.
     pub async fn mark_post_deleted(&mut self, id: i64) -> StorageResult<()> {
         self.delete_boosts_of(id).await?;
         let now = now();
         on_q!(self, |c| {
-            diesel::update(posts::table.find(id))
-                .set((
-                    posts::deleted_at.eq(Some(now)),
-                    posts::content.eq(""),
-                    posts::source.eq(None::<String>),
-                    posts::summary.eq(None::<String>),
-                    posts::updated_at.eq(now),
-                ))
-                .execute(c)
-                .await?;
+            // Only a post not deleted yet: a second Delete must not lower
+            // its parent's count again.
+            let parents: Vec<Option<i64>> =
+                diesel::update(posts::table.find(id).filter(posts::deleted_at.is_null()))
+                    .set((
+                        posts::deleted_at.eq(Some(now)),
+                        posts::content.eq(""),
+                        posts::source.eq(None::<String>),
+                        posts::summary.eq(None::<String>),
+                        posts::updated_at.eq(now),
+                    ))
+                    .returning(posts::in_reply_to_id)
+                    .get_results(c)
+                    .await?;
+            // Counted on its parent when stored (`insert_post`,
+            // `adopt_replies`); `delete_actor` counts only replies not
+            // deleted, so this is subtracted once.
+            if let Some(parent) = parents.into_iter().flatten().next() {
+                diesel::update(posts::table.find(parent))
+                    .set(posts::replies_count.eq(posts::replies_count - 1))
+                    .execute(c)
+                    .await?;
+            }
             diesel::delete(post_tags::table.filter(post_tags::post_id.eq(id)))
                 .execute(c)
                 .await?;
@@ -244,19 +257,26 @@ impl Q<'_> {
         on_q!(self, |c| {
             // Read first: replies rarely arrive before their parent, and
             // diesel prepares an UPDATE afresh each time while a SELECT is cached.
-            let waiting: Vec<i64> = posts::table
+            let waiting: Vec<(i64, Option<chrono::NaiveDateTime>)> = posts::table
                 .filter(posts::in_reply_to_ap_id.eq(&parent.ap_id))
                 .filter(posts::in_reply_to_id.is_null())
-                .select(posts::id)
+                .select((posts::id, posts::deleted_at))
                 .load(c)
                 .await?;
             if waiting.is_empty() {
                 return Ok(());
             }
-            let adopted = diesel::update(posts::table.filter(posts::id.eq_any(&waiting)))
+            let ids: Vec<i64> = waiting.iter().map(|(id, _)| *id).collect();
+            diesel::update(posts::table.filter(posts::id.eq_any(&ids)))
                 .set(posts::in_reply_to_id.eq(Some(parent.id)))
                 .execute(c)
                 .await?;
+            // A reply deleted before its parent came is linked but not
+            // counted, as `mark_post_deleted` would have uncounted it.
+            let adopted = waiting
+                .iter()
+                .filter(|(_, deleted)| deleted.is_none())
+                .count();
             if adopted > 0 {
                 diesel::update(posts::table.find(parent.id))
                     .set(posts::replies_count.eq(posts::replies_count + adopted as i64))
@@ -370,6 +390,9 @@ impl Q<'_> {
         let parents: Vec<i64> = on_q!(self, |c| posts::table
             .filter(posts::author_id.eq(actor_id))
             .filter(posts::in_reply_to_id.is_not_null())
+            // A deleted reply was subtracted when deleted
+            // (`mark_post_deleted`).
+            .filter(posts::deleted_at.is_null())
             .select(posts::in_reply_to_id.assume_not_null())
             .load(c)
             .await?);

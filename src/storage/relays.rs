@@ -139,6 +139,8 @@ impl Q<'_> {
                 .filter(follows::followee_id.eq(followee_id))
                 .filter(follows::state.eq(crate::model::FollowState::Accepted.as_str()))
                 .filter(actors::local.eq(false))
+                // Nothing is relayed to suspended followers (issue 15).
+                .filter(actors::suspended_at.is_null())
                 .select((
                     actors::inbox_url,
                     actors::shared_inbox_url,

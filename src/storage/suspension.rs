@@ -55,3 +55,58 @@ impl Q<'_> {
             .await?))
     }
 }
+
+impl Q<'_> {
+    /// Gives up (as failed, with `reason`) the pending deliveries of the
+    /// actor's activities and, with `inbox`, those to that inbox: a
+    /// suspended account's queue must not all go out on unsuspend (spam of
+    /// a taken-over account, stale reminders). Returns how many.
+    pub async fn give_up_deliveries_of(
+        &mut self,
+        actor_id: i64,
+        inbox: Option<&str>,
+        reason: &str,
+    ) -> StorageResult<usize> {
+        use super::schema::{activities, deliveries};
+        let now = now();
+        let pending = crate::model::DeliveryState::Pending.as_str();
+        let failed = crate::model::DeliveryState::Failed.as_str();
+        on_q!(self, |c| {
+            let mut given_up = diesel::update(
+                deliveries::table
+                    .filter(deliveries::state.eq(pending))
+                    .filter(
+                        deliveries::activity_id.eq_any(
+                            activities::table
+                                .filter(activities::actor_id.eq(actor_id))
+                                .select(activities::id),
+                        ),
+                    ),
+            )
+            .set((
+                deliveries::state.eq(failed),
+                deliveries::locked_until.eq(None::<chrono::NaiveDateTime>),
+                deliveries::last_error.eq(Some(reason)),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+            if let Some(inbox) = inbox {
+                given_up += diesel::update(
+                    deliveries::table
+                        .filter(deliveries::state.eq(pending))
+                        .filter(deliveries::inbox_url.eq(inbox)),
+                )
+                .set((
+                    deliveries::state.eq(failed),
+                    deliveries::locked_until.eq(None::<chrono::NaiveDateTime>),
+                    deliveries::last_error.eq(Some(reason)),
+                    deliveries::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            }
+            Ok(given_up)
+        })
+    }
+}

@@ -56,6 +56,10 @@ use url::Url;
 /// over many, few enough that no transaction holds SQLite's writer long.
 const MAX_BATCH: usize = 128;
 
+/// What a suspended actor may still send (issue 15): what takes back or
+/// corrects what it sent, as Mastodon lets through.
+const SUSPENDED_MAY_SEND: [&str; 4] = ["Delete", "Undo", "Update", "Reject"];
+
 /// Group commit for the inbox. A request queues its authenticated activity
 /// and then either finds it applied by another request's batch, or takes the
 /// lead and applies everything queued so far (itself included) in one
@@ -502,8 +506,14 @@ pub async fn receive(
         let mut conn = data.db.conn().await?;
         conn.q().actor_by_ap_id(activity.actor.as_str()).await?
     };
-    // A suspended actor's activities are refused, all of them (issue 15).
-    if let Some(actor) = known.as_ref().filter(|a| a.suspended_at.is_some()) {
+    // A suspended actor's activities are refused (issue 15), except those
+    // that only take back or correct what it sent: Mastodon lets exactly
+    // Delete, Undo, Update and Reject through, so that a deletion is not
+    // lost and back on unsuspend, an unfollow is kept, and a refused
+    // follow of ours ends.
+    if let Some(actor) = known.as_ref().filter(|a| a.suspended_at.is_some())
+        && !SUSPENDED_MAY_SEND.contains(&activity.kind.as_str())
+    {
         return Err(crate::service::suspension::refused(actor));
     }
     // Servers send Delete for accounts they removed, signed with a key we can no
