@@ -2,7 +2,9 @@
 //! account, other accounts with their posts and relations, finding them,
 //! and following them.
 
-use super::entities::{Account, AccountSource, CredentialAccount, Relationship, Token};
+use super::entities::{
+    Account, AccountField, AccountSource, CredentialAccount, Relationship, Token,
+};
 use super::{Auth, Input, MaybeAuth, PageQuery, paged_statuses, service, truthy};
 use crate::federation::FedData;
 use crate::http::{
@@ -134,7 +136,15 @@ async fn verify_credentials(
         sensitive: false,
         language: String::new(),
         note: strip_html(&account.actor.summary),
-        fields: Vec::new(),
+        // The values as typed, which is what apps put back in the form.
+        fields: crate::service::profile::fields_of(&account.actor)
+            .into_iter()
+            .map(|f| AccountField {
+                name: f.name,
+                value: f.value_text,
+                verified_at: f.verified_at.map(|t| t.to_rfc3339()),
+            })
+            .collect(),
         follow_requests_count: 0,
     };
     Ok(Json(CredentialAccount {
