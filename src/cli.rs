@@ -1713,7 +1713,10 @@ struct ProfileFlags {
 
 impl ProfileFlags {
     fn any(&self) -> bool {
-        self.avatar.is_some() || self.header.is_some() || !self.fields.is_empty() || self.clear_fields
+        self.avatar.is_some()
+            || self.header.is_some()
+            || !self.fields.is_empty()
+            || self.clear_fields
     }
 
     /// The change to make: files read, `Name=value` split.
@@ -1784,8 +1787,7 @@ async fn update_profile_and_verify(
         row.username, row.domain
     );
     if verify {
-        match tokio::time::timeout(VERIFY_WAIT, service::profile::verify_links(ctx, row.id)).await
-        {
+        match tokio::time::timeout(VERIFY_WAIT, service::profile::verify_links(ctx, row.id)).await {
             Ok(Ok(n)) => println!("{n} verified link(s)"),
             Ok(Err(e)) => println!("links not verified: {e}"),
             Err(_) => println!("links not verified within {} s", VERIFY_WAIT.as_secs()),

@@ -327,7 +327,11 @@ pub async fn fetch_text(ctx: &Kuvend, url: &Url, max: usize) -> Result<String, F
 /// checked for `rel="me"`), through the same checks as every fetch and
 /// counted per host: anyone can put a URL in their profile fields.
 /// Returns the page and the URL it was finally served from.
-pub async fn fetch_html(ctx: &Kuvend, url: &Url, max: usize) -> Result<Fetched<String>, FetchError> {
+pub async fn fetch_html(
+    ctx: &Kuvend,
+    url: &Url,
+    max: usize,
+) -> Result<Fetched<String>, FetchError> {
     let raw = get_within(
         ctx,
         url,

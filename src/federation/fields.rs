@@ -204,8 +204,10 @@ impl html5ever::tokenizer::TokenSink for RelMeSink<'_> {
                     .find(|a| &*a.name.local == name)
                     .map(|a| a.value.to_string())
             };
-            let is_me = attr("rel")
-                .is_some_and(|rel| rel.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("me")));
+            let is_me = attr("rel").is_some_and(|rel| {
+                rel.split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("me"))
+            });
             if is_me && let Some(href) = attr("href") {
                 self.0.borrow_mut().push(href);
             }
@@ -301,7 +303,12 @@ mod tests {
     #[test]
     fn remote_fields_are_cleaned_and_bounded() {
         let many: Vec<(String, String)> = (0..20)
-            .map(|i| (format!("<b>n{i}</b>"), "<script>x</script><a href=\"javascript:x\">y</a>".into()))
+            .map(|i| {
+                (
+                    format!("<b>n{i}</b>"),
+                    "<script>x</script><a href=\"javascript:x\">y</a>".into(),
+                )
+            })
             .collect();
         let fields = remote_fields(many.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         assert_eq!(fields.len(), MAX_REMOTE_FIELDS);

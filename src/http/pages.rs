@@ -17,9 +17,8 @@ use crate::{
         ServiceError, campaigns, coalition_feed, coalitions, documents,
         events::{self, EventView},
         feeds, orgs,
-        profile,
         posts::{self, PostView},
-        text,
+        profile, text,
     },
 };
 use axum::{

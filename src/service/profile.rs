@@ -10,8 +10,8 @@
 use super::{ServiceError, ServiceResult, acting::Acting, text_to_html};
 use crate::context::Kuvend;
 pub use crate::federation::fields::{
-    DESCRIPTION_LIMIT, FIELD_LIMIT, Field, MAX_FIELDS, excerpt, fields_json, fields_of,
-    links_back, local_fields, render_value, strip_tags,
+    DESCRIPTION_LIMIT, FIELD_LIMIT, Field, MAX_FIELDS, excerpt, fields_json, fields_of, links_back,
+    local_fields, render_value, strip_tags,
 };
 use crate::federation::{fetch, fields::link_of};
 use crate::storage::models::ActorRow;
@@ -106,9 +106,9 @@ pub async fn update(
         .unwrap_or_else(|| actor.summary.clone());
     let locked = changes.locked.unwrap_or(actor.manually_approves_followers);
     let fields = match &changes.fields {
-        Some(pairs) => Some(
-            local_fields(pairs, &fields_of(&actor)).map_err(ServiceError::Unprocessable)?,
-        ),
+        Some(pairs) => {
+            Some(local_fields(pairs, &fields_of(&actor)).map_err(ServiceError::Unprocessable)?)
+        }
         None => None,
     };
     let mut images = ProfileImages {
@@ -258,4 +258,3 @@ pub async fn verify_links(ctx: &Kuvend, actor_id: i64) -> ServiceResult<usize> {
     })?;
     Ok(verified)
 }
-
