@@ -186,6 +186,29 @@ pub enum OrgCommand {
         /// only actors on allow-listed domains.
         #[arg(long, value_enum)]
         followers_from: Option<FollowersFromArg>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A short description (plain text).
+        #[arg(long)]
+        summary: Option<String>,
+        /// Approve followers by hand: true or false.
+        #[arg(long)]
+        manual_approval: Option<bool>,
+        /// A new avatar: a JPEG, PNG, WebP or GIF file (cropped to 400×400,
+        /// re-encoded without metadata).
+        #[arg(long)]
+        avatar: Option<std::path::PathBuf>,
+        /// A new header: an image file (cropped to 1500×500).
+        #[arg(long)]
+        header: Option<std::path::PathBuf>,
+        /// A profile field, `Name=value` (repeat, at most 4; replaces all
+        /// fields). A value that is a link is verified (rel=me).
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// Remove every profile field.
+        #[arg(long, conflicts_with = "fields")]
+        clear_fields: bool,
     },
 }
 
@@ -244,6 +267,20 @@ pub enum CoalitionCommand {
         /// Posts relayed per member and hour (0: no cap).
         #[arg(long)]
         relay_cap: Option<String>,
+        /// A new avatar: a JPEG, PNG, WebP or GIF file (cropped to 400×400,
+        /// re-encoded without metadata).
+        #[arg(long)]
+        avatar: Option<std::path::PathBuf>,
+        /// A new header: an image file (cropped to 1500×500).
+        #[arg(long)]
+        header: Option<std::path::PathBuf>,
+        /// A profile field, `Name=value` (repeat, at most 4; replaces all
+        /// fields). A value that is a link is verified (rel=me).
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// Remove every profile field.
+        #[arg(long, conflicts_with = "fields")]
+        clear_fields: bool,
     },
     /// Invite an organisation (handle user@host, actor URL, or a local
     /// organisation's name) to a coalition; sends an Invite.
@@ -979,7 +1016,30 @@ async fn run_coalition(prepared: &Prepared, command: CoalitionCommand) -> Result
             members_visible,
             relay,
             relay_cap,
+            avatar,
+            header,
+            fields,
+            clear_fields,
         } => {
+            let (mut name, mut summary, mut manual_approval) = (name, summary, manual_approval);
+            let media = ProfileFlags {
+                avatar,
+                header,
+                fields,
+                clear_fields,
+            };
+            if media.any() {
+                // Images and fields go with the name, bio and approval mode,
+                // in one change and one `Update`.
+                let actor = coalitions::coalition(ctx, &username).await?.actor;
+                let changes = media
+                    .changes(name.take(), summary.take(), manual_approval.take())
+                    .await?;
+                update_profile_and_verify(ctx, actor, changes).await?;
+                if members_visible.is_none() && relay.is_none() && relay_cap.is_none() {
+                    return Ok(());
+                }
+            }
             let profile = name.is_some()
                 || summary.is_some()
                 || manual_approval.is_some()
@@ -1256,7 +1316,27 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         Admin::Org(OrgCommand::Update {
             username,
             followers_from,
+            name,
+            summary,
+            manual_approval,
+            avatar,
+            header,
+            fields,
+            clear_fields,
         }) => {
+            let media = ProfileFlags {
+                avatar,
+                header,
+                fields,
+                clear_fields,
+            };
+            let profile =
+                media.any() || name.is_some() || summary.is_some() || manual_approval.is_some();
+            if profile {
+                let actor = service::orgs::organization(ctx, &username).await?;
+                let changes = media.changes(name, summary, manual_approval).await?;
+                update_profile_and_verify(ctx, actor, changes).await?;
+            }
             if let Some(value) = followers_from {
                 let value = match value {
                     FollowersFromArg::Anyone => domain_policy::FollowersFrom::Anyone,
@@ -1264,7 +1344,7 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
                 };
                 domain_policy::set_followers_from(ctx, &username, value).await?;
                 println!("@{username}: followers from {}", value.as_str());
-            } else {
+            } else if !profile {
                 return Err(CliError::Usage("nothing to update".into()));
             }
         }
@@ -1620,5 +1700,98 @@ async fn decide(
     let acting = admin_of_event(prepared, event).await?;
     let p = participation::decide(&data, &acting, event, actor, decision).await?;
     println!("{}\t{}", p.actor.handle(), p.row.state);
+    Ok(())
+}
+
+/// The profile flags `org update` and `coalition update` share (issue 16).
+struct ProfileFlags {
+    avatar: Option<std::path::PathBuf>,
+    header: Option<std::path::PathBuf>,
+    fields: Vec<String>,
+    clear_fields: bool,
+}
+
+impl ProfileFlags {
+    fn any(&self) -> bool {
+        self.avatar.is_some()
+            || self.header.is_some()
+            || !self.fields.is_empty()
+            || self.clear_fields
+    }
+
+    /// The change to make: files read, `Name=value` split.
+    async fn changes(
+        self,
+        name: Option<String>,
+        summary: Option<String>,
+        manual_approval: Option<bool>,
+    ) -> Result<service::profile::ProfileChanges, CliError> {
+        let read = |path: Option<std::path::PathBuf>| async move {
+            match path {
+                Some(path) => tokio::fs::read(&path)
+                    .await
+                    .map(Some)
+                    .map_err(|e| CliError::Usage(format!("{}: {e}", path.display()))),
+                None => Ok(None),
+            }
+        };
+        let fields = if self.clear_fields {
+            Some(Vec::new())
+        } else if self.fields.is_empty() {
+            None
+        } else {
+            let mut pairs = Vec::new();
+            for field in &self.fields {
+                let Some((n, v)) = field.split_once('=') else {
+                    return Err(CliError::Usage(format!(
+                        "--field {field:?}: expected Name=value"
+                    )));
+                };
+                pairs.push((n.to_string(), v.to_string()));
+            }
+            Some(pairs)
+        };
+        Ok(service::profile::ProfileChanges {
+            display_name: name,
+            note: summary,
+            locked: manual_approval,
+            fields,
+            avatar: read(self.avatar).await?,
+            header: read(self.header).await?,
+            ..Default::default()
+        })
+    }
+}
+
+/// How long the command waits for the profile's links to be checked.
+const VERIFY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Changes a profile as its owner, then checks its links (rel=me) before
+/// returning, so the command's output says which are verified.
+async fn update_profile_and_verify(
+    ctx: &Kuvend,
+    actor: service::ActorRow,
+    changes: service::profile::ProfileChanges,
+) -> Result<(), CliError> {
+    let verify = changes.touches_fields();
+    let acting = service::acting::Acting::admin(actor);
+    let row = service::profile::update(
+        ctx,
+        &acting,
+        changes,
+        service::orgs::GroupSettings::default(),
+    )
+    .await?;
+    println!(
+        "updated @{}@{} (Update queued to its followers)",
+        row.username, row.domain
+    );
+    if verify {
+        match tokio::time::timeout(VERIFY_WAIT, service::profile::verify_links(ctx, row.id)).await {
+            Ok(Ok(n)) => println!("{n} verified link(s)"),
+            Ok(Err(e)) => println!("links not verified: {e}"),
+            Err(_) => println!("links not verified within {} s", VERIFY_WAIT.as_secs()),
+        }
+    }
     Ok(())
 }

@@ -194,6 +194,10 @@ fn mastodon_create_note_is_read_and_sanitised() {
         created_at: chrono::Utc::now().naive_utc(),
         updated_at: chrono::Utc::now().naive_utc(),
         suspended_at: None,
+        image_url: None,
+        avatar_media_id: None,
+        header_media_id: None,
+        fields_json: "[]".into(),
     };
     let note = clean_remote_note(note).unwrap();
     let row = remote_post_row(&note, &author, None).unwrap();

@@ -46,6 +46,7 @@ mod nodeinfo_software;
 mod oauth_forms;
 mod org_blocks;
 mod posts;
+mod profiles;
 mod relay_receive;
 mod remote_events;
 mod reports;

@@ -3,7 +3,7 @@
 use super::{
     FederationError,
     fetch::{self, Budget},
-    protocol::actor::{ActorJson, EndpointsJson, ImageJson, PublicKeyJson},
+    protocol::actor::{ActorJson, EndpointsJson, ImageJson, PropertyValueJson, PublicKeyJson},
     urls::Urls,
 };
 use crate::context::Kuvend;
@@ -56,16 +56,8 @@ pub fn local_actor_json(row: &ActorRow, urls: &Urls) -> ActorJson {
         name: Some(row.display_name.clone()),
         summary: Some(row.summary.clone()),
         url: row.profile_url.as_deref().and_then(parse),
-        icon: row
-            .icon_url
-            .as_deref()
-            .and_then(parse)
-            .map(|url| ImageJson {
-                kind: "Image".into(),
-                media_type: None,
-                url,
-            }),
-        image: None,
+        icon: row.icon_url.as_deref().and_then(image_json),
+        image: row.image_url.as_deref().and_then(image_json),
         inbox: parse(&row.inbox_url).unwrap_or_else(|| urls.inbox(&row.username)),
         outbox: row.outbox_url.as_deref().and_then(parse),
         followers: row.followers_url.as_deref().and_then(parse),
@@ -82,7 +74,14 @@ pub fn local_actor_json(row: &ActorRow, urls: &Urls) -> ActorJson {
             row.published_at,
             Utc,
         )),
-        attachment: Vec::new(),
+        attachment: super::fields::fields_of(row)
+            .into_iter()
+            .map(|f| PropertyValueJson {
+                kind: "PropertyValue".into(),
+                name: f.name,
+                value: f.value_html,
+            })
+            .collect(),
         members: None,
         moderators: None,
         attributed_to: None,
@@ -95,6 +94,25 @@ pub fn local_actor_json(row: &ActorRow, urls: &Urls) -> ActorJson {
             public_key_pem: row.public_key_pem.clone(),
         },
     }
+}
+
+/// An `Image` for a local actor's avatar or header. Our uploads are stored
+/// under names we chose, ending in the extension of the format we wrote, so
+/// the media type follows from it.
+fn image_json(url: &str) -> Option<ImageJson> {
+    let url = parse(url)?;
+    let media_type = match url.path().rsplit('.').next().map(str::to_ascii_lowercase) {
+        Some(ext) if ext == "png" => Some("image/png"),
+        Some(ext) if ext == "jpg" || ext == "jpeg" => Some("image/jpeg"),
+        Some(ext) if ext == "gif" => Some("image/gif"),
+        Some(ext) if ext == "webp" => Some("image/webp"),
+        _ => None,
+    };
+    Some(ImageJson {
+        kind: "Image".into(),
+        media_type: media_type.map(String::from),
+        url,
+    })
 }
 
 /// The document of a local coalition: a `Group` with the collections and
@@ -242,6 +260,17 @@ pub fn remote_actor_row(json: &ActorJson, fetched_from: &Url) -> Result<NewActor
         public_key_id: json.public_key.id.clone(),
         public_key_pem: json.public_key.public_key_pem.clone(),
         private_key_pem: None,
+        image_url: json
+            .image
+            .as_ref()
+            .and_then(|i| sanitize::http_url(&i.url))
+            .map(String::from),
+        // Fields are hostile HTML: bounded in number and length, cleaned.
+        fields_json: super::fields::fields_json(&super::fields::remote_fields(
+            json.attachment
+                .iter()
+                .map(|p| (p.name.as_str(), p.value.as_str())),
+        )),
         manually_approves_followers: json.manually_approves_followers,
         discoverable: json.discoverable.unwrap_or(false),
         published_at: json.published.map(|p| p.naive_utc()).unwrap_or(now),

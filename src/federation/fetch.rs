@@ -323,6 +323,39 @@ pub async fn fetch_text(ctx: &Kuvend, url: &Url, max: usize) -> Result<String, F
     })
 }
 
+/// Fetches an HTML page of at most `max` bytes (a profile field's link,
+/// checked for `rel="me"`), through the same checks as every fetch and
+/// counted per host: anyone can put a URL in their profile fields.
+/// Returns the page and the URL it was finally served from.
+pub async fn fetch_html(
+    ctx: &Kuvend,
+    url: &Url,
+    max: usize,
+) -> Result<Fetched<String>, FetchError> {
+    let raw = get_within(
+        ctx,
+        url,
+        "text/html, application/xhtml+xml",
+        Budget::PerHost,
+        max,
+    )
+    .await?;
+    let media = media_type(&raw);
+    if media != "text/html" && media != "application/xhtml+xml" {
+        return Err(FetchError::ContentType {
+            url: raw.url.to_string(),
+            content_type: raw.content_type.unwrap_or_default(),
+            expected: "text/html",
+        });
+    }
+    // A page in another encoding is read leniently: the links we look for
+    // are ASCII in every encoding a page may use.
+    Ok(Fetched {
+        object: String::from_utf8_lossy(&raw.body).into_owned(),
+        url: raw.url,
+    })
+}
+
 /// Finds the actor URL for a handle (`user@host`) with WebFinger, asking
 /// `/.well-known/webfinger?resource=acct:user@host` on the handle's host.
 pub async fn webfinger(ctx: &Kuvend, handle: &str) -> Result<Url, FetchError> {

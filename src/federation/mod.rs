@@ -6,6 +6,7 @@ pub mod client;
 pub mod domain_policy;
 pub mod events;
 pub mod fetch;
+pub mod fields;
 pub mod keys;
 pub mod nodeinfo;
 pub mod notes;

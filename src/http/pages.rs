@@ -18,7 +18,7 @@ use crate::{
         events::{self, EventView},
         feeds, orgs,
         posts::{self, PostView},
-        text,
+        profile, text,
     },
 };
 use axum::{
@@ -108,6 +108,16 @@ pub async fn index(data: FedData) -> ApiResult<Html<String>> {
             }),
             source_url => data.settings.instance.source_url,
             organisations => organisations,
+            og => Og {
+                kind: "website",
+                title: data.settings.instance.name.clone(),
+                description_html: &crate::service::escape_html(&data.settings.instance.description),
+                image: None,
+                image_alt: String::new(),
+                path: "/".into(),
+                large: false,
+            }
+            .json(&data),
         },
     )?)
 }
@@ -191,6 +201,16 @@ pub async fn post(
             source_url => data.settings.instance.source_url,
             post => post_card(&post, &view.author, domain),
             replies => replies,
+            og => Og {
+                kind: "article",
+                title: format!("{} (@{})", display_name_of(&view.author), view.author.username),
+                description_html: &post.content,
+                image: view.author.icon_url.clone(),
+                image_alt: display_name_of(&view.author),
+                path: format!("/@{}/{}", view.author.username, post.id),
+                large: false,
+            }
+            .json(&data),
         },
     )?
     .into_response())
@@ -327,6 +347,27 @@ pub async fn profile(
             posts => posts,
             next => next,
             feeds => feed_links(&data, &view.actor.username),
+            avatar => view.actor.icon_url,
+            // Local values are rendered from escaped text, remote ones were
+            // sanitised on arrival (service::profile).
+            fields => profile::fields_of(&view.actor)
+                .into_iter()
+                .map(|f| context! {
+                    name => f.name,
+                    value_html => minijinja::Value::from_safe_string(f.value_html),
+                    verified => f.verified_at.is_some(),
+                })
+                .collect::<Vec<_>>(),
+            og => Og {
+                kind: "profile",
+                title: format!("{} ({})", display_name_of(&view.actor), view.handle),
+                description_html: &view.actor.summary,
+                image: view.actor.icon_url.clone(),
+                image_alt: display_name_of(&view.actor),
+                path: format!("/@{}", view.actor.username),
+                large: false,
+            }
+            .json(&data),
         },
     )?
     .into_response())
@@ -467,6 +508,17 @@ async fn event_page(data: &FedData, view: PostView) -> ApiResult<Response> {
                 ics => format!("/api/v1/pleroma/events/{}/ics", post.id),
             },
             feeds => feed_links(data, &page.author.username),
+            // The event's banner replaces the logo once events have one.
+            og => Og {
+                kind: "article",
+                title: event.name.clone(),
+                description_html: &page.description_html,
+                image: page.author.icon_url.clone(),
+                image_alt: display_name_of(&page.author),
+                path: format!("/@{}/{}", page.author.username, post.id),
+                large: false,
+            }
+            .json(data),
         },
     )?
     .into_response();
@@ -644,7 +696,69 @@ pub async fn campaign(
             per_day => per_day,
             posts => posts,
             next => next,
+            og => Og {
+                kind: "website",
+                title: format!("#{} · {}", view.tag, display_name_of(&view.coalition)),
+                description_html: &crate::service::escape_html(&format!(
+                    "{} posts with #{} by the members of {}",
+                    view.total,
+                    view.tag,
+                    display_name_of(&view.coalition)
+                )),
+                image: view.coalition.icon_url.clone(),
+                image_alt: display_name_of(&view.coalition),
+                path: page.clone(),
+                large: false,
+            }
+            .json(&data),
         },
     )?
     .into_response())
+}
+
+/// Characters of `og:description` (plain text).
+const OG_DESCRIPTION_LIMIT: usize = 200;
+
+/// What a page says about itself to link previews (Open Graph and Twitter
+/// cards, issue 16): chat apps and other sites show these when the page's
+/// link is shared.
+struct Og<'a> {
+    /// `profile`, `article` or `website`.
+    kind: &'static str,
+    title: String,
+    /// HTML, shown as plain text of at most 200 characters.
+    description_html: &'a str,
+    /// An absolute image URL (our own uploads only).
+    image: Option<String>,
+    image_alt: String,
+    /// The page's path on this instance.
+    path: String,
+    /// A large image (a post's picture or an event's banner), not a logo.
+    large: bool,
+}
+
+impl Og<'_> {
+    fn json(self, data: &FedData) -> serde_json::Value {
+        let base = data.settings.base_url();
+        let description = profile::excerpt(self.description_html, OG_DESCRIPTION_LIMIT);
+        json!({
+            "site_name": data.settings.instance.name,
+            "type": self.kind,
+            "title": self.title,
+            "description": description,
+            "url": format!("{}{}", base.trim_end_matches('/'), self.path),
+            "card": if self.large && self.image.is_some() { "summary_large_image" } else { "summary" },
+            "image_alt": self.image_alt,
+            "image": self.image,
+        })
+    }
+}
+
+/// An actor's display name as text, or its user name when it has none.
+fn display_name_of(actor: &ActorRow) -> String {
+    if actor.display_name.is_empty() {
+        actor.username.clone()
+    } else {
+        text::strip_html(&actor.display_name)
+    }
 }

@@ -110,6 +110,7 @@ pub async fn account_data(ctx: &Kuvend, mut actor: ActorRow) -> ServiceResult<Ac
     // shown (the placeholder is, as for an actor without one).
     if !actor.local && ctx.policy().await.rejects_media(&actor.domain) {
         actor.icon_url = None;
+        actor.image_url = None;
     }
     // A suspended account counts nothing (issue 15), as on Mastodon.
     if actor.suspended_at.is_some() {

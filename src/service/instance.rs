@@ -57,6 +57,8 @@ pub async fn ensure_instance_actor(db: &Db, urls: &Urls, domain: &str) -> Servic
         fetched_at: None,
         created_at: now,
         updated_at: now,
+        image_url: None,
+        fields_json: "[]".into(),
     };
     let mut conn = db.conn().await?;
     match conn.q().insert_actor(&row).await {

@@ -34,6 +34,7 @@ pub mod participation;
 pub mod phrases;
 pub mod polls;
 pub mod posts;
+pub mod profile;
 pub mod relay;
 pub mod reminders;
 pub mod reports;

@@ -135,6 +135,8 @@ pub(super) async fn new_local_actor(
         fetched_at: None,
         created_at: now,
         updated_at: now,
+        image_url: None,
+        fields_json: "[]".into(),
         username,
     };
     Ok(row)
@@ -207,7 +209,8 @@ impl GroupSettings {
 
 /// Changes a local account's name, bio or approval mode (owners only), and
 /// sends the new actor document to its followers (`Update`); a coalition's
-/// [`GroupSettings`] change in the same transaction.
+/// [`GroupSettings`] change in the same transaction. A thin form of
+/// [`super::profile::update`], which also changes images and fields.
 pub async fn update_profile(
     ctx: &Kuvend,
     acting: &super::acting::Acting,
@@ -216,44 +219,13 @@ pub async fn update_profile(
     locked: Option<bool>,
     group: GroupSettings,
 ) -> ServiceResult<ActorRow> {
-    let actor = acting.require(crate::model::Role::Owner)?;
-    // A display name is text, wherever it comes from: no markup.
-    let display_name = display_name
-        .map(crate::sanitize::plain)
-        .unwrap_or_else(|| actor.display_name.clone());
-    if display_name.chars().count() > 100 {
-        return Err(ServiceError::Unprocessable(
-            "Validation failed: display_name is too long (maximum is 100 characters)".into(),
-        ));
-    }
-    let summary = note
-        .map(text_to_html)
-        .unwrap_or_else(|| actor.summary.clone());
-    let locked = locked.unwrap_or(actor.manually_approves_followers);
-    let id = actor.id;
-    let mut outbox = super::outbox::Outbox::default();
-    let row = crate::transaction!(ctx.db, ServiceError, |q| {
-        let row = q
-            .update_profile(id, &display_name, &summary, locked)
-            .await?;
-        // A coalition's own settings are not all in its document, but they
-        // change with the rest or not at all.
-        group.write(&mut q, id).await?;
-        // A coalition's document carries its collections: built here, so
-        // every profile change sends the whole document.
-        let update = super::coalitions::update_activity(&mut q, &ctx.urls, &row).await?;
-        outbox
-            .queue(
-                &mut q,
-                &row,
-                &update,
-                &[super::outbox::Audience::FollowersOf(&row)],
-            )
-            .await?;
-        Ok(row)
-    })?;
-    outbox.committed(ctx);
-    Ok(row)
+    let changes = super::profile::ProfileChanges {
+        display_name: display_name.map(String::from),
+        note: note.map(String::from),
+        locked,
+        ..Default::default()
+    };
+    super::profile::update(ctx, acting, changes, group).await
 }
 
 #[cfg(test)]

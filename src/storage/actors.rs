@@ -45,6 +45,8 @@ impl Q<'_> {
                 actors::discoverable.eq(actor.discoverable),
                 actors::fetched_at.eq(actor.fetched_at),
                 actors::updated_at.eq(actor.updated_at),
+                actors::image_url.eq(&actor.image_url),
+                actors::fields_json.eq(&actor.fields_json),
             ))
             .returning(ActorRow::as_returning())
             .get_result(c)
@@ -95,6 +97,37 @@ impl Q<'_> {
             .returning(ActorRow::as_returning())
             .get_result(c)
             .await?))
+    }
+
+    /// Writes a local actor's images and fields (issue 16), in the caller's
+    /// transaction with the rest of the profile.
+    pub async fn set_profile_extras(
+        &mut self,
+        id: i64,
+        extras: &ProfileExtras,
+    ) -> StorageResult<ActorRow> {
+        on_q!(self, |c| Ok(diesel::update(actors::table.find(id))
+            .set((
+                actors::icon_url.eq(&extras.icon_url),
+                actors::avatar_media_id.eq(extras.avatar_media_id),
+                actors::image_url.eq(&extras.image_url),
+                actors::header_media_id.eq(extras.header_media_id),
+                actors::fields_json.eq(&extras.fields_json),
+            ))
+            .returning(ActorRow::as_returning())
+            .get_result(c)
+            .await?))
+    }
+
+    /// Replaces an actor's profile fields (verification marks them).
+    pub async fn set_actor_fields(&mut self, id: i64, fields_json: &str) -> StorageResult<()> {
+        on_q!(self, |c| {
+            diesel::update(actors::table.find(id))
+                .set(actors::fields_json.eq(fields_json))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
     }
 
     /// A local actor by user name, without regard to case.
@@ -149,4 +182,14 @@ impl Q<'_> {
             .get_result(c)
             .await?))
     }
+}
+
+/// A local actor's images and fields, as [`Q::set_profile_extras`] writes them.
+#[derive(Debug, Clone)]
+pub struct ProfileExtras {
+    pub icon_url: Option<String>,
+    pub avatar_media_id: Option<i64>,
+    pub image_url: Option<String>,
+    pub header_media_id: Option<i64>,
+    pub fields_json: String,
 }

@@ -37,6 +37,15 @@ pub struct ActorRow {
     pub updated_at: NaiveDateTime,
     /// When an admin suspended the account (issue 15); None when not suspended.
     pub suspended_at: Option<NaiveDateTime>,
+    /// A remote actor's header image (issue 16); local actors use `header_media_id`.
+    pub image_url: Option<String>,
+    /// A local actor's avatar upload (`media_attachments.id`).
+    pub avatar_media_id: Option<i64>,
+    /// A local actor's header upload (`media_attachments.id`).
+    pub header_media_id: Option<i64>,
+    /// Profile fields: `[{name, value_text, value_html, verified_at}]`
+    /// (`service::profile::Field`).
+    pub fields_json: String,
 }
 
 impl ActorRow {
@@ -79,6 +88,10 @@ pub struct NewActor {
     pub fetched_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A remote actor's header image (None for local actors).
+    pub image_url: Option<String>,
+    /// Profile fields as JSON (`[]` for a new local actor).
+    pub fields_json: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

@@ -29,6 +29,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         suspended_at -> Nullable<Timestamp>,
+        image_url -> Nullable<Text>,
+        avatar_media_id -> Nullable<BigInt>,
+        header_media_id -> Nullable<BigInt>,
+        fields_json -> Text,
     }
 }
 

@@ -638,6 +638,8 @@ pub async fn add_sink_followers(
                 fetched_at: Some(now),
                 created_at: now,
                 updated_at: now,
+                image_url: None,
+                fields_json: "[]".into(),
             })
             .await
             .expect("actor");

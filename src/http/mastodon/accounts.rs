@@ -2,7 +2,9 @@
 //! account, other accounts with their posts and relations, finding them,
 //! and following them.
 
-use super::entities::{Account, AccountSource, CredentialAccount, Relationship, Token};
+use super::entities::{
+    Account, AccountField, AccountSource, CredentialAccount, Relationship, Token,
+};
 use super::{Auth, Input, MaybeAuth, PageQuery, paged_statuses, service, truthy};
 use crate::federation::FedData;
 use crate::http::{
@@ -12,7 +14,7 @@ use crate::http::{
 use crate::service::{
     ActorRow, ServiceError, accounts,
     auth::{self, Session},
-    client, follows, orgs,
+    client, follows, orgs, profile,
     text::strip_html,
 };
 use axum::{
@@ -134,7 +136,15 @@ async fn verify_credentials(
         sensitive: false,
         language: String::new(),
         note: strip_html(&account.actor.summary),
-        fields: Vec::new(),
+        // The values as typed, which is what apps put back in the form.
+        fields: crate::service::profile::fields_of(&account.actor)
+            .into_iter()
+            .map(|f| AccountField {
+                name: f.name,
+                value: f.value_text,
+                verified_at: f.verified_at.map(|t| t.to_rfc3339()),
+            })
+            .collect(),
         follow_requests_count: 0,
     };
     Ok(Json(CredentialAccount {
@@ -148,6 +158,70 @@ struct CredentialsForm {
     display_name: Option<String>,
     note: Option<String>,
     locked: Option<Value>,
+    /// JSON: `[{name, value}]` or `{"0": {name, value}}`; forms send
+    /// `fields_attributes[N][name]` keys instead (in `rest`).
+    fields_attributes: Option<Value>,
+    /// Every other key: `fields_attributes[N][name|value]` from forms.
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, Value>,
+}
+
+/// Most `fields_attributes` entries read (more than 4 are refused by the
+/// service; this only bounds the work on a hostile request).
+const MAX_FIELD_KEYS: usize = 64;
+
+/// The profile fields of an `update_credentials` request, in index order,
+/// or None when it names none. Form keys look like
+/// `fields_attributes[0][name]` (N is any integer, as Mastodon allows).
+fn field_pairs(form: &CredentialsForm) -> Option<Vec<(String, String)>> {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let pair = |v: &Value| {
+        (
+            v.get("name").map(text).unwrap_or_default(),
+            v.get("value").map(text).unwrap_or_default(),
+        )
+    };
+    match &form.fields_attributes {
+        Some(Value::Array(items)) => {
+            return Some(items.iter().take(MAX_FIELD_KEYS).map(pair).collect());
+        }
+        Some(Value::Object(map)) => {
+            let mut items: Vec<(i64, (String, String))> = map
+                .iter()
+                .take(MAX_FIELD_KEYS)
+                .filter_map(|(k, v)| Some((k.parse().ok()?, pair(v))))
+                .collect();
+            items.sort_by_key(|(i, _)| *i);
+            return Some(items.into_iter().map(|(_, p)| p).collect());
+        }
+        _ => {}
+    }
+    let mut by_index: std::collections::BTreeMap<i64, (String, String)> = Default::default();
+    for (key, value) in form.rest.iter().take(MAX_FIELD_KEYS * 2) {
+        let Some(inner) = key
+            .strip_prefix("fields_attributes[")
+            .and_then(|k| k.strip_suffix(']'))
+        else {
+            continue;
+        };
+        let Some((index, part)) = inner.split_once("][") else {
+            continue;
+        };
+        let Ok(index) = index.parse::<i64>() else {
+            continue;
+        };
+        let entry = by_index.entry(index).or_default();
+        match part {
+            "name" => entry.0 = text(value),
+            "value" => entry.1 = text(value),
+            _ => {}
+        }
+    }
+    (!by_index.is_empty()).then(|| by_index.into_values().collect())
 }
 
 async fn update_credentials(
@@ -156,15 +230,26 @@ async fn update_credentials(
     Input(form): Input<CredentialsForm>,
 ) -> ApiResult<Json<Account>> {
     session.require("write:accounts").map_err(service)?;
-    let updated = orgs::update_profile(
+    let changes = profile::ProfileChanges {
+        fields: field_pairs(&form),
+        display_name: form.display_name,
+        note: form.note,
+        locked: truthy_value(&form.locked),
+        ..Default::default()
+    };
+    let verify = changes.touches_fields();
+    let updated = profile::update(
         &data,
         &session.acting()?,
-        form.display_name.as_deref(),
-        form.note.as_deref(),
-        truthy_value(&form.locked),
+        changes,
         orgs::GroupSettings::default(),
     )
     .await?;
+    if verify {
+        // After the commit, as Mastodon: the answer does not wait for
+        // other servers.
+        profile::spawn_verify(&data, updated.id);
+    }
     let account = client::account_data(&data, updated).await?;
     Ok(Json(Account::new(&data, &account)))
 }

@@ -111,6 +111,8 @@ impl Instance {
                 fetched_at: Some(now),
                 created_at: now,
                 updated_at: now,
+                image_url: None,
+                fields_json: "[]".into(),
             })
             .await
             .unwrap()

@@ -112,7 +112,11 @@ impl Account {
             .icon_url
             .clone()
             .unwrap_or_else(|| format!("{base}/avatars/original/missing.png"));
-        let header = format!("{base}/headers/original/missing.png");
+        let header = row
+            .image_url
+            .clone()
+            .filter(|_| row.suspended_at.is_none())
+            .unwrap_or_else(|| format!("{base}/headers/original/missing.png"));
         // A suspended account shows only who it is, as on Mastodon: no
         // name, bio or avatar of its own, nothing locked or discoverable
         // (its counts are 0, `client::account_data`).
@@ -152,7 +156,18 @@ impl Account {
                 .last_status_at
                 .map(|t| t.format("%Y-%m-%d").to_string()),
             emojis: Vec::new(),
-            fields: Vec::new(),
+            fields: if suspended {
+                Vec::new()
+            } else {
+                crate::service::profile::fields_of(row)
+                    .into_iter()
+                    .map(|f| AccountField {
+                        name: f.name,
+                        value: f.value_html,
+                        verified_at: f.verified_at.map(|t| t.to_rfc3339()),
+                    })
+                    .collect()
+            },
             hide_collections: None,
             noindex: local.then_some(!row.discoverable),
             roles: Vec::new(),
