@@ -26,6 +26,7 @@ pub mod instances;
 pub mod models;
 pub mod polls;
 pub mod posts;
+pub mod post_edits;
 pub mod relays;
 pub mod reports;
 pub mod schema;

@@ -135,6 +135,7 @@ diesel::table! {
         sequence -> BigInt,
         reminder_minutes -> BigInt,
         reminder_sent_at -> Nullable<Timestamp>,
+        banner_media_id -> Nullable<BigInt>,
     }
 }
 
@@ -449,7 +450,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     account_blocks,
     blocklist_subscriptions,
-    blocklist_suggestions
+    blocklist_suggestions,
+    post_edits
 );
 
 diesel::table! {
@@ -548,5 +550,17 @@ diesel::table! {
         reject_media -> Bool,
         public_comment -> Nullable<Text>,
         dismissed -> Bool,
+    }
+}
+
+diesel::table! {
+    post_edits (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        content -> Text,
+        summary -> Nullable<Text>,
+        sensitive -> Bool,
+        media_json -> Text,
+        created_at -> Timestamp,
     }
 }
