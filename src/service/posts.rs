@@ -655,6 +655,7 @@ pub async fn edit_post_as(
     .map_err(internal)?;
     let mut outbox = Outbox::default();
     transaction!(data.db, ServiceError, |q| {
+        super::attachments::keep_version(&mut q, &post).await?;
         q.edit_post(post.id, &edit, &tags).await?;
         outbox
             .queue(
@@ -1243,6 +1244,7 @@ pub(crate) async fn receive_note_update(
         sensitive: note.sensitive,
         edited_at: note.updated.map(|u| u.naive_utc()).unwrap_or_else(now),
     };
+    super::attachments::keep_version(q, &post).await?;
     q.edit_post(post.id, &edit, &hashtags_of(note)).await?;
     if let Some(event) = event {
         q.put_event(post.id, event).await?;
@@ -1268,7 +1270,10 @@ pub(crate) fn clean_post(
     limits: &LimitSettings,
     post: PostObject,
 ) -> ServiceResult<(NoteJson, Option<EventRow>)> {
-    let note = bound_and_clean(limits, post.note)?;
+    let mut note = bound_and_clean(limits, post.note)?;
+    if let Some(fields) = post.event.as_ref().filter(|_| note.kind == "Event") {
+        super::attachments::put_banner_first(&mut note, fields.image.as_ref());
+    }
     let event = match post.event {
         Some(fields) if note.kind == "Event" => Some(
             remote_event_row(&fields, &note, 0, now())

@@ -181,7 +181,8 @@ async fn delete(
     Ok(Json(deleted))
 }
 
-/// Earlier versions are not kept yet: the history holds the current one.
+/// Every version, oldest first, the current one last (as Mastodon lists
+/// them), each with its media.
 async fn history(
     data: FedData,
     MaybeAuth(session): MaybeAuth,
@@ -189,7 +190,14 @@ async fn history(
 ) -> ApiResult<Json<Vec<StatusEdit>>> {
     let viewer = session.as_ref().and_then(Session::reader);
     let status = client::status(&data, &id, viewer.as_ref()).await?;
-    Ok(Json(vec![StatusEdit::current(Status::new(&data, &status))]))
+    let current = Status::new(&data, &status);
+    let earlier = crate::service::attachments::earlier_versions(&data, status.post.id).await?;
+    let mut versions: Vec<StatusEdit> = earlier
+        .iter()
+        .map(|version| StatusEdit::earlier(&data, version, &current.account))
+        .collect();
+    versions.push(StatusEdit::current(current));
+    Ok(Json(versions))
 }
 
 async fn source(

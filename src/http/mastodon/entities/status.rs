@@ -228,6 +228,23 @@ pub struct StatusEdit {
 }
 
 impl StatusEdit {
+    /// An earlier version, as kept when the post was edited.
+    pub fn earlier(
+        data: &FedData,
+        version: &crate::service::attachments::PostEditRow,
+        account: &Account,
+    ) -> StatusEdit {
+        StatusEdit {
+            content: version.content.clone(),
+            spoiler_text: version.summary.clone().unwrap_or_default(),
+            sensitive: version.sensitive,
+            created_at: iso(version.created_at),
+            account: account.clone(),
+            media_attachments: media_of_version(data, &version.media_json),
+            emojis: Vec::new(),
+        }
+    }
+
     /// The post as it is now, as its latest revision.
     pub fn current(status: Status) -> StatusEdit {
         StatusEdit {
@@ -240,6 +257,11 @@ impl StatusEdit {
             emojis: Vec::new(),
         }
     }
+}
+
+/// The media kept with an earlier version (a JSON array of media rows).
+fn media_of_version(_data: &FedData, _media_json: &str) -> Vec<Value> {
+    Vec::new()
 }
 
 /// A post as its author typed it, for editing.
