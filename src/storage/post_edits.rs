@@ -101,3 +101,31 @@ impl Q<'_> {
             .flatten()))
     }
 }
+
+impl Q<'_> {
+    /// Attaches uploads to a post at their positions, each only if it is
+    /// `account_id`'s, ready, and unattached or already on this post;
+    /// answers how many were attached (fewer: the caller rolls back).
+    pub async fn claim_media(
+        &mut self,
+        account_id: i64,
+        post_id: i64,
+        items: &[(i64, i32)],
+    ) -> StorageResult<usize> {
+        use super::schema::media_attachments as m;
+        let mut claimed = 0;
+        for &(id, position) in items {
+            claimed += on_q!(self, |c| diesel::update(
+                m::table
+                    .filter(m::id.eq(id))
+                    .filter(m::account_id.eq(account_id))
+                    .filter(m::state.eq(super::media::READY))
+                    .filter(m::post_id.is_null().or(m::post_id.eq(post_id)))
+            )
+            .set((m::post_id.eq(Some(post_id)), m::position.eq(position)))
+            .execute(c)
+            .await?);
+        }
+        Ok(claimed)
+    }
+}
