@@ -184,6 +184,7 @@ pub async fn post(
     // Replies by blocked actors are neither shown nor counted.
     let mut post = view.post.clone();
     post.replies_count = (post.replies_count - hidden).max(0);
+    let images = crate::service::attachments::page_images(&data, post.id).await?;
     Ok(render(
         "post.html",
         context! {
@@ -191,6 +192,7 @@ pub async fn post(
             source_url => data.settings.instance.source_url,
             post => post_card(&post, &view.author, domain),
             replies => replies,
+            images => images,
         },
     )?
     .into_response())
@@ -428,6 +430,7 @@ fn category_label(category: EventCategory) -> &'static str {
 /// auto-escaping; only the description, rendered from escaped plain text,
 /// is marked safe. The page loads our local-time script ([`OwnScript`]).
 async fn event_page(data: &FedData, view: PostView) -> ApiResult<Response> {
+    let images = crate::service::attachments::page_images(data, view.post.id).await?;
     let page = events::event_page(data, view).await?;
     let domain = &data.settings.instance.domain;
     let event = &page.event;
@@ -467,6 +470,7 @@ async fn event_page(data: &FedData, view: PostView) -> ApiResult<Response> {
                 ics => format!("/api/v1/pleroma/events/{}/ics", post.id),
             },
             feeds => feed_links(data, &page.author.username),
+            images => images,
         },
     )?
     .into_response();

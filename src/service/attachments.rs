@@ -402,3 +402,38 @@ fn parse_focus(text: &str) -> ServiceResult<(f64, f64)> {
     }
     Ok((x, y))
 }
+
+/// An image as a page shows it: through our store or proxy, with its alt text.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageImage {
+    pub url: String,
+    pub preview_url: String,
+    /// The alt text; empty when none was given.
+    pub alt: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
+/// A post's images for its page (an event's banner first), in order;
+/// those still processing are left out.
+pub async fn page_images(ctx: &Kuvend, post_id: i64) -> ServiceResult<Vec<PageImage>> {
+    let mut conn = ctx.db.conn().await?;
+    let mut q = conn.q();
+    let banner = q.event_banner(post_id).await?;
+    let mut rows = q.media_of_posts(&[post_id]).await?;
+    rows.sort_by_key(|r| (Some(r.id) != banner, r.position));
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let (url, preview) = super::media::url_of(ctx, row);
+            let url = url?;
+            Some(PageImage {
+                preview_url: preview.unwrap_or_else(|| url.clone()),
+                url,
+                alt: row.description.clone().unwrap_or_default(),
+                width: row.width,
+                height: row.height,
+            })
+        })
+        .collect())
+}
