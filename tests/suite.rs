@@ -63,3 +63,4 @@ mod ssrf;
 mod suspension;
 mod visibility;
 mod xss;
+mod attachments;
