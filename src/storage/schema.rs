@@ -567,6 +567,7 @@ diesel::table! {
     }
 }
 
+diesel::table! {
     /// Uploaded and remote attachments (issue 16, see the migration).
     media_attachments (id) {
         id -> BigInt,
