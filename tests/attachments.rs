@@ -5,9 +5,7 @@
 //! read in Mobilizon's order; event banners set from the CLI are sent as
 //! `image` and as the first `Document`; edits keep every version's media.
 
-use crate::common::{
-    Api, Backend, TestInstance, client, eventually, remote::Remote, temp_dir,
-};
+use crate::common::{Api, Backend, TestInstance, client, eventually, remote::Remote, temp_dir};
 use crate::on_both_databases;
 use kuvend::service::{acting::Acting, auth, media};
 use kuvend::storage::models::ActorRow;
@@ -38,9 +36,14 @@ impl Stage {
         let dir = temp_dir();
         let kuvend = TestInstance::start("alpha.test", backend, dir.path()).await;
         let ngo = kuvend.create_org("ngo", false).await;
-        auth::create_user(kuvend.ctx(), "owner@ngo.example", PASSWORD, Some(("ngo", "owner")))
-            .await
-            .unwrap();
+        auth::create_user(
+            kuvend.ctx(),
+            "owner@ngo.example",
+            PASSWORD,
+            Some(("ngo", "owner")),
+        )
+        .await
+        .unwrap();
         let api = Api::login(&kuvend.base_url(), "owner@ngo.example", PASSWORD).await;
         Stage {
             _dir: dir,
@@ -167,8 +170,14 @@ async fn alt_text_reaches_remote(backend: Backend) {
     assert_eq!(document["name"], "Volunteers planting trees");
     assert_eq!(document["mediaType"], "image/jpeg");
     // The fixture is 40×20 with EXIF orientation 6: stored upright, 20×40.
-    assert_eq!((document["width"].clone(), document["height"].clone()), (json!(20), json!(40)));
-    assert!(document["blurhash"].as_str().is_some_and(|b| b.len() >= 6), "{document}");
+    assert_eq!(
+        (document["width"].clone(), document["height"].clone()),
+        (json!(20), json!(40))
+    );
+    assert!(
+        document["blurhash"].as_str().is_some_and(|b| b.len() >= 6),
+        "{document}"
+    );
     assert_eq!(document["focalPoint"], json!([-0.5, 0.25]));
     assert!(
         document["url"]
@@ -194,7 +203,10 @@ async fn alt_text_reaches_remote(backend: Backend) {
         )
         .await;
     assert_eq!(code, 200, "{body}");
-    assert_eq!(body["media_attachments"][0]["description"], "A second picture");
+    assert_eq!(
+        body["media_attachments"][0]["description"],
+        "A second picture"
+    );
 }
 
 async fn media_refused(backend: Backend) {
@@ -203,34 +215,60 @@ async fn media_refused(backend: Backend) {
     let theirs = stage.upload(&other, "not yours").await;
     let (code, body) = stage
         .api
-        .post("/api/v1/statuses", json!({"status": "x", "media_ids": [theirs.to_string()]}))
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "x", "media_ids": [theirs.to_string()]}),
+        )
         .await;
     assert_eq!(code, 422, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("not found"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("not found"),
+        "{body}"
+    );
 
     let mut five = Vec::new();
     for n in 0..5 {
-        five.push(stage.upload(&stage.ngo, &format!("picture {n}")).await.to_string());
+        five.push(
+            stage
+                .upload(&stage.ngo, &format!("picture {n}"))
+                .await
+                .to_string(),
+        );
     }
     let (code, body) = stage
         .api
-        .post("/api/v1/statuses", json!({"status": "x", "media_ids": five}))
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "x", "media_ids": five}),
+        )
         .await;
     assert_eq!(code, 422, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("at most 4"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("at most 4"),
+        "{body}"
+    );
 
     // Attached once, an upload cannot be attached to a second post.
     let (code, body) = stage
         .api
-        .post("/api/v1/statuses", json!({"status": "x", "media_ids": [five[0]]}))
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "x", "media_ids": [five[0]]}),
+        )
         .await;
     assert_eq!(code, 200, "{body}");
     let (code, body) = stage
         .api
-        .post("/api/v1/statuses", json!({"status": "y", "media_ids": [five[0]]}))
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "y", "media_ids": [five[0]]}),
+        )
         .await;
     assert_eq!(code, 422, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("another post"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("another post"),
+        "{body}"
+    );
     // Nothing was posted by the refused requests.
     let (_, statuses) = stage
         .api
@@ -294,7 +332,10 @@ async fn remote_attachment_shown_via_proxy(backend: Backend) {
     assert_eq!(media[0]["blurhash"], "UFBWY:8_0Jxv4mx]t8t64.%M-:IUWGWAt6M}");
     // Nothing was fetched on receipt.
     assert!(
-        !remote.gets().iter().any(|p| p.contains("media_attachments")),
+        !remote
+            .gets()
+            .iter()
+            .any(|p| p.contains("media_attachments")),
         "{:?}",
         remote.gets()
     );
@@ -310,16 +351,26 @@ async fn mobilizon_banner_stored(backend: Backend) {
     let other = remote.url("/media/other.jpg");
     // Mobilizon's shape: the banner is the Document named "Banner",
     // after another picture and beside the Website link.
-    let attachment = create["object"]["attachment"].as_array().cloned().unwrap_or_default();
-    let mut items = vec![json!({"type": "Document", "mediaType": "image/jpeg", "url": other, "name": "A map"})];
+    let attachment = create["object"]["attachment"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut items =
+        vec![json!({"type": "Document", "mediaType": "image/jpeg", "url": other, "name": "A map"})];
     items.extend(attachment);
-    items.push(json!({"type": "Document", "mediaType": "image/jpeg", "url": banner, "name": "Banner"}));
+    items.push(
+        json!({"type": "Document", "mediaType": "image/jpeg", "url": banner, "name": "Banner"}),
+    );
     create["object"]["attachment"] = Value::Array(items);
     let event_id = create["object"]["id"].as_str().unwrap().to_string();
     let (status, reply) = remote.send(&tcit, &stage.ngo.inbox_url, &create).await;
     assert_eq!(status, 202, "{reply}");
 
-    let post = stage.kuvend.post(&event_id).await.expect("the event is stored");
+    let post = stage
+        .kuvend
+        .post(&event_id)
+        .await
+        .expect("the event is stored");
     let mut conn = stage.kuvend.ctx().db.conn().await.unwrap();
     let mut q = conn.q();
     let rows = q.media_of_posts(&[post.id]).await.unwrap();
@@ -332,7 +383,10 @@ async fn mobilizon_banner_stored(backend: Backend) {
     assert_eq!(rows[1].description.as_deref(), Some("A map"));
     // The online link is still read from the Website Link.
     let event = stage.kuvend.event(&event_id).await.unwrap();
-    assert_eq!(event.online_url.as_deref(), Some("https://meet.example/forum"));
+    assert_eq!(
+        event.online_url.as_deref(),
+        Some("https://meet.example/forum")
+    );
 }
 
 /// The `kuvend` binary on the instance's database, domain and media
@@ -352,13 +406,27 @@ async fn event_banner_cli_and_federated(backend: Backend) {
     let stage = Stage::start(backend).await;
     let mut remote = Remote::start("mobilizon.test").await;
     let friend = stage.remote_follower(&mut remote).await;
-    let file = format!("{}/tests/fixtures/media/gps_rotated.jpg", env!("CARGO_MANIFEST_DIR"));
+    let file = format!(
+        "{}/tests/fixtures/media/gps_rotated.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let out = cli(
         &stage.kuvend,
         &[
-            "admin", "event", "create", "ngo", "--name", "Tree planting", "--start",
-            "2099-04-10T10:00", "--timezone", "Europe/Tirane", "--banner", &file,
-            "--banner-alt", "Saplings in a row",
+            "admin",
+            "event",
+            "create",
+            "ngo",
+            "--name",
+            "Tree planting",
+            "--start",
+            "2099-04-10T10:00",
+            "--timezone",
+            "Europe/Tirane",
+            "--banner",
+            &file,
+            "--banner-alt",
+            "Saplings in a row",
         ],
     );
     assert!(out.status.success(), "{out:?}");
@@ -387,7 +455,14 @@ async fn event_banner_cli_and_federated(backend: Backend) {
     assert_eq!(code, 200, "{document}");
     assert_eq!(document["image"]["url"], event["image"]["url"]);
     // Its page shows the banner with its alt text.
-    let html = client().get(&page).send().await.unwrap().text().await.unwrap();
+    let html = client()
+        .get(&page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("alt=\"Saplings in a row\""), "{html}");
 }
 
@@ -396,7 +471,10 @@ async fn edit_history_keeps_media(backend: Backend) {
     let first = stage.upload(&stage.ngo, "First picture").await;
     let (code, posted) = stage
         .api
-        .post("/api/v1/statuses", json!({"status": "Version one", "media_ids": [first.to_string()]}))
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "Version one", "media_ids": [first.to_string()]}),
+        )
         .await;
     assert_eq!(code, 200, "{posted}");
     let id = posted["id"].as_str().unwrap().to_string();
@@ -422,7 +500,10 @@ async fn edit_history_keeps_media(backend: Backend) {
             .map(|m| m["description"].as_str().unwrap_or_default().to_string())
             .collect()
     };
-    assert_eq!(descriptions(&edited), ["First, described again", "Second picture"]);
+    assert_eq!(
+        descriptions(&edited),
+        ["First, described again", "Second picture"]
+    );
     // A third version without media.
     let (code, _) = stage
         .api
@@ -433,18 +514,31 @@ async fn edit_history_keeps_media(backend: Backend) {
         )
         .await;
     assert_eq!(code, 200);
-    let (code, history) = stage.api.get(&format!("/api/v1/statuses/{id}/history")).await;
+    let (code, history) = stage
+        .api
+        .get(&format!("/api/v1/statuses/{id}/history"))
+        .await;
     assert_eq!(code, 200, "{history}");
     let versions = history.as_array().unwrap();
     assert_eq!(versions.len(), 3, "{history}");
-    assert!(versions[0]["content"].as_str().unwrap().contains("Version one"));
+    assert!(
+        versions[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Version one")
+    );
     assert_eq!(descriptions(&versions[0]), ["First picture"]);
     assert_eq!(
         descriptions(&versions[1]),
         ["First, described again", "Second picture"]
     );
     assert!(descriptions(&versions[2]).is_empty());
-    assert!(versions[2]["content"].as_str().unwrap().contains("Version three"));
+    assert!(
+        versions[2]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Version three")
+    );
 }
 
 on_both_databases!(

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod attachments;
 mod authorized_fetch;
 mod blocklists;
 mod calendars;
@@ -64,4 +65,3 @@ mod ssrf;
 mod suspension;
 mod visibility;
 mod xss;
-mod attachments;

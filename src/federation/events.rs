@@ -5,7 +5,9 @@ use super::{
     notes::local_note_json,
     protocol::{
         event::{
-            EventAttachmentJson, EventJson, IncomingEventJson, LinkJson, PlaceJson, PostalAddressJson, SourceJson},
+            EventAttachmentJson, EventJson, IncomingEventJson, LinkJson, PlaceJson,
+            PostalAddressJson, SourceJson,
+        },
         media::DocumentJson,
         note::NoteJson,
     },

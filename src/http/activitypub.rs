@@ -192,7 +192,10 @@ pub async fn post_activity(
     let has_media = create
         .pointer("/object/attachment")
         .and_then(|a| a.as_array())
-        .is_some_and(|a| a.iter().any(|d| d.get("type").and_then(|t| t.as_str()) == Some("Document")));
+        .is_some_and(|a| {
+            a.iter()
+                .any(|d| d.get("type").and_then(|t| t.as_str()) == Some("Document"))
+        });
     let context = if has_media {
         crate::federation::protocol::with_media_terms(context)
     } else {

@@ -71,7 +71,6 @@ pub async fn earlier_versions(
     Ok(conn.q().post_edits(post_id).await?)
 }
 
-
 /// The media a post is written with: upload ids in order, and whether they
 /// are hidden behind a warning (Mastodon's `sensitive`).
 #[derive(Debug, Clone, Default)]
@@ -391,9 +390,8 @@ pub(crate) fn checked_attributes(
 }
 
 fn parse_focus(text: &str) -> ServiceResult<(f64, f64)> {
-    let bad = || {
-        ServiceError::Unprocessable("Focus must be \"x,y\" with each between -1 and 1".into())
-    };
+    let bad =
+        || ServiceError::Unprocessable("Focus must be \"x,y\" with each between -1 and 1".into());
     let (x, y) = text.split_once(',').ok_or_else(bad)?;
     let x: f64 = x.trim().parse().map_err(|_| bad())?;
     let y: f64 = y.trim().parse().map_err(|_| bad())?;

@@ -987,7 +987,8 @@ pub async fn event_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<Even
         &ctx.urls,
     )?;
     let mut conn = ctx.db.conn().await?;
-    let (banner, others) = super::attachments::event_media(ctx, &mut conn.q(), view.post.id).await?;
+    let (banner, others) =
+        super::attachments::event_media(ctx, &mut conn.q(), view.post.id).await?;
     crate::federation::events::add_event_media(&mut json, banner, others);
     Ok(json)
 }

@@ -737,7 +737,8 @@ pub async fn edit_post_with_media(
         q.detach_media(post.id).await?;
         super::attachments::attach(&mut q, author.id, post.id, &media_rows).await?;
         for (id, description, focus) in &attributes {
-            q.update_media_meta(*id, description.as_deref(), *focus).await?;
+            q.update_media_meta(*id, description.as_deref(), *focus)
+                .await?;
         }
         outbox
             .queue(
@@ -1480,7 +1481,8 @@ pub async fn note_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<NoteJ
         &ctx.urls,
     )?;
     let mut conn = ctx.db.conn().await?;
-    note.attachment = super::attachments::documents_of_post(ctx, &mut conn.q(), view.post.id).await?;
+    note.attachment =
+        super::attachments::documents_of_post(ctx, &mut conn.q(), view.post.id).await?;
     Ok(note)
 }
 
@@ -1573,14 +1575,17 @@ pub async fn outbox_items(
         };
         let object = match event {
             Some(event) => {
-                let mut json = local_event_json(&post, author, &tags, &mentions, &event, &ctx.urls)?;
-                let (banner, others) = super::attachments::event_media(ctx, &mut q, post.id).await?;
+                let mut json =
+                    local_event_json(&post, author, &tags, &mentions, &event, &ctx.urls)?;
+                let (banner, others) =
+                    super::attachments::event_media(ctx, &mut q, post.id).await?;
                 crate::federation::events::add_event_media(&mut json, banner, others);
                 PostJson::Event(Box::new(json))
             }
             None => {
                 let mut json = local_note_json(&post, author, &tags, &mentions, &ctx.urls)?;
-                json.attachment = super::attachments::documents_of_post(ctx, &mut q, post.id).await?;
+                json.attachment =
+                    super::attachments::documents_of_post(ctx, &mut q, post.id).await?;
                 PostJson::Note(Box::new(json))
             }
         };

@@ -80,7 +80,11 @@ impl Q<'_> {
     }
 
     /// Sets (or clears) an event's banner, one of its post's media rows.
-    pub async fn set_event_banner(&mut self, post_id: i64, media_id: Option<i64>) -> StorageResult<()> {
+    pub async fn set_event_banner(
+        &mut self,
+        post_id: i64,
+        media_id: Option<i64>,
+    ) -> StorageResult<()> {
         on_q!(self, |c| {
             diesel::update(events::table.find(post_id))
                 .set(events::banner_media_id.eq(media_id))

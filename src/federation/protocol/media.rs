@@ -63,13 +63,17 @@ fn http(text: &str) -> Option<Url> {
 fn first_http(value: &Value) -> Option<(Url, Option<String>)> {
     match value {
         Value::String(s) => http(s).map(|u| (u, None)),
-        Value::Object(map) => map.get("href").and_then(Value::as_str).and_then(http).map(|u| {
-            let media_type = map
-                .get("mediaType")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            (u, media_type)
-        }),
+        Value::Object(map) => map
+            .get("href")
+            .and_then(Value::as_str)
+            .and_then(http)
+            .map(|u| {
+                let media_type = map
+                    .get("mediaType")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                (u, media_type)
+            }),
         Value::Array(items) => items.iter().take(8).find_map(first_http),
         _ => None,
     }
@@ -113,7 +117,8 @@ impl DocumentJson {
             .and_then(Value::as_str)
             .filter(|b| {
                 (6..=MAX_BLURHASH_CHARS).contains(&b.len())
-                    && b.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '<')
+                    && b.chars()
+                        .all(|c| c.is_ascii_graphic() && c != '"' && c != '<')
             })
             .map(str::to_string);
         let focal_point = map

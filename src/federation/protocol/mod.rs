@@ -71,7 +71,10 @@ pub fn activity_context() -> Value {
 /// attachments: ActivityStreams plus [`media_context_terms`]. (Documents
 /// without media keep the plain context, as before.)
 pub fn media_activity_context() -> Value {
-    json!(["https://www.w3.org/ns/activitystreams", media_context_terms()])
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        media_context_terms()
+    ])
 }
 
 /// `context` with [`media_context_terms`] added: into its last object of

@@ -113,7 +113,9 @@ fn media_attributes(form: &Form) -> ApiResult<Vec<MediaAttributes>> {
             // Rails: `[]` groups follow one another; a field seen again
             // starts the next.
             match groups.last_mut() {
-                Some((last, fields)) if last.is_empty() && !fields.iter().any(|(f, _)| *f == field) => {
+                Some((last, fields))
+                    if last.is_empty() && !fields.iter().any(|(f, _)| *f == field) =>
+                {
                     fields.push(pair)
                 }
                 _ => groups.push((String::new(), vec![pair])),
