@@ -352,6 +352,9 @@ async fn media_snapshot(q: &mut Q<'_>, post_id: i64) -> StorageResult<String> {
     Ok(serde_json::to_string(&versions).unwrap_or_else(|_| "[]".into()))
 }
 
+/// An attachment's id, alt text and focal point as an edit leaves them.
+pub(crate) type MediaChange = (i64, Option<String>, Option<(f64, f64)>);
+
 /// Checks `media_attributes[]` of an edit: each names one of the post's
 /// new attachments; alt text within `media.description_limit`; focus
 /// `"x,y"` each in −1..1. What is not given stays. Answers `(id, alt text,
@@ -360,7 +363,7 @@ pub(crate) fn checked_attributes(
     ctx: &Kuvend,
     rows: &[MediaRow],
     attributes: &[MediaAttributes],
-) -> ServiceResult<Vec<(i64, Option<String>, Option<(f64, f64)>)>> {
+) -> ServiceResult<Vec<MediaChange>> {
     let limit = ctx.settings.media.description_limit;
     let mut out = Vec::with_capacity(attributes.len());
     for attribute in attributes {
