@@ -550,6 +550,13 @@ pub struct EventFields {
     /// which relays the event and lists it on its calendar (create only).
     #[arg(long)]
     pub coalition: Option<String>,
+    /// An image (JPEG, PNG, WebP or GIF) shown as the event's banner; its
+    /// metadata is stripped (issue 16).
+    #[arg(long, value_name = "FILE")]
+    pub banner: Option<std::path::PathBuf>,
+    /// The banner's alt text, for people who cannot see it.
+    #[arg(long, requires = "banner")]
+    pub banner_alt: Option<String>,
 }
 
 impl From<EventFields> for events::EventInput {
@@ -1499,6 +1506,28 @@ fn read_password_file(file: &std::path::Path) -> Result<String, CliError> {
         .to_string())
 }
 
+/// Uploads `--banner FILE` (with `--banner-alt`) as the acting account's,
+/// processed as any upload is; answers its media id.
+async fn upload_banner(
+    data: &crate::federation::FedData,
+    acting: &Acting,
+    fields: &EventFields,
+) -> Result<Option<i64>, CliError> {
+    let Some(file) = &fields.banner else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let upload = crate::service::media::Upload {
+        bytes,
+        description: fields.banner_alt.clone(),
+        focus: None,
+    };
+    let row =
+        crate::service::media::upload(data, acting, crate::media::Purpose::Banner, upload).await?;
+    Ok(Some(row.id))
+}
+
 /// The instance's administrator acting for the event's organisation.
 async fn admin_of_event(prepared: &Prepared, event: &str) -> Result<Acting, CliError> {
     let (_, author) = events::find_event(&prepared.ctx, event).await?;
@@ -1572,7 +1601,9 @@ async fn run_event(prepared: &Prepared, command: EventCommand) -> Result<(), Cli
     match command {
         EventCommand::Create { org, fields } => {
             let acting = Acting::admin(orgs::local_account(&data, &org).await?);
-            let view = events::create_event(&data, &acting, (*fields).into()).await?;
+            let banner = upload_banner(&data, &acting, &fields).await?;
+            let view =
+                events::create_event_with_banner(&data, &acting, (*fields).into(), banner).await?;
             println!("{}", view.post.url.unwrap_or(view.post.ap_id));
         }
         EventCommand::List { org, past } => {
@@ -1595,7 +1626,10 @@ async fn run_event(prepared: &Prepared, command: EventCommand) -> Result<(), Cli
         }
         EventCommand::Update { event, fields } => {
             let acting = admin_of_event(prepared, &event).await?;
-            let view = events::update_event(&data, &acting, &event, (*fields).into()).await?;
+            let banner = upload_banner(&data, &acting, &fields).await?;
+            let input = (*fields).into();
+            let view =
+                events::update_event_with_banner(&data, &acting, &event, input, banner).await?;
             println!(
                 "{} (Update queued)",
                 view.post.url.unwrap_or(view.post.ap_id)

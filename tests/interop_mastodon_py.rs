@@ -80,6 +80,13 @@ async fn mastodon_py_flow(backend: Backend) {
             "10 December 2099, 18:00 (Europe/Tirane)",
         ])
         .args([
+            "--media-fixture",
+            &format!(
+                "{}/tests/fixtures/media/gps_rotated.jpg",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ])
+        .args([
             "--resolve",
             "alpha.test:127.0.0.1",
             "--resolve",
@@ -127,6 +134,29 @@ async fn mastodon_py_flow(backend: Backend) {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(report["username"], "ngo");
+    // Issue 16: media_post + status_post(media_ids=...) with alt text, and
+    // the media URL serves an image; the alt text is the Document's name.
+    assert_eq!(
+        report["media_description"],
+        "Volunteers planting trees by the river"
+    );
+    assert!(
+        report["media_content_type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("image/")),
+        "{report}"
+    );
+    let media_status: i64 = report["media_status_id"].as_str().unwrap().parse().unwrap();
+    let view = kuvend::service::posts::local_post_for(alpha.ctx(), "ngo", media_status, None)
+        .await
+        .unwrap();
+    let note = kuvend::service::posts::note_document(alpha.ctx(), &view)
+        .await
+        .unwrap();
+    assert_eq!(
+        note.attachment[0].name.as_deref(),
+        Some("Volunteers planting trees by the river")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

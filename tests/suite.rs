@@ -8,6 +8,7 @@
 
 mod common;
 
+mod attachments;
 mod authorized_fetch;
 mod blocklists;
 mod calendars;

@@ -4,7 +4,11 @@ use super::{
     FederationError,
     notes::local_note_json,
     protocol::{
-        event::{EventJson, IncomingEventJson, LinkJson, PlaceJson, PostalAddressJson, SourceJson},
+        event::{
+            EventAttachmentJson, EventJson, IncomingEventJson, LinkJson, PlaceJson,
+            PostalAddressJson, SourceJson,
+        },
+        media::DocumentJson,
         note::NoteJson,
     },
     urls::Urls,
@@ -113,18 +117,45 @@ pub fn local_event_json(
         is_online: online.is_some(),
         attachment: online
             .into_iter()
-            .map(|href| LinkJson {
-                kind: "Link".into(),
-                name: "Website".into(),
-                href,
-                media_type: "text/html".into(),
+            .map(|href| {
+                EventAttachmentJson::Link(LinkJson {
+                    kind: "Link".into(),
+                    name: "Website".into(),
+                    href,
+                    media_type: "text/html".into(),
+                })
             })
             .collect(),
+        image: None,
         source: (!event.description.is_empty()).then(|| SourceJson {
             content: event.description.clone(),
             media_type: "text/plain".into(),
         }),
     })
+}
+
+/// Puts an event's media on its document: the banner as `image` (an
+/// `Image`, what Mobilizon reads) and as the first `Document` attachment
+/// with its alt text in `name` (what Mastodon shows), then the other media,
+/// then the online link. The note part carries none, so `attachment` is
+/// written once.
+pub fn add_event_media(
+    event: &mut EventJson,
+    banner: Option<DocumentJson>,
+    others: Vec<DocumentJson>,
+) {
+    event.post.attachment.clear();
+    let links = std::mem::take(&mut event.attachment);
+    event.image = banner.clone().map(|mut image| {
+        image.kind = "Image".into();
+        image
+    });
+    event.attachment = banner
+        .into_iter()
+        .chain(others)
+        .map(EventAttachmentJson::Document)
+        .chain(links)
+        .collect();
 }
 
 /// The event row of another server's `Event` (its post, `note`, already

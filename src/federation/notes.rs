@@ -113,6 +113,8 @@ pub fn local_note_json(
         // FEP-1b12: the coalition the post was addressed to.
         audience: post.audience.iter().cloned().collect(),
         tag,
+        // Media are added by whoever has the post's media rows.
+        attachment: Vec::new(),
     })
 }
 
@@ -219,6 +221,19 @@ pub fn clean_remote_note(mut note: NoteJson) -> Result<NoteJson, FederationError
         .filter(|s| !s.trim().is_empty());
     note.url = note.url.as_ref().and_then(sanitize::http_url);
     note.in_reply_to = note.in_reply_to.as_ref().and_then(sanitize::http_url);
+    // Attachments were bounded when read (`protocol::media`); their alt
+    // text is shown as text, so it is made plain here.
+    for document in &mut note.attachment {
+        document.name = document
+            .name
+            .as_deref()
+            .map(sanitize::plain)
+            .filter(|s| !s.trim().is_empty());
+        if sanitize::http_url(&document.url).is_none() {
+            document.kind.clear();
+        }
+    }
+    note.attachment.retain(|d| !d.kind.is_empty());
     note.tag.retain_mut(|tag| {
         if sanitize::http_url(&tag.href).is_none() {
             return false;

@@ -16,7 +16,10 @@ use super::{
         },
         activity_body,
         actor::ActorJson,
-        event::{EventJson, event_context},
+        event::{EventAttachmentJson, EventJson, event_context},
+        media::DocumentJson,
+        media_activity_context,
+        note::NoteJson,
         note::PUBLIC,
     },
     urls::Urls,
@@ -156,28 +159,56 @@ pub struct NoteParts<'a> {
 
 /// `Create{Note}` of a local post (also what the outbox collection serves).
 pub fn create_note(urls: &Urls, note: &NoteParts<'_>) -> Result<Outgoing, FederationError> {
+    create_note_with_media(urls, note, Vec::new())
+}
+
+/// As [`create_note`], the Note carrying media as `Document`s (and the
+/// context their `blurhash` and `focalPoint` terms need).
+pub fn create_note_with_media(
+    urls: &Urls,
+    note: &NoteParts<'_>,
+    attachment: Vec<DocumentJson>,
+) -> Result<Outgoing, FederationError> {
     let id = urls.create_activity(&url(&note.post.ap_id)?);
-    let json = local_note_json(note.post, note.author, note.tags, note.mentions, urls)?;
-    Outgoing::new(
-        id.clone(),
-        "Create",
-        &wrap("Create", id, note.author, json)?,
-    )
+    let mut json = local_note_json(note.post, note.author, note.tags, note.mentions, urls)?;
+    json.attachment = attachment;
+    note_activity(id, "Create", note.author, json)
+}
+
+/// `Create` or `Update` of a Note, with the media terms when it has media.
+fn note_activity(
+    id: Url,
+    kind: &'static str,
+    author: &ActorRow,
+    json: NoteJson,
+) -> Result<Outgoing, FederationError> {
+    if json.attachment.is_empty() {
+        Outgoing::new(id.clone(), kind, &wrap(kind, id, author, json)?)
+    } else {
+        let context = media_activity_context();
+        Outgoing::with_context(id.clone(), kind, context, &wrap(kind, id, author, json)?)
+    }
 }
 
 /// `Update{Note}` of an edited local post (the post as edited, with `updated`).
 pub fn update_note(urls: &Urls, note: &NoteParts<'_>) -> Result<Outgoing, FederationError> {
+    update_note_with_media(urls, note, Vec::new())
+}
+
+/// As [`update_note`], the Note carrying its media as `Document`s.
+pub fn update_note_with_media(
+    urls: &Urls,
+    note: &NoteParts<'_>,
+    attachment: Vec<DocumentJson>,
+) -> Result<Outgoing, FederationError> {
     let edited_at = note.post.edited_at.unwrap_or(note.post.published_at);
     let id = urls.update_activity(
         &url(&note.post.ap_id)?,
         edited_at.and_utc().timestamp_millis(),
     );
-    let json = local_note_json(note.post, note.author, note.tags, note.mentions, urls)?;
-    Outgoing::new(
-        id.clone(),
-        "Update",
-        &wrap("Update", id, note.author, json)?,
-    )
+    let mut json = local_note_json(note.post, note.author, note.tags, note.mentions, urls)?;
+    json.attachment = attachment;
+    note_activity(id, "Update", note.author, json)
 }
 
 /// `Delete{Tombstone}` of a local post, to the audience it had.
@@ -301,8 +332,18 @@ pub fn event_activity(
             ),
         ),
     };
+    let context = if event.image.is_some()
+        || event
+            .attachment
+            .iter()
+            .any(|a| matches!(a, EventAttachmentJson::Document(_)))
+    {
+        super::protocol::with_media_terms(event_context())
+    } else {
+        event_context()
+    };
     let activity = wrap(name, id.clone(), author, event)?;
-    Outgoing::with_context(id, name, event_context(), &activity)
+    Outgoing::with_context(id, name, context, &activity)
 }
 
 /// Which activity carries an `Event`.

@@ -137,10 +137,14 @@ pub async fn post(
     }
     if view.post.ap_type == "Event" {
         let event = crate::service::events::event_document(&data, &view).await?;
-        return Ok(activity_json(&WithContext::new(
-            crate::federation::protocol::event::event_context(),
-            event,
-        )));
+        let context = if event.image.is_some() {
+            crate::federation::protocol::with_media_terms(
+                crate::federation::protocol::event::event_context(),
+            )
+        } else {
+            crate::federation::protocol::event::event_context()
+        };
+        return Ok(activity_json(&WithContext::new(context, event)));
     }
     if view.post.ap_type == "Question" {
         let question = crate::service::polls::question_document(&data, &view).await?;
@@ -149,8 +153,13 @@ pub async fn post(
             question,
         )));
     }
-    let note = posts::note_document(&data, &view)?;
-    Ok(activity_json(&WithContext::new(activity_context(), note)))
+    let note = posts::note_document(&data, &view).await?;
+    let context = if note.attachment.is_empty() {
+        activity_context()
+    } else {
+        crate::federation::protocol::media_activity_context()
+    };
+    Ok(activity_json(&WithContext::new(context, note)))
 }
 
 /// A local post's `Create` at its id (`…/statuses/<id>/activity`), with
@@ -180,6 +189,18 @@ pub async fn post_activity(
     let create = documents::create_document(&data, &view)
         .await?
         .ok_or(ServiceError::NotFound("Record not found".into()))?;
+    let has_media = create
+        .pointer("/object/attachment")
+        .and_then(|a| a.as_array())
+        .is_some_and(|a| {
+            a.iter()
+                .any(|d| d.get("type").and_then(|t| t.as_str()) == Some("Document"))
+        });
+    let context = if has_media {
+        crate::federation::protocol::with_media_terms(context)
+    } else {
+        context
+    };
     Ok(activity_json(&WithContext::new(context, create)))
 }
 

@@ -12,7 +12,7 @@ use crate::{
         protocol::{WithContext, actor_context_for},
     },
     model::{CoalitionRole, EventCategory, EventStatus},
-    service::{ActorRow, PostRow},
+    service::{ActorRow, PostRow, attachments::PageImage},
     service::{
         ServiceError, campaigns, coalition_feed, coalitions, documents,
         events::{self, EventView},
@@ -194,6 +194,7 @@ pub async fn post(
     // Replies by blocked actors are neither shown nor counted.
     let mut post = view.post.clone();
     post.replies_count = (post.replies_count - hidden).max(0);
+    let images = crate::service::attachments::page_images(&data, post.id).await?;
     Ok(render(
         "post.html",
         context! {
@@ -205,12 +206,11 @@ pub async fn post(
                 kind: "article",
                 title: format!("{} (@{})", display_name_of(&view.author), view.author.username),
                 description_html: &post.content,
-                image: view.author.icon_url.clone(),
-                image_alt: display_name_of(&view.author),
                 path: format!("/@{}/{}", view.author.username, post.id),
-                large: false,
+                ..Og::picture(&images, &view.author)
             }
             .json(&data),
+            images => images,
         },
     )?
     .into_response())
@@ -469,6 +469,7 @@ fn category_label(category: EventCategory) -> &'static str {
 /// auto-escaping; only the description, rendered from escaped plain text,
 /// is marked safe. The page loads our local-time script ([`OwnScript`]).
 async fn event_page(data: &FedData, view: PostView) -> ApiResult<Response> {
+    let images = crate::service::attachments::page_images(data, view.post.id).await?;
     let page = events::event_page(data, view).await?;
     let domain = &data.settings.instance.domain;
     let event = &page.event;
@@ -508,17 +509,16 @@ async fn event_page(data: &FedData, view: PostView) -> ApiResult<Response> {
                 ics => format!("/api/v1/pleroma/events/{}/ics", post.id),
             },
             feeds => feed_links(data, &page.author.username),
-            // The event's banner replaces the logo once events have one.
+            // The event's banner (first of its images), else the organiser's logo.
             og => Og {
                 kind: "article",
                 title: event.name.clone(),
                 description_html: &page.description_html,
-                image: page.author.icon_url.clone(),
-                image_alt: display_name_of(&page.author),
                 path: format!("/@{}/{}", page.author.username, post.id),
-                large: false,
+                ..Og::picture(&images, &page.author)
             }
             .json(data),
+            images => images,
         },
     )?
     .into_response();
@@ -738,6 +738,24 @@ struct Og<'a> {
 }
 
 impl Og<'_> {
+    /// A post's or event's first image as a large card, else the author's
+    /// logo; the fields not about the image are left for the caller.
+    fn picture(images: &[PageImage], author: &ActorRow) -> Self {
+        let (image, image_alt, large) = match images.first() {
+            Some(first) => (Some(first.url.clone()), first.alt.clone(), true),
+            None => (author.icon_url.clone(), display_name_of(author), false),
+        };
+        Og {
+            kind: "article",
+            title: String::new(),
+            description_html: "",
+            image,
+            image_alt,
+            path: String::new(),
+            large,
+        }
+    }
+
     fn json(self, data: &FedData) -> serde_json::Value {
         let base = data.settings.base_url();
         let description = profile::excerpt(self.description_html, OG_DESCRIPTION_LIMIT);

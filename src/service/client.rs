@@ -49,6 +49,8 @@ pub struct StatusData {
     /// For a boost (`post.reblog_of_id`): the boosted post as the viewer
     /// sees it (Mastodon's `reblog`).
     pub reblog: Option<Box<StatusData>>,
+    /// Its media attachments, in order (issue 16).
+    pub media: Vec<super::media::MediaRow>,
 }
 
 /// A relationship from the viewer to another account.
@@ -270,6 +272,12 @@ pub async fn statuses(
             .collect(),
         None => HashMap::new(),
     };
+    let mut media: HashMap<i64, Vec<super::media::MediaRow>> = HashMap::new();
+    for row in q.media_of_posts(&ids).await? {
+        if let Some(post_id) = row.post_id {
+            media.entry(post_id).or_default().push(row);
+        }
+    }
     let mut out = Vec::with_capacity(visible.len());
     for post in visible {
         let Some(author) = authors.get(&post.author_id).cloned() else {
@@ -298,6 +306,7 @@ pub async fn statuses(
             bookmarked: bookmarked.contains(&post.id),
             event: events.remove(&post.id),
             join_state: joined.remove(&post.id),
+            media: media.remove(&post.id).unwrap_or_default(),
             post,
         });
     }

@@ -349,7 +349,7 @@ pub async fn create_document(
             "Create",
             id,
             author,
-            posts::note_document(ctx, view)?,
+            posts::note_document(ctx, view).await?,
         )?),
         "Event" => serde_json::to_value(wrap(
             "Create",

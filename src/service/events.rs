@@ -516,7 +516,25 @@ pub async fn create_event(
     acting: &Acting,
     input: EventInput,
 ) -> ServiceResult<EventView> {
+    create_event_with_banner(data, acting, input, None).await
+}
+
+/// As [`create_event`], with a banner: an upload of the account's,
+/// processed and unattached (issue 16). It is federated as the Event's
+/// `image` and as its first `Document` attachment, with its alt text.
+pub async fn create_event_with_banner(
+    data: &FedData,
+    acting: &Acting,
+    input: EventInput,
+    banner: Option<i64>,
+) -> ServiceResult<EventView> {
     let org = acting.require(Role::Editor)?.clone();
+    let banner_row = match banner {
+        Some(id) => super::attachments::checked_media(data, org.id, &[id], None)
+            .await?
+            .pop(),
+        None => None,
+    };
     let (Some(_), Some(_), Some(_)) = (&input.name, &input.start, &input.timezone) else {
         return Err(unprocessable(
             "an event needs a name, a start and a time zone".into(),
@@ -589,12 +607,21 @@ pub async fn create_event(
         posts::address_coalition(&mut post, coalition)?;
     }
     event.post_id = post.id;
-    let json = local_event_json(&post, &org, &tags, &mentions, &event, urls)?;
+    let mut json = local_event_json(&post, &org, &tags, &mentions, &event, urls)?;
+    let banner_document = banner_row
+        .as_ref()
+        .and_then(|row| super::attachments::document_of(data, row));
+    crate::federation::events::add_event_media(&mut json, banner_document, Vec::new());
     let create = outgoing::event_activity(urls, EventActivity::Create, &org, json)?;
     let mut outbox = Outbox::default();
     transaction!(data.db, ServiceError, |q| {
         posts::insert_local_post(&mut q, &post, &tags, &mentions).await?;
         q.insert_event(&event).await?;
+        if let Some(row) = &banner_row {
+            let rows = std::slice::from_ref(row);
+            super::attachments::attach(&mut q, org.id, post.id, rows).await?;
+            q.set_event_banner(post.id, Some(row.id)).await?;
+        }
         outbox
             .queue(
                 &mut q,
@@ -660,7 +687,19 @@ pub async fn update_event(
     reference: &str,
     input: EventInput,
 ) -> ServiceResult<EventView> {
-    change(data, acting, reference, input, Change::Fields).await
+    change(data, acting, reference, input, Change::Fields, None).await
+}
+
+/// As [`update_event`], with a new banner: an upload of the account's,
+/// processed and unattached (issue 16), which replaces the one it had.
+pub async fn update_event_with_banner(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    input: EventInput,
+    banner: Option<i64>,
+) -> ServiceResult<EventView> {
+    change(data, acting, reference, input, Change::Fields, banner).await
 }
 
 /// Cancels an event: it stays, and an `Update` whose status is cancelled
@@ -677,6 +716,7 @@ pub async fn cancel_event(
         reference,
         EventInput::default(),
         Change::Cancel(reason),
+        None,
     )
     .await
 }
@@ -695,6 +735,7 @@ pub async fn postpone_event(
         reference,
         EventInput::default(),
         Change::Postpone(reason),
+        None,
     )
     .await
 }
@@ -713,7 +754,15 @@ pub async fn move_event_online(
         online_url,
         ..EventInput::default()
     };
-    change(data, acting, reference, input, Change::MoveOnline(reason)).await
+    change(
+        data,
+        acting,
+        reference,
+        input,
+        Change::MoveOnline(reason),
+        None,
+    )
+    .await
 }
 
 async fn change(
@@ -722,8 +771,15 @@ async fn change(
     reference: &str,
     input: EventInput,
     what: Change,
+    banner: Option<i64>,
 ) -> ServiceResult<EventView> {
     let (view, author) = own_event(data, acting, reference).await?;
+    let banner_row = match banner {
+        Some(id) => super::attachments::checked_media(data, author.id, &[id], Some(view.post.id))
+            .await?
+            .pop(),
+        None => None,
+    };
     if let Some(v) = &input.visibility {
         if event_visibility(Some(v))? != view.post.visibility() {
             return Err(unprocessable(
@@ -819,12 +875,26 @@ async fn change(
     post.content = content;
     post.source = edit.source.clone();
     post.edited_at = Some(now);
-    let json = local_event_json(&post, &author, &tags, &mentions, &event, &data.urls)?;
+    let mut json = local_event_json(&post, &author, &tags, &mentions, &event, &data.urls)?;
+    let (banner_document, others) = match &banner_row {
+        Some(row) => (super::attachments::document_of(data, row), Vec::new()),
+        None => {
+            let mut conn = data.db.conn().await?;
+            super::attachments::event_media(data, &mut conn.q(), post.id).await?
+        }
+    };
+    crate::federation::events::add_event_media(&mut json, banner_document, others);
     let update = outgoing::event_activity(&data.urls, EventActivity::Update, &author, json)?;
     let mut outbox = Outbox::default();
     transaction!(data.db, ServiceError, |q| {
         q.edit_post(post.id, &edit, &tags).await?;
         q.update_event(&event).await?;
+        if let Some(row) = &banner_row {
+            q.detach_media(post.id).await?;
+            let rows = std::slice::from_ref(row);
+            super::attachments::attach(&mut q, author.id, post.id, rows).await?;
+            q.set_event_banner(post.id, Some(row.id)).await?;
+        }
         if rearm {
             q.rearm_reminder(post.id).await?;
         }
@@ -908,14 +978,19 @@ pub async fn list_events(
 /// The `Event` document of a post view that is an event.
 pub async fn event_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<EventJson> {
     let event = event_of(ctx, &view.post).await?;
-    Ok(local_event_json(
+    let mut json = local_event_json(
         &view.post,
         &view.author,
         &view.tags,
         &view.mentions,
         &event,
         &ctx.urls,
-    )?)
+    )?;
+    let mut conn = ctx.db.conn().await?;
+    let (banner, others) =
+        super::attachments::event_media(ctx, &mut conn.q(), view.post.id).await?;
+    crate::federation::events::add_event_media(&mut json, banner, others);
+    Ok(json)
 }
 
 /// How an event's time reads on its page.

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod acting;
+pub mod attachments;
 pub mod auth;
 pub mod authorized_fetch;
 pub mod blocklists;

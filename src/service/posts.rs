@@ -284,8 +284,13 @@ fn store_remote_note<'a>(
             if q.post_by_ap_id(&row.ap_id).await?.is_none() {
                 q.insert_post(&row, &tags, &[]).await?;
                 q.index_group_posts(row.id, &groups).await?;
+                let media =
+                    super::attachments::store_remote_media(&mut q, row.id, author.id, &note)
+                        .await?;
                 if let Some(event) = &event {
                     q.put_event(row.id, event).await?;
+                    // Its banner was put first (`attachments::put_banner_first`).
+                    q.set_event_banner(row.id, media.first().copied()).await?;
                 }
                 q.adopt_replies(&row).await?;
             }
@@ -361,6 +366,23 @@ pub async fn create_post_to(
     idempotency_key: Option<&str>,
     coalition: Option<&str>,
 ) -> ServiceResult<PostRow> {
+    let media = super::attachments::PostMedia::default();
+    create_post_with_media(data, acting, new, &media, idempotency_key, coalition).await
+}
+
+/// As [`create_post_to`], with media attachments (issue 16): the uploads
+/// must be the account's own, processed and unattached, at most
+/// `media.max_attachments` (422 otherwise); they are attached in the
+/// transaction of the post and its `Create`, whose Note carries them as
+/// `Document`s. With media, the text may be empty (as on Mastodon).
+pub async fn create_post_with_media(
+    data: &FedData,
+    acting: &Acting,
+    new: NewPost,
+    media: &super::attachments::PostMedia,
+    idempotency_key: Option<&str>,
+    coalition: Option<&str>,
+) -> ServiceResult<PostRow> {
     let org = acting.require(Role::Editor)?.clone();
     if let Some(key) = idempotency_key {
         // Stored with the post: a client must not make us store megabytes.
@@ -373,8 +395,11 @@ pub async fn create_post_to(
             return Ok(post);
         }
     }
-    validate_text(&new.text)?;
+    if media.ids.is_empty() || !new.text.trim().is_empty() {
+        validate_text(&new.text)?;
+    }
     validate_language(&new.language)?;
+    let media_rows = super::attachments::checked_media(data, org.id, &media.ids, None).await?;
     let coalition = match coalition {
         Some(reference) => Some(addressed_coalition(data, &org, reference, new.visibility).await?),
         None => None,
@@ -424,7 +449,12 @@ pub async fn create_post_to(
     if let Some(coalition) = &coalition {
         address_coalition(&mut row, coalition)?;
     }
-    let create = outgoing::create_note(
+    row.sensitive = row.sensitive || (media.sensitive && !media_rows.is_empty());
+    let documents: Vec<_> = media_rows
+        .iter()
+        .filter_map(|m| super::attachments::document_of(data, m))
+        .collect();
+    let create = outgoing::create_note_with_media(
         urls,
         &NoteParts {
             post: &row,
@@ -432,11 +462,13 @@ pub async fn create_post_to(
             tags: &tags,
             mentions: &mentions,
         },
+        documents,
     )
     .map_err(internal)?;
     let mut outbox = Outbox::default();
     let written = transaction!(data.db, ServiceError, |q| {
         insert_local_post(&mut q, &row, &tags, &mentions).await?;
+        super::attachments::attach(&mut q, org.id, row.id, &media_rows).await?;
         if let Some(key) = idempotency_key {
             q.remember_idempotency_key(org.id, key, row.id).await?;
         }
@@ -612,8 +644,44 @@ pub async fn edit_post_as(
     reference: &str,
     new_text: &str,
 ) -> ServiceResult<PostRow> {
-    validate_text(new_text)?;
+    edit_post_with_media(data, acting, reference, new_text, None, &[]).await
+}
+
+/// As [`edit_post_as`], changing the media too (issue 16): `media`, when
+/// given, is the new list (the uploads checked as for a new post, those
+/// already on the post allowed); `attributes` change alt text and focal
+/// points of the post's attachments. The version before is kept
+/// (`GET /api/v1/statuses/:id/history`).
+pub async fn edit_post_with_media(
+    data: &FedData,
+    acting: &Acting,
+    reference: &str,
+    new_text: &str,
+    media: Option<&super::attachments::PostMedia>,
+    attributes: &[super::attachments::MediaAttributes],
+) -> ServiceResult<PostRow> {
     let (post, author) = own_post(data, acting, reference).await?;
+    let media_ids: Vec<i64> = match media {
+        Some(m) => m.ids.clone(),
+        None => {
+            let mut conn = data.db.conn().await?;
+            let rows = conn.q().media_of_posts(&[post.id]).await?;
+            rows.iter().map(|r| r.id).collect()
+        }
+    };
+    if media_ids.is_empty() || !new_text.trim().is_empty() {
+        validate_text(new_text)?;
+    }
+    let mut media_rows =
+        super::attachments::checked_media(data, author.id, &media_ids, Some(post.id)).await?;
+    let attributes = super::attachments::checked_attributes(data, &media_rows, attributes)?;
+    for row in &mut media_rows {
+        if let Some((_, description, focus)) = attributes.iter().find(|a| a.0 == row.id) {
+            row.description = description.clone();
+            row.focus_x = focus.map(|f| f.0);
+            row.focus_y = focus.map(|f| f.1);
+        }
+    }
     if post.ap_type == "Event" {
         // Its content is the readable form built from the event's fields;
         // a text edit would make it disagree with them.
@@ -636,14 +704,22 @@ pub async fn edit_post_as(
         content: text::render(new_text, &targets, |tag| urls.tag(tag).to_string()),
         source: Some(new_text.to_string()),
         summary: post.summary.clone(),
-        sensitive: post.sensitive,
+        sensitive: match media {
+            Some(m) => post.summary.is_some() || (m.sensitive && !media_rows.is_empty()),
+            None => post.sensitive,
+        },
         edited_at: now(),
     };
     let mut edited = post.clone();
     edited.content = edit.content.clone();
     edited.source = edit.source.clone();
+    edited.sensitive = edit.sensitive;
     edited.edited_at = Some(edit.edited_at);
-    let update = outgoing::update_note(
+    let documents: Vec<_> = media_rows
+        .iter()
+        .filter_map(|m| super::attachments::document_of(data, m))
+        .collect();
+    let update = outgoing::update_note_with_media(
         urls,
         &NoteParts {
             post: &edited,
@@ -651,11 +727,19 @@ pub async fn edit_post_as(
             tags: &tags,
             mentions: &mentions,
         },
+        documents,
     )
     .map_err(internal)?;
     let mut outbox = Outbox::default();
     transaction!(data.db, ServiceError, |q| {
+        super::attachments::keep_version(&mut q, &post).await?;
         q.edit_post(post.id, &edit, &tags).await?;
+        q.detach_media(post.id).await?;
+        super::attachments::attach(&mut q, author.id, post.id, &media_rows).await?;
+        for (id, description, focus) in &attributes {
+            q.update_media_meta(*id, description.as_deref(), *focus)
+                .await?;
+        }
         outbox
             .queue(
                 &mut q,
@@ -1243,10 +1327,12 @@ pub(crate) async fn receive_note_update(
         sensitive: note.sensitive,
         edited_at: note.updated.map(|u| u.naive_utc()).unwrap_or_else(now),
     };
+    super::attachments::keep_version(q, &post).await?;
     q.edit_post(post.id, &edit, &hashtags_of(note)).await?;
     if let Some(event) = event {
         q.put_event(post.id, event).await?;
     }
+    super::attachments::replace_remote_media(q, &post, note).await?;
     Ok(true)
 }
 
@@ -1268,7 +1354,10 @@ pub(crate) fn clean_post(
     limits: &LimitSettings,
     post: PostObject,
 ) -> ServiceResult<(NoteJson, Option<EventRow>)> {
-    let note = bound_and_clean(limits, post.note)?;
+    let mut note = bound_and_clean(limits, post.note)?;
+    if let Some(fields) = post.event.as_ref().filter(|_| note.kind == "Event") {
+        super::attachments::put_banner_first(&mut note, fields.image.as_ref());
+    }
     let event = match post.event {
         Some(fields) if note.kind == "Event" => Some(
             remote_event_row(&fields, &note, 0, now())
@@ -1383,14 +1472,18 @@ pub async fn local_post_for(
 }
 
 /// The Note document of a post view.
-pub fn note_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<NoteJson> {
-    Ok(local_note_json(
+pub async fn note_document(ctx: &Kuvend, view: &PostView) -> ServiceResult<NoteJson> {
+    let mut note = local_note_json(
         &view.post,
         &view.author,
         &view.tags,
         &view.mentions,
         &ctx.urls,
-    )?)
+    )?;
+    let mut conn = ctx.db.conn().await?;
+    note.attachment =
+        super::attachments::documents_of_post(ctx, &mut conn.q(), view.post.id).await?;
+    Ok(note)
 }
 
 /// The public replies to a post, oldest first, as shown on its page.
@@ -1481,12 +1574,20 @@ pub async fn outbox_items(
             _ => None,
         };
         let object = match event {
-            Some(event) => PostJson::Event(Box::new(local_event_json(
-                &post, author, &tags, &mentions, &event, &ctx.urls,
-            )?)),
-            None => PostJson::Note(Box::new(local_note_json(
-                &post, author, &tags, &mentions, &ctx.urls,
-            )?)),
+            Some(event) => {
+                let mut json =
+                    local_event_json(&post, author, &tags, &mentions, &event, &ctx.urls)?;
+                let (banner, others) =
+                    super::attachments::event_media(ctx, &mut q, post.id).await?;
+                crate::federation::events::add_event_media(&mut json, banner, others);
+                PostJson::Event(Box::new(json))
+            }
+            None => {
+                let mut json = local_note_json(&post, author, &tags, &mentions, &ctx.urls)?;
+                json.attachment =
+                    super::attachments::documents_of_post(ctx, &mut q, post.id).await?;
+                PostJson::Note(Box::new(json))
+            }
         };
         let id = ctx
             .urls

@@ -26,6 +26,7 @@ pub mod instances;
 pub mod media;
 pub mod models;
 pub mod polls;
+pub mod post_edits;
 pub mod posts;
 pub mod relays;
 pub mod reports;

@@ -139,6 +139,7 @@ diesel::table! {
         sequence -> BigInt,
         reminder_minutes -> BigInt,
         reminder_sent_at -> Nullable<Timestamp>,
+        banner_media_id -> Nullable<BigInt>,
     }
 }
 
@@ -454,6 +455,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_blocks,
     blocklist_subscriptions,
     blocklist_suggestions,
+    post_edits,
     media_attachments,
     media_cache
 );
@@ -554,6 +556,18 @@ diesel::table! {
         reject_media -> Bool,
         public_comment -> Nullable<Text>,
         dismissed -> Bool,
+    }
+}
+
+diesel::table! {
+    post_edits (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        content -> Text,
+        summary -> Nullable<Text>,
+        sensitive -> Bool,
+        media_json -> Text,
+        created_at -> Timestamp,
     }
 }
 

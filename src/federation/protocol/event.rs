@@ -95,9 +95,14 @@ pub struct EventJson {
     /// Whether it takes place online (Mobilizon).
     #[serde(default)]
     pub is_online: bool,
-    /// The online link, as a `Link` (Mobilizon sends it so).
+    /// The banner first, as a `Document` with its alt text in `name` (what
+    /// Mastodon shows), then the online link as a `Link` (Mobilizon sends it so).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attachment: Vec<LinkJson>,
+    pub attachment: Vec<EventAttachmentJson>,
+    /// The banner as an `Image` (what Mobilizon reads first when no
+    /// attachment is named `Banner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<super::media::DocumentJson>,
     /// The description as the organiser typed it (ActivityPub's `source`),
     /// since `content` also holds the title, date and place: another kuvend
     /// stores this as the description.
@@ -176,6 +181,16 @@ pub struct PostalAddressJson {
     pub address_country: Option<String>,
 }
 
+/// An attachment of an `Event`: media or the online link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EventAttachmentJson {
+    /// The banner (`Document`).
+    Document(super::media::DocumentJson),
+    /// The online link.
+    Link(LinkJson),
+}
+
 /// A `Link` attachment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -252,6 +267,10 @@ pub struct IncomingEventJson {
     /// Attachments: the online link is a `Link` named `Website` (Mobilizon).
     #[serde(default, deserialize_with = "super::deserialize_lenient")]
     pub attachment: Option<Vec<Value>>,
+    /// The banner, when given as an `Image` (Mobilizon reads it after an
+    /// attachment named `Banner`).
+    #[serde(default)]
+    pub image: Option<Value>,
     /// The event's language (schema.org, Mobilizon).
     #[serde(default, deserialize_with = "super::deserialize_lenient")]
     pub in_language: Option<String>,

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod collections;
 pub mod event;
 pub mod flag;
+pub mod media;
 pub mod nodeinfo;
 pub mod note;
 pub mod question;
@@ -64,6 +65,46 @@ pub fn actor_context_for(ap_type: &str) -> Value {
 /// The context of activities and collections.
 pub fn activity_context() -> Value {
     json!("https://www.w3.org/ns/activitystreams")
+}
+
+/// The context of a note, or an activity carrying one, that has media
+/// attachments: ActivityStreams plus [`media_context_terms`]. (Documents
+/// without media keep the plain context, as before.)
+pub fn media_activity_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        media_context_terms()
+    ])
+}
+
+/// `context` with [`media_context_terms`] added: into its last object of
+/// terms if it has one, else as a new one.
+pub fn with_media_terms(context: Value) -> Value {
+    let mut items = match context {
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    match items.last_mut().and_then(Value::as_object_mut) {
+        Some(terms) => {
+            if let Value::Object(media) = media_context_terms() {
+                for (term, definition) in media {
+                    terms.entry(term).or_insert(definition);
+                }
+            }
+        }
+        None => items.push(media_context_terms()),
+    }
+    Value::Array(items)
+}
+
+/// The terms of Mastodon's attachment fields (`blurhash`, `focalPoint`),
+/// used by notes and events.
+pub fn media_context_terms() -> Value {
+    json!({
+        "toot": "http://joinmastodon.org/ns#",
+        "blurhash": "toot:blurhash",
+        "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
+    })
 }
 
 /// An outgoing activity as the JSON body that is stored and delivered.

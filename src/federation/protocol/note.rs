@@ -91,6 +91,14 @@ pub struct NoteJson {
     /// Hashtags and mentions.
     #[serde(default, deserialize_with = "deserialize_tags")]
     pub tag: Vec<TagJson>,
+    /// Media (`Document`s with alt text in `name`); on input, media types
+    /// only, at most 16, each bounded (see `protocol::media`).
+    #[serde(
+        default,
+        deserialize_with = "super::media::deserialize_documents",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub attachment: Vec<super::media::DocumentJson>,
 }
 
 impl AsRef<NoteJson> for NoteJson {

@@ -47,7 +47,7 @@ struct RebasedForm {
     /// An id from Rebased's location search: kuvend has none to resolve.
     #[serde(default, deserialize_with = "text")]
     location_id: Option<String>,
-    /// A media attachment for the banner: kuvend has no uploads yet.
+    /// The banner: the id of an upload (`POST /api/v2/media`) of the account's.
     #[serde(default, deserialize_with = "text")]
     banner_id: Option<String>,
     /// The description's format; kuvend's is plain text either way.
@@ -64,16 +64,22 @@ fn unprocessable(message: impl Into<String>) -> ApiError {
 impl RebasedForm {
     /// The service's input. Instants become wall times in the zone given,
     /// else in `current_zone` (the event's, when editing), else UTC.
+    /// The banner's media id, if one is given.
+    fn banner(&self) -> ApiResult<Option<i64>> {
+        match self.banner_id.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(id) => id
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| unprocessable(format!("banner_id {id:?} is not a media id"))),
+        }
+    }
+
     fn input(self, current_zone: Option<&str>) -> ApiResult<EventInput> {
         if self.location_id.as_deref().is_some_and(|l| !l.is_empty()) {
             return Err(unprocessable(
                 "location_id is not supported: this server has no location search; \
                  give place, address, locality, country and latitude/longitude instead",
-            ));
-        }
-        if self.banner_id.as_deref().is_some_and(|b| !b.is_empty()) {
-            return Err(unprocessable(
-                "banner_id is not supported: this server has no media uploads yet",
             ));
         }
         let mut input = self.fields.input()?;
@@ -112,7 +118,8 @@ async fn create(
 ) -> ApiResult<Json<Status>> {
     session.require(WRITE).map_err(service)?;
     let acting = session.acting()?;
-    let view = events::create_event(&data, &acting, form.input(None)?).await?;
+    let banner = form.banner()?;
+    let view = events::create_event_with_banner(&data, &acting, form.input(None)?, banner).await?;
     let status =
         events::visible_event(&data, &view.post.id.to_string(), Some(&acting.account)).await?;
     Ok(Json(Status::new(&data, &status)))
@@ -140,7 +147,9 @@ async fn update(
     // The event's own zone reads the instants, unless a new one is given.
     let current = events::visible_event(&data, &id, Some(&acting.account)).await?;
     let zone = current.event.as_ref().map(|e| e.timezone.clone());
-    let view = events::update_event(&data, &acting, &id, form.input(zone.as_deref())?).await?;
+    let banner = form.banner()?;
+    let input = form.input(zone.as_deref())?;
+    let view = events::update_event_with_banner(&data, &acting, &id, input, banner).await?;
     let status =
         events::visible_event(&data, &view.post.id.to_string(), Some(&acting.account)).await?;
     Ok(Json(Status::new(&data, &status)))

@@ -3,12 +3,14 @@
 //! bookmarks.
 
 use super::entities::{Context, Status, StatusEdit, StatusSource, WrittenBy};
-use super::{Auth, Input, MaybeAuth, service};
+use super::form::Form;
+use super::{Auth, MaybeAuth, service};
 use crate::federation::FedData;
 use crate::http::error::{ApiError, ApiResult};
 use crate::model::{ReactionKind, Visibility};
 use crate::service::{
     ServiceError,
+    attachments::{MediaAttributes, PostMedia},
     auth::Session,
     client,
     posts::{self, NewPost},
@@ -19,8 +21,6 @@ use axum::{
     http::{HeaderMap, StatusCode},
     routing::{get, post},
 };
-use serde::Deserialize;
-use serde_json::Value;
 
 pub(super) fn routes() -> Router {
     Router::new()
@@ -37,7 +37,130 @@ pub(super) fn routes() -> Router {
         .route("/api/v1/statuses/{id}/unbookmark", post(unbookmark))
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The media of a post as a client gives them: `media_ids[]` (repeated
+/// form keys, or a JSON array), `sensitive`, and on an edit
+/// `media_attributes[]` (alt text and focus of attachments).
+struct MediaForm {
+    /// None: no `media_ids` given (an edit keeps the media it has).
+    ids: Option<Vec<i64>>,
+    sensitive: bool,
+    attributes: Vec<MediaAttributes>,
+}
+
+/// Ids beyond this many are refused before any look-up (the service's
+/// limit, `media.max_attachments`, is far lower).
+const MAX_MEDIA_IDS: usize = 32;
+
+fn truthy(value: Option<&str>) -> bool {
+    matches!(
+        value.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
+        Some("true" | "1" | "on" | "yes")
+    )
+}
+
+impl MediaForm {
+    fn read(form: &Form) -> ApiResult<MediaForm> {
+        let given = form
+            .fields
+            .iter()
+            .any(|(k, _)| k == "media_ids" || k == "media_ids[]" || k.starts_with("media_ids["));
+        let values: Vec<&str> = form
+            .fields
+            .iter()
+            .filter(|(k, _)| k == "media_ids" || k.starts_with("media_ids["))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+            .collect();
+        if values.len() > MAX_MEDIA_IDS {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Validation failed: too many media_ids",
+            ));
+        }
+        let ids = values
+            .iter()
+            .map(|v| {
+                v.trim().parse::<i64>().map_err(|_| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!("Validation failed: media id {v:?} is not a number"),
+                    )
+                })
+            })
+            .collect::<ApiResult<Vec<i64>>>()?;
+        Ok(MediaForm {
+            ids: given.then_some(ids),
+            sensitive: truthy(form.get("sensitive")),
+            attributes: media_attributes(form)?,
+        })
+    }
+}
+
+/// `media_attributes[N][id|description|focus]` (JSON, indexed forms) or
+/// `media_attributes[][…]` (Rails forms: a repeated key starts the next).
+fn media_attributes(form: &Form) -> ApiResult<Vec<MediaAttributes>> {
+    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (key, value) in &form.fields {
+        let Some(rest) = key.strip_prefix("media_attributes[") else {
+            continue;
+        };
+        let Some((index, field)) = rest.split_once("][") else {
+            continue;
+        };
+        let field = field.trim_end_matches(']').to_string();
+        let pair = (field.clone(), value.clone());
+        if index.is_empty() {
+            // Rails: `[]` groups follow one another; a field seen again
+            // starts the next.
+            match groups.last_mut() {
+                Some((last, fields))
+                    if last.is_empty() && !fields.iter().any(|(f, _)| *f == field) =>
+                {
+                    fields.push(pair)
+                }
+                _ => groups.push((String::new(), vec![pair])),
+            }
+        } else {
+            match groups.iter_mut().find(|(i, _)| i == index) {
+                Some((_, fields)) => fields.push(pair),
+                None => groups.push((index.to_string(), vec![pair])),
+            }
+        }
+        if groups.len() > MAX_MEDIA_IDS {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Validation failed: too many media_attributes",
+            ));
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, fields)| {
+            let get = |name: &str| {
+                fields
+                    .iter()
+                    .rev()
+                    .find(|(f, _)| f == name)
+                    .map(|(_, v)| v.clone())
+            };
+            let id = get("id")
+                .and_then(|id| id.trim().parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Validation failed: media_attributes needs an id",
+                    )
+                })?;
+            Ok(MediaAttributes {
+                id,
+                description: get("description"),
+                focus: get("focus"),
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Default)]
 struct StatusForm {
     status: Option<String>,
     in_reply_to_id: Option<String>,
@@ -48,15 +171,27 @@ struct StatusForm {
     /// coalition"): the local coalition the post is addressed to, by its
     /// account id, handle or ap id; sent as FEP-1b12 `audience`.
     audience: Option<String>,
-    /// Accepted for compatibility; media (what it hides) come later.
-    #[serde(default, rename = "sensitive")]
-    _sensitive: Option<Value>,
 }
 
-/// The text of a new or edited post, which may not be blank.
-fn status_text(form: &mut StatusForm) -> ApiResult<String> {
+impl StatusForm {
+    fn read(form: &Form) -> StatusForm {
+        let text = |key: &str| form.get(key).map(str::to_string);
+        StatusForm {
+            status: text("status"),
+            in_reply_to_id: text("in_reply_to_id"),
+            spoiler_text: text("spoiler_text"),
+            visibility: text("visibility"),
+            language: text("language"),
+            audience: text("audience"),
+        }
+    }
+}
+
+/// The text of a new or edited post, which may not be blank unless it
+/// carries media.
+fn status_text(form: &mut StatusForm, with_media: bool) -> ApiResult<String> {
     let text = form.status.take().unwrap_or_default();
-    if text.trim().is_empty() {
+    if text.trim().is_empty() && !with_media {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Validation failed: Text can't be blank",
@@ -71,7 +206,7 @@ async fn create(
     data: FedData,
     Auth(session): Auth,
     headers: HeaderMap,
-    Input(mut form): Input<StatusForm>,
+    body: Form,
 ) -> ApiResult<Json<Status>> {
     session.require("write:statuses").map_err(service)?;
     let acting = session.acting()?;
@@ -80,7 +215,13 @@ async fn create(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let text = status_text(&mut form)?;
+    let mut form = StatusForm::read(&body);
+    let media_form = MediaForm::read(&body)?;
+    let media = PostMedia {
+        ids: media_form.ids.unwrap_or_default(),
+        sensitive: media_form.sensitive,
+    };
+    let text = status_text(&mut form, !media.ids.is_empty())?;
     let visibility = match form.visibility.as_deref().unwrap_or("public") {
         "public" => Visibility::Public,
         "unlisted" => Visibility::Unlisted,
@@ -107,7 +248,7 @@ async fn create(
         None => None,
     };
     let audience = form.audience.filter(|s| !s.trim().is_empty());
-    let post = posts::create_post_to(
+    let post = posts::create_post_with_media(
         &data,
         &acting,
         NewPost {
@@ -117,6 +258,7 @@ async fn create(
             spoiler: form.spoiler_text.filter(|s| !s.is_empty()),
             language: form.language.filter(|s| !s.is_empty()),
         },
+        &media,
         key.as_deref(),
         audience.as_deref(),
     )
@@ -154,14 +296,38 @@ async fn edit(
     data: FedData,
     Auth(session): Auth,
     Path(id): Path<String>,
-    Input(mut form): Input<StatusForm>,
+    body: Form,
 ) -> ApiResult<Json<Status>> {
     session.require("write:statuses").map_err(service)?;
     let acting = session.acting()?;
     let actor = &acting.account;
     let status = client::status(&data, &id, Some(actor)).await?;
-    let text = status_text(&mut form)?;
-    posts::edit_post_as(&data, &acting, &status.post.ap_id, &text).await?;
+    let mut form = StatusForm::read(&body);
+    let media_form = MediaForm::read(&body)?;
+    let media = media_form.ids.map(|ids| PostMedia {
+        ids,
+        sensitive: media_form.sensitive,
+    });
+    let with_media = match &media {
+        Some(m) => !m.ids.is_empty(),
+        None => !status.media.is_empty(),
+    };
+    let text = status_text(&mut form, with_media)?;
+    posts::edit_post_with_media(
+        &data,
+        &acting,
+        &status.post.ap_id,
+        &text,
+        media.as_ref(),
+        &media_form.attributes,
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::Unprocessable(m) => {
+            ServiceError::Unprocessable(format!("Validation failed: {m}"))
+        }
+        other => other,
+    })?;
     let status = client::status(&data, &id, Some(actor)).await?;
     Ok(Json(Status::new(&data, &status)))
 }
@@ -181,7 +347,8 @@ async fn delete(
     Ok(Json(deleted))
 }
 
-/// Earlier versions are not kept yet: the history holds the current one.
+/// Every version, oldest first, the current one last (as Mastodon lists
+/// them), each with its media.
 async fn history(
     data: FedData,
     MaybeAuth(session): MaybeAuth,
@@ -189,7 +356,14 @@ async fn history(
 ) -> ApiResult<Json<Vec<StatusEdit>>> {
     let viewer = session.as_ref().and_then(Session::reader);
     let status = client::status(&data, &id, viewer.as_ref()).await?;
-    Ok(Json(vec![StatusEdit::current(Status::new(&data, &status))]))
+    let current = Status::new(&data, &status);
+    let earlier = crate::service::attachments::earlier_versions(&data, status.post.id).await?;
+    let mut versions: Vec<StatusEdit> = earlier
+        .iter()
+        .map(|version| StatusEdit::earlier(&data, version, &current.account))
+        .collect();
+    versions.push(StatusEdit::current(current));
+    Ok(Json(versions))
 }
 
 async fn source(

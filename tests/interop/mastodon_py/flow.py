@@ -20,6 +20,7 @@ from mastodon import Mastodon, MastodonNotFoundError
 
 SCOPES = ["read", "write", "follow"]
 TEXT = "Hello from Mastodon.py #NAD"
+ALT_TEXT = "Volunteers planting trees by the river"
 
 
 class Failed(Exception):
@@ -106,6 +107,26 @@ def run(args, steps, info):
     check("Hello from Mastodon.py" in (own.get("content") or ""), f"content lost the text: {own.get('content')!r}")
     info["status_id"] = own_id = str(own["id"])
 
+    if args.media_fixture:
+        # Issue 16: upload with alt text, post with media_ids, and the URL serves an image.
+        step("media_post")
+        media = api.media_post(args.media_fixture, "image/jpeg", description=ALT_TEXT)
+        check(media.get("url"), f"media_post returned no url: {media!r}")
+        step("status_post_media")
+        pictured = api.status_post("A photo from the forum", media_ids=[media])
+        attached = pictured.get("media_attachments") or []
+        check(len(attached) == 1 and str(attached[0]["id"]) == str(media["id"]),
+              f"status_post(media_ids=...) attached {attached!r}")
+        check(attached[0].get("description") == ALT_TEXT, f"alt text is {attached[0].get('description')!r}")
+        info["media_status_id"] = str(pictured["id"])
+        info["media_description"] = attached[0].get("description")
+        step("media_url_serves_image")
+        served = session.get(attached[0]["url"], timeout=30)
+        kind = served.headers.get("content-type", "")
+        check(served.status_code == 200 and kind.startswith("image/"),
+              f"GET {attached[0]['url']} answered {served.status_code} {kind!r}")
+        info["media_content_type"] = kind
+
     step("home_has_own_status")
     home = api.timeline_home()
     check(any(str(s["id"]) == own_id for s in home), f"status {own_id} not in timeline_home ({len(home)} statuses)")
@@ -172,6 +193,7 @@ def main():
     parser.add_argument("--expect-username", help="fail unless verify_credentials has this username")
     parser.add_argument("--event-id", help="a status id that is an event")
     parser.add_argument("--event-text", help="text the event's content must hold")
+    parser.add_argument("--media-fixture", help="a JPEG to upload with alt text and post")
     parser.add_argument("--resolve", action="append", default=[], metavar="NAME:IP")
     args = parser.parse_args()
     install_resolve(args.resolve)

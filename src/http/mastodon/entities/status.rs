@@ -1,5 +1,6 @@
 //! Posts, their threads, revisions and source.
 
+use super::MediaAttachment;
 use super::{Account, CustomEmoji, PleromaEvent, StatusPleroma, iso};
 use crate::federation::FedData;
 use crate::service::client::StatusData;
@@ -65,8 +66,8 @@ pub struct Status {
     pub sensitive: bool,
     /// Content warning; empty if none.
     pub spoiler_text: String,
-    /// Attached media: none, kuvend has no uploads yet.
-    pub media_attachments: Vec<Value>,
+    /// Attached media, in order; remote ones through our proxy.
+    pub media_attachments: Vec<MediaAttachment>,
     /// The posting application, when shown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub application: Option<StatusApplication>,
@@ -141,7 +142,11 @@ impl Status {
             .to_string(),
             sensitive: post.sensitive,
             spoiler_text: post.summary.clone().unwrap_or_default(),
-            media_attachments: Vec::new(),
+            media_attachments: status
+                .media
+                .iter()
+                .map(|m| MediaAttachment::new(data, m))
+                .collect(),
             application: None,
             mentions: status
                 .mentions
@@ -222,12 +227,32 @@ pub struct StatusEdit {
     /// The author.
     pub account: Account,
     /// Media at this revision.
-    pub media_attachments: Vec<Value>,
+    pub media_attachments: Vec<MediaAttachment>,
     /// Custom emoji at this revision.
     pub emojis: Vec<CustomEmoji>,
 }
 
 impl StatusEdit {
+    /// An earlier version, as kept when the post was edited.
+    pub fn earlier(
+        data: &FedData,
+        version: &crate::service::attachments::PostEditRow,
+        account: &Account,
+    ) -> StatusEdit {
+        StatusEdit {
+            content: version.content.clone(),
+            spoiler_text: version.summary.clone().unwrap_or_default(),
+            sensitive: version.sensitive,
+            created_at: iso(version.created_at),
+            account: account.clone(),
+            media_attachments: crate::service::attachments::media_of_version(version)
+                .iter()
+                .map(|m| MediaAttachment::new(data, m))
+                .collect(),
+            emojis: Vec::new(),
+        }
+    }
+
     /// The post as it is now, as its latest revision.
     pub fn current(status: Status) -> StatusEdit {
         StatusEdit {
@@ -236,7 +261,7 @@ impl StatusEdit {
             spoiler_text: status.spoiler_text,
             sensitive: status.sensitive,
             account: status.account,
-            media_attachments: Vec::new(),
+            media_attachments: status.media_attachments,
             emojis: Vec::new(),
         }
     }
