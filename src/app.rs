@@ -29,6 +29,8 @@ pub enum StartError {
     InstanceActor(ServiceError),
     #[error("cannot set up federation: {0}")]
     Federation(#[from] federation::FederationError),
+    #[error("cannot open the media store: {0}")]
+    Media(#[from] crate::media::StoreError),
 }
 
 /// Everything an instance needs, without the HTTP server: what the admin
@@ -50,7 +52,8 @@ pub async fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     crate::memory::map_large_allocations();
     let db = Db::open(&settings.database).await?;
     let http = federation::client::build(&settings.federation, &settings.base_url())?;
-    let ctx = Kuvend::new(settings, db, http);
+    let media = crate::media::MediaStore::new(&settings.media, &settings.base_url())?;
+    let ctx = Kuvend::new(settings, db, http, media);
     let instance_actor = ensure_instance_actor(&ctx.db, &ctx.urls, &ctx.settings.instance.domain)
         .await
         .map_err(StartError::InstanceActor)?;
@@ -63,6 +66,9 @@ pub async fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             )))
         })?,
     });
+    if let Some(pem) = &instance_actor.private_key_pem {
+        crate::service::media::set_proxy_key(&ctx, pem);
+    }
     let federation = federation::federation_config(ctx.clone()).await?;
     Ok(Prepared { ctx, federation })
 }

@@ -20,6 +20,51 @@ pub struct Settings {
     pub events: EventSettings,
     pub coalitions: CoalitionSettings,
     pub maintenance: MaintenanceSettings,
+    pub media: MediaSettings,
+}
+
+/// Media: uploads, their processing and storage, and remote media (issue 16).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSettings {
+    /// Where blobs are kept: the local disk or S3-compatible storage.
+    pub backend: MediaBackend,
+    /// The directory of the local backend.
+    pub path: String,
+    /// Where clients fetch blobs from (a CDN or the bucket); empty: this
+    /// server's `/media/`.
+    pub base_url: String,
+    /// Largest upload in bytes (413 beyond), separate from http.max_body_bytes.
+    pub max_upload_bytes: usize,
+    /// Largest image in pixels (width × height), checked before decoding.
+    pub max_pixels: u64,
+    /// Attachments per post.
+    pub max_attachments: usize,
+    /// Characters of alt text.
+    pub description_limit: usize,
+    /// Images decoded at once (each on a blocking thread).
+    pub processing_concurrent: usize,
+    pub s3_endpoint: String,
+    pub s3_bucket: String,
+    pub s3_region: String,
+    pub s3_access_key: String,
+    pub s3_secret_key: String,
+    /// Largest remote file fetched, in bytes.
+    pub remote_max_bytes: usize,
+    /// Seconds a remote fetch may take.
+    pub remote_timeout_secs: u64,
+    /// Days an unused cached remote file is kept (0: pruned at every prune).
+    pub remote_cache_days: u32,
+    /// Total bytes of cached remote files; the least recently used go first.
+    pub remote_cache_max_bytes: u64,
+}
+
+/// Where media blobs are stored.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaBackend {
+    Local,
+    S3,
 }
 
 /// Pruning of the queue and the dedupe table (issue 15 item 7).
@@ -285,6 +330,18 @@ impl Settings {
         if self.federation.delivery_concurrency == 0 {
             return Err(ConfigError(
                 "federation.delivery_concurrency: must be at least 1".into(),
+            ));
+        }
+        if self.media.backend == MediaBackend::S3
+            && (self.media.s3_endpoint.is_empty() || self.media.s3_bucket.is_empty())
+        {
+            return Err(ConfigError(
+                "media.s3_endpoint, media.s3_bucket: needed when media.backend = \"s3\"".into(),
+            ));
+        }
+        if self.media.processing_concurrent == 0 || self.media.max_upload_bytes == 0 {
+            return Err(ConfigError(
+                "media.processing_concurrent, media.max_upload_bytes: must be at least 1".into(),
             ));
         }
         let limits = &self.limits;

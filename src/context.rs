@@ -12,6 +12,7 @@ use crate::{
         urls::Urls,
     },
     limits::ClientLimits,
+    media::MediaStore,
     storage::Db,
 };
 use std::sync::Arc;
@@ -42,6 +43,14 @@ pub struct KuvendInner {
     pub client_limits: ClientLimits,
     /// Domain blocks and allows, held in memory (issue 15).
     pub domain_policy: DomainPolicy,
+    /// Where media blobs are kept (issue 16).
+    pub media: MediaStore,
+    /// Images decoded at once (`media.processing_concurrent`): decoding is
+    /// CPU and memory heavy, and runs on blocking threads.
+    pub media_processing: tokio::sync::Semaphore,
+    /// The key of the media proxy's URLs, derived from the instance actor's
+    /// private key at start-up (so every process shares it).
+    pub media_proxy_key: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl std::ops::Deref for Kuvend {
@@ -52,8 +61,9 @@ impl std::ops::Deref for Kuvend {
 }
 
 impl Kuvend {
-    pub fn new(settings: Settings, db: Db, http: reqwest::Client) -> Kuvend {
+    pub fn new(settings: Settings, db: Db, http: reqwest::Client, media: MediaStore) -> Kuvend {
         let urls = Urls::new(settings.base_url());
+        let media_processing = tokio::sync::Semaphore::new(settings.media.processing_concurrent);
         let fetcher = Fetcher::new(&settings);
         let client_limits = ClientLimits::new(&settings.limits);
         let domain_policy = DomainPolicy::new(
@@ -73,6 +83,9 @@ impl Kuvend {
                 delivery_wakeup: Notify::new(),
                 client_limits,
                 domain_policy,
+                media,
+                media_processing,
+                media_proxy_key: std::sync::OnceLock::new(),
             }),
         }
     }

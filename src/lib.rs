@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod federation;
 pub mod http;
 pub mod limits;
+pub mod media;
 pub mod memory;
 pub mod model;
 pub mod sanitize;

@@ -41,6 +41,7 @@ mod interop_fedify;
 mod interop_mastodon_py;
 mod limits;
 mod local;
+mod media;
 mod nodeinfo_software;
 mod oauth_forms;
 mod org_blocks;

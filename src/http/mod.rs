@@ -4,6 +4,7 @@
 pub mod activitypub;
 pub mod error;
 pub mod mastodon;
+pub mod media;
 pub mod pages;
 pub mod server;
 pub mod wellknown;
@@ -74,6 +75,7 @@ pub fn router(config: FederationConfig<Kuvend>) -> Router {
         .route("/{profile}/campaigns/{tag}", get(pages::campaign))
         .route("/{profile}/{id}", get(pages::post))
         .merge(mastodon::router())
+        .merge(media::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response(security_headers))
         .layer(Extension(inbox_writer))

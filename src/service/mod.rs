@@ -26,6 +26,7 @@ pub mod instance;
 pub mod invitations;
 pub mod joining;
 pub mod maintenance;
+pub mod media;
 pub mod membership;
 pub mod orgs;
 pub mod outbox;

@@ -23,6 +23,7 @@ pub mod events;
 pub mod feeds;
 pub mod follows;
 pub mod instances;
+pub mod media;
 pub mod models;
 pub mod polls;
 pub mod posts;

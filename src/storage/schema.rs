@@ -449,7 +449,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     account_blocks,
     blocklist_subscriptions,
-    blocklist_suggestions
+    blocklist_suggestions,
+    media_attachments,
+    media_cache
 );
 
 diesel::table! {
@@ -548,5 +550,50 @@ diesel::table! {
         reject_media -> Bool,
         public_comment -> Nullable<Text>,
         dismissed -> Bool,
+    }
+}
+
+diesel::table! {
+    /// Uploaded and remote attachments (issue 16, see the migration).
+    media_attachments (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        post_id -> Nullable<BigInt>,
+        position -> Integer,
+        kind -> Text,
+        state -> Text,
+        file_key -> Nullable<Text>,
+        small_key -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        small_width -> Nullable<Integer>,
+        small_height -> Nullable<Integer>,
+        size_bytes -> Nullable<BigInt>,
+        blurhash -> Nullable<Text>,
+        description -> Nullable<Text>,
+        focus_x -> Nullable<Double>,
+        focus_y -> Nullable<Double>,
+        remote_url -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Remote media cached by the proxy (issue 16).
+    media_cache (id) {
+        id -> BigInt,
+        url_hash -> Text,
+        url -> Text,
+        file_key -> Nullable<Text>,
+        small_key -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        size_bytes -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        blurhash -> Nullable<Text>,
+        fetched_at -> Nullable<Timestamp>,
+        last_used_at -> Timestamp,
+        failed_at -> Nullable<Timestamp>,
     }
 }

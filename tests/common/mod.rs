@@ -107,6 +107,16 @@ pub fn test_settings(domain: &str, db_url: &str, bind: SocketAddr) -> Settings {
             "true".into(),
         ),
         ("KUVEND_FEDERATION__REQUEST_TIMEOUT_SECS".into(), "5".into()),
+        // Media blobs in the system's temporary directory, one per instance
+        // (the domain carries the port), never in the working tree.
+        (
+            "KUVEND_MEDIA__PATH".into(),
+            std::env::temp_dir()
+                .join("kuvend-test-media")
+                .join(domain.replace(':', "_"))
+                .to_string_lossy()
+                .into_owned(),
+        ),
     ];
     let mut settings = Settings::load_with_env(None, env).expect("test settings");
     settings.federation.host_overrides = host_overrides();

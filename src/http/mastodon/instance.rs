@@ -63,7 +63,7 @@ async fn instance_v1(data: FedData) -> ApiResult<Json<InstanceV1>> {
         registrations: settings.registrations != Registrations::Closed,
         approval_required: settings.registrations == Registrations::Approval,
         invites_enabled: false,
-        configuration: configuration(),
+        configuration: configuration(&data.settings.media),
         contact_account: None,
         rules: Vec::new(),
     }))
@@ -87,7 +87,7 @@ async fn instance_v2(data: FedData) -> ApiResult<Json<InstanceV2>> {
             url: format!("{}/avatars/original/missing.png", data.urls.base()),
         },
         languages: vec!["en".into()],
-        configuration: configuration(),
+        configuration: configuration(&data.settings.media),
         registrations: InstanceV2Registrations {
             enabled: settings.registrations != Registrations::Closed,
             approval_required: settings.registrations == Registrations::Approval,
@@ -114,21 +114,24 @@ async fn instance_counts(data: &FedData) -> ApiResult<(i64, i64)> {
 }
 
 /// The limits apps check before they offer a feature: zero for what kuvend
-/// does not have yet (media, polls, pinned posts).
-fn configuration() -> InstanceConfiguration {
+/// does not have yet (video, polls, pinned posts); media's are `[media]`'s.
+fn configuration(media: &crate::config::MediaSettings) -> InstanceConfiguration {
     InstanceConfiguration {
         statuses: StatusesConfiguration {
             max_characters: posts::MAX_POST_CHARS,
-            max_media_attachments: 0,
+            max_media_attachments: media.max_attachments as i64,
             characters_reserved_per_url: 23,
         },
         media_attachments: MediaAttachmentsConfiguration {
-            supported_mime_types: Vec::new(),
-            image_size_limit: 0,
-            image_matrix_limit: 0,
+            supported_mime_types: ["image/jpeg", "image/png", "image/webp", "image/gif"]
+                .map(String::from)
+                .to_vec(),
+            image_size_limit: media.max_upload_bytes as i64,
+            image_matrix_limit: media.max_pixels as i64,
             video_size_limit: 0,
             video_frame_rate_limit: 0,
             video_matrix_limit: 0,
+            description_limit: media.description_limit as i64,
         },
         polls: PollsConfiguration {
             max_options: 0,
@@ -139,6 +142,10 @@ fn configuration() -> InstanceConfiguration {
         accounts: AccountsConfiguration {
             max_featured_tags: 0,
             max_pinned_statuses: 0,
+            // Profile fields (issue 16, service::profile): Mastodon's 4 / 255 / 255.
+            max_profile_fields: 4,
+            profile_field_name_limit: 255,
+            profile_field_value_limit: 255,
         },
         urls: UrlsConfiguration { streaming: None },
         translation: TranslationConfiguration { enabled: false },

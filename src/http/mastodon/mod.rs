@@ -13,10 +13,12 @@ mod coalitions;
 pub mod entities;
 mod events;
 mod follow_requests;
+pub mod form;
 mod groups;
 mod instance;
 mod joining;
 mod markers;
+mod media;
 mod notifications;
 mod oauth;
 mod participants;
@@ -65,6 +67,7 @@ pub fn router() -> Router {
         .merge(groups::routes())
         .merge(reports::routes())
         .merge(blocks::routes())
+        .merge(media::routes())
 }
 
 /// The bearer token's session, required.

@@ -30,6 +30,8 @@ pub struct MediaAttachmentsConfiguration {
     pub video_frame_rate_limit: i64,
     /// Maximum video pixels (width times height).
     pub video_matrix_limit: i64,
+    /// Maximum characters of alt text.
+    pub description_limit: i64,
 }
 
 /// Limits on polls.
@@ -52,6 +54,12 @@ pub struct AccountsConfiguration {
     pub max_featured_tags: i64,
     /// Maximum pinned posts.
     pub max_pinned_statuses: i64,
+    /// Maximum profile fields.
+    pub max_profile_fields: i64,
+    /// Maximum characters of a profile field's name.
+    pub profile_field_name_limit: i64,
+    /// Maximum characters of a profile field's value.
+    pub profile_field_value_limit: i64,
 }
 
 /// URLs in the configuration.

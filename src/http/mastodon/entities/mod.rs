@@ -6,6 +6,7 @@ mod account;
 mod coalition;
 mod event;
 mod instance;
+mod media;
 mod notification;
 mod oauth;
 mod report;
@@ -26,6 +27,7 @@ pub use instance::{
     InstanceV2Usage, InstanceV2Users, MediaAttachmentsConfiguration, PollsConfiguration,
     StatusesConfiguration, TranslationConfiguration, UrlsConfiguration,
 };
+pub use media::{MediaAttachment, MediaFocus, MediaMeta, MediaSize};
 pub use notification::{Marker, Markers, Notification};
 pub use oauth::{Application, AuthorizationServerMetadata, OAuthError, Token};
 pub use report::Report;

@@ -1,0 +1,2 @@
+DROP TABLE media_cache;
+DROP TABLE media_attachments;
