@@ -109,6 +109,31 @@ pub enum Admin {
     Unsuspend { account: String },
     /// Suspended accounts.
     Suspended,
+    /// Media: the cache of remote images shown through this server.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Delete cached remote files unused for a while (then the least
+    /// recently used beyond media.remote_cache_max_bytes); they are fetched
+    /// again when next shown. Prints the files and bytes freed.
+    Prune {
+        /// Age of the files to delete, in days (`7d` or `7`); default
+        /// media.remote_cache_days.
+        #[arg(long, value_parser = parse_days)]
+        older_than: Option<u32>,
+    },
+}
+
+/// `7d` or `7`: a number of days.
+fn parse_days(value: &str) -> Result<u32, String> {
+    value
+        .strip_suffix('d')
+        .unwrap_or(value)
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number of days such as 7d"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -1403,6 +1428,13 @@ async fn run_admin(prepared: &Prepared, admin: Admin) -> Result<(), CliError> {
         Admin::Unsuspend { account } => {
             let actor = service::suspension::set(&prepared.data(), &account, false).await?;
             println!("unsuspended {}", actor.handle());
+        }
+        Admin::Media(MediaCommand::Prune { older_than }) => {
+            let pruned = service::media_proxy::prune(ctx, older_than).await?;
+            println!(
+                "pruned remote media: {} files, {} bytes freed",
+                pruned.files, pruned.bytes
+            );
         }
         Admin::Suspended => {
             for actor in service::suspension::list(&prepared.data()).await? {

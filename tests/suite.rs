@@ -66,3 +66,5 @@ mod ssrf;
 mod suspension;
 mod visibility;
 mod xss;
+mod media_proxy;
+mod media_s3;

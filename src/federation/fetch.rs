@@ -356,6 +356,34 @@ pub async fn fetch_html(
     })
 }
 
+/// What we ask for when fetching a remote image for the media proxy.
+const IMAGE_ACCEPT: &str = "image/jpeg, image/png, image/webp, image/gif";
+
+/// Fetches a remote media file (issue 16's proxy) of at most `max` bytes
+/// within `timeout`, through the same checks as every fetch (http(s) only, a
+/// host name, the client's address check against private networks, the
+/// domain policy, at most one redirect, the negative cache). Its content
+/// type is not trusted: the caller decodes and re-encodes what it gets. Not
+/// counted per host: only URLs we signed into our own API answers reach
+/// here.
+pub async fn fetch_bytes(
+    ctx: &Kuvend,
+    url: &Url,
+    max: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, FetchError> {
+    let fetched = tokio::time::timeout(
+        timeout,
+        get_within(ctx, url, IMAGE_ACCEPT, Budget::Unlimited, max),
+    )
+    .await
+    .map_err(|_| FetchError::Network {
+        url: url.to_string(),
+        reason: format!("no answer within {} s", timeout.as_secs()),
+    })??;
+    Ok(fetched.body)
+}
+
 /// Finds the actor URL for a handle (`user@host`) with WebFinger, asking
 /// `/.well-known/webfinger?resource=acct:user@host` on the handle's host.
 pub async fn webfinger(ctx: &Kuvend, handle: &str) -> Result<Url, FetchError> {

@@ -20,11 +20,27 @@ use axum::{
 const MEDIA_CSP: &str = "default-src 'none'; sandbox";
 
 pub fn routes() -> Router {
-    Router::new().route("/media/{*key}", get(serve))
+    Router::new()
+        .route("/media/{*key}", get(serve))
+        .route("/media/proxy/{mac}/{b64}/{variant}", get(proxy))
+}
+
+/// A remote image through our proxy (issue 16), served like our own.
+async fn proxy(
+    data: FedData,
+    Path((mac, b64, variant)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    let file = crate::service::media_proxy::serve(&data, &mac, &b64, &variant).await?;
+    Ok(blob_response(file.bytes, file.content_type))
 }
 
 async fn serve(data: FedData, Path(key): Path<String>) -> ApiResult<Response> {
     let (bytes, content_type) = media::blob(&data, &key).await?;
+    Ok(blob_response(bytes, content_type))
+}
+
+/// A blob with the headers every media file gets.
+fn blob_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -40,5 +56,5 @@ async fn serve(data: FedData, Path(key): Path<String>) -> ApiResult<Response> {
         "cross-origin-resource-policy",
         HeaderValue::from_static("cross-origin"),
     );
-    Ok(response)
+    response
 }

@@ -134,6 +134,15 @@ pub async fn prune_periodically(ctx: Kuvend, mut shutdown: watch::Receiver<bool>
             ),
             Err(error) => tracing::warn!(%error, "pruning"),
         }
+        // The remote media cache, by age and total size (issue 16).
+        match super::media_proxy::prune(&ctx, None).await {
+            Ok(pruned) => tracing::info!(
+                files = pruned.files,
+                bytes = pruned.bytes,
+                "pruned remote media"
+            ),
+            Err(error) => tracing::warn!(%error, "pruning remote media"),
+        }
         wait = Duration::from_secs(minutes.saturating_mul(60));
     }
 }

@@ -44,6 +44,7 @@ pub mod suspension;
 pub mod text;
 pub mod threads;
 pub mod visibility;
+pub mod media_proxy;
 
 use crate::{federation::FederationError, storage::StorageError};
 

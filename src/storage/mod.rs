@@ -34,6 +34,7 @@ pub mod schema;
 pub mod suspension;
 pub mod threads;
 pub mod views;
+pub mod media_cache;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel::{Connection, ConnectionError, SqliteConnection};

@@ -29,6 +29,9 @@ pub struct Served {
     /// Bodies served verbatim by path, with their content type (for
     /// documents that are not JSON values: garbage, oversized ones).
     pub raw: Arc<Mutex<HashMap<String, (String, String)>>>,
+    /// Binary bodies served verbatim by path, with their content type
+    /// (images for the media proxy).
+    pub raw_bytes: Arc<Mutex<HashMap<String, (String, Vec<u8>)>>>,
     /// What every POST is answered with instead of 202, when set (an inbox
     /// that keeps failing).
     pub post_status: Arc<Mutex<Option<StatusCode>>>,
@@ -61,6 +64,9 @@ async fn serve(
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
     served.gets.lock().unwrap().push(key.clone());
+    if let Some((content_type, body)) = served.raw_bytes.lock().unwrap().get(&key) {
+        return ([(header::CONTENT_TYPE, content_type.clone())], body.clone()).into_response();
+    }
     if let Some((content_type, body)) = served.raw.lock().unwrap().get(&key) {
         return ([(header::CONTENT_TYPE, content_type.clone())], body.clone()).into_response();
     }
@@ -117,6 +123,15 @@ impl Remote {
     pub fn put_raw(&self, path: &str, content_type: &str, body: String) {
         self.served
             .raw
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), (content_type.to_string(), body));
+    }
+
+    /// Serves `body` (binary) verbatim at `path` with `content_type`.
+    pub fn put_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) {
+        self.served
+            .raw_bytes
             .lock()
             .unwrap()
             .insert(path.to_string(), (content_type.to_string(), body));
