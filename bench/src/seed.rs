@@ -171,6 +171,8 @@ fn remote_actor(
         fetched_at: Some(now),
         created_at: now,
         updated_at: now,
+        image_url: None,
+        fields_json: "[]".into(),
     }
 }
 
