@@ -107,6 +107,13 @@ pub async fn start(prepared: Prepared, listener: TcpListener) -> Result<RunningS
         addr: prepared.ctx.settings.http.bind,
         source,
     })?;
+    // Uploads a stopped server left half processed will never finish: say
+    // so (`failed`) rather than leave clients polling for ever.
+    match crate::service::media::fail_stuck(&prepared.ctx).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(n, "uploads left processing by the last run marked failed"),
+        Err(e) => tracing::warn!(error = %e, "cannot mark unfinished uploads failed"),
+    }
     let (shutdown, mut stop_server) = watch::channel(false);
     let worker = tokio::spawn(delivery::run_worker(
         prepared.ctx.clone(),

@@ -216,11 +216,10 @@ pub async fn update(
     conn.q()
         .update_media_meta(id, description.as_deref(), focus)
         .await?;
-    Ok(conn
-        .q()
+    conn.q()
         .media_by_id(id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("Record not found".into()))?)
+        .ok_or_else(|| ServiceError::NotFound("Record not found".into()))
 }
 
 /// Deletes an unattached upload and its blobs (an attached one is 422, as
