@@ -97,7 +97,7 @@ fn property_values(doc: &Value) -> Vec<(String, String)> {
 
 async fn profile_fields_reach_remote(backend: Backend) {
     let stage = stage(backend).await;
-    let mut remote = Remote::start("masto.test").await;
+    let mut remote = Remote::start("mobilizon.test").await;
     let fan = remote_follower(&stage, &mut remote).await;
     let (status, body) = patch_form(
         &stage.api,
@@ -197,7 +197,7 @@ on_both_databases!(
 
 async fn rel_me_verified(backend: Backend) {
     let stage = stage(backend).await;
-    let remote = Remote::start("homepage.test").await;
+    let remote = Remote::start("events.test").await;
     let profile = format!("{}/@ngo", stage.alpha.base_url());
     remote.put_raw(
         "/about",
@@ -244,7 +244,7 @@ on_both_databases!(
 
 async fn remote_fields_and_header_stored(backend: Backend) {
     let stage = stage(backend).await;
-    let mut remote = Remote::start("masto.test").await;
+    let mut remote = Remote::start("mobilizon.test").await;
     let id = remote.url("/users/alice");
     let doc = json!({
         "@context": ["https://www.w3.org/ns/activitystreams"],
@@ -361,9 +361,10 @@ async fn og_tags_on_pages(backend: Backend) {
         "{page}"
     );
     assert!(
+        // minijinja escapes `/` in attributes as `&#x2f;` (the same URL).
         page.contains(&format!(
-            "<meta property=\"og:url\" content=\"{}/@ngo\">",
-            stage.alpha.base_url()
+            "<meta property=\"og:url\" content=\"{}\">",
+            format!("{}/@ngo", stage.alpha.base_url()).replace('/', "&#x2f;")
         )),
         "{page}"
     );
