@@ -60,7 +60,7 @@ impl Stage {
             &Acting::admin(account.clone()),
             media::MediaPurpose::Attachment,
             media::Upload {
-                bytes: fixture("gps_rotated.jpg"),
+                bytes: fixture("gps_rot6.jpg"),
                 description: Some(alt.into()),
                 focus: Some("-0.5,0.25".into()),
             },
@@ -134,7 +134,7 @@ fn received_create(remote: &Remote, ap_id: &str) -> Option<Value> {
 
 async fn alt_text_reaches_remote(backend: Backend) {
     let stage = Stage::start(backend).await;
-    let mut remote = Remote::start("mastodon.test").await;
+    let mut remote = Remote::start("events.test").await;
     stage.remote_follower(&mut remote).await;
     let media_id = stage.upload(&stage.ngo, "Volunteers planting trees").await;
 
@@ -279,7 +279,7 @@ async fn media_refused(backend: Backend) {
 
 async fn remote_attachment_shown_via_proxy(backend: Backend) {
     let stage = Stage::start(backend).await;
-    let mut remote = Remote::start("mastodon.test").await;
+    let mut remote = Remote::start("events.test").await;
     let alice = remote.actor("/users/alice", "Person", None);
     stage.follow_remote(&remote, &alice).await;
     let note_id = remote.url("/users/alice/statuses/1");
@@ -326,7 +326,7 @@ async fn remote_attachment_shown_via_proxy(backend: Backend) {
     // On our host, through the proxy; the remote's address is not shown.
     assert!(url.starts_with(&stage.kuvend.base_url()), "{url}");
     assert!(url.contains("/media/proxy/"), "{url}");
-    assert!(!url.contains("mastodon.test"), "{url}");
+    assert!(!url.contains("events.test"), "{url}");
     assert_eq!(media[0]["remote_url"], Value::Null);
     assert_eq!(media[0]["description"], "The river at dawn");
     assert_eq!(media[0]["blurhash"], "UFBWY:8_0Jxv4mx]t8t64.%M-:IUWGWAt6M}");
@@ -407,7 +407,7 @@ async fn event_banner_cli_and_federated(backend: Backend) {
     let mut remote = Remote::start("mobilizon.test").await;
     let friend = stage.remote_follower(&mut remote).await;
     let file = format!(
-        "{}/tests/fixtures/media/gps_rotated.jpg",
+        "{}/tests/fixtures/media/gps_rot6.jpg",
         env!("CARGO_MANIFEST_DIR")
     );
     let out = cli(

@@ -82,7 +82,7 @@ async fn mastodon_py_flow(backend: Backend) {
         .args([
             "--media-fixture",
             &format!(
-                "{}/tests/fixtures/media/gps_rotated.jpg",
+                "{}/tests/fixtures/media/gps_rot6.jpg",
                 env!("CARGO_MANIFEST_DIR")
             ),
         ])

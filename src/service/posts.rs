@@ -1286,8 +1286,12 @@ pub(crate) async fn receive_note(
     q.insert_post(&row, &hashtags_of(note), local_mentions)
         .await?;
     q.index_group_posts(row.id, groups).await?;
+    // Issue 16: its attachments, as rows pointing at the remote files.
+    let media = super::attachments::store_remote_media(q, row.id, author.id, note).await?;
     if let Some(event) = event {
         q.put_event(row.id, event).await?;
+        // Its banner was put first (`attachments::put_banner_first`).
+        q.set_event_banner(row.id, media.first().copied()).await?;
     }
     if row.visibility() != Visibility::Direct {
         q.add_to_home_feeds(row.id, &followers).await?;
