@@ -24,6 +24,9 @@ pub struct MediaStore {
     store: Arc<dyn ObjectStore>,
     /// Ends with `/`.
     base_url: String,
+    /// Whether the store keeps content types (S3; the local disk's store
+    /// refuses attributes, and `/media/{key}` types by extension anyway).
+    attributes: bool,
 }
 
 impl MediaStore {
@@ -61,7 +64,11 @@ impl MediaStore {
         } else {
             format!("{}/", settings.base_url.trim_end_matches('/'))
         };
-        Ok(MediaStore { store, base_url })
+        Ok(MediaStore {
+            store,
+            base_url,
+            attributes: settings.backend == MediaBackend::S3,
+        })
     }
 
     /// Stores a blob with its content type and a long cache lifetime (the
@@ -74,11 +81,13 @@ impl MediaStore {
     ) -> Result<(), StoreError> {
         let path = path(key)?;
         let mut attributes = Attributes::new();
-        attributes.insert(Attribute::ContentType, content_type.to_string().into());
-        attributes.insert(
-            Attribute::CacheControl,
-            "public, max-age=31536000, immutable".to_string().into(),
-        );
+        if self.attributes {
+            attributes.insert(Attribute::ContentType, content_type.to_string().into());
+            attributes.insert(
+                Attribute::CacheControl,
+                "public, max-age=31536000, immutable".to_string().into(),
+            );
+        }
         let options = PutOptions {
             attributes,
             ..PutOptions::default()
