@@ -47,7 +47,11 @@ async fn view(url: &str) -> (u16, String, Vec<u8>) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    (status, content_type, response.bytes().await.unwrap().to_vec())
+    (
+        status,
+        content_type,
+        response.bytes().await.unwrap().to_vec(),
+    )
 }
 
 /// GETs of `path` the remote answered.
@@ -102,7 +106,9 @@ async fn remote_proxy_caches_and_prunes(backend: Backend) {
         1,
         "three views, one request to the remote server"
     );
-    eprintln!("MEASURED remote proxy ({backend:?}): first view {first_ms} ms, cached {cached_ms} ms");
+    eprintln!(
+        "MEASURED remote proxy ({backend:?}): first view {first_ms} ms, cached {cached_ms} ms"
+    );
 
     let printed = prune_cli(&alpha, &["--older-than", "0d"]);
     let bytes: u64 = printed
@@ -172,7 +178,12 @@ async fn proxy_refuses(backend: Backend) {
     let other_b64 = other.rsplit('/').nth(1).unwrap();
     let swapped = good.replace(good.rsplit('/').nth(1).unwrap(), other_b64);
     assert_eq!(view(&swapped).await.0, 404);
-    assert_eq!(view(&format!("{}x", good.trim_end_matches("original"))).await.0, 404);
+    assert_eq!(
+        view(&format!("{}x", good.trim_end_matches("original")))
+            .await
+            .0,
+        404
+    );
     assert!(remote.gets().is_empty(), "{:?}", remote.gets());
     assert_eq!(view(&good).await.0, 200, "the signed URL works");
 
@@ -220,8 +231,4 @@ async fn proxy_refuses(backend: Backend) {
     assert_eq!(remote.gets().len(), before);
 }
 
-on_both_databases!(
-    proxy_refuses,
-    proxy_refuses_sqlite,
-    proxy_refuses_postgres
-);
+on_both_databases!(proxy_refuses, proxy_refuses_sqlite, proxy_refuses_postgres);

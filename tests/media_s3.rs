@@ -67,7 +67,11 @@ impl Moto {
             .read_line(&mut line)
             .unwrap();
         assert_eq!(line.trim(), "ready", "moto did not start");
-        Moto { child, port, python }
+        Moto {
+            child,
+            port,
+            python,
+        }
     }
 
     /// The bucket's objects as boto3 sees them: (key, size, content type).
@@ -159,7 +163,11 @@ async fn s3_backend_roundtrip(backend: Backend) {
         .find(|(k, _, _)| *k == key)
         .unwrap_or_else(|| panic!("{key} not in the bucket: {objects:?}"));
     assert_eq!(content_type, "image/jpeg");
-    assert_eq!(objects.len(), 2, "the original and its preview: {objects:?}");
+    assert_eq!(
+        objects.len(),
+        2,
+        "the original and its preview: {objects:?}"
+    );
     let served = client().get(&url).send().await.unwrap();
     assert_eq!(served.status().as_u16(), 200);
     assert_eq!(served.bytes().await.unwrap().len() as u64, *size);
@@ -183,7 +191,10 @@ async fn s3_backend_roundtrip(backend: Backend) {
         left.iter().all(|(k, _, _)| !k.starts_with("cache/")),
         "{left:?}"
     );
-    assert!(left.iter().any(|(k, _, _)| *k == key), "uploads stay: {left:?}");
+    assert!(
+        left.iter().any(|(k, _, _)| *k == key),
+        "uploads stay: {left:?}"
+    );
     eprintln!(
         "MEASURED S3 test ({backend:?}), moto start-up included: {} ms",
         started.elapsed().as_millis()

@@ -144,7 +144,12 @@ async fn fetch_and_store(
             tracing::info!(url = remote, %error, "remote media not fetched");
             // Our own limits (busy, rate) say nothing about the file.
             if error.retry_after().is_none() {
-                ctx.db.conn().await?.q().media_cache_failed(hash, remote).await?;
+                ctx.db
+                    .conn()
+                    .await?
+                    .q()
+                    .media_cache_failed(hash, remote)
+                    .await?;
             }
             return Err(not_found());
         }
@@ -153,7 +158,12 @@ async fn fetch_and_store(
         Ok(file) => file,
         Err(ServiceError::Unprocessable(reason) | ServiceError::PayloadTooLarge(reason)) => {
             tracing::info!(url = remote, reason, "remote media refused");
-            ctx.db.conn().await?.q().media_cache_failed(hash, remote).await?;
+            ctx.db
+                .conn()
+                .await?
+                .q()
+                .media_cache_failed(hash, remote)
+                .await?;
             return Err(not_found());
         }
         Err(other) => return Err(other),
@@ -166,7 +176,11 @@ async fn fetch_and_store(
         }
     }
     conn.q().media_cache_store(hash, remote, &file).await?;
-    let key = if small { &file.small_key } else { &file.file_key };
+    let key = if small {
+        &file.small_key
+    } else {
+        &file.file_key
+    };
     let bytes = ctx
         .media
         .get(key)
@@ -279,6 +293,11 @@ async fn drop_blobs(ctx: &Kuvend, row: &CacheRow, pruned: &mut PrunedMedia) -> S
         pruned.files += 1;
     }
     pruned.bytes += row.size_bytes.max(0) as u64;
-    ctx.db.conn().await?.q().media_cache_drop_blobs(row.id).await?;
+    ctx.db
+        .conn()
+        .await?
+        .q()
+        .media_cache_drop_blobs(row.id)
+        .await?;
     Ok(())
 }

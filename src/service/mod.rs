@@ -27,6 +27,7 @@ pub mod invitations;
 pub mod joining;
 pub mod maintenance;
 pub mod media;
+pub mod media_proxy;
 pub mod membership;
 pub mod orgs;
 pub mod outbox;
@@ -42,7 +43,6 @@ pub mod suspension;
 pub mod text;
 pub mod threads;
 pub mod visibility;
-pub mod media_proxy;
 
 use crate::{federation::FederationError, storage::StorageError};
 

@@ -24,6 +24,7 @@ pub mod feeds;
 pub mod follows;
 pub mod instances;
 pub mod media;
+pub mod media_cache;
 pub mod models;
 pub mod polls;
 pub mod posts;
@@ -33,7 +34,6 @@ pub mod schema;
 pub mod suspension;
 pub mod threads;
 pub mod views;
-pub mod media_cache;
 
 use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel::{Connection, ConnectionError, SqliteConnection};

@@ -17,6 +17,9 @@ use std::{
 };
 use url::Url;
 
+/// A binary body and its content type.
+pub type TypedBytes = (String, Vec<u8>);
+
 /// Documents served by path, and the bodies posted to any inbox.
 #[derive(Clone, Default)]
 pub struct Served {
@@ -31,7 +34,7 @@ pub struct Served {
     pub raw: Arc<Mutex<HashMap<String, (String, String)>>>,
     /// Binary bodies served verbatim by path, with their content type
     /// (images for the media proxy).
-    pub raw_bytes: Arc<Mutex<HashMap<String, (String, Vec<u8>)>>>,
+    pub raw_bytes: Arc<Mutex<HashMap<String, TypedBytes>>>,
     /// What every POST is answered with instead of 202, when set (an inbox
     /// that keeps failing).
     pub post_status: Arc<Mutex<Option<StatusCode>>>,
