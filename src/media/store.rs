@@ -24,8 +24,8 @@ pub struct MediaStore {
     store: Arc<dyn ObjectStore>,
     /// Ends with `/`.
     base_url: String,
-    /// Whether the backend keeps attributes (S3 does; the local file
-    /// system refuses them, and `/media/` derives the type from the key).
+    /// Whether the store keeps content types (S3; the local disk's store
+    /// refuses attributes, and `/media/{key}` types by extension anyway).
     attributes: bool,
 }
 

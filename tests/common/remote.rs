@@ -17,10 +17,10 @@ use std::{
 };
 use url::Url;
 
-/// Documents served by path, and the bodies posted to any inbox.
-/// Binary bodies by path, each with its content type.
-type BytesByPath = HashMap<String, (String, Vec<u8>)>;
+/// A binary body and its content type.
+pub type TypedBytes = (String, Vec<u8>);
 
+/// Documents served by path, and the bodies posted to any inbox.
 #[derive(Clone, Default)]
 pub struct Served {
     pub documents: Arc<Mutex<HashMap<String, Value>>>,
@@ -34,7 +34,7 @@ pub struct Served {
     pub raw: Arc<Mutex<HashMap<String, (String, String)>>>,
     /// Binary bodies served verbatim by path, with their content type
     /// (images for the media proxy).
-    pub raw_bytes: Arc<Mutex<BytesByPath>>,
+    pub raw_bytes: Arc<Mutex<HashMap<String, TypedBytes>>>,
     /// What every POST is answered with instead of 202, when set (an inbox
     /// that keeps failing).
     pub post_status: Arc<Mutex<Option<StatusCode>>>,
