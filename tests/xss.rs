@@ -258,10 +258,13 @@ fn assert_form_page_inert(place: &str, page: &str, form_elements: &[(&str, usize
     for (name, attrs) in start_tags(head) {
         match name.as_str() {
             "html" | "head" | "title" | "style" => assert!(attrs.iter().all(|(a, _)| a == "lang")),
+            // Open Graph tags name themselves with `property`; no
+            // `http-equiv` (a refresh to elsewhere) is allowed.
             "meta" => assert!(
-                attrs
-                    .iter()
-                    .all(|(a, _)| a == "charset" || a == "name" || a == "content"),
+                attrs.iter().all(|(a, _)| a == "charset"
+                    || a == "name"
+                    || a == "property"
+                    || a == "content"),
                 "{attrs:?} in the head of {place}"
             ),
             // The profile's feed and calendar: only these attributes, and
